@@ -1,0 +1,69 @@
+//! The command line: `duewatch <group> <command>`, parsed with clap. This module defines the
+//! grammar and dispatches; each group's commands live in their own file and print for people
+//! and scripts (stable output on stdout, explanations on stderr).
+//!
+//! Exit codes: 0 success, 1 a failed check or a refused operation, 2 bad arguments.
+
+mod calendar;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use crate::calendar::file::parse_date;
+use crate::config;
+
+/// duewatch watches the deadlines of information-disclosure requests.
+#[derive(Debug, Parser)]
+#[command(name = "duewatch", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Config file [default: /etc/duewatch/duewatch.toml when it exists, else built-in defaults]
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The working-day calendar: count periods, explain them, check and import calendar files.
+    #[command(subcommand)]
+    Calendar(calendar::Command),
+}
+
+/// Parses the command line, runs the command and returns the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let (config, _origin) = config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Calendar(command) => calendar::run(command, &config),
+    }
+}
+
+/// clap parser for a `YYYY-MM-DD` date argument.
+fn date_arg(s: &str) -> Result<NaiveDate, String> {
+    parse_date(s)
+}
+
+/// clap parser for a count of working days (a whole number from 0).
+fn count_arg(s: &str) -> Result<u32, String> {
+    s.parse::<u32>().map_err(|_| {
+        format!(
+            "a count of working days is a whole number from 0 to {}, not \"{s}\"",
+            u32::MAX
+        )
+    })
+}

@@ -1,0 +1,17 @@
+//! duewatch watches the deadlines of government information-disclosure requests.
+//!
+//! The rulebook (the bureau's 政务公开制度, arts. 19–21) gives each request two stages: the
+//! office forwards it to the responsible section within 5 working days, the section answers
+//! within 10, extensions of at most 15 working days need the leadership's consent, and force
+//! majeure suspends the clock. `shared/domain.md` turns that into exact rules; this crate
+//! implements them.
+//!
+//! Modules, and what each owns:
+//! - [`calendar`]: working days, the holiday calendar files and their importer, and O(1)
+//!   arithmetic over them (pure: no clock, no I/O but loading its files);
+//! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment);
+//! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`].
+
+pub mod calendar;
+pub mod cli;
+pub mod config;
