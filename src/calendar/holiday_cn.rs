@@ -284,3 +284,114 @@ fn render(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input<'a>(origin: &'a str, text: &'a str) -> Input<'a> {
+        Input {
+            origin,
+            file_name: origin,
+            text,
+        }
+    }
+
+    const Y2027_UNPUBLISHED: &str = r#"{"year": 2027, "papers": [], "days": []}"#;
+
+    #[test]
+    fn an_unpublished_notice_writes_no_file_and_says_so() {
+        let imported = import(&[input("2027.json", Y2027_UNPUBLISHED)]).unwrap();
+        assert!(imported.years.is_empty());
+        assert!(
+            imported.notes[0].contains("not published"),
+            "{:?}",
+            imported.notes
+        );
+    }
+
+    #[test]
+    fn december_dates_of_the_year_before_stay_with_their_notice() {
+        let text = r#"{"year": 2019, "papers": ["u"], "days": [
+            {"name": "元旦", "date": "2018-12-29", "isOffDay": false},
+            {"name": "元旦", "date": "2018-12-30", "isOffDay": true},
+            {"name": "元旦", "date": "2018-12-31", "isOffDay": true},
+            {"name": "元旦", "date": "2019-01-01", "isOffDay": true}]}"#;
+        let imported = import(&[input("2019.json", text)]).unwrap();
+        let file = &imported.years[&2019];
+        assert!(
+            file.contains("rest = [\"2018-12-30..2019-01-01\"]"),
+            "{file}"
+        );
+        assert!(file.contains("work = [\"2018-12-29\"]"), "{file}");
+    }
+
+    #[test]
+    fn bad_inputs_are_refused_naming_the_file_and_line() {
+        let table: &[(&str, &str, usize, &str)] = &[
+            (
+                "malformed JSON",
+                "{\"year\": 2026,\n \"papers\": [\n",
+                3,
+                "not a holiday-cn file",
+            ),
+            (
+                "a wrong type",
+                "{\"year\": 2026, \"papers\": [\"u\"],\n \"days\": [{\"name\": \"A\", \"date\": \"2026-10-01\", \"isOffDay\": \"yes\"}]}",
+                2,
+                "invalid type",
+            ),
+            (
+                "a missing field",
+                "{\"year\": 2026,\n \"days\": []}",
+                2,
+                "missing field `papers`",
+            ),
+            (
+                "an impossible date",
+                "{\"year\": 2026, \"papers\": [\"u\"], \"days\": [\n{\"name\": \"A\", \"date\": \"2026-02-30\", \"isOffDay\": true}]}",
+                2,
+                "does not exist",
+            ),
+            (
+                "a date outside the year",
+                "{\"year\": 2026, \"papers\": [\"u\"], \"days\": [\n{\"name\": \"A\", \"date\": \"2024-12-31\", \"isOffDay\": true}]}",
+                2,
+                "outside the 2026 notice",
+            ),
+        ];
+        for (what, text, line, words) in table {
+            let errors = import(&[input("x.json", text)]).expect_err(what);
+            assert_eq!(errors[0].origin, "x.json", "{what}");
+            assert_eq!(errors[0].line, *line, "{what}: {}", errors[0]);
+            assert!(errors[0].message.contains(words), "{what}: {}", errors[0]);
+        }
+    }
+
+    #[test]
+    fn two_files_disagreeing_on_a_date_are_refused_naming_both() {
+        let a = r#"{"year": 2023, "papers": ["u"], "days": [{"name": "元旦", "date": "2022-12-31", "isOffDay": true}]}"#;
+        let b = r#"{"year": 2022, "papers": ["u"], "days": [{"name": "元旦", "date": "2022-12-31", "isOffDay": false}]}"#;
+        let errors = import(&[input("2023.json", a), input("2022.json", b)]).unwrap_err();
+        let msg = errors[0].to_string();
+        assert!(msg.contains("2022-12-31 is given two meanings"), "{msg}");
+        assert!(
+            msg.contains("2022.json") && msg.contains("2023.json"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_weekday_marked_working_is_left_out_with_a_note() {
+        let text = r#"{"year": 2020, "papers": ["u"], "days": [
+            {"name": "春节", "date": "2020-02-02", "isOffDay": true},
+            {"name": "春节", "date": "2020-02-03", "isOffDay": false}]}"#;
+        let imported = import(&[input("2020.json", text)]).unwrap();
+        assert!(!imported.years[&2020].contains("2020-02-03"));
+        assert!(
+            imported.notes[0].contains("2020-02-03 (Mon)"),
+            "{:?}",
+            imported.notes
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! `duewatch calendar ...`: the administrators' calendar tools. Answers go to stdout in a stable
 //! form for scripts; a provisional answer says on stderr which year is not covered.
 
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -78,12 +79,16 @@ pub(super) enum ImportFormat {
     HolidayCn,
 }
 
-pub(super) fn run(command: Command, config: &Config) -> anyhow::Result<ExitCode> {
+pub(super) fn run(
+    out: &mut dyn Write,
+    command: Command,
+    config: &Config,
+) -> anyhow::Result<ExitCode> {
     let load = || load::load(&config.calendar.dir);
     match command {
         Command::Due { start, n } => {
             let (date, uncovered) = load()?.calendar.add_working_days(start, n)?.into_parts();
-            println!("{date}");
+            writeln!(out, "{date}")?;
             warn_provisional(uncovered);
         }
         Command::Count { from, to } => {
@@ -91,28 +96,23 @@ pub(super) fn run(command: Command, config: &Config) -> anyhow::Result<ExitCode>
                 .calendar
                 .working_days_between(from, to)?
                 .into_parts();
-            println!("{count}");
+            writeln!(out, "{count}")?;
             warn_provisional(uncovered);
         }
-        Command::Explain { start, n } => explain(&load()?.calendar, start, n)?,
+        Command::Explain { start, n } => explain(out, &load()?.calendar, start, n)?,
         Command::Check { as_of } => {
-            return Ok(check(
-                &load()?,
-                as_of.unwrap_or_else(|| config.timezone.today()),
-            ));
+            let as_of = as_of.unwrap_or_else(|| config.timezone.today());
+            return Ok(check(out, &load()?, as_of)?);
         }
-        Command::Show { year } => return Ok(show(&load()?.calendar, year)),
+        Command::Show { year } => return Ok(show(out, &load()?.calendar, year)?),
         Command::Import {
             from: ImportFormat::HolidayCn,
-            out,
+            out: dir,
             force,
             files,
         } => {
-            return import(
-                &files,
-                out.as_deref().unwrap_or(&config.calendar.dir),
-                force,
-            );
+            let dir = dir.as_deref().unwrap_or(&config.calendar.dir);
+            return import(out, &files, dir, force);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -128,10 +128,15 @@ fn warn_provisional(uncovered: Option<i32>) {
     }
 }
 
-fn explain(cal: &Calendar, start: NaiveDate, n: u32) -> anyhow::Result<()> {
+fn explain(out: &mut dyn Write, cal: &Calendar, start: NaiveDate, n: u32) -> anyhow::Result<()> {
     let due = cal.add_working_days(start, n)?;
     let (due_date, uncovered) = due.into_parts();
-    println!("{} {}  start: does not count", start, start.format("%a"));
+    writeln!(
+        out,
+        "{} {}  start: does not count",
+        start,
+        start.format("%a")
+    )?;
     let mut counted = 0;
     for date in start.iter_days().skip(1).take_while(|d| *d <= due_date) {
         let day = cal.day(date)?;
@@ -146,16 +151,18 @@ fn explain(cal: &Calendar, start: NaiveDate, n: u32) -> anyhow::Result<()> {
         } else {
             format!("  ({} not covered: weekends only)", date.year())
         };
-        println!(
+        writeln!(
+            out,
             "{} {}  {:<7}  {}{}",
             date,
             date.format("%a"),
             tag,
             day.kind,
             note
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "due {due_date}: the {} working day after {start}{}",
         ordinal(n),
         if uncovered.is_some() {
@@ -163,26 +170,28 @@ fn explain(cal: &Calendar, start: NaiveDate, n: u32) -> anyhow::Result<()> {
         } else {
             ""
         }
-    );
+    )?;
     warn_provisional(uncovered);
     Ok(())
 }
 
-fn check(loaded: &Loaded, as_of: NaiveDate) -> ExitCode {
+fn check(out: &mut dyn Write, loaded: &Loaded, as_of: NaiveDate) -> io::Result<ExitCode> {
     let cal = &loaded.calendar;
     match &loaded.directory {
-        Directory::Missing(path) => println!(
+        Directory::Missing(path) => writeln!(
+            out,
             "calendar directory: {} (does not exist: shipped calendars only)",
             path.display()
-        ),
+        )?,
         Directory::Read {
             path, year_files, ..
-        } => println!(
+        } => writeln!(
+            out,
             "calendar directory: {} ({} year file{})",
             path.display(),
             year_files.len(),
             if year_files.len() == 1 { "" } else { "s" }
-        ),
+        )?,
     }
     for (year, national) in cal.years() {
         let from = match &national.source {
@@ -190,10 +199,11 @@ fn check(loaded: &Loaded, as_of: NaiveDate) -> ExitCode {
             Source::File(path) => path.display().to_string(),
         };
         let notices: Vec<String> = national.notices.iter().map(ToString::to_string).collect();
-        println!("{year}  {from}  notice: {}", notices.join("; "));
+        writeln!(out, "{year}  {from}  notice: {}", notices.join("; "))?;
     }
     match &cal.overlay().source {
-        Some(source) => println!(
+        Some(source) => writeln!(
+            out,
             "local overlay: {source} ({} closed, {} reopened days)",
             cal.overlay()
                 .days
@@ -205,8 +215,8 @@ fn check(loaded: &Loaded, as_of: NaiveDate) -> ExitCode {
                 .iter()
                 .filter(|d| d.kind == LocalKind::Reopening)
                 .count()
-        ),
-        None => println!("local overlay: none"),
+        )?,
+        None => writeln!(out, "local overlay: none")?,
     }
 
     let this_year = as_of.year();
@@ -217,8 +227,11 @@ fn check(loaded: &Loaded, as_of: NaiveDate) -> ExitCode {
     }
     let missing: Vec<i32> = needed.into_iter().filter(|y| !cal.covers(*y)).collect();
     if missing.is_empty() {
-        println!("ok: the calendar covers what deadlines as of {as_of} need");
-        return ExitCode::SUCCESS;
+        writeln!(
+            out,
+            "ok: the calendar covers what deadlines as of {as_of} need"
+        )?;
+        return Ok(ExitCode::SUCCESS);
     }
     for year in missing {
         eprintln!(
@@ -228,23 +241,23 @@ fn check(loaded: &Loaded, as_of: NaiveDate) -> ExitCode {
              (`duewatch calendar import`, or by hand: see the README, \"Calendar files\")"
         );
     }
-    ExitCode::FAILURE
+    Ok(ExitCode::FAILURE)
 }
 
-fn show(cal: &Calendar, year: i32) -> ExitCode {
+fn show(out: &mut dyn Write, cal: &Calendar, year: i32) -> io::Result<ExitCode> {
     let Some(national) = cal.years().get(&year) else {
         eprintln!(
             "error: {year} is not covered: no calendar is loaded for it, so counting there \
              assumes weekends only\n  help: `duewatch calendar check` lists the covered years"
         );
-        return ExitCode::FAILURE;
+        return Ok(ExitCode::FAILURE);
     };
-    println!("{year}  ({})", national.source);
+    writeln!(out, "{year}  ({})", national.source)?;
     for notice in &national.notices {
-        println!("notice: {notice}");
+        writeln!(out, "notice: {notice}")?;
     }
     for (name, rest, work) in national.holidays() {
-        println!("{name}");
+        writeln!(out, "{name}")?;
         if !rest.is_empty() {
             let runs: Vec<String> = date_runs(&rest)
                 .into_iter()
@@ -256,11 +269,11 @@ fn show(cal: &Calendar, year: i32) -> ExitCode {
                     }
                 })
                 .collect();
-            println!("  rest ({}): {}", days(rest.len()), runs.join(", "));
+            writeln!(out, "  rest ({}): {}", days(rest.len()), runs.join(", "))?;
         }
         if !work.is_empty() {
             let work: Vec<String> = work.into_iter().map(day_label).collect();
-            println!("  make-up working days: {}", work.join(", "));
+            writeln!(out, "  make-up working days: {}", work.join(", "))?;
         }
     }
     let local: Vec<_> = cal
@@ -270,24 +283,30 @@ fn show(cal: &Calendar, year: i32) -> ExitCode {
         .filter(|d| d.date.year() == year)
         .collect();
     if !local.is_empty() {
-        println!("local overlay");
+        writeln!(out, "local overlay")?;
         for day in local {
             let kind = match day.kind {
                 LocalKind::Closure => "closed",
                 LocalKind::Reopening => "reopened",
             };
-            println!(
+            writeln!(
+                out,
                 "  {} {}  {kind}: {}",
                 day.date,
                 day.date.format("%a"),
                 day.reason
-            );
+            )?;
         }
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
-fn import(files: &[PathBuf], out: &Path, force: bool) -> anyhow::Result<ExitCode> {
+fn import(
+    out: &mut dyn Write,
+    files: &[PathBuf],
+    dir: &Path,
+    force: bool,
+) -> anyhow::Result<ExitCode> {
     let mut texts = Vec::new();
     for path in files {
         let text = std::fs::read_to_string(path).with_context(|| {
@@ -321,10 +340,10 @@ fn import(files: &[PathBuf], out: &Path, force: bool) -> anyhow::Result<ExitCode
     // Check every target before writing any, so a refusal writes nothing.
     let mut writes = Vec::new();
     for (year, text) in &imported.years {
-        let path = out.join(format!("{year}.toml"));
+        let path = dir.join(format!("{year}.toml"));
         match std::fs::read_to_string(&path) {
             Ok(existing) if existing == *text => {
-                println!("{} unchanged", path.display());
+                writeln!(out, "{} unchanged", path.display())?;
                 continue;
             }
             Ok(_) if !force => bail!(
@@ -336,13 +355,13 @@ fn import(files: &[PathBuf], out: &Path, force: bool) -> anyhow::Result<ExitCode
             _ => writes.push((path, text)),
         }
     }
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     for (path, text) in writes {
         // Write beside the target, then rename: a reader never sees half a file.
         let tmp = path.with_extension("toml.tmp");
         std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
         std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
-        println!("{} written", path.display());
+        writeln!(out, "{} written", path.display())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -37,8 +37,11 @@ enum Command {
 /// Parses the command line, runs the command and returns the process's exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let stdout = std::io::stdout();
+    match run(&mut stdout.lock(), cli) {
         Ok(code) => code,
+        // A reader that stopped early (`| head`) is not a failure of ours.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -46,10 +49,18 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(out: &mut dyn std::io::Write, cli: Cli) -> anyhow::Result<ExitCode> {
     let (config, _origin) = config::load(cli.config.as_deref())?;
     match cli.command {
-        Command::Calendar(command) => calendar::run(command, &config),
+        Command::Calendar(command) => calendar::run(out, command, &config),
     }
 }
 
