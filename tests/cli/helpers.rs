@@ -1,0 +1,75 @@
+//! Shared set-up for the CLI tests: a private config and calendar directory per test, and the
+//! built `duewatch` binary run with a clean environment (no stray `DUEWATCH__` variables, no
+//! `/etc/duewatch/duewatch.toml`).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+/// A test's own config file and calendar directory.
+pub struct Setup {
+    pub dir: TempDir,
+}
+
+impl Setup {
+    /// A config whose calendar directory exists and is empty.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        std::fs::create_dir(dir.path().join("calendars")).expect("calendar directory");
+        let setup = Setup { dir };
+        setup.write_config(&format!(
+            "[calendar]\ndir = \"{}\"\n",
+            setup.calendars().display()
+        ));
+        setup
+    }
+
+    pub fn calendars(&self) -> PathBuf {
+        self.dir.path().join("calendars")
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("duewatch.toml")
+    }
+
+    pub fn write_config(&self, text: &str) {
+        std::fs::write(self.config(), text).expect("writing the config");
+    }
+
+    pub fn write_calendar(&self, name: &str, text: &str) {
+        std::fs::write(self.calendars().join(name), text).expect("writing a calendar file");
+    }
+
+    /// `duewatch --config <ours> ARGS...`
+    pub fn duewatch(&self, args: &[&str]) -> Command {
+        let mut cmd = duewatch();
+        cmd.arg("--config").arg(self.config()).args(args);
+        cmd
+    }
+}
+
+/// The binary under test, with an empty environment.
+pub fn duewatch() -> Command {
+    let mut cmd = Command::cargo_bin("duewatch").expect("the duewatch binary is built");
+    cmd.env_clear();
+    cmd
+}
+
+/// The holiday-cn JSON files kept for tests.
+pub fn holiday_cn(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/holiday-cn")
+        .join(name)
+}
+
+/// A 2027 year file as an administrator would write it by hand.
+pub const YEAR_2027: &str = r#"year = 2027
+
+[[notices]]
+title = "国务院办公厅关于2027年部分节假日安排的通知"
+
+[[holidays]]
+name = "元旦"
+rest = ["2027-01-01..2027-01-03"]
+"#;
