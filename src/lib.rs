@@ -9,9 +9,15 @@
 //! Modules, and what each owns:
 //! - [`calendar`]: working days, the holiday calendar files and their importer, and O(1)
 //!   arithmetic over them (pure: no clock, no I/O but loading its files);
+//! - [`case`]: a disclosure request as recorded: parsed references and section codes,
+//!   extensions, suspensions;
+//! - [`deadline`]: the engine: each stage's due date, standing and escalation level at a date
+//!   (pure);
 //! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment);
 //! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`].
 
 pub mod calendar;
+pub mod case;
 pub mod cli;
 pub mod config;
+pub mod deadline;

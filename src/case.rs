@@ -1,0 +1,279 @@
+//! A disclosure request as duewatch records it: the case, its extensions, suspensions and written
+//! notices. Plain data with parsed identifiers; the rules over it live in [`crate::deadline`],
+//! storage in [`crate::store`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// A case reference such as `2026-0042`: 1–64 characters, letters, digits, `-`, `_`, `/`, `.`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Reference(String);
+
+impl Reference {
+    /// Parses a reference.
+    ///
+    /// # Errors
+    /// Empty, longer than 64 characters, or containing other characters (spaces, CR/LF…).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.chars().count() <= 64
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'));
+        if ok {
+            Ok(Reference(s.to_owned()))
+        } else {
+            Err(format!(
+                "\"{s}\" is not a case reference: use 1 to 64 letters, digits, '-', '_', '/' or \
+                 '.', such as 2026-0042"
+            ))
+        }
+    }
+
+    /// The reference as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for Reference {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Reference::parse(s)
+    }
+}
+
+/// A section code from the configuration, such as `ss`: lower-case ASCII letters, digits, `-`, `_`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct SectionCode(String);
+
+impl SectionCode {
+    /// Parses a section code.
+    ///
+    /// # Errors
+    /// Empty, longer than 32 characters, or other characters than `a-z 0-9 - _`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.len() <= 32
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if ok {
+            Ok(SectionCode(s.to_owned()))
+        } else {
+            Err(format!(
+                "\"{s}\" is not a section code: use 1 to 32 lower-case letters, digits, '-' or '_'"
+            ))
+        }
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for SectionCode {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        SectionCode::parse(&s)
+    }
+}
+
+impl From<SectionCode> for String {
+    fn from(c: SectionCode) -> String {
+        c.0
+    }
+}
+
+impl fmt::Display for SectionCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* #[value(name = $text)] $variant),+ }
+
+        impl $name {
+            /// The stored and printed spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Parses the stored spelling.
+            ///
+            /// # Errors
+            /// Any other text, naming the accepted ones.
+            pub fn parse(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!(
+                        "\"{s}\" is not one of: {}",
+                        [$($text),+].join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// How a request arrived.
+    Channel {
+        /// At the office's counter.
+        InPerson = "in_person",
+        /// By post.
+        Mail = "mail",
+        /// Through the online portal or e-mail.
+        Online = "online",
+        /// By fax.
+        Fax = "fax",
+    }
+);
+
+text_enum!(
+    /// Why a case was closed without (or instead of) a reply on record.
+    CloseReason {
+        /// The applicant withdrew the request.
+        Withdrawn = "withdrawn",
+        /// Merged into another case.
+        Merged = "merged",
+        /// Answered on the spot (art. 19): no stages at all.
+        AnsweredOnSpot = "answered_on_spot",
+    }
+);
+
+text_enum!(
+    /// Why the clock stands still (art. 21; the national regulations add correction and third
+    /// parties).
+    SuspensionReason {
+        /// Force majeure (不可抗力).
+        ForceMajeure = "force_majeure",
+        /// Consulting a third party.
+        ThirdParty = "third_party",
+        /// Waiting for the applicant's correction, where counted as a suspension.
+        Correction = "correction",
+        /// Another lawful cause.
+        Other = "other",
+    }
+);
+
+text_enum!(
+    /// A written notice to the applicant (arts. 20, 21).
+    NoticeKind {
+        /// Of an extension (art. 20).
+        Extension = "extension",
+        /// Of a suspension (art. 21).
+        Suspension = "suspension",
+        /// Of the resumption after a suspension (art. 21).
+        Resumption = "resumption",
+    }
+);
+
+/// An extension of the reply period, approved by the leadership (art. 20).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Extension {
+    /// Working days granted (>= 1).
+    pub days: u32,
+    /// The day the leadership approved it.
+    pub approved_on: NaiveDate,
+    /// Who approved it.
+    pub approved_by: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// The day the written notice went to the applicant, once recorded.
+    pub notice_on: Option<NaiveDate>,
+}
+
+/// A suspension of the clock (art. 21): working days `from <= d < until` do not count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suspension {
+    /// The first day the clock stands still.
+    pub from: NaiveDate,
+    /// The day the clock runs again (it counts); `None` while the obstacle lasts.
+    pub until: Option<NaiveDate>,
+    /// Why.
+    pub reason: SuspensionReason,
+    /// A note.
+    pub note: Option<String>,
+    /// The day the written notice of the suspension went out.
+    pub notice_on: Option<NaiveDate>,
+    /// The day the written notice of the resumption went out.
+    pub resumption_notice_on: Option<NaiveDate>,
+}
+
+/// A case and everything the deadline rules need about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Case {
+    /// The unique reference.
+    pub reference: Reference,
+    /// What is asked (no applicant personal data).
+    pub subject: Option<String>,
+    /// How it arrived.
+    pub channel: Option<Channel>,
+    /// The day the office received it (after a correction, the day the completed request came).
+    pub received_on: NaiveDate,
+    /// The day the office forwarded it.
+    pub forwarded_on: Option<NaiveDate>,
+    /// The section it was forwarded to.
+    pub section: Option<SectionCode>,
+    /// The day the section answered.
+    pub replied_on: Option<NaiveDate>,
+    /// The day it was closed by other means.
+    pub closed_on: Option<NaiveDate>,
+    /// Why it was closed.
+    pub close_reason: Option<CloseReason>,
+    /// Extensions of the reply stage, in approval order.
+    pub extensions: Vec<Extension>,
+    /// Suspensions, in date order.
+    pub suspensions: Vec<Suspension>,
+}
+
+impl Case {
+    /// A freshly received case.
+    pub fn received(reference: Reference, received_on: NaiveDate) -> Self {
+        Case {
+            reference,
+            subject: None,
+            channel: None,
+            received_on,
+            forwarded_on: None,
+            section: None,
+            replied_on: None,
+            closed_on: None,
+            close_reason: None,
+            extensions: Vec::new(),
+            suspensions: Vec::new(),
+        }
+    }
+
+    /// Whether reminders have stopped for good: replied or closed.
+    pub fn is_finished(&self) -> bool {
+        self.replied_on.is_some() || self.closed_on.is_some()
+    }
+
+    /// Working days granted by extensions so far.
+    pub fn extension_days(&self) -> u32 {
+        self.extensions.iter().map(|e| e.days).sum()
+    }
+}

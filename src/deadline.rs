@@ -1,0 +1,752 @@
+//! The deadline engine: from a case, the rules and the calendar, at a date, where each stage
+//! stands. Pure functions: no clock, no database, no logging (domain.md, "The two stages").
+//!
+//! - `forward` starts at receipt; the office must forward within `rules.forward_within` working
+//!   days (art. 19: 5).
+//! - `reply` starts at forwarding; the section must answer within `rules.reply_within` working
+//!   days (art. 19: 10) plus the extension days granted (art. 20: at most `rules.max_extension`,
+//!   15).
+//! - A stage's deadline is the N-th **counted** working day after its start: a working day that
+//!   no suspension covers (art. 21). While a suspension has no end the stage has no deadline.
+//! - The escalation level at `today`: `reminder` when 1..=`reminder_at` working days remain,
+//!   `due_today` on the due date, `overdue` after it.
+//! - Written notices (arts. 20, 21) not recorded within `rules.notice_within` working days are
+//!   reported as obligations.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{Calendar, OutOfRange, Reckoned};
+use crate::case::{Case, NoticeKind, SectionCode};
+
+/// How a request received on a rest day is counted (domain.md, "Receipt on a rest day").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RestDayReceipt {
+    /// The receipt day never counts; the next working day is day 1.
+    Strict,
+    /// The request counts as received on the next working day (so day 1 is the one after).
+    NextWorkingDay,
+}
+
+/// The rulebook's numbers, configurable (`[rules]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    /// Working days the office has to forward a request (art. 19: 5).
+    pub forward_within: u32,
+    /// Working days the section has to answer (art. 19: 10).
+    pub reply_within: u32,
+    /// The most working days all extensions of a case may add (art. 20: 15).
+    pub max_extension: u32,
+    /// Working days to record a written notice to the applicant (arts. 20, 21).
+    pub notice_within: u32,
+    /// A `reminder` is due when at most this many working days remain (domain.md: 2).
+    pub reminder_at: u32,
+    /// Counting a receipt on a rest day.
+    pub rest_day_receipt: RestDayReceipt,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            forward_within: 5,
+            reply_within: 10,
+            max_extension: 15,
+            notice_within: 2,
+            reminder_at: 2,
+            rest_day_receipt: RestDayReceipt::Strict,
+        }
+    }
+}
+
+/// The two stages of a request (art. 19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// The office forwards the request to a section.
+    Forward,
+    /// The section answers.
+    Reply,
+}
+
+impl Stage {
+    /// The printed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Forward => "forward",
+            Stage::Reply => "reply",
+        }
+    }
+}
+
+/// Who must act on a stage.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum Responsible {
+    /// The leading group's office (the forward stage).
+    Office,
+    /// The section the case was forwarded to (the reply stage).
+    Section(SectionCode),
+}
+
+impl Responsible {
+    /// `office` or the section code.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Responsible::Office => "office",
+            Responsible::Section(code) => code.as_str(),
+        }
+    }
+}
+
+/// The escalation level a running stage has reached (domain.md, "Escalation").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// A few working days remain.
+    Reminder,
+    /// Today is the deadline.
+    DueToday,
+    /// The deadline has passed.
+    Overdue,
+}
+
+impl Level {
+    /// The printed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Reminder => "reminder",
+            Level::DueToday => "due_today",
+            Level::Overdue => "overdue",
+        }
+    }
+}
+
+/// Where a stage stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum State {
+    /// The clock runs.
+    Running,
+    /// An open suspension stops the clock: no deadline for now.
+    Suspended {
+        /// Its first day.
+        since: NaiveDate,
+        /// Working days it has lasted up to today.
+        working_days: u32,
+    },
+    /// Done on or before the deadline.
+    DoneOnTime,
+    /// Done after the deadline, by this many working days.
+    DoneLate {
+        /// Working days late.
+        by: u32,
+    },
+}
+
+/// One stage's standing at a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageStatus {
+    /// Which stage.
+    pub stage: Stage,
+    /// Who must act.
+    pub responsible: Responsible,
+    /// The day counting starts after (never itself counted).
+    pub start: NaiveDate,
+    /// Working days allowed: base limit plus extensions.
+    pub limit: u32,
+    /// The deadline; `None` while suspended.
+    pub due: Option<NaiveDate>,
+    /// Where it stands.
+    pub state: State,
+    /// Working days left (0 on the due date and after).
+    pub remaining: Option<u32>,
+    /// Working days past the deadline, when overdue.
+    pub overdue_by: Option<u32>,
+    /// The escalation level reached, for a running stage.
+    pub level: Option<Level>,
+    /// Whether a year without a loaded calendar was involved (weekends only were assumed).
+    pub provisional: bool,
+    /// The first uncovered year involved, when provisional.
+    pub uncovered_year: Option<i32>,
+    /// Extensions approved after the deadline they extend had passed (art. 20), by index.
+    pub late_extensions: Vec<usize>,
+    /// How the deadline was reached, one step a line.
+    pub explanation: Vec<String>,
+}
+
+/// A written notice the section owes the applicant (arts. 20, 21).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoticeObligation {
+    /// Which notice.
+    pub kind: NoticeKind,
+    /// The event that requires it (approval, suspension, resumption).
+    pub event_on: NaiveDate,
+    /// The last day to record it.
+    pub due: NaiveDate,
+    /// Whether `due` has passed without a notice.
+    pub missing: bool,
+}
+
+/// A case's standing at a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseStatus {
+    /// The stages that apply (none when answered on the spot), forward first.
+    pub stages: Vec<StageStatus>,
+    /// Written notices owed and not recorded.
+    pub notices: Vec<NoticeObligation>,
+    /// The stage still open, if any (the one reminders are about).
+    pub current: Option<Stage>,
+}
+
+/// Works out where `case` stands at `today`.
+///
+/// # Errors
+/// [`OutOfRange`] when a date of the case lies outside the calendar's range.
+pub fn evaluate(
+    case: &Case,
+    rules: &Rules,
+    cal: &Calendar,
+    today: NaiveDate,
+) -> Result<CaseStatus, OutOfRange> {
+    let mut stages = Vec::new();
+    if case.close_reason == Some(crate::case::CloseReason::AnsweredOnSpot) {
+        // art. 19: answered on the spot; no period runs.
+        return Ok(CaseStatus {
+            stages,
+            notices: Vec::new(),
+            current: None,
+        });
+    }
+
+    // art. 19: the office forwards within `forward_within` working days of receipt.
+    let mut explanation = Vec::new();
+    let start = receipt_start(case.received_on, rules, cal, &mut explanation)?;
+    explanation.push(format!(
+        "forward within {} working days (art. 19)",
+        rules.forward_within
+    ));
+    let forward = stage_status(
+        Stage::Forward,
+        Responsible::Office,
+        start,
+        rules.forward_within,
+        case.forwarded_on,
+        case,
+        rules,
+        cal,
+        today,
+        explanation,
+    )?;
+    stages.push(forward);
+
+    if let (Some(forwarded_on), Some(section)) = (case.forwarded_on, &case.section) {
+        // art. 19: the section answers within `reply_within` working days of receiving it;
+        // art. 20: plus the extensions the leadership approved.
+        let extra = case.extension_days();
+        let mut explanation = vec![format!(
+            "forwarded {forwarded_on} ({}) to {section}; day 1 is the next working day",
+            forwarded_on.format("%a")
+        )];
+        explanation.push(format!(
+            "reply within {} working days (art. 19){}",
+            rules.reply_within,
+            if extra > 0 {
+                format!(
+                    " + {extra} extended (art. 20: {})",
+                    case.extensions
+                        .iter()
+                        .map(|e| format!(
+                            "{} approved {} by {}",
+                            e.days, e.approved_on, e.approved_by
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            } else {
+                String::new()
+            }
+        ));
+        let mut reply = stage_status(
+            Stage::Reply,
+            Responsible::Section(section.clone()),
+            forwarded_on,
+            rules.reply_within + extra,
+            case.replied_on,
+            case,
+            rules,
+            cal,
+            today,
+            explanation,
+        )?;
+        // art. 20: an extension approved after the deadline it extends had passed is flagged.
+        let mut granted = rules.reply_within;
+        for (i, ext) in case.extensions.iter().enumerate() {
+            let before = counted_due(forwarded_on, granted, case, cal)?;
+            if let Some(before) = before
+                && ext.approved_on > before.into_parts().0
+            {
+                reply.late_extensions.push(i);
+                reply.explanation.push(format!(
+                    "the extension approved {} came after the deadline it extends ({}) had passed",
+                    ext.approved_on,
+                    before.into_parts().0
+                ));
+            }
+            granted += ext.days;
+        }
+        stages.push(reply);
+    }
+
+    let notices = notice_obligations(case, rules, cal, today)?;
+    let current = if case.closed_on.is_some() {
+        None
+    } else {
+        stages
+            .iter()
+            .find(|s| matches!(s.state, State::Running | State::Suspended { .. }))
+            .map(|s| s.stage)
+    };
+    Ok(CaseStatus {
+        stages,
+        notices,
+        current,
+    })
+}
+
+/// Written notices owed (arts. 20, 21): each extension, suspension and resumption obliges one,
+/// due `rules.notice_within` working days after the event. Those recorded are not listed.
+fn notice_obligations(
+    case: &Case,
+    rules: &Rules,
+    cal: &Calendar,
+    today: NaiveDate,
+) -> Result<Vec<NoticeObligation>, OutOfRange> {
+    let mut owed = Vec::new();
+    let mut owe =
+        |kind, event_on: NaiveDate, recorded: Option<NaiveDate>| -> Result<(), OutOfRange> {
+            if recorded.is_some() || event_on > today {
+                return Ok(());
+            }
+            let (due, _) = cal
+                .add_working_days(event_on, rules.notice_within)?
+                .into_parts();
+            owed.push(NoticeObligation {
+                kind,
+                event_on,
+                due,
+                missing: today > due,
+            });
+            Ok(())
+        };
+    if case.closed_on.is_some() {
+        return Ok(Vec::new());
+    }
+    for e in &case.extensions {
+        owe(NoticeKind::Extension, e.approved_on, e.notice_on)?; // art. 20
+    }
+    for s in &case.suspensions {
+        owe(NoticeKind::Suspension, s.from, s.notice_on)?; // art. 21
+        if let Some(until) = s.until {
+            owe(NoticeKind::Resumption, until, s.resumption_notice_on)?; // art. 21
+        }
+    }
+    Ok(owed)
+}
+
+/// The day the forward stage counts from, per `rules.rest_day_receipt`.
+fn receipt_start(
+    received_on: NaiveDate,
+    rules: &Rules,
+    cal: &Calendar,
+    explanation: &mut Vec<String>,
+) -> Result<NaiveDate, OutOfRange> {
+    let (working, _) = cal.is_working_day(received_on)?.into_parts();
+    let day = cal.day(received_on)?;
+    if working {
+        explanation.push(format!(
+            "received {received_on} ({}); day 1 is the next working day",
+            received_on.format("%a")
+        ));
+        return Ok(received_on);
+    }
+    match rules.rest_day_receipt {
+        RestDayReceipt::Strict => {
+            explanation.push(format!(
+                "received {received_on} ({}, a rest day: {}); counting is strict, so day 1 is \
+                 the next working day",
+                received_on.format("%a"),
+                day.kind
+            ));
+            Ok(received_on)
+        }
+        RestDayReceipt::NextWorkingDay => {
+            let (next, _) = cal.add_working_days(received_on, 1)?.into_parts();
+            explanation.push(format!(
+                "received {received_on} ({}, a rest day: {}); counted as received on the next \
+                 working day {next}, so day 1 is the one after (rules.rest_day_receipt)",
+                received_on.format("%a"),
+                day.kind
+            ));
+            Ok(next)
+        }
+    }
+}
+
+/// The N-th counted working day after `start`: working days covered by a closed suspension are
+/// skipped (art. 21). `None` while a suspension has no end: the clock stands still.
+fn counted_due(
+    start: NaiveDate,
+    n: u32,
+    case: &Case,
+    cal: &Calendar,
+) -> Result<Option<Reckoned<NaiveDate>>, OutOfRange> {
+    if case.suspensions.iter().any(|s| s.until.is_none()) {
+        return Ok(None);
+    }
+    // Skipping suspended days pushes the deadline later, which can reach further suspended
+    // days; repeat until the count of skipped days is stable (it only grows, so this ends).
+    let mut extra = 0u32;
+    loop {
+        let due = cal.add_working_days(start, n + extra)?;
+        let (date, _) = due.into_parts();
+        let mut skipped = Reckoned::Certain(0u32);
+        for s in &case.suspensions {
+            let until = s.until.expect("open suspensions returned above");
+            let days = suspended_working_days(start, date, s.from, until, cal)?;
+            skipped = skipped.and_then(|acc| days.map(|x| acc + x));
+        }
+        let (count, _) = skipped.into_parts();
+        if count == extra {
+            return Ok(Some(due.and_then(|d| skipped.map(|_| d))));
+        }
+        extra = count;
+    }
+}
+
+/// Working days `d` with `start < d <= end` and `from <= d < until`.
+fn suspended_working_days(
+    start: NaiveDate,
+    end: NaiveDate,
+    from: NaiveDate,
+    until: NaiveDate,
+    cal: &Calendar,
+) -> Result<Reckoned<u32>, OutOfRange> {
+    let lo = start.max(from.pred_opt().unwrap_or(from));
+    let hi = end.min(until.pred_opt().unwrap_or(until));
+    cal.working_days_between(lo, hi)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn stage_status(
+    stage: Stage,
+    responsible: Responsible,
+    start: NaiveDate,
+    limit: u32,
+    done_on: Option<NaiveDate>,
+    case: &Case,
+    rules: &Rules,
+    cal: &Calendar,
+    today: NaiveDate,
+    mut explanation: Vec<String>,
+) -> Result<StageStatus, OutOfRange> {
+    let mut uncovered: Option<i32> = None;
+    let mut note = |y: Option<i32>| {
+        if let Some(y) = y {
+            uncovered = Some(uncovered.map_or(y, |u: i32| u.min(y)));
+        }
+    };
+    let due = counted_due(start, limit, case, cal)?;
+    let mut status = StageStatus {
+        stage,
+        responsible,
+        start,
+        limit,
+        due: None,
+        state: State::Running,
+        remaining: None,
+        overdue_by: None,
+        level: None,
+        provisional: false,
+        uncovered_year: None,
+        late_extensions: Vec::new(),
+        explanation: Vec::new(),
+    };
+    let Some(due) = due else {
+        // art. 21: suspended; the clock stands still until the obstacle ends.
+        let open = case
+            .suspensions
+            .iter()
+            .find(|s| s.until.is_none())
+            .expect("counted_due returns None only for an open suspension");
+        let (lasted, y) = cal
+            .working_days_between(open.from.pred_opt().unwrap_or(open.from), today)?
+            .into_parts();
+        note(y);
+        explanation.push(format!(
+            "suspended since {} ({}, art. 21): no deadline until the clock runs again",
+            open.from, open.reason
+        ));
+        status.state = match done_on {
+            Some(_) => State::DoneOnTime,
+            None => State::Suspended {
+                since: open.from,
+                working_days: lasted,
+            },
+        };
+        status.explanation = explanation;
+        status.uncovered_year = uncovered;
+        status.provisional = uncovered.is_some();
+        return Ok(status);
+    };
+    let (due, y) = due.into_parts();
+    note(y);
+    let plain = cal.add_working_days(start, limit)?.into_parts().0;
+    if plain != due {
+        let skipped: Vec<String> = case
+            .suspensions
+            .iter()
+            .filter_map(|s| s.until.map(|u| (s, u)))
+            .map(|(s, u)| format!("{}..{} ({})", s.from, u.pred_opt().unwrap_or(u), s.reason))
+            .collect();
+        explanation.push(format!(
+            "suspended working days skipped (art. 21): {}",
+            skipped.join(", ")
+        ));
+    }
+    explanation.push(format!(
+        "due {due} ({}): counted working day {limit} after {start}",
+        due.format("%a")
+    ));
+    status.due = Some(due);
+    match done_on {
+        Some(done) if done <= due => {
+            status.state = State::DoneOnTime;
+            explanation.push(format!("done {done}: on time"));
+        }
+        Some(done) => {
+            let (by, y) = cal.overdue_by(done, due)?.into_parts();
+            note(y);
+            status.state = State::DoneLate { by };
+            explanation.push(format!("done {done}: late by {by} working day(s)"));
+        }
+        None => {
+            let (remaining, y) = cal.remaining(today, due)?.into_parts();
+            note(y);
+            status.remaining = Some(remaining);
+            if today > due {
+                let (by, y) = cal.overdue_by(today, due)?.into_parts();
+                note(y);
+                status.overdue_by = Some(by);
+                status.level = Some(Level::Overdue);
+            } else if today == due {
+                status.level = Some(Level::DueToday);
+            } else if remaining <= rules.reminder_at {
+                status.level = Some(Level::Reminder);
+            }
+        }
+    }
+    if case.closed_on.is_some() {
+        // Closed by other means (withdrawn, merged): reminders stop.
+        status.level = None;
+    }
+    status.explanation = explanation;
+    status.uncovered_year = uncovered;
+    status.provisional = uncovered.is_some();
+    Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::{LocalOverlay, shipped};
+    use crate::case::{CloseReason, Extension, Reference, Suspension, SuspensionReason};
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn cal() -> Calendar {
+        Calendar::new(shipped::years().unwrap(), LocalOverlay::default()).unwrap()
+    }
+
+    fn case(received: &str) -> Case {
+        Case::received(Reference::parse("2026-0042").unwrap(), d(received))
+    }
+
+    fn forwarded(received: &str, on: &str) -> Case {
+        let mut c = case(received);
+        c.forwarded_on = Some(d(on));
+        c.section = Some(SectionCode::parse("ss").unwrap());
+        c
+    }
+
+    fn at(c: &Case, today: &str) -> CaseStatus {
+        evaluate(c, &Rules::default(), &cal(), d(today)).unwrap()
+    }
+
+    #[test]
+    fn the_forward_stage_escalates_as_domain_md_says() {
+        let c = case("2026-11-27");
+        let table = [
+            ("2026-11-30", Some(4), None, None),
+            ("2026-12-02", Some(2), None, Some(Level::Reminder)),
+            ("2026-12-03", Some(1), None, Some(Level::Reminder)),
+            ("2026-12-04", Some(0), None, Some(Level::DueToday)),
+            ("2026-12-05", Some(0), Some(0), Some(Level::Overdue)),
+            ("2026-12-07", Some(0), Some(1), Some(Level::Overdue)),
+        ];
+        for (today, remaining, overdue_by, level) in table {
+            let s = &at(&c, today).stages[0];
+            assert_eq!(s.due, Some(d("2026-12-04")), "{today}");
+            assert_eq!(
+                (s.remaining, s.overdue_by, s.level),
+                (remaining, overdue_by, level),
+                "{today}"
+            );
+            assert_eq!(s.responsible, Responsible::Office);
+        }
+    }
+
+    #[test]
+    fn a_reply_deadline_can_fall_on_a_make_up_saturday() {
+        // Forwarded on the make-up Sunday 2026-09-20: day 1 is 09-21; 中秋节 and 国庆节 are
+        // skipped; day 10 is the make-up Saturday 2026-10-10.
+        let c = forwarded("2026-09-15", "2026-09-20");
+        let status = at(&c, "2026-10-09");
+        let reply = &status.stages[1];
+        assert_eq!(reply.due, Some(d("2026-10-10")));
+        assert_eq!(reply.level, Some(Level::Reminder));
+        assert_eq!(status.current, Some(Stage::Reply));
+        assert_eq!(status.stages[0].state, State::DoneOnTime);
+    }
+
+    #[test]
+    fn a_suspension_across_a_holiday_skips_only_its_working_days() {
+        let mut c = forwarded("2026-09-18", "2026-09-21");
+        assert_eq!(at(&c, "2026-09-22").stages[1].due, Some(d("2026-10-12")));
+        c.suspensions.push(Suspension {
+            from: d("2026-09-29"),
+            until: Some(d("2026-10-09")),
+            reason: SuspensionReason::ForceMajeure,
+            note: None,
+            notice_on: Some(d("2026-09-29")),
+            resumption_notice_on: Some(d("2026-10-09")),
+        });
+        // 09-29, 09-30 and 10-08 do not count (the holiday was not counted anyway).
+        let reply = &at(&c, "2026-10-09").stages[1];
+        assert_eq!(reply.due, Some(d("2026-10-15")));
+        assert!(
+            reply
+                .explanation
+                .iter()
+                .any(|l| l.contains("suspended working days skipped"))
+        );
+    }
+
+    #[test]
+    fn an_open_suspension_has_no_deadline_and_no_escalation() {
+        let mut c = forwarded("2026-11-02", "2026-11-03");
+        c.suspensions.push(Suspension {
+            from: d("2026-11-10"),
+            until: None,
+            reason: SuspensionReason::ThirdParty,
+            note: None,
+            notice_on: None,
+            resumption_notice_on: None,
+        });
+        let status = at(&c, "2026-11-30");
+        let reply = &status.stages[1];
+        assert_eq!(reply.due, None);
+        assert_eq!(reply.level, None);
+        // Working days from 11-10 to 11-30 inclusive: 15.
+        assert_eq!(
+            reply.state,
+            State::Suspended {
+                since: d("2026-11-10"),
+                working_days: 15
+            }
+        );
+        assert_eq!(status.current, Some(Stage::Reply));
+        // art. 21: the suspension notice is owed and missing.
+        assert_eq!(status.notices.len(), 1);
+        assert!(status.notices[0].missing);
+    }
+
+    #[test]
+    fn extensions_add_to_the_reply_period_and_a_late_one_is_flagged() {
+        let mut c = forwarded("2026-10-30", "2026-11-02");
+        assert_eq!(at(&c, "2026-11-03").stages[1].due, Some(d("2026-11-16")));
+        c.extensions.push(Extension {
+            days: 5,
+            approved_on: d("2026-11-10"),
+            approved_by: "局长".into(),
+            reason: None,
+            notice_on: None,
+        });
+        let status = at(&c, "2026-11-13");
+        assert_eq!(status.stages[1].due, Some(d("2026-11-23")));
+        assert!(status.stages[1].late_extensions.is_empty());
+        // art. 20: notice due 2 working days after approval (11-12), so missing on 11-13.
+        assert_eq!(status.notices[0].due, d("2026-11-12"));
+        assert!(status.notices[0].missing);
+
+        c.extensions.push(Extension {
+            days: 3,
+            approved_on: d("2026-11-24"),
+            approved_by: "局长".into(),
+            reason: None,
+            notice_on: Some(d("2026-11-24")),
+        });
+        let status = at(&c, "2026-11-24");
+        assert_eq!(status.stages[1].due, Some(d("2026-11-26")));
+        assert_eq!(status.stages[1].late_extensions, vec![1]);
+    }
+
+    #[test]
+    fn a_late_reply_is_done_late_by_working_days() {
+        let mut c = forwarded("2026-10-30", "2026-11-02");
+        c.replied_on = Some(d("2026-11-18"));
+        let status = at(&c, "2026-11-20");
+        assert_eq!(status.stages[1].state, State::DoneLate { by: 2 });
+        assert_eq!(status.stages[1].level, None);
+        assert_eq!(status.current, None);
+    }
+
+    #[test]
+    fn receipt_on_a_rest_day_is_strict_by_default_and_can_move_a_day() {
+        let c = case("2026-11-29"); // a Sunday
+        assert_eq!(at(&c, "2026-11-30").stages[0].due, Some(d("2026-12-04")));
+        let rules = Rules {
+            rest_day_receipt: RestDayReceipt::NextWorkingDay,
+            ..Rules::default()
+        };
+        let s = evaluate(&c, &rules, &cal(), d("2026-11-30")).unwrap();
+        assert_eq!(s.stages[0].due, Some(d("2026-12-07")));
+        assert!(
+            s.stages[0].explanation[0]
+                .contains("counted as received on the next working day 2026-11-30")
+        );
+    }
+
+    #[test]
+    fn a_deadline_in_an_uncovered_year_is_provisional() {
+        let s = &at(&case("2026-12-28"), "2026-12-28").stages[0];
+        assert_eq!(s.due, Some(d("2027-01-04")));
+        assert!(s.provisional);
+        assert_eq!(s.uncovered_year, Some(2027));
+    }
+
+    #[test]
+    fn answered_on_the_spot_has_no_stages_and_closed_cases_stop_reminders() {
+        let mut c = case("2026-11-27");
+        c.closed_on = Some(d("2026-11-27"));
+        c.close_reason = Some(CloseReason::AnsweredOnSpot);
+        assert!(at(&c, "2026-12-10").stages.is_empty());
+        c.close_reason = Some(CloseReason::Withdrawn);
+        let s = at(&c, "2026-12-10");
+        assert_eq!(s.current, None);
+        assert_eq!(s.stages[0].level, None);
+    }
+}
