@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::case::SectionCode;
+
 /// Where the config file is looked for when `--config` is not given.
 pub const DEFAULT_FILE: &str = "/etc/duewatch/duewatch.toml";
 
@@ -22,6 +24,25 @@ timezone = "Asia/Shanghai"
 
 [calendar]
 dir = "/etc/duewatch/calendars"
+
+[database]
+url = "sqlite:///var/lib/duewatch/duewatch.db"
+
+[office]
+name = "政务公开工作领导小组办公室"
+emails = []
+
+[leadership]
+name = "局领导"
+emails = []
+
+[rules]
+forward_within = 5
+reply_within = 10
+max_extension = 15
+notice_within = 2
+reminder_at = 2
+rest_day_receipt = "strict"
 "#;
 
 /// The effective configuration.
@@ -32,6 +53,146 @@ pub struct Config {
     pub timezone: TimeZone,
     /// Where the calendars are.
     pub calendar: CalendarConfig,
+    /// The case database.
+    pub database: DatabaseConfig,
+    /// The leading group's office: receives, forwards, supervises.
+    pub office: Party,
+    /// The bureau's leadership (approves extensions, hears of overdue cases).
+    pub leadership: Party,
+    /// The sections cases are forwarded to.
+    #[serde(default)]
+    pub sections: Vec<Section>,
+    /// The rulebook's numbers.
+    pub rules: crate::deadline::Rules,
+}
+
+impl Config {
+    /// The configured section with this code.
+    pub fn section(&self, code: &SectionCode) -> Option<&Section> {
+        self.sections.iter().find(|s| &s.code == code)
+    }
+
+    /// Checks what serde cannot: unique section codes, plausible addresses, sane rules.
+    ///
+    /// # Errors
+    /// The first problem, naming its key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |message: String, help: &str| ConfigError::Invalid {
+            message,
+            help: help.to_owned(),
+        };
+        for (i, s) in self.sections.iter().enumerate() {
+            if self.sections[..i].iter().any(|o| o.code == s.code) {
+                return Err(invalid(
+                    format!("sections[{i}].code: \"{}\" is used twice", s.code),
+                    "give every section its own code",
+                ));
+            }
+        }
+        let parties = [
+            ("office", &self.office.emails),
+            ("leadership", &self.leadership.emails),
+        ];
+        let sections = self
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i, &s.emails));
+        for (key, emails) in parties
+            .into_iter()
+            .map(|(k, e)| (k.to_owned(), e))
+            .chain(sections.map(|(i, e)| (format!("sections[{i}]"), e)))
+        {
+            for e in emails {
+                if !plausible_address(e) {
+                    return Err(invalid(
+                        format!("{key}.emails: \"{e}\" is not an e-mail address"),
+                        "write addresses as name@example.org",
+                    ));
+                }
+            }
+        }
+        if self.rules.forward_within == 0 || self.rules.reply_within == 0 {
+            return Err(invalid(
+                "rules.forward_within and rules.reply_within must be at least 1".to_owned(),
+                "the rulebook's numbers are 5 and 10 (art. 19)",
+            ));
+        }
+        if let Some(path) = self.database.url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(invalid(
+                    "database.url: \"sqlite://\" names no file".to_owned(),
+                    "write sqlite:///var/lib/duewatch/duewatch.db or postgres://host/db",
+                ));
+            }
+        } else if !self.database.url.starts_with("postgres://")
+            && !self.database.url.starts_with("postgresql://")
+        {
+            return Err(invalid(
+                format!(
+                    "database.url: \"{}\" is neither sqlite:// nor postgres://",
+                    mask(&self.database.url)
+                ),
+                "write sqlite:///var/lib/duewatch/duewatch.db or postgres://user@host/db",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn plausible_address(e: &str) -> bool {
+    let Some((local, domain)) = e.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+}
+
+/// A URL with any password replaced by `***`, for messages.
+pub fn mask(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` (created if missing) or `postgres://…`.
+    pub url: String,
+}
+
+/// `[office]`, `[leadership]`: a name and its addresses.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    /// The name used in mails.
+    pub name: String,
+    /// Its addresses.
+    pub emails: Vec<String>,
+}
+
+/// One `[[sections]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    /// The code commands and imports use.
+    pub code: SectionCode,
+    /// The section's name.
+    pub name: String,
+    /// Its addresses; the first is the head's.
+    pub emails: Vec<String>,
 }
 
 /// `[calendar]`.

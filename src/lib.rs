@@ -11,13 +11,17 @@
 //!   arithmetic over them (pure: no clock, no I/O but loading its files);
 //! - [`case`]: a disclosure request as recorded: parsed references and section codes,
 //!   extensions, suspensions;
+//! - [`casework`]: the administrators' changes to a case, checked against the rules (pure);
 //! - [`deadline`]: the engine: each stage's due date, standing and escalation level at a date
 //!   (pure);
+//! - [`store`]: cases in SQLite or PostgreSQL, one code path for both;
 //! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment);
 //! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`].
 
 pub mod calendar;
 pub mod case;
+pub mod casework;
 pub mod cli;
 pub mod config;
 pub mod deadline;
+pub mod store;

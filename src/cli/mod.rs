@@ -5,6 +5,7 @@
 //! Exit codes: 0 success, 1 a failed check or a refused operation, 2 bad arguments.
 
 mod calendar;
+mod case;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,17 @@ enum Command {
     /// The working-day calendar: count periods, explain them, check and import calendar files.
     #[command(subcommand)]
     Calendar(calendar::Command),
+    /// Record disclosure requests from receipt to reply, and look at them.
+    #[command(subcommand)]
+    Case(case::Command),
+    /// Every open case's current stage, deadline and escalation level.
+    Status {
+        #[command(flatten)]
+        view: case::View,
+    },
+    /// The database.
+    #[command(subcommand)]
+    Db(case::DbCommand),
 }
 
 /// Parses the command line, runs the command and returns the process's exit code.
@@ -61,6 +73,9 @@ fn run(out: &mut dyn std::io::Write, cli: Cli) -> anyhow::Result<ExitCode> {
     let (config, _origin) = config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Calendar(command) => calendar::run(out, command, &config),
+        Command::Case(command) => case::run(out, command, &config),
+        Command::Status { view } => case::status(out, view, &config),
+        Command::Db(command) => case::db(out, command, &config),
     }
 }
 

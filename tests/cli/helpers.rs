@@ -73,3 +73,66 @@ title = "国务院办公厅关于2027年部分节假日安排的通知"
 name = "元旦"
 rest = ["2027-01-01..2027-01-03"]
 "#;
+
+/// Which database a store test runs against.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server every machine of this project runs (trust auth).
+pub const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432";
+
+impl Setup {
+    /// A config with sections `ss` and `zc`, on a fresh database of `backend`.
+    pub fn with_store(backend: Backend) -> Self {
+        let setup = Setup::new();
+        let url = match backend {
+            Backend::Sqlite => format!(
+                "sqlite://{}",
+                setup.dir.path().join("var/duewatch.db").display()
+            ),
+            Backend::Postgres => fresh_postgres_database(),
+        };
+        setup.write_config(&format!(
+            "[calendar]\ndir = \"{}\"\n[database]\nurl = \"{url}\"\n\
+             [[sections]]\ncode = \"ss\"\nname = \"社会保险股\"\nemails = [\"head@bureau.example\"]\n\
+             [[sections]]\ncode = \"zc\"\nname = \"政策法规股\"\nemails = [\"zc@bureau.example\"]\n",
+            setup.calendars().display()
+        ));
+        setup
+    }
+}
+
+/// Creates an empty database for one test and returns its URL.
+fn fresh_postgres_database() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "duewatch_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&format!("{POSTGRES}/test"))
+            .await
+            .expect("PostgreSQL on 127.0.0.1:5432 (start it: .ci/run shows how)");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name}"
+        )))
+        .execute(&mut conn)
+        .await
+        .expect("drop");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create");
+    });
+    format!("{POSTGRES}/{name}")
+}

@@ -1,5 +1,6 @@
 //! Tests of what administrators see: the `duewatch` binary, run as a user would run it.
 
+mod case;
 mod helpers;
 
 use helpers::{Setup, YEAR_2027, duewatch, holiday_cn};

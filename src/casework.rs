@@ -1,0 +1,239 @@
+//! The administrators' changes to a case, as pure checks-and-changes: each takes the case as
+//! stored and either changes it and says what changed (for the history), or refuses, naming the
+//! rule and what to do. The store runs them inside a transaction, so a refusal writes nothing.
+
+use chrono::NaiveDate;
+
+use crate::case::{
+    Case, CloseReason, Extension, NoticeKind, SectionCode, Suspension, SuspensionReason,
+};
+use crate::deadline::Rules;
+
+type Outcome = Result<String, String>;
+
+fn open(case: &Case) -> Result<(), String> {
+    if let Some(closed) = case.closed_on {
+        return Err(format!(
+            "the case was closed on {closed}; a closed case cannot be changed"
+        ));
+    }
+    if let Some(replied) = case.replied_on {
+        return Err(format!(
+            "the case was answered on {replied}; an answered case cannot be changed"
+        ));
+    }
+    Ok(())
+}
+
+/// art. 19: the office forwards the request to the responsible section.
+pub fn forward(case: &mut Case, section: SectionCode, on: NaiveDate, known: bool) -> Outcome {
+    open(case)?;
+    if !known {
+        return Err(format!(
+            "section \"{section}\" is not configured\n  help: use a code of [[sections]] in the config"
+        ));
+    }
+    if on < case.received_on {
+        return Err(format!(
+            "forwarding on {on} is before receipt on {}: a case is forwarded after it arrives",
+            case.received_on
+        ));
+    }
+    if let Some(prev) = case.forwarded_on {
+        return Err(format!("the case was forwarded on {prev} already"));
+    }
+    case.forwarded_on = Some(on);
+    case.section = Some(section.clone());
+    Ok(format!("forwarded on {on} to {section}"))
+}
+
+/// art. 20: the leadership extends the section's reply period, at most `max_extension` in all.
+pub fn extend(
+    case: &mut Case,
+    days: u32,
+    approved_by: &str,
+    on: NaiveDate,
+    reason: Option<String>,
+    rules: &Rules,
+) -> Outcome {
+    open(case)?;
+    let Some(forwarded) = case.forwarded_on else {
+        return Err(
+            "art. 20 extends the section's reply period; forward the case first".to_owned(),
+        );
+    };
+    if days == 0 {
+        return Err("an extension is at least 1 working day".to_owned());
+    }
+    if on < forwarded {
+        return Err(format!(
+            "approval on {on} is before forwarding on {forwarded}"
+        ));
+    }
+    if approved_by.trim().is_empty() {
+        return Err(
+            "name who approved the extension (art. 20: the leadership's consent)".to_owned(),
+        );
+    }
+    let total = case.extension_days() + days;
+    if total > rules.max_extension {
+        return Err(format!(
+            "extending by {days} would bring the extensions to {total} working days; art. 20 \
+             allows at most {} (rules.max_extension)",
+            rules.max_extension
+        ));
+    }
+    case.extensions.push(Extension {
+        days,
+        approved_on: on,
+        approved_by: approved_by.trim().to_owned(),
+        reason,
+        notice_on: None,
+    });
+    Ok(format!(
+        "extended by {days} working days, approved on {on} by {approved_by}"
+    ))
+}
+
+/// arts. 20, 21: the written notice to the applicant was sent.
+pub fn notice(case: &mut Case, kind: NoticeKind, on: NaiveDate) -> Outcome {
+    open(case)?;
+    let slot = match kind {
+        NoticeKind::Extension => case
+            .extensions
+            .iter_mut()
+            .rev()
+            .find(|e| e.notice_on.is_none())
+            .map(|e| (e.approved_on, &mut e.notice_on)),
+        NoticeKind::Suspension => case
+            .suspensions
+            .iter_mut()
+            .rev()
+            .find(|s| s.notice_on.is_none())
+            .map(|s| (s.from, &mut s.notice_on)),
+        NoticeKind::Resumption => case
+            .suspensions
+            .iter_mut()
+            .rev()
+            .find(|s| s.until.is_some() && s.resumption_notice_on.is_none())
+            .and_then(|s| s.until.map(|u| (u, &mut s.resumption_notice_on))),
+    };
+    let Some((event, slot)) = slot else {
+        return Err(format!("no {kind} is waiting for its written notice"));
+    };
+    if on < event {
+        return Err(format!(
+            "a notice on {on} cannot precede the {kind} on {event}"
+        ));
+    }
+    *slot = Some(on);
+    Ok(format!(
+        "written notice of the {kind} of {event} sent on {on}"
+    ))
+}
+
+/// art. 21: the clock stops from `from`.
+pub fn suspend(
+    case: &mut Case,
+    from: NaiveDate,
+    reason: SuspensionReason,
+    note: Option<String>,
+) -> Outcome {
+    open(case)?;
+    if from <= case.received_on {
+        return Err(format!(
+            "a suspension from {from} must start after receipt on {}",
+            case.received_on
+        ));
+    }
+    for s in &case.suspensions {
+        let overlaps = match s.until {
+            None => true,
+            Some(until) => from < until,
+        };
+        if overlaps {
+            return Err(format!(
+                "a suspension from {from} overlaps the one from {}{}; suspensions of a case \
+                 may not overlap",
+                s.from,
+                s.until
+                    .map_or(" (still open)".to_owned(), |u| format!(" until {u}"))
+            ));
+        }
+    }
+    case.suspensions.push(Suspension {
+        from,
+        until: None,
+        reason,
+        note,
+        notice_on: None,
+        resumption_notice_on: None,
+    });
+    Ok(format!("suspended from {from} ({reason})"))
+}
+
+/// art. 21: the clock runs again on `on` (that day counts).
+pub fn resume(case: &mut Case, on: NaiveDate) -> Outcome {
+    open(case)?;
+    let Some(s) = case.suspensions.iter_mut().find(|s| s.until.is_none()) else {
+        return Err("the case is not suspended".to_owned());
+    };
+    if on <= s.from {
+        return Err(format!(
+            "resuming on {on} must come after the suspension began on {}",
+            s.from
+        ));
+    }
+    s.until = Some(on);
+    Ok(format!("resumed on {on} (suspended from {})", s.from))
+}
+
+/// Correction (补正): the period starts again from the day the completed request arrived.
+pub fn correct(case: &mut Case, received: NaiveDate) -> Outcome {
+    open(case)?;
+    if case.forwarded_on.is_some() {
+        return Err(
+            "the case was forwarded already; a correction restarts the forward stage".to_owned(),
+        );
+    }
+    if received < case.received_on {
+        return Err(format!(
+            "the completed request on {received} cannot precede the first receipt on {}",
+            case.received_on
+        ));
+    }
+    let old = case.received_on;
+    case.received_on = received;
+    Ok(format!(
+        "corrected (补正): receipt {old} replaced by {received}"
+    ))
+}
+
+/// The section answered.
+pub fn reply(case: &mut Case, on: NaiveDate) -> Outcome {
+    open(case)?;
+    let Some(forwarded) = case.forwarded_on else {
+        return Err("the case was not forwarded to a section yet; forward it first, or close it with --reason answered_on_spot".to_owned());
+    };
+    if on < forwarded {
+        return Err(format!(
+            "a reply on {on} cannot precede forwarding on {forwarded}"
+        ));
+    }
+    case.replied_on = Some(on);
+    Ok(format!("replied on {on}"))
+}
+
+/// Closed by other means; all reminders stop.
+pub fn close(case: &mut Case, on: NaiveDate, reason: CloseReason) -> Outcome {
+    open(case)?;
+    if on < case.received_on {
+        return Err(format!(
+            "closing on {on} is before receipt on {}",
+            case.received_on
+        ));
+    }
+    case.closed_on = Some(on);
+    case.close_reason = Some(reason);
+    Ok(format!("closed on {on} ({reason})"))
+}

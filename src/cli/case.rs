@@ -1,0 +1,518 @@
+//! `duewatch case …`, `duewatch status` and `duewatch db migrate`: recording cases from receipt
+//! to reply, and seeing where they stand. A refused change exits 1 and writes nothing.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{count_arg, date_arg};
+use crate::calendar::Calendar;
+use crate::calendar::load;
+use crate::case::{
+    Case, Channel, CloseReason, NoticeKind, Reference, SectionCode, SuspensionReason,
+};
+use crate::casework;
+use crate::config::Config;
+use crate::deadline::{self, CaseStatus, State};
+use crate::store::Store;
+
+#[derive(Debug, Subcommand)]
+pub(super) enum Command {
+    /// Record a request the office received.
+    Add {
+        /// The case's unique reference, e.g. 2026-0042.
+        #[arg(long = "ref", value_parser = Reference::parse)]
+        reference: Reference,
+        /// The day the office received it, YYYY-MM-DD.
+        #[arg(long, value_parser = date_arg)]
+        received: NaiveDate,
+        /// What is asked (no personal data of the applicant).
+        #[arg(long)]
+        subject: Option<String>,
+        /// How it arrived.
+        #[arg(long, value_enum)]
+        channel: Option<Channel>,
+    },
+    /// The office forwarded the case to a section (art. 19).
+    Forward {
+        /// The case.
+        #[arg(value_parser = Reference::parse)]
+        reference: Reference,
+        /// The section's code (config [[sections]]).
+        #[arg(long, value_parser = SectionCode::parse)]
+        section: SectionCode,
+        /// YYYY-MM-DD.
+        #[arg(long, value_parser = date_arg)]
+        on: NaiveDate,
+    },
+    /// The leadership extended the reply period (art. 20).
+    Extend {
+        /// The case.
+        #[arg(value_parser = Reference::parse)]
+        reference: Reference,
+        /// Working days granted.
+        #[arg(long, value_parser = count_arg)]
+        days: u32,
+        /// Who approved.
+        #[arg(long)]
+        approved_by: String,
+        /// The day of approval, YYYY-MM-DD.
+        #[arg(long, value_parser = date_arg)]
+        on: NaiveDate,
+        /// Why.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// The written notice to the applicant went out (arts. 20, 21).
+    Notice {
+        /// The case.
+        #[arg(value_parser = Reference::parse)]
+        reference: Reference,
+        /// Which notice.
+        #[arg(long, value_enum)]
+        kind: NoticeKind,
+        /// YYYY-MM-DD.
+        #[arg(long, value_parser = date_arg)]
+        on: NaiveDate,
+    },
+    /// The clock stops from a date (art. 21).
+    Suspend {
+        /// The case.
+        #[arg(value_parser = Reference::parse)]
+        reference: Reference,
+        /// The first day the clock stands still, YYYY-MM-DD.
+        #[arg(long, value_parser = date_arg)]
+        from: NaiveDate,
+        /// Why.
+        #[arg(long, value_enum)]
+        reason: SuspensionReason,
+        /// A note.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The clock runs again from a date (that day counts).
+    Resume {
+        /// The case.
+        #[arg(value_parser = Reference::parse)]
+        reference: Reference,
+        /// YYYY-MM-DD.
+        #[arg(long, value_parser = date_arg)]
+        on: NaiveDate,
+    },
+    /// Correction (补正): the period starts again from the day the completed request arrived.
+    Correct {
+        /// The case.
+        #[arg(value_parser = Reference::parse)]
+        reference: Reference,
+        /// YYYY-MM-DD.
+        #[arg(long, value_parser = date_arg)]
+        received: NaiveDate,
+    },
+    /// The section answered.
+    Reply {
+        /// The case.
+        #[arg(value_parser = Reference::parse)]
+        reference: Reference,
+        /// YYYY-MM-DD.
+        #[arg(long, value_parser = date_arg)]
+        on: NaiveDate,
+    },
+    /// Closed by other means: reminders stop.
+    Close {
+        /// The case.
+        #[arg(value_parser = Reference::parse)]
+        reference: Reference,
+        /// YYYY-MM-DD.
+        #[arg(long, value_parser = date_arg)]
+        on: NaiveDate,
+        /// Why.
+        #[arg(long, value_enum)]
+        reason: CloseReason,
+    },
+    /// One case, its deadlines with their explanation, and its history.
+    Show {
+        /// The case.
+        #[arg(value_parser = Reference::parse)]
+        reference: Reference,
+        #[command(flatten)]
+        view: View,
+    },
+    /// Cases, one a line.
+    List {
+        /// Only open cases (not answered, not closed).
+        #[arg(long)]
+        open: bool,
+        /// Only cases forwarded to this section.
+        #[arg(long, value_parser = SectionCode::parse)]
+        section: Option<SectionCode>,
+        #[command(flatten)]
+        view: View,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(super) struct View {
+    /// As of this date instead of today (YYYY-MM-DD).
+    #[arg(long, value_parser = date_arg, value_name = "DATE")]
+    as_of: Option<NaiveDate>,
+    /// JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `duewatch db …`.
+#[derive(Debug, Subcommand)]
+pub(super) enum DbCommand {
+    /// Apply the database migrations (the daemon does this on start too).
+    Migrate,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database.url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+pub(super) fn db(
+    out: &mut dyn Write,
+    command: DbCommand,
+    config: &Config,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        DbCommand::Migrate => {
+            runtime()?.block_on(open_store(config))?;
+            writeln!(
+                out,
+                "migrations applied to {}",
+                crate::config::mask(&config.database.url)
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn run(
+    out: &mut dyn Write,
+    command: Command,
+    config: &Config,
+) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(run_async(out, command, config))
+}
+
+async fn run_async(
+    out: &mut dyn Write,
+    command: Command,
+    config: &Config,
+) -> anyhow::Result<ExitCode> {
+    let store = open_store(config).await?;
+    let rules = &config.rules;
+    let (reference, name, result) = match command {
+        Command::Add {
+            reference,
+            received,
+            subject,
+            channel,
+        } => {
+            let mut case = Case::received(reference.clone(), received);
+            case.subject = subject;
+            case.channel = channel;
+            let said = format!("received on {received}");
+            store.add(&case, "case add", &said).await?;
+            writeln!(out, "{reference}: {said}")?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Forward {
+            reference,
+            section,
+            on,
+        } => {
+            let known = config.section(&section).is_some();
+            let r = store
+                .update(&reference, "case forward", |c| {
+                    casework::forward(c, section, on, known)
+                })
+                .await;
+            (reference, "forward", r)
+        }
+        Command::Extend {
+            reference,
+            days,
+            approved_by,
+            on,
+            reason,
+        } => {
+            let r = store
+                .update(&reference, "case extend", |c| {
+                    casework::extend(c, days, &approved_by, on, reason, rules)
+                })
+                .await;
+            (reference, "extend", r)
+        }
+        Command::Notice {
+            reference,
+            kind,
+            on,
+        } => {
+            let r = store
+                .update(&reference, "case notice", |c| casework::notice(c, kind, on))
+                .await;
+            (reference, "notice", r)
+        }
+        Command::Suspend {
+            reference,
+            from,
+            reason,
+            note,
+        } => {
+            let r = store
+                .update(&reference, "case suspend", |c| {
+                    casework::suspend(c, from, reason, note)
+                })
+                .await;
+            (reference, "suspend", r)
+        }
+        Command::Resume { reference, on } => {
+            let r = store
+                .update(&reference, "case resume", |c| casework::resume(c, on))
+                .await;
+            (reference, "resume", r)
+        }
+        Command::Correct {
+            reference,
+            received,
+        } => {
+            let r = store
+                .update(&reference, "case correct", |c| {
+                    casework::correct(c, received)
+                })
+                .await;
+            (reference, "correct", r)
+        }
+        Command::Reply { reference, on } => {
+            let r = store
+                .update(&reference, "case reply", |c| casework::reply(c, on))
+                .await;
+            (reference, "reply", r)
+        }
+        Command::Close {
+            reference,
+            on,
+            reason,
+        } => {
+            let r = store
+                .update(&reference, "case close", |c| casework::close(c, on, reason))
+                .await;
+            (reference, "close", r)
+        }
+        Command::Show { reference, view } => {
+            let cal = load::load(&config.calendar.dir)?.calendar;
+            let today = view.as_of.unwrap_or_else(|| config.timezone.today());
+            let Some((case, history)) = store.get(&reference).await? else {
+                anyhow::bail!(
+                    "case {reference} does not exist\n  help: `duewatch case list` shows the references"
+                );
+            };
+            let status = deadline::evaluate(&case, rules, &cal, today)?;
+            show(out, &case, &status, &history, view.json)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::List {
+            open,
+            section,
+            view,
+        } => {
+            let cal = load::load(&config.calendar.dir)?.calendar;
+            let today = view.as_of.unwrap_or_else(|| config.timezone.today());
+            let cases: Vec<Case> = store
+                .list(open)
+                .await?
+                .into_iter()
+                .filter(|c| section.is_none() || c.section == section)
+                .collect();
+            list(out, &cases, &cal, config, today, view.json)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    result?;
+    writeln!(out, "{reference}: {name} recorded")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `duewatch status`: every open case's current stage.
+pub(super) fn status(out: &mut dyn Write, view: View, config: &Config) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let store = open_store(config).await?;
+        let cal = load::load(&config.calendar.dir)?.calendar;
+        let today = view.as_of.unwrap_or_else(|| config.timezone.today());
+        let cases = store.list(true).await?;
+        list(out, &cases, &cal, config, today, view.json)?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn list(
+    out: &mut dyn Write,
+    cases: &[Case],
+    cal: &Calendar,
+    config: &Config,
+    today: NaiveDate,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let mut rows = Vec::new();
+    for case in cases {
+        let status = match deadline::evaluate(case, &config.rules, cal, today) {
+            Ok(s) => s,
+            Err(e) => {
+                // One bad case does not hide the others.
+                eprintln!("case {}: {e}", case.reference);
+                continue;
+            }
+        };
+        rows.push(row_json(case, &status));
+    }
+    if as_json {
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for r in &rows {
+        let s = |k: &str| {
+            r[k].as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| "-".to_owned())
+        };
+        let n = |k: &str| r[k].as_u64().map_or("-".to_owned(), |v| v.to_string());
+        writeln!(
+            out,
+            "{:<12} {:<8} {:<8} due {:<10} remaining {:<3} overdue_by {:<3} {:<9}{}{}",
+            s("reference"),
+            s("stage"),
+            s("responsible"),
+            s("due"),
+            n("remaining"),
+            n("overdue_by"),
+            s("level"),
+            if r["suspended"] == true {
+                " suspended"
+            } else {
+                ""
+            },
+            if r["provisional"] == true {
+                " provisional"
+            } else {
+                ""
+            },
+        )?;
+    }
+    Ok(())
+}
+
+fn row_json(case: &Case, status: &CaseStatus) -> serde_json::Value {
+    let stage = status
+        .current
+        .and_then(|c| status.stages.iter().find(|s| s.stage == c))
+        .or_else(|| status.stages.last());
+    let Some(stage) = stage else {
+        return json!({ "reference": case.reference, "stage": null, "responsible": null, "due": null,
+            "remaining": null, "overdue_by": null, "level": null, "provisional": false,
+            "suspended": false, "closed": case.closed_on.is_some() });
+    };
+    json!({
+        "reference": case.reference,
+        "stage": stage.stage.as_str(),
+        "responsible": stage.responsible.as_str(),
+        "due": stage.due.map(|d| d.to_string()),
+        "remaining": stage.remaining,
+        "overdue_by": stage.overdue_by,
+        "level": stage.level.map(|l| l.as_str()),
+        "provisional": stage.provisional,
+        "suspended": matches!(stage.state, State::Suspended { .. }),
+        "late_extension": !stage.late_extensions.is_empty(),
+        "notices_missing": status.notices.iter().filter(|n| n.missing).count(),
+    })
+}
+
+fn show(
+    out: &mut dyn Write,
+    case: &Case,
+    status: &CaseStatus,
+    history: &[(String, String, String)],
+    as_json: bool,
+) -> anyhow::Result<()> {
+    if as_json {
+        let h: Vec<_> = history
+            .iter()
+            .map(|(at, command, change)| json!({ "at": at, "command": command, "change": change }))
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &json!({ "case": case, "status": status, "history": h }),
+        )?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "case {}  {}",
+        case.reference,
+        case.subject.as_deref().unwrap_or("")
+    )?;
+    for s in &status.stages {
+        let state = match s.state {
+            State::Running => "running".to_owned(),
+            State::Suspended {
+                since,
+                working_days,
+            } => {
+                format!("suspended since {since} ({working_days} working days)")
+            }
+            State::DoneOnTime => "done on time".to_owned(),
+            State::DoneLate { by } => format!("done late by {by} working days"),
+        };
+        writeln!(
+            out,
+            "{} ({}): {}{}{}{}",
+            s.stage.as_str(),
+            s.responsible.as_str(),
+            state,
+            s.due.map(|d| format!(", due {d}")).unwrap_or_default(),
+            s.level
+                .map(|l| format!(", {}", l.as_str()))
+                .unwrap_or_default(),
+            if s.provisional { ", provisional" } else { "" }
+        )?;
+        if !s.late_extensions.is_empty() {
+            writeln!(
+                out,
+                "  late extension: approved after the deadline it extends (art. 20)"
+            )?;
+        }
+        for line in &s.explanation {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    for n in &status.notices {
+        writeln!(
+            out,
+            "written notice of the {} of {}: {} (due {})",
+            n.kind,
+            n.event_on,
+            if n.missing { "MISSING" } else { "pending" },
+            n.due
+        )?;
+    }
+    writeln!(out, "history:")?;
+    for (at, command, change) in history {
+        writeln!(out, "  {at}  {command}: {change}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,484 @@
+//! The case store: cases, extensions, suspensions and history in SQLite (the embedded default)
+//! or PostgreSQL, with the same SQL (`$1` placeholders work on both) and the same code: each
+//! operation is written once and compiled for both pools by [`with_pool!`].
+//!
+//! Writes are read-modify-write in one transaction: SQLite opens it with `BEGIN IMMEDIATE` (a
+//! deferred transaction that later writes can fail with "database is locked"), PostgreSQL locks
+//! the case row with `FOR UPDATE`. A refused change rolls back: nothing is written.
+//! Every value is bound; no SQL is built from input.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Row, Transaction};
+
+use crate::case::{
+    Case, Channel, CloseReason, Extension, Reference, SectionCode, Suspension, SuspensionReason,
+};
+
+/// The database, by backend.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// SQLite, the embedded default.
+    Sqlite(SqlitePool),
+    /// PostgreSQL, for production and several instances.
+    Postgres(PgPool),
+}
+
+/// Runs the same code against whichever pool the store holds.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            Store::Sqlite($pool) => $body,
+            Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Opening a write transaction the right way for each backend.
+trait WritePool {
+    type Db: sqlx::Database;
+    /// Begins a transaction that will write.
+    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Self::Db>>;
+    /// `SELECT` of a case row that locks it until commit.
+    const SELECT_CASE: &'static str;
+}
+
+impl WritePool for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, sqlx::Sqlite>> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+    const SELECT_CASE: &'static str = "SELECT id, reference, subject, channel, received_on, \
+        forwarded_on, section, replied_on, closed_on, close_reason FROM cases WHERE reference = $1";
+}
+
+impl WritePool for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, sqlx::Postgres>> {
+        self.begin().await
+    }
+    const SELECT_CASE: &'static str = "SELECT id, reference, subject, channel, received_on, \
+        forwarded_on, section, replied_on, closed_on, close_reason FROM cases WHERE reference = $1 \
+        FOR UPDATE";
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No case has this reference.
+    #[error("case {0} does not exist\n  help: `duewatch case list` shows the references")]
+    NotFound(Reference),
+    /// The reference is taken.
+    #[error(
+        "case {0} exists already: references are unique\n  help: choose another reference, or change the existing case"
+    )]
+    Duplicate(Reference),
+    /// The change breaks a rule; nothing was written.
+    #[error("case {reference}: {message}")]
+    Refused {
+        /// The case.
+        reference: Reference,
+        /// The rule and what to do.
+        message: String,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e.into())
+    }
+}
+
+fn select_case_sql<P: WritePool>(_: &P) -> &'static str {
+    P::SELECT_CASE
+}
+
+fn bad_row(reference: &str, what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(anyhow::anyhow!(
+        "case {reference}: the stored {what} cannot be read ({e}); correct the row"
+    ))
+}
+
+/// Decodes a `cases` row.
+macro_rules! case_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let reference: String = row.try_get("reference")?;
+        let parsed = (|| -> Result<Case, StoreError> {
+            let channel: Option<String> = row.try_get("channel")?;
+            let section: Option<String> = row.try_get("section")?;
+            let close_reason: Option<String> = row.try_get("close_reason")?;
+            Ok(Case {
+                reference: Reference::parse(&reference)
+                    .map_err(|e| bad_row(&reference, "reference", e))?,
+                subject: row.try_get("subject")?,
+                channel: channel
+                    .map(|c| Channel::parse(&c))
+                    .transpose()
+                    .map_err(|e| bad_row(&reference, "channel", e))?,
+                received_on: row.try_get("received_on")?,
+                forwarded_on: row.try_get("forwarded_on")?,
+                section: section
+                    .map(|c| SectionCode::parse(&c))
+                    .transpose()
+                    .map_err(|e| bad_row(&reference, "section", e))?,
+                replied_on: row.try_get("replied_on")?,
+                closed_on: row.try_get("closed_on")?,
+                close_reason: close_reason
+                    .map(|c| CloseReason::parse(&c))
+                    .transpose()
+                    .map_err(|e| bad_row(&reference, "close reason", e))?,
+                extensions: Vec::new(),
+                suspensions: Vec::new(),
+            })
+        })();
+        parsed
+    }};
+}
+
+macro_rules! extension_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        Extension {
+            days: u32::try_from(r.try_get::<i32, _>("days")?).unwrap_or(0),
+            approved_on: r.try_get::<NaiveDate, _>("approved_on")?,
+            approved_by: r.try_get("approved_by")?,
+            reason: r.try_get("reason")?,
+            notice_on: r.try_get("notice_on")?,
+        }
+    }};
+}
+
+macro_rules! suspension_from_row {
+    ($r:expr, $reference:expr) => {{
+        let r = $r;
+        let reason: String = r.try_get("reason")?;
+        Suspension {
+            from: r.try_get("from_on")?,
+            until: r.try_get("until_on")?,
+            reason: SuspensionReason::parse(&reason)
+                .map_err(|e| bad_row($reference.as_str(), "suspension reason", e))?,
+            note: r.try_get("note")?,
+            notice_on: r.try_get("notice_on")?,
+            resumption_notice_on: r.try_get("resumption_notice_on")?,
+        }
+    }};
+}
+
+/// Loads a case's extensions and suspensions.
+macro_rules! load_children {
+    ($conn:expr, $id:expr, $case:expr) => {{
+        let case: &mut Case = $case;
+        let rows = sqlx::query(
+            "SELECT days, approved_on, approved_by, reason, notice_on FROM extensions \
+             WHERE case_id = $1 ORDER BY position",
+        )
+        .bind($id)
+        .fetch_all(&mut *$conn)
+        .await?;
+        for r in &rows {
+            case.extensions.push(extension_from_row!(r));
+        }
+        let rows = sqlx::query(
+            "SELECT from_on, until_on, reason, note, notice_on, resumption_notice_on \
+             FROM suspensions WHERE case_id = $1 ORDER BY position",
+        )
+        .bind($id)
+        .fetch_all(&mut *$conn)
+        .await?;
+        for r in &rows {
+            let reference = case.reference.clone();
+            case.suspensions.push(suspension_from_row!(r, reference));
+        }
+    }};
+}
+
+/// Writes a case's state: its row, and its extensions and suspensions replaced whole.
+macro_rules! write_case {
+    ($tx:expr, $id:expr, $case:expr) => {{
+        let case: &Case = $case;
+        sqlx::query(
+            "UPDATE cases SET subject = $2, channel = $3, received_on = $4, forwarded_on = $5, \
+             section = $6, replied_on = $7, closed_on = $8, close_reason = $9, \
+             updated_at = CURRENT_TIMESTAMP WHERE id = $1",
+        )
+        .bind($id)
+        .bind(case.subject.as_deref())
+        .bind(case.channel.map(Channel::as_str))
+        .bind(case.received_on)
+        .bind(case.forwarded_on)
+        .bind(case.section.as_ref().map(SectionCode::as_str))
+        .bind(case.replied_on)
+        .bind(case.closed_on)
+        .bind(case.close_reason.map(CloseReason::as_str))
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query("DELETE FROM extensions WHERE case_id = $1").bind($id).execute(&mut *$tx).await?;
+        for (i, e) in case.extensions.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO extensions (case_id, position, days, approved_on, approved_by, reason, \
+                 notice_on) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind($id)
+            .bind(i as i32)
+            .bind(i32::try_from(e.days).unwrap_or(i32::MAX))
+            .bind(e.approved_on)
+            .bind(e.approved_by.as_str())
+            .bind(e.reason.as_deref())
+            .bind(e.notice_on)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM suspensions WHERE case_id = $1").bind($id).execute(&mut *$tx).await?;
+        for (i, s) in case.suspensions.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO suspensions (case_id, position, from_on, until_on, reason, note, \
+                 notice_on, resumption_notice_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind($id)
+            .bind(i as i32)
+            .bind(s.from)
+            .bind(s.until)
+            .bind(s.reason.as_str())
+            .bind(s.note.as_deref())
+            .bind(s.notice_on)
+            .bind(s.resumption_notice_on)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+
+macro_rules! history {
+    ($tx:expr, $id:expr, $command:expr, $change:expr) => {{
+        sqlx::query("INSERT INTO history (case_id, command, change) VALUES ($1, $2, $3)")
+            .bind($id)
+            .bind($command)
+            .bind($change)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://PATH`, created if missing, or `postgres://…`).
+    ///
+    /// # Errors
+    /// An unreachable server, an unwritable path, a malformed URL.
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if let Some(dir) = Path::new(path).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!("creating {} for the database (database.url)", dir.display())
+                })?;
+            }
+            // busy_timeout before WAL (pitfalls.md); FULL so a committed row survives power loss.
+            let options = SqliteConnectOptions::from_str(url)
+                .with_context(|| format!("database.url: cannot use \"{url}\""))?
+                .create_if_missing(true)
+                .busy_timeout(Duration::from_secs(10))
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await
+                .with_context(|| format!("opening the SQLite database {path} (database.url)"))?;
+            Ok(Store::Sqlite(pool))
+        } else {
+            let pool = PgPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .with_context(|| {
+                    format!("connecting to {} (database.url)", crate::config::mask(url))
+                })?;
+            Ok(Store::Postgres(pool))
+        }
+    }
+
+    /// Applies the migrations this binary carries (safe to run again).
+    ///
+    /// # Errors
+    /// A failed or foreign migration.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Store::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+        }
+        .context("applying database migrations")
+    }
+
+    /// Records a new case.
+    ///
+    /// # Errors
+    /// [`StoreError::Duplicate`] when the reference is taken.
+    pub async fn add(&self, case: &Case, command: &str, change: &str) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let taken = sqlx::query("SELECT 1 FROM cases WHERE reference = $1")
+                .bind(case.reference.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if taken.is_some() {
+                return Err(StoreError::Duplicate(case.reference.clone()));
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO cases (reference, subject, channel, received_on) VALUES ($1, $2, $3, $4) \
+                 RETURNING id",
+            )
+            .bind(case.reference.as_str())
+            .bind(case.subject.as_deref())
+            .bind(case.channel.map(Channel::as_str))
+            .bind(case.received_on)
+            .fetch_one(&mut *tx)
+            .await?;
+            write_case!(tx, id, case);
+            history!(tx, id, command, change);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Changes a case: loads it locked, lets `change` check and modify it, writes it back with a
+    /// history line. When `change` refuses, nothing is written.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`], the refusal of `change`, or a database failure.
+    pub async fn update<F>(
+        &self,
+        reference: &Reference,
+        command: &str,
+        change: F,
+    ) -> Result<Case, StoreError>
+    where
+        F: FnOnce(&mut Case) -> Result<String, String>,
+    {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let Some(row) = sqlx::query(select_case_sql(pool))
+                .bind(reference.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+            else {
+                return Err(StoreError::NotFound(reference.clone()));
+            };
+            let id: i64 = row.try_get("id")?;
+            let mut case = case_from_row!(&row)?;
+            load_children!(tx, id, &mut case);
+            let said = change(&mut case).map_err(|message| StoreError::Refused {
+                reference: reference.clone(),
+                message,
+            })?;
+            write_case!(tx, id, &case);
+            history!(tx, id, command, &said);
+            tx.commit().await?;
+            Ok(case)
+        })
+    }
+
+    /// One case, with its history (oldest first: at, command, change).
+    ///
+    /// # Errors
+    /// A database failure; `Ok(None)` when there is no such case.
+    pub async fn get(
+        &self,
+        reference: &Reference,
+    ) -> Result<Option<(Case, Vec<(String, String, String)>)>, StoreError> {
+        with_pool!(self, pool => {
+            let mut conn = pool.acquire().await?;
+            let Some(row) = sqlx::query(
+                "SELECT id, reference, subject, channel, received_on, forwarded_on, section, \
+                 replied_on, closed_on, close_reason FROM cases WHERE reference = $1",
+            )
+            .bind(reference.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            else {
+                return Ok(None);
+            };
+            let id: i64 = row.try_get("id")?;
+            let mut case = case_from_row!(&row)?;
+            load_children!(conn, id, &mut case);
+            let rows = sqlx::query(
+                "SELECT CAST(at AS TEXT) AS at, command, change FROM history WHERE case_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut lines = Vec::new();
+            for r in rows {
+                lines.push((r.try_get("at")?, r.try_get("command")?, r.try_get("change")?));
+            }
+            Ok(Some((case, lines)))
+        })
+    }
+
+    /// Cases in reference order: all, or only open ones (not replied, not closed).
+    ///
+    /// # Errors
+    /// A database failure or a row duewatch cannot read (named by reference).
+    pub async fn list(&self, open_only: bool) -> Result<Vec<Case>, StoreError> {
+        with_pool!(self, pool => {
+            let mut conn = pool.acquire().await?;
+            let sql = if open_only {
+                "SELECT id, reference, subject, channel, received_on, forwarded_on, section, \
+                 replied_on, closed_on, close_reason FROM cases \
+                 WHERE replied_on IS NULL AND closed_on IS NULL ORDER BY id"
+            } else {
+                "SELECT id, reference, subject, channel, received_on, forwarded_on, section, \
+                 replied_on, closed_on, close_reason FROM cases ORDER BY id"
+            };
+            let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+            let mut cases = Vec::with_capacity(rows.len());
+            let mut ids = Vec::with_capacity(rows.len());
+            for row in &rows {
+                ids.push(row.try_get::<i64, _>("id")?);
+                cases.push(case_from_row!(row)?);
+            }
+            // Extensions and suspensions of every case in two queries, merged by case id.
+            let ext = sqlx::query(
+                "SELECT case_id, days, approved_on, approved_by, reason, notice_on FROM extensions \
+                 ORDER BY case_id, position",
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+            let sus = sqlx::query(
+                "SELECT case_id, from_on, until_on, reason, note, notice_on, resumption_notice_on \
+                 FROM suspensions ORDER BY case_id, position",
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+            let index: std::collections::HashMap<i64, usize> =
+                ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+            for r in &ext {
+                if let Some(&i) = index.get(&r.try_get::<i64, _>("case_id")?) {
+                    cases[i].extensions.push(extension_from_row!(r));
+                }
+            }
+            for r in &sus {
+                if let Some(&i) = index.get(&r.try_get::<i64, _>("case_id")?) {
+                    let reference = cases[i].reference.clone();
+                    cases[i].suspensions.push(suspension_from_row!(r, reference));
+                }
+            }
+            cases.sort_by(|a, b| a.reference.cmp(&b.reference));
+            Ok(cases)
+        })
+    }
+}
