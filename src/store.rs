@@ -42,6 +42,18 @@ macro_rules! with_pool {
     };
 }
 
+/// `SELECT` of every `cases` column the code reads, followed by the given clauses. One list, so
+/// the row reader (`case_from_row!`) and the queries cannot drift apart.
+macro_rules! select_cases {
+    ($($rest:literal),*) => {
+        concat!(
+            "SELECT id, reference, subject, channel, received_on, forwarded_on, section, \
+             replied_on, closed_on, close_reason FROM cases ",
+            $($rest),*
+        )
+    };
+}
+
 /// Opening a write transaction the right way for each backend.
 trait WritePool {
     type Db: sqlx::Database;
@@ -56,8 +68,7 @@ impl WritePool for SqlitePool {
     async fn begin_write(&self) -> sqlx::Result<Transaction<'static, sqlx::Sqlite>> {
         self.begin_with("BEGIN IMMEDIATE").await
     }
-    const SELECT_CASE: &'static str = "SELECT id, reference, subject, channel, received_on, \
-        forwarded_on, section, replied_on, closed_on, close_reason FROM cases WHERE reference = $1";
+    const SELECT_CASE: &'static str = select_cases!("WHERE reference = $1");
 }
 
 impl WritePool for PgPool {
@@ -65,9 +76,7 @@ impl WritePool for PgPool {
     async fn begin_write(&self) -> sqlx::Result<Transaction<'static, sqlx::Postgres>> {
         self.begin().await
     }
-    const SELECT_CASE: &'static str = "SELECT id, reference, subject, channel, received_on, \
-        forwarded_on, section, replied_on, closed_on, close_reason FROM cases WHERE reference = $1 \
-        FOR UPDATE";
+    const SELECT_CASE: &'static str = select_cases!("WHERE reference = $1 FOR UPDATE");
 }
 
 /// Why a store operation failed.
@@ -402,10 +411,7 @@ impl Store {
     ) -> Result<Option<(Case, Vec<(String, String, String)>)>, StoreError> {
         with_pool!(self, pool => {
             let mut conn = pool.acquire().await?;
-            let Some(row) = sqlx::query(
-                "SELECT id, reference, subject, channel, received_on, forwarded_on, section, \
-                 replied_on, closed_on, close_reason FROM cases WHERE reference = $1",
-            )
+            let Some(row) = sqlx::query(select_cases!("WHERE reference = $1"))
             .bind(reference.as_str())
             .fetch_optional(&mut *conn)
             .await?
@@ -437,12 +443,9 @@ impl Store {
         with_pool!(self, pool => {
             let mut conn = pool.acquire().await?;
             let sql = if open_only {
-                "SELECT id, reference, subject, channel, received_on, forwarded_on, section, \
-                 replied_on, closed_on, close_reason FROM cases \
-                 WHERE replied_on IS NULL AND closed_on IS NULL ORDER BY id"
+                select_cases!("WHERE replied_on IS NULL AND closed_on IS NULL ORDER BY id")
             } else {
-                "SELECT id, reference, subject, channel, received_on, forwarded_on, section, \
-                 replied_on, closed_on, close_reason FROM cases ORDER BY id"
+                select_cases!("ORDER BY id")
             };
             let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
             let mut cases = Vec::with_capacity(rows.len());
