@@ -54,11 +54,13 @@ macro_rules! select_cases {
     };
 }
 
-/// Opening a write transaction the right way for each backend.
+/// Opening transactions the right way for each backend.
 trait WritePool {
     type Db: sqlx::Database;
     /// Begins a transaction that will write.
     async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Self::Db>>;
+    /// Begins a read-only transaction whose reads all see one snapshot.
+    async fn begin_snapshot(&self) -> sqlx::Result<Transaction<'static, Self::Db>>;
     /// `SELECT` of a case row that locks it until commit.
     const SELECT_CASE: &'static str;
 }
@@ -68,6 +70,10 @@ impl WritePool for SqlitePool {
     async fn begin_write(&self) -> sqlx::Result<Transaction<'static, sqlx::Sqlite>> {
         self.begin_with("BEGIN IMMEDIATE").await
     }
+    async fn begin_snapshot(&self) -> sqlx::Result<Transaction<'static, sqlx::Sqlite>> {
+        // In WAL mode a deferred transaction reads one snapshot from its first read on.
+        self.begin().await
+    }
     const SELECT_CASE: &'static str = select_cases!("WHERE reference = $1");
 }
 
@@ -75,6 +81,10 @@ impl WritePool for PgPool {
     type Db = sqlx::Postgres;
     async fn begin_write(&self) -> sqlx::Result<Transaction<'static, sqlx::Postgres>> {
         self.begin().await
+    }
+    async fn begin_snapshot(&self) -> sqlx::Result<Transaction<'static, sqlx::Postgres>> {
+        self.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
     }
     const SELECT_CASE: &'static str = select_cases!("WHERE reference = $1 FOR UPDATE");
 }
@@ -435,53 +445,135 @@ impl Store {
         })
     }
 
-    /// Cases in reference order: all, or only open ones (not replied, not closed).
+    /// Reads cases in reference order, all or only the open ones (not replied, not closed), in
+    /// batches of [`SCAN_BATCH`], and hands each to `each`: memory stays bounded by one batch
+    /// whatever the size of the database. The whole scan reads one consistent snapshot.
+    ///
+    /// A row duewatch cannot decode reaches `each` as an `Err` naming the case, so that one bad
+    /// row does not hide the others. Returns how many cases were read.
     ///
     /// # Errors
-    /// A database failure or a row duewatch cannot read (named by reference).
-    pub async fn list(&self, open_only: bool) -> Result<Vec<Case>, StoreError> {
+    /// A database failure, or the first error `each` returns (which stops the scan).
+    pub async fn scan<F>(&self, open_only: bool, mut each: F) -> anyhow::Result<u64>
+    where
+        F: FnMut(Result<Case, StoreError>) -> anyhow::Result<()>,
+    {
+        let (cases_sql, ext_sql, sus_sql) = if open_only {
+            (SCAN_OPEN_CASES, SCAN_OPEN_EXTENSIONS, SCAN_OPEN_SUSPENSIONS)
+        } else {
+            (SCAN_CASES, SCAN_EXTENSIONS, SCAN_SUSPENSIONS)
+        };
         with_pool!(self, pool => {
-            let mut conn = pool.acquire().await?;
-            let sql = if open_only {
-                select_cases!("WHERE replied_on IS NULL AND closed_on IS NULL ORDER BY id")
-            } else {
-                select_cases!("ORDER BY id")
-            };
-            let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
-            let mut cases = Vec::with_capacity(rows.len());
-            let mut ids = Vec::with_capacity(rows.len());
-            for row in &rows {
-                ids.push(row.try_get::<i64, _>("id")?);
-                cases.push(case_from_row!(row)?);
-            }
-            // Extensions and suspensions of every case in two queries, merged by case id.
-            let ext = sqlx::query(
-                "SELECT case_id, days, approved_on, approved_by, reason, notice_on FROM extensions \
-                 ORDER BY case_id, position",
-            )
-            .fetch_all(&mut *conn)
-            .await?;
-            let sus = sqlx::query(
-                "SELECT case_id, from_on, until_on, reason, note, notice_on, resumption_notice_on \
-                 FROM suspensions ORDER BY case_id, position",
-            )
-            .fetch_all(&mut *conn)
-            .await?;
-            let index: std::collections::HashMap<i64, usize> =
-                ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-            for r in &ext {
-                if let Some(&i) = index.get(&r.try_get::<i64, _>("case_id")?) {
-                    cases[i].extensions.push(extension_from_row!(r));
+            let mut tx = pool.begin_snapshot().await?;
+            let mut after = String::new();
+            let mut read = 0;
+            loop {
+                let rows = sqlx::query(cases_sql)
+                    .bind(after.as_str())
+                    .bind(SCAN_BATCH)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+                    break;
+                };
+                let first: String = first.try_get("reference")?;
+                let last: String = last.try_get("reference")?;
+                let mut batch: Vec<(i64, Result<Case, StoreError>)> = Vec::with_capacity(rows.len());
+                let mut index = std::collections::HashMap::with_capacity(rows.len());
+                for row in &rows {
+                    let id: i64 = row.try_get("id")?;
+                    index.insert(id, batch.len());
+                    batch.push((id, case_from_row!(row)));
                 }
-            }
-            for r in &sus {
-                if let Some(&i) = index.get(&r.try_get::<i64, _>("case_id")?) {
-                    let reference = cases[i].reference.clone();
-                    cases[i].suspensions.push(suspension_from_row!(r, reference));
+                drop(rows);
+                // The children of this batch: one query each, ordered, merged by case id.
+                let ext = sqlx::query(ext_sql)
+                    .bind(first.as_str())
+                    .bind(last.as_str())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for r in &ext {
+                    if let Some(&i) = index.get(&r.try_get::<i64, _>("case_id")?)
+                        && let Ok(case) = &mut batch[i].1
+                    {
+                        case.extensions.push(extension_from_row!(r));
+                    }
                 }
+                let sus = sqlx::query(sus_sql)
+                    .bind(first.as_str())
+                    .bind(last.as_str())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for r in &sus {
+                    if let Some(&i) = index.get(&r.try_get::<i64, _>("case_id")?)
+                        && let Ok(case) = &mut batch[i].1
+                    {
+                        let reference = case.reference.clone();
+                        match (|| -> Result<Suspension, StoreError> {
+                            Ok(suspension_from_row!(r, reference))
+                        })() {
+                            Ok(s) => case.suspensions.push(s),
+                            Err(e) => batch[i].1 = Err(e),
+                        }
+                    }
+                }
+                for (_, case) in batch {
+                    read += 1;
+                    each(case)?;
+                }
+                if last == after {
+                    break;
+                }
+                after = last;
             }
-            cases.sort_by(|a, b| a.reference.cmp(&b.reference));
-            Ok(cases)
+            tx.commit().await?;
+            Ok(read)
         })
     }
 }
+
+/// Cases per batch of [`Store::scan`]: large enough that the per-query cost vanishes, small
+/// enough that a batch is a few megabytes.
+pub const SCAN_BATCH: i64 = 2000;
+
+/// Keyset pagination over `reference`; `$1` is the last reference of the previous batch.
+const SCAN_CASES: &str = select_cases!("WHERE reference > $1 ORDER BY reference LIMIT $2");
+const SCAN_OPEN_CASES: &str = select_cases!(
+    "WHERE replied_on IS NULL AND closed_on IS NULL AND reference > $1 ORDER BY reference LIMIT $2"
+);
+/// The rows of a child table (extensions, suspensions) of the cases whose references lie in
+/// [$1, $2], open ones only when `$open` says so.
+macro_rules! children {
+    ($columns:literal, $table:literal, $open:literal) => {
+        concat!(
+            "SELECT t.case_id, ",
+            $columns,
+            " FROM ",
+            $table,
+            " t JOIN cases c ON c.id = t.case_id \
+             WHERE c.reference >= $1 AND c.reference <= $2",
+            $open,
+            " ORDER BY t.case_id, t.position"
+        )
+    };
+}
+const SCAN_EXTENSIONS: &str = children!(
+    "t.days, t.approved_on, t.approved_by, t.reason, t.notice_on",
+    "extensions",
+    ""
+);
+const SCAN_OPEN_EXTENSIONS: &str = children!(
+    "t.days, t.approved_on, t.approved_by, t.reason, t.notice_on",
+    "extensions",
+    " AND c.replied_on IS NULL AND c.closed_on IS NULL"
+);
+const SCAN_SUSPENSIONS: &str = children!(
+    "t.from_on, t.until_on, t.reason, t.note, t.notice_on, t.resumption_notice_on",
+    "suspensions",
+    ""
+);
+const SCAN_OPEN_SUSPENSIONS: &str = children!(
+    "t.from_on, t.until_on, t.reason, t.note, t.notice_on, t.resumption_notice_on",
+    "suspensions",
+    " AND c.replied_on IS NULL AND c.closed_on IS NULL"
+);

@@ -332,14 +332,13 @@ async fn run_async(
         } => {
             let cal = load::load(&config.calendar.dir)?.calendar;
             let today = view.as_of.unwrap_or_else(|| config.timezone.today());
-            let cases: Vec<Case> = store
-                .list(open)
-                .await?
-                .into_iter()
-                .filter(|c| section.is_none() || c.section == section)
-                .collect();
-            list(out, &cases, &cal, config, today, view.json)?;
-            return Ok(ExitCode::SUCCESS);
+            let listing = Listing {
+                open_only: open,
+                section: section.as_ref(),
+                today,
+                as_json: view.json,
+            };
+            return list(out, &store, &cal, config, &listing).await;
         }
     };
     result?;
@@ -352,68 +351,112 @@ pub(super) fn status(out: &mut dyn Write, view: View, config: &Config) -> anyhow
     runtime()?.block_on(async {
         let store = open_store(config).await?;
         let cal = load::load(&config.calendar.dir)?.calendar;
-        let today = view.as_of.unwrap_or_else(|| config.timezone.today());
-        let cases = store.list(true).await?;
-        list(out, &cases, &cal, config, today, view.json)?;
-        Ok(ExitCode::SUCCESS)
+        let listing = Listing {
+            open_only: true,
+            section: None,
+            today: view.as_of.unwrap_or_else(|| config.timezone.today()),
+            as_json: view.json,
+        };
+        list(out, &store, &cal, config, &listing).await
     })
 }
 
-fn list(
-    out: &mut dyn Write,
-    cases: &[Case],
-    cal: &Calendar,
-    config: &Config,
+/// What `status` and `case list` show.
+struct Listing<'a> {
+    open_only: bool,
+    section: Option<&'a SectionCode>,
     today: NaiveDate,
     as_json: bool,
-) -> anyhow::Result<()> {
-    let mut rows = Vec::new();
-    for case in cases {
-        let status = match deadline::evaluate(case, &config.rules, cal, today) {
-            Ok(s) => s,
-            Err(e) => {
-                // One bad case does not hide the others.
-                eprintln!("case {}: {e}", case.reference);
-                continue;
+}
+
+/// Streams one line (or one JSON object) per case, in reference order, as the store reads them:
+/// memory stays bounded however many cases there are. A case that cannot be evaluated is named
+/// on stderr, the others are listed, and the exit code is 1.
+async fn list(
+    out: &mut dyn Write,
+    store: &Store,
+    cal: &Calendar,
+    config: &Config,
+    listing: &Listing<'_>,
+) -> anyhow::Result<ExitCode> {
+    let mut shown = 0_u64;
+    let mut bad = 0_u64;
+    if listing.as_json {
+        write!(out, "[")?;
+    }
+    store
+        .scan(listing.open_only, |case| {
+            let case = match case {
+                Ok(case) => case,
+                Err(e) => {
+                    bad += 1;
+                    eprintln!("{e}");
+                    return Ok(());
+                }
+            };
+            if listing.section.is_some() && case.section.as_ref() != listing.section {
+                return Ok(());
             }
-        };
-        rows.push(row_json(case, &status));
-    }
-    if as_json {
-        serde_json::to_writer_pretty(&mut *out, &rows)?;
-        writeln!(out)?;
-        return Ok(());
-    }
-    for r in &rows {
-        let s = |k: &str| {
-            r[k].as_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|| "-".to_owned())
-        };
-        let n = |k: &str| r[k].as_u64().map_or("-".to_owned(), |v| v.to_string());
-        writeln!(
-            out,
-            "{:<12} {:<8} {:<8} due {:<10} remaining {:<3} overdue_by {:<3} {:<9}{}{}",
-            s("reference"),
-            s("stage"),
-            s("responsible"),
-            s("due"),
-            n("remaining"),
-            n("overdue_by"),
-            s("level"),
-            if r["suspended"] == true {
-                " suspended"
+            let status = match deadline::evaluate(&case, &config.rules, cal, listing.today) {
+                Ok(s) => s,
+                Err(e) => {
+                    // One bad case does not hide the others.
+                    bad += 1;
+                    eprintln!("case {}: {e}", case.reference);
+                    return Ok(());
+                }
+            };
+            let row = row_json(&case, &status);
+            if listing.as_json {
+                write!(out, "{}\n", if shown == 0 { "" } else { "," })?;
+                serde_json::to_writer(&mut *out, &row)?;
             } else {
-                ""
-            },
-            if r["provisional"] == true {
-                " provisional"
-            } else {
-                ""
-            },
-        )?;
+                write_row(out, &row)?;
+            }
+            shown += 1;
+            Ok(())
+        })
+        .await?;
+    if listing.as_json {
+        writeln!(out, "{}]", if shown == 0 { "" } else { "\n" })?;
     }
-    Ok(())
+    if bad > 0 {
+        eprintln!(
+            "{bad} case(s) could not be evaluated (named above); the other {shown} are listed"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_row(out: &mut dyn Write, r: &serde_json::Value) -> std::io::Result<()> {
+    let s = |k: &str| {
+        r[k].as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| "-".to_owned())
+    };
+    let n = |k: &str| r[k].as_u64().map_or("-".to_owned(), |v| v.to_string());
+    writeln!(
+        out,
+        "{:<12} {:<8} {:<8} due {:<10} remaining {:<3} overdue_by {:<3} {:<9}{}{}",
+        s("reference"),
+        s("stage"),
+        s("responsible"),
+        s("due"),
+        n("remaining"),
+        n("overdue_by"),
+        s("level"),
+        if r["suspended"] == true {
+            " suspended"
+        } else {
+            ""
+        },
+        if r["provisional"] == true {
+            " provisional"
+        } else {
+            ""
+        },
+    )
 }
 
 fn row_json(case: &Case, status: &CaseStatus) -> serde_json::Value {

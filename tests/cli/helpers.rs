@@ -10,6 +10,8 @@ use tempfile::TempDir;
 /// A test's own config file and calendar directory.
 pub struct Setup {
     pub dir: TempDir,
+    /// The PostgreSQL database made for this test, dropped with it.
+    pub postgres: Option<String>,
 }
 
 impl Setup {
@@ -17,7 +19,10 @@ impl Setup {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         std::fs::create_dir(dir.path().join("calendars")).expect("calendar directory");
-        let setup = Setup { dir };
+        let setup = Setup {
+            dir,
+            postgres: None,
+        };
         setup.write_config(&format!(
             "[calendar]\ndir = \"{}\"\n",
             setup.calendars().display()
@@ -87,13 +92,18 @@ pub const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432";
 impl Setup {
     /// A config with sections `ss` and `zc`, on a fresh database of `backend`.
     pub fn with_store(backend: Backend) -> Self {
-        let setup = Setup::new();
+        let mut setup = Setup::new();
         let url = match backend {
             Backend::Sqlite => format!(
                 "sqlite://{}",
                 setup.dir.path().join("var/duewatch.db").display()
             ),
-            Backend::Postgres => fresh_postgres_database(),
+            Backend::Postgres => {
+                let name = fresh_postgres_database();
+                let url = format!("{POSTGRES}/{name}");
+                setup.postgres = Some(name);
+                url
+            }
         };
         setup.write_config(&format!(
             "[calendar]\ndir = \"{}\"\n[database]\nurl = \"{url}\"\n\
@@ -105,7 +115,32 @@ impl Setup {
     }
 }
 
-/// Creates an empty database for one test and returns its URL.
+impl Drop for Setup {
+    fn drop(&mut self) {
+        if let Some(name) = self.postgres.take() {
+            // Best effort: a failure here must not hide the test's own result.
+            let _ = on_postgres(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// Runs one statement on the `test` database as the superuser.
+fn on_postgres(statement: &str) -> Result<(), sqlx::Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&format!("{POSTGRES}/test")).await?;
+        sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
+            .execute(&mut conn)
+            .await?;
+        Ok(())
+    })
+}
+
+/// Creates an empty database for one test and returns its name.
 fn fresh_postgres_database() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -114,25 +149,8 @@ fn fresh_postgres_database() -> String {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst)
     );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&format!("{POSTGRES}/test"))
-            .await
-            .expect("PostgreSQL on 127.0.0.1:5432 (start it: .ci/run shows how)");
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name}"
-        )))
-        .execute(&mut conn)
-        .await
-        .expect("drop");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .expect("create");
-    });
-    format!("{POSTGRES}/{name}")
+    on_postgres(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .expect("PostgreSQL on 127.0.0.1:5432 (start it: .ci/run shows how)");
+    on_postgres(&format!("CREATE DATABASE {name}")).expect("creating the test database");
+    name
 }
