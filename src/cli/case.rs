@@ -408,7 +408,7 @@ async fn list(
             };
             let row = row_json(&case, &status);
             if listing.as_json {
-                write!(out, "{}\n", if shown == 0 { "" } else { "," })?;
+                writeln!(out, "{}", if shown == 0 { "" } else { "," })?;
                 serde_json::to_writer(&mut *out, &row)?;
             } else {
                 write_row(out, &row)?;
