@@ -14,6 +14,7 @@
 //! - [`casework`]: the administrators' changes to a case, checked against the rules (pure);
 //! - [`deadline`]: the engine: each stage's due date, standing and escalation level at a date
 //!   (pure);
+//! - [`import`]: cases from a CSV file, checked whole before anything is written;
 //! - [`store`]: cases in SQLite or PostgreSQL, one code path for both;
 //! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment);
 //! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`].
@@ -24,4 +25,5 @@ pub mod casework;
 pub mod cli;
 pub mod config;
 pub mod deadline;
+pub mod import;
 pub mod store;

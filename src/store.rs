@@ -348,29 +348,70 @@ impl Store {
     /// # Errors
     /// [`StoreError::Duplicate`] when the reference is taken.
     pub async fn add(&self, case: &Case, command: &str, change: &str) -> Result<(), StoreError> {
+        self.add_all(std::slice::from_ref(&(case, change)), command)
+            .await
+    }
+
+    /// Records new cases in one transaction: all of them, or (on any error) none.
+    ///
+    /// # Errors
+    /// [`StoreError::Duplicate`] for the first reference that is taken.
+    pub async fn add_all<C, S>(&self, cases: &[(C, S)], command: &str) -> Result<(), StoreError>
+    where
+        C: std::borrow::Borrow<Case>,
+        S: AsRef<str>,
+    {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let taken = sqlx::query("SELECT 1 FROM cases WHERE reference = $1")
+            for (case, change) in cases {
+                let case: &Case = case.borrow();
+                let taken = sqlx::query("SELECT 1 FROM cases WHERE reference = $1")
+                    .bind(case.reference.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if taken.is_some() {
+                    return Err(StoreError::Duplicate(case.reference.clone()));
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO cases (reference, subject, channel, received_on) \
+                     VALUES ($1, $2, $3, $4) RETURNING id",
+                )
                 .bind(case.reference.as_str())
-                .fetch_optional(&mut *tx)
+                .bind(case.subject.as_deref())
+                .bind(case.channel.map(Channel::as_str))
+                .bind(case.received_on)
+                .fetch_one(&mut *tx)
                 .await?;
-            if taken.is_some() {
-                return Err(StoreError::Duplicate(case.reference.clone()));
+                write_case!(tx, id, case);
+                history!(tx, id, command, change.as_ref());
             }
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO cases (reference, subject, channel, received_on) VALUES ($1, $2, $3, $4) \
-                 RETURNING id",
-            )
-            .bind(case.reference.as_str())
-            .bind(case.subject.as_deref())
-            .bind(case.channel.map(Channel::as_str))
-            .bind(case.received_on)
-            .fetch_one(&mut *tx)
-            .await?;
-            write_case!(tx, id, case);
-            history!(tx, id, command, change);
             tx.commit().await?;
             Ok(())
+        })
+    }
+
+    /// Which of `references` are taken.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn taken<'r>(
+        &self,
+        references: impl IntoIterator<Item = &'r Reference>,
+    ) -> Result<Vec<Reference>, StoreError> {
+        with_pool!(self, pool => {
+            let mut conn = pool.acquire().await?;
+            let mut taken = Vec::new();
+            for r in references {
+                if sqlx::query("SELECT 1 FROM cases WHERE reference = $1")
+                    .bind(r.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .is_some()
+                {
+                    taken.push(r.clone());
+                }
+            }
+            Ok(taken)
         })
     }
 

@@ -2,6 +2,8 @@
 //! to reply, and seeing where they stand. A refused change exits 1 and writes nothing.
 
 use std::io::Write;
+
+use anyhow::Context;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
@@ -139,6 +141,18 @@ pub(super) enum Command {
         reference: Reference,
         #[command(flatten)]
         view: View,
+    },
+    /// Record cases from a CSV file (UTF-8 or GBK): every row is checked first, and if any is
+    /// bad, each bad row is reported with its line number and nothing is recorded.
+    Import {
+        /// The CSV file; its header names the columns (README, "Importing cases").
+        file: std::path::PathBuf,
+        /// How to read the file's bytes.
+        #[arg(long, value_enum, default_value = "auto")]
+        encoding: crate::import::Encoding,
+        /// Check the file and say what would be recorded, but record nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Cases, one a line.
     List {
@@ -325,6 +339,11 @@ async fn run_async(
             show(out, &case, &status, &history, view.json)?;
             return Ok(ExitCode::SUCCESS);
         }
+        Command::Import {
+            file,
+            encoding,
+            dry_run,
+        } => return import(out, &store, config, &file, encoding, dry_run).await,
         Command::List {
             open,
             section,
@@ -343,6 +362,63 @@ async fn run_async(
     };
     result?;
     writeln!(out, "{reference}: {name} recorded")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `duewatch case import`: all rows or none.
+async fn import(
+    out: &mut dyn Write,
+    store: &Store,
+    config: &Config,
+    file: &std::path::Path,
+    encoding: crate::import::Encoding,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let shown = file.display();
+    let bytes = std::fs::read(file).with_context(|| format!("reading {shown}"))?;
+    let text =
+        crate::import::decode(&bytes, encoding).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    let (rows, mut problems) = crate::import::parse(&text, config);
+    let taken = store.taken(rows.iter().map(|r| &r.case.reference)).await?;
+    for row in rows.iter().filter(|r| taken.contains(&r.case.reference)) {
+        problems.push(crate::import::Problem {
+            line: row.line,
+            message: format!(
+                "case {} exists already: references are unique",
+                row.case.reference
+            ),
+        });
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.line);
+        for p in &problems {
+            eprintln!("{shown}:{}: {}", p.line, p.message);
+        }
+        eprintln!(
+            "{} problem(s); nothing was imported\n  help: correct the rows named above and import the file again",
+            problems.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    if dry_run {
+        writeln!(
+            out,
+            "{shown}: {} case(s) are good; nothing recorded (--dry-run)",
+            rows.len()
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let entries: Vec<(&Case, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                &r.case,
+                format!("imported from {shown}:{}: {}", r.line, r.said),
+            )
+        })
+        .collect();
+    store.add_all(&entries, "case import").await?;
+    writeln!(out, "{shown}: {} case(s) imported", rows.len())?;
     Ok(ExitCode::SUCCESS)
 }
 

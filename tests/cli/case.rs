@@ -161,3 +161,147 @@ on_both_backends! {
         assert_eq!(ss.as_array().unwrap().len(), 1);
     };
 }
+
+/// A CSV file in `s`'s folder.
+fn csv(s: &Setup, name: &str, bytes: &[u8]) -> String {
+    let path = s.dir.path().join(name);
+    std::fs::write(&path, bytes).expect("writing the CSV file");
+    path.display().to_string()
+}
+
+fn sample() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/samples/cases.csv"
+    ))
+    .expect("the sample file")
+}
+
+on_both_backends! {
+    the_sample_file_imports_and_every_case_is_watched => |backend| {
+        let s = Setup::with_store(backend);
+        let file = csv(&s, "cases.csv", &sample());
+        s.duewatch(&["case", "import", &file, "--dry-run"])
+            .assert()
+            .success()
+            .stdout(contains("3 case(s) are good; nothing recorded"));
+        assert_eq!(json(&s, &["case", "list", "--json"]), serde_json::json!([]), "--dry-run records nothing");
+        s.duewatch(&["case", "import", &file]).assert().success().stdout(contains("3 case(s) imported"));
+        let status = json(&s, &["status", "--as-of", "2026-12-07", "--json"]);
+        let refs: Vec<&str> = status.as_array().unwrap().iter().map(|r| r["reference"].as_str().unwrap()).collect();
+        assert_eq!(refs, ["2026-0102", "2026-0103"], "2026-0101 was answered");
+        assert_eq!(status[0]["responsible"], "ss", "the section given by its name");
+        assert_eq!(status[0]["due"], "2026-12-09", "10 + 5 working days after 2026-11-18");
+        assert_eq!(status[0]["notices_missing"], 0);
+        assert_eq!(status[1]["stage"], "forward");
+        assert_eq!(status[1]["due"], "2026-12-02", "2026/11/25 read as a date");
+        assert_eq!(status[1]["overdue_by"], 3);
+        let shown = json(&s, &["case", "show", "2026-0102", "--json", "--as-of", "2026-12-07"]);
+        assert_eq!(shown["case"]["channel"], "mail");
+        let change = shown["history"][0]["change"].as_str().unwrap();
+        assert!(change.contains("cases.csv:3: received on 2026-11-16; forwarded on 2026-11-18 to ss; extended by 5"), "{change}");
+    };
+
+    a_gbk_file_from_excel_imports => |backend| {
+        let s = Setup::with_store(backend);
+        let text = String::from_utf8(sample()).unwrap();
+        let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
+        assert!(!unmappable);
+        let file = csv(&s, "excel.csv", &gbk);
+        s.duewatch(&["case", "import", &file]).assert().success();
+        let shown = json(&s, &["case", "show", "2026-0101", "--json", "--as-of", "2026-12-07"]);
+        assert_eq!(shown["case"]["subject"], "2025年度养老保险基金收支情况");
+    };
+
+    a_file_with_bad_rows_is_refused_whole_with_every_line_named => |backend| {
+        let s = Setup::with_store(backend);
+        ok(&s, &["case", "add", "--ref", "2026-0001", "--received", "2026-11-02"]);
+        let file = csv(&s, "bad.csv", "\u{feff}reference,received_on,forwarded_on,section,extension_days,extension_approved_on,extension_approved_by\n\
+            2026-0002,2026-11-02,,,,,\n\
+            2026-0001,2026-11-02,,,,,\n\
+            2026-0003,2026-11-31,,,,,\n\
+            2026-0004,2026-11-02,2026-11-03,xx,,,\n\
+            2026-0005,2026-11-02,2026-11-03,ss,16,2026-11-04,局长\n\
+            2026-0006,2026-11-05,2026-11-03,ss,,,\n\
+            2026-0002,2026-11-03,,,,,\n\
+            2026-0007,2026-11-02,,\n\
+            2026-0008,2026-11-02,2026-11-03,,,,\n".as_bytes());
+        let out = s.duewatch(&["case", "import", &file]).assert().code(1).get_output().stderr.clone();
+        let err = String::from_utf8(out).unwrap();
+        for line in [
+            "bad.csv:3: case 2026-0001 exists already",
+            "bad.csv:4: case 2026-0003: received_on: \"2026-11-31\" is not a date",
+            "bad.csv:5: case 2026-0004: section: section \"xx\" is not configured",
+            "bad.csv:6: case 2026-0005: extending by 16 would bring the extensions to 16 working days; art. 20 allows at most 15",
+            "bad.csv:7: case 2026-0006: forwarding on 2026-11-03 is before receipt on 2026-11-05",
+            "bad.csv:8: case 2026-0002: the reference is on line 2 already",
+            "bad.csv:9: the row has 4 fields, the header 7",
+            "bad.csv:10: case 2026-0008: forwarded_on needs a section",
+            "8 problem(s); nothing was imported",
+        ] {
+            assert!(err.contains(line), "missing {line:?} in:\n{err}");
+        }
+        assert!(!err.contains("bad.csv:2:"), "line 2 is good:\n{err}");
+        let all = json(&s, &["case", "list", "--json"]);
+        assert_eq!(all.as_array().unwrap().len(), 1, "nothing was imported");
+    };
+
+    a_file_without_required_columns_or_with_unknown_ones_is_refused => |backend| {
+        let s = Setup::with_store(backend);
+        let file = csv(&s, "cols.csv", b"reference,recieved_on\n2026-0002,2026-11-02\n");
+        s.duewatch(&["case", "import", &file])
+            .assert()
+            .code(1)
+            .stderr(contains("cols.csv:1: unknown column \"recieved_on\""))
+            .stderr(contains("cols.csv:1: the required column \"received_on\" is missing"));
+        let file = csv(&s, "latin1.csv", b"reference,received_on\n2026-0002,2026-11-02\n\xff\xff,\n");
+        s.duewatch(&["case", "import", &file])
+            .assert()
+            .code(1)
+            .stderr(contains("latin1.csv: the file is neither UTF-8 nor GBK"));
+        assert_eq!(json(&s, &["case", "list", "--json"]), serde_json::json!([]));
+    };
+
+    status_lists_every_open_case_across_batches => |backend| {
+        let s = Setup::with_store(backend);
+        let mut text = String::from("reference,received_on,replied_on,forwarded_on,section\n");
+        for i in (1..=2600).rev() {
+            // Every third case is answered, so open and finished cases interleave.
+            if i % 3 == 0 {
+                text.push_str(&format!("2025-{i:05},2025-11-03,2025-11-10,2025-11-04,zc\n"));
+            } else {
+                text.push_str(&format!("2025-{i:05},2025-11-03,,,\n"));
+            }
+        }
+        let file = csv(&s, "many.csv", text.as_bytes());
+        s.duewatch(&["case", "import", &file]).assert().success();
+        let status = json(&s, &["status", "--as-of", "2025-11-05", "--json"]);
+        let refs: Vec<String> = status.as_array().unwrap().iter().map(|r| r["reference"].as_str().unwrap().to_owned()).collect();
+        let expected: Vec<String> = (1..=2600).filter(|i| i % 3 != 0).map(|i| format!("2025-{i:05}")).collect();
+        assert_eq!(refs, expected, "each open case once, in reference order");
+        assert!(status.as_array().unwrap().iter().all(|r| r["remaining"] == 3));
+        let all = json(&s, &["case", "list", "--json", "--as-of", "2025-11-05"]);
+        assert_eq!(all.as_array().unwrap().len(), 2600);
+    };
+
+    a_correction_restarts_the_forward_stage => |backend| {
+        let s = Setup::with_store(backend);
+        ok(&s, &["case", "add", "--ref", "2026-0400", "--received", "2026-11-02"]);
+        let status = json(&s, &["status", "--as-of", "2026-11-09", "--json"]);
+        assert_eq!(status[0]["due"], "2026-11-09");
+        s.duewatch(&["case", "correct", "2026-0400", "--received", "2026-10-30"])
+            .assert()
+            .code(1)
+            .stderr(contains("case 2026-0400: the completed request on 2026-10-30 cannot precede the first receipt on 2026-11-02"));
+        ok(&s, &["case", "correct", "2026-0400", "--received", "2026-11-06"]);
+        let status = json(&s, &["status", "--as-of", "2026-11-09", "--json"]);
+        assert_eq!(status[0]["due"], "2026-11-13", "5 working days from the completed request");
+        assert_eq!(status[0]["level"], Value::Null);
+        ok(&s, &["case", "forward", "2026-0400", "--section", "ss", "--on", "2026-11-10"]);
+        s.duewatch(&["case", "correct", "2026-0400", "--received", "2026-11-09"])
+            .assert()
+            .code(1)
+            .stderr(contains("the case was forwarded already"));
+        assert_eq!(history_len(&s, "2026-0400"), 3);
+    };
+}

@@ -1,0 +1,518 @@
+//! `duewatch case import FILE.csv`: cases from a spreadsheet, all or nothing.
+//!
+//! Design: the file is decoded whole (UTF-8 with or without BOM, or GBK, which is what Excel
+//! writes as "CSV" on a Chinese Windows machine), then every row is checked; a row becomes a
+//! [`Case`] by the same transitions as the case commands ([`crate::casework`]), so an import can
+//! record nothing the commands would refuse. Only when every row is good does the store write
+//! them, in one transaction. Otherwise every bad row is reported with its line number and the
+//! database is left as it was.
+//!
+//! Columns are named in the header row, in English or in Chinese (see [`COLUMNS`]); their order is
+//! free and optional columns may be left out. An unknown column is refused rather than ignored,
+//! so that a misspelt header cannot silently drop data.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::case::{Case, Channel, CloseReason, NoticeKind, Reference, SectionCode};
+use crate::casework;
+use crate::config::Config;
+
+/// How the file's bytes are to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Encoding {
+    /// UTF-8 when the bytes are valid UTF-8, else GBK.
+    Auto,
+    /// UTF-8, with or without a byte-order mark.
+    #[value(name = "utf-8")]
+    Utf8,
+    /// GBK (GB18030), Excel's "CSV" on a Chinese Windows machine.
+    Gbk,
+}
+
+/// Decodes the file's bytes.
+///
+/// # Errors
+/// Bytes that are not text in the chosen (or any supported) encoding, with what to do.
+pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, String> {
+    let without_bom = bytes.strip_prefix(b"\xEF\xBB\xBF");
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(
+            "the file is UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8\" \
+                    or \"CSV (comma delimited)\" instead"
+                .to_owned(),
+        );
+    }
+    let utf8 = || {
+        String::from_utf8(without_bom.unwrap_or(bytes).to_vec()).map_err(|e| {
+            format!(
+                "the file is not valid UTF-8 (byte {}); save it as \"CSV UTF-8\", or pass \
+                 --encoding gbk",
+                e.utf8_error().valid_up_to()
+            )
+        })
+    };
+    let gbk = || {
+        let (text, had_errors) = encoding_rs::GBK.decode_without_bom_handling(bytes);
+        if had_errors {
+            Err("the file is neither UTF-8 nor GBK; save it from Excel as \"CSV UTF-8\"".to_owned())
+        } else {
+            Ok(text.into_owned())
+        }
+    };
+    match encoding {
+        Encoding::Utf8 => utf8(),
+        Encoding::Gbk => gbk(),
+        Encoding::Auto if without_bom.is_some() => utf8(),
+        Encoding::Auto => utf8().or_else(|_| gbk()),
+    }
+}
+
+/// A column of the import file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Column {
+    Reference,
+    ReceivedOn,
+    Subject,
+    Channel,
+    ForwardedOn,
+    Section,
+    ExtensionDays,
+    ExtensionApprovedOn,
+    ExtensionApprovedBy,
+    ExtensionNoticeOn,
+    RepliedOn,
+    ClosedOn,
+    CloseReason,
+}
+
+/// Every column: its name, the Chinese names accepted for it, whether it is required, and what
+/// it holds. The README's table is this one.
+pub const COLUMNS: &[(&str, &[&str], bool, &str)] = &[
+    (
+        "reference",
+        &["编号", "受理编号"],
+        true,
+        "the unique reference, e.g. 2026-0042",
+    ),
+    (
+        "received_on",
+        &["收到日期", "受理日期"],
+        true,
+        "receipt by the office",
+    ),
+    (
+        "subject",
+        &["申请内容", "事项"],
+        false,
+        "what is asked (no personal data)",
+    ),
+    (
+        "channel",
+        &["申请方式"],
+        false,
+        "in_person|mail|online|fax (当面|信函|网络|传真)",
+    ),
+    (
+        "forwarded_on",
+        &["转办日期"],
+        false,
+        "forwarded to the section (needs section)",
+    ),
+    (
+        "section",
+        &["承办股室", "承办科室"],
+        false,
+        "section code or name from [[sections]]",
+    ),
+    (
+        "extension_days",
+        &["延期天数"],
+        false,
+        "working days granted (art. 20)",
+    ),
+    (
+        "extension_approved_on",
+        &["延期批准日期"],
+        false,
+        "the leadership's approval",
+    ),
+    (
+        "extension_approved_by",
+        &["延期批准人"],
+        false,
+        "who approved",
+    ),
+    (
+        "extension_notice_on",
+        &["延期告知日期"],
+        false,
+        "written notice of the extension",
+    ),
+    ("replied_on", &["答复日期"], false, "the section's answer"),
+    (
+        "closed_on",
+        &["终止日期"],
+        false,
+        "closed by other means (needs close_reason)",
+    ),
+    (
+        "close_reason",
+        &["终止原因"],
+        false,
+        "withdrawn|merged|answered_on_spot (撤回|合并|当场答复)",
+    ),
+];
+
+const ORDER: [Column; 13] = [
+    Column::Reference,
+    Column::ReceivedOn,
+    Column::Subject,
+    Column::Channel,
+    Column::ForwardedOn,
+    Column::Section,
+    Column::ExtensionDays,
+    Column::ExtensionApprovedOn,
+    Column::ExtensionApprovedBy,
+    Column::ExtensionNoticeOn,
+    Column::RepliedOn,
+    Column::ClosedOn,
+    Column::CloseReason,
+];
+
+fn column(header: &str) -> Option<Column> {
+    let h = header.trim();
+    COLUMNS
+        .iter()
+        .zip(ORDER)
+        .find(|((name, chinese, _, _), _)| name.eq_ignore_ascii_case(h) || chinese.contains(&h))
+        .map(|(_, c)| c)
+}
+
+/// A row that is good: the case it makes and what the history will say.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The line of the file where the row starts.
+    pub line: u64,
+    /// The case, as the commands would have recorded it.
+    pub case: Case,
+    /// The history line.
+    pub said: String,
+}
+
+/// What is wrong with the file or one of its rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The line of the file (1 = the header).
+    pub line: u64,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// Checks every row of `text`: the good rows, and the problems of the header and of each bad
+/// row, in line order. The file is good when there are no problems.
+pub fn parse(text: &str, config: &Config) -> (Vec<Row>, Vec<Problem>) {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let problem = |line: u64, message: String| Problem { line, message };
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![problem(1, format!("the header row cannot be read: {e}"))],
+            );
+        }
+    };
+    let mut index: HashMap<Column, usize> = HashMap::new();
+    let mut problems = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        match column(h) {
+            Some(c) => {
+                if index.insert(c, i).is_some() {
+                    problems.push(problem(1, format!("column \"{h}\" appears twice")));
+                }
+            }
+            None if h.is_empty() => {}
+            None => problems.push(problem(
+                1,
+                format!(
+                    "unknown column \"{h}\"\n  help: the columns are {}",
+                    COLUMNS.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
+                ),
+            )),
+        }
+    }
+    for ((name, _, required, _), c) in COLUMNS.iter().zip(ORDER) {
+        if *required && !index.contains_key(&c) {
+            problems.push(problem(
+                1,
+                format!("the required column \"{name}\" is missing"),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return (Vec::new(), problems);
+    }
+
+    let mut rows = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, csv::Position::line);
+                let message = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!(
+                        "the row has {len} fields, the header {expected_len}\n  help: \
+                         quote a value that contains a comma, e.g. \"a, b\""
+                    ),
+                    _ => format!("the row cannot be read: {e}"),
+                };
+                problems.push(problem(line, message));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, csv::Position::line);
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let field = |c: Column| {
+            index
+                .get(&c)
+                .and_then(|&i| record.get(i))
+                .filter(|v| !v.is_empty())
+        };
+        match row(&field, config) {
+            Ok((case, said)) => {
+                if let Some(first) = seen.insert(case.reference.to_string(), line) {
+                    problems.push(problem(
+                        line,
+                        format!(
+                            "case {}: the reference is on line {first} already; references are unique",
+                            case.reference
+                        ),
+                    ));
+                } else {
+                    rows.push(Row { line, case, said });
+                }
+            }
+            Err(message) => problems.push(problem(line, message)),
+        }
+    }
+    (rows, problems)
+}
+
+/// One row: every field parsed (all field problems reported together), then the transitions.
+fn row<'r>(
+    field: &dyn Fn(Column) -> Option<&'r str>,
+    config: &Config,
+) -> Result<(Case, String), String> {
+    let mut errors = Vec::new();
+    let mut get = |c: Column, name: &str, parse: &dyn Fn(&str) -> Result<(), String>| {
+        if let Some(v) = field(c)
+            && let Err(e) = parse(v)
+        {
+            errors.push(format!("{name}: {e}"));
+        }
+    };
+    // Parse every field once, remembering problems; the values are taken below.
+    for (c, name) in ORDER.iter().zip(COLUMNS.iter().map(|c| c.0)) {
+        match c {
+            Column::Reference => get(*c, name, &|v| Reference::parse(v).map(drop)),
+            Column::ReceivedOn
+            | Column::ForwardedOn
+            | Column::ExtensionApprovedOn
+            | Column::ExtensionNoticeOn
+            | Column::RepliedOn
+            | Column::ClosedOn => get(*c, name, &|v| date(v).map(drop)),
+            Column::Channel => get(*c, name, &|v| channel(v).map(drop)),
+            Column::CloseReason => get(*c, name, &|v| close_reason(v).map(drop)),
+            Column::Section => get(*c, name, &|v| section(v, config).map(drop)),
+            Column::ExtensionDays => get(*c, name, &|v| days(v).map(drop)),
+            Column::Subject | Column::ExtensionApprovedBy => {}
+        }
+    }
+    let reference = field(Column::Reference).map(Reference::parse);
+    let named = |rest: String| match &reference {
+        Some(Ok(r)) => format!("case {r}: {rest}"),
+        _ => rest,
+    };
+    if field(Column::Reference).is_none() {
+        errors.insert(0, "reference is empty".to_owned());
+    }
+    if field(Column::ReceivedOn).is_none() {
+        errors.push("received_on is empty".to_owned());
+    }
+    if !errors.is_empty() {
+        return Err(named(errors.join("; ")));
+    }
+    // Every present field parses now; the `?`s below cannot fail but keep the code honest.
+    let d = |c: Column| field(c).map(date).transpose();
+    let reference = Reference::parse(field(Column::Reference).unwrap_or_default())?;
+    let received = d(Column::ReceivedOn)?.unwrap_or_default();
+    let mut case = Case::received(reference, received);
+    case.subject = field(Column::Subject).map(str::to_owned);
+    case.channel = field(Column::Channel).map(channel).transpose()?;
+    let mut said = vec![format!("received on {received}")];
+
+    match (d(Column::ForwardedOn)?, field(Column::Section)) {
+        (Some(on), Some(s)) => {
+            let code = section(s, config)?;
+            said.push(casework::forward(&mut case, code, on, true).map_err(named)?);
+        }
+        (None, None) => {}
+        (Some(_), None) => return Err(named("forwarded_on needs a section".to_owned())),
+        (None, Some(_)) => return Err(named("section needs forwarded_on".to_owned())),
+    }
+    let extension = (
+        field(Column::ExtensionDays).map(days).transpose()?,
+        d(Column::ExtensionApprovedOn)?,
+        field(Column::ExtensionApprovedBy),
+    );
+    match extension {
+        (Some(n), Some(on), Some(by)) => {
+            said.push(casework::extend(&mut case, n, by, on, None, &config.rules).map_err(named)?);
+            if let Some(notice) = d(Column::ExtensionNoticeOn)? {
+                said.push(
+                    casework::notice(&mut case, NoticeKind::Extension, notice).map_err(named)?,
+                );
+            }
+        }
+        (None, None, None) if field(Column::ExtensionNoticeOn).is_none() => {}
+        _ => {
+            return Err(named(
+                "an extension needs extension_days, extension_approved_on and \
+                 extension_approved_by together"
+                    .to_owned(),
+            ));
+        }
+    }
+    if let Some(on) = d(Column::RepliedOn)? {
+        said.push(casework::reply(&mut case, on).map_err(named)?);
+    }
+    match (d(Column::ClosedOn)?, field(Column::CloseReason)) {
+        (Some(on), Some(why)) => {
+            said.push(casework::close(&mut case, on, close_reason(why)?).map_err(named)?);
+        }
+        (None, None) => {}
+        _ => {
+            return Err(named("closed_on and close_reason go together".to_owned()));
+        }
+    }
+    Ok((case, said.join("; ")))
+}
+
+/// A date as spreadsheets write it: 2026-11-27, 2026/11/27, 2026-1-5, 2026年1月5日.
+fn date(v: &str) -> Result<NaiveDate, String> {
+    let normal: String = v
+        .trim_end_matches('日')
+        .chars()
+        .map(|c| match c {
+            '/' | '年' | '月' | '.' => '-',
+            c => c,
+        })
+        .collect();
+    let parts: Vec<&str> = normal.split('-').collect();
+    let parsed = match parts.as_slice() {
+        [y, m, d] if y.len() == 4 => match (y.parse(), m.parse(), d.parse()) {
+            (Ok(y), Ok(m), Ok(d)) => NaiveDate::from_ymd_opt(y, m, d),
+            _ => None,
+        },
+        _ => None,
+    };
+    parsed.ok_or_else(|| format!("\"{v}\" is not a date; write YYYY-MM-DD, e.g. 2026-11-27"))
+}
+
+fn days(v: &str) -> Result<u32, String> {
+    v.parse::<u32>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| format!("\"{v}\" is not a number of working days from 1"))
+}
+
+fn channel(v: &str) -> Result<Channel, String> {
+    match v {
+        "当面" => Ok(Channel::InPerson),
+        "信函" => Ok(Channel::Mail),
+        "网络" => Ok(Channel::Online),
+        "传真" => Ok(Channel::Fax),
+        _ => Channel::parse(v),
+    }
+}
+
+fn close_reason(v: &str) -> Result<CloseReason, String> {
+    match v {
+        "撤回" => Ok(CloseReason::Withdrawn),
+        "合并" => Ok(CloseReason::Merged),
+        "当场答复" => Ok(CloseReason::AnsweredOnSpot),
+        _ => CloseReason::parse(v),
+    }
+}
+
+/// A section by its code or its configured name.
+fn section(v: &str, config: &Config) -> Result<SectionCode, String> {
+    config
+        .sections
+        .iter()
+        .find(|s| s.code.as_str() == v || s.name == v)
+        .map(|s| s.code.clone())
+        .ok_or_else(|| {
+            format!(
+                "section \"{v}\" is not configured\n  help: use a code or name of [[sections]]: {}",
+                config
+                    .sections
+                    .iter()
+                    .map(|s| format!("{} ({})", s.code, s.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_as_spreadsheets_write_them() {
+        let d = NaiveDate::from_ymd_opt(2026, 1, 5);
+        for v in [
+            "2026-01-05",
+            "2026/1/5",
+            "2026-1-5",
+            "2026年1月5日",
+            "2026.01.05",
+        ] {
+            assert_eq!(date(v).ok(), d, "{v}");
+        }
+        for v in [
+            "05/01/2026",
+            "2026-13-01",
+            "2026-02-30",
+            "yesterday",
+            "26-1-5",
+        ] {
+            assert!(date(v).is_err(), "{v}");
+        }
+    }
+
+    #[test]
+    fn encodings() {
+        let text = "reference,received_on\n2026-0001,2026-11-27\n";
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(text.as_bytes());
+        assert_eq!(decode(&bom, Encoding::Auto).as_deref(), Ok(text));
+        let (gbk, _, _) = encoding_rs::GBK.encode("编号,收到日期\n");
+        assert_eq!(
+            decode(&gbk, Encoding::Auto).as_deref(),
+            Ok("编号,收到日期\n")
+        );
+        assert!(decode(&gbk, Encoding::Utf8).is_err());
+        assert!(decode(b"\xFF\xFEr\x00", Encoding::Auto).is_err_and(|e| e.contains("UTF-16")));
+    }
+}
