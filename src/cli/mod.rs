@@ -49,8 +49,13 @@ enum Command {
 /// Parses the command line, runs the command and returns the process's exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let stdout = std::io::stdout();
-    match run(&mut stdout.lock(), cli) {
+    // Buffered: `status` over 100,000 cases would otherwise make a write(2) per line.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let result = run(&mut out, cli).and_then(|code| {
+        std::io::Write::flush(&mut out)?;
+        Ok(code)
+    });
+    match result {
         Ok(code) => code,
         // A reader that stopped early (`| head`) is not a failure of ours.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
