@@ -41,8 +41,44 @@ forward_within = 5
 reply_within = 10
 max_extension = 15
 notice_within = 2
-reminder_at = 2
 rest_day_receipt = "strict"
+
+[escalation]
+reminder_at = 2
+overdue_repeat = "daily"
+notices = true
+
+[escalation.recipients]
+reminder = ["responsible"]
+due_today = ["responsible", "office"]
+overdue = ["responsible", "leadership"]
+notice_missing = ["responsible"]
+
+[window]
+from = "08:30"
+to = "17:30"
+
+[mail]
+transport = "file"
+from = "duewatch <duewatch@localhost>"
+admins = []
+templates = ""
+stuck_after_mins = 60
+
+[mail.file]
+dir = "/var/lib/duewatch/mail"
+
+[mail.smtp]
+host = "localhost"
+port = 587
+tls = "starttls"
+username = ""
+timeout_secs = 30
+
+[mail.retry]
+base_secs = 30
+cap_secs = 900
+lease_secs = 120
 "#;
 
 /// The effective configuration.
@@ -64,6 +100,12 @@ pub struct Config {
     pub sections: Vec<Section>,
     /// The rulebook's numbers.
     pub rules: crate::deadline::Rules,
+    /// Who hears of which case, and when.
+    pub escalation: crate::escalation::EscalationConfig,
+    /// When mail may go out.
+    pub window: crate::escalation::Window,
+    /// How mail goes out.
+    pub mail: crate::mail::MailConfig,
 }
 
 impl Config {
@@ -111,6 +153,45 @@ impl Config {
                     ));
                 }
             }
+        }
+        for (i, e) in self.mail.admins.iter().enumerate() {
+            if !plausible_address(e) {
+                return Err(invalid(
+                    format!("mail.admins[{i}]: \"{e}\" is not an e-mail address"),
+                    "write addresses as name@example.org",
+                ));
+            }
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(invalid(
+                format!("mail.from: \"{}\" is not a sender", self.mail.from),
+                "write it as \"duewatch <duewatch@bureau.example>\"",
+            ));
+        }
+        if self.window.to <= self.window.from {
+            return Err(invalid(
+                format!(
+                    "window: to = \"{}\" is not after from = \"{}\"",
+                    self.window.to.format("%H:%M"),
+                    self.window.from.format("%H:%M")
+                ),
+                "the sending window is one span within a day, e.g. from = \"08:30\", to = \"17:30\"",
+            ));
+        }
+        if self.mail.transport == crate::mail::TransportKind::Smtp {
+            crate::mail::transport::Transport::new(&self.mail).map_err(|e| {
+                invalid(
+                    format!("{e:#}"),
+                    "see [mail.smtp] in config/duewatch.example.toml",
+                )
+            })?;
+        }
+        if self.mail.retry.base_secs == 0 || self.mail.retry.cap_secs < self.mail.retry.base_secs {
+            return Err(invalid(
+                "mail.retry: base_secs must be at least 1 and cap_secs at least base_secs"
+                    .to_owned(),
+                "the defaults are base_secs = 30, cap_secs = 900",
+            ));
         }
         if self.rules.forward_within == 0 || self.rules.reply_within == 0 {
             return Err(invalid(
@@ -299,10 +380,30 @@ pub fn load(file: Option<&Path>) -> Result<(Config, Origin), ConfigError> {
             help: help.to_owned(),
         }
     };
-    let config = builder
+    let mut config: Config = builder
         .build()
         .map_err(invalid)?
         .try_deserialize()
         .map_err(invalid)?;
+    config.rules.reminder_at = config.escalation.reminder_at;
+    if config.mail.smtp.password.is_none() {
+        config.mail.smtp.password = credential("smtp_password")?;
+    }
     Ok((config, origin))
+}
+
+/// A systemd credential (`LoadCredential=NAME:…`), read from `$CREDENTIALS_DIRECTORY`.
+fn credential(name: &str) -> Result<Option<secrecy::SecretString>, ConfigError> {
+    let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") else {
+        return Ok(None);
+    };
+    let path = Path::new(&dir).join(name);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Invalid {
+        message: format!("reading the credential {}: {e}", path.display()),
+        help: "check LoadCredential= in the service unit".to_owned(),
+    })?;
+    Ok(Some(text.trim_end_matches(['\r', '\n']).to_owned().into()))
 }

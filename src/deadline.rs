@@ -41,7 +41,9 @@ pub struct Rules {
     pub max_extension: u32,
     /// Working days to record a written notice to the applicant (arts. 20, 21).
     pub notice_within: u32,
-    /// A `reminder` is due when at most this many working days remain (domain.md: 2).
+    /// A `reminder` is due when at most this many working days remain (domain.md: 2). Set from
+    /// `escalation.reminder_at`, where the policy lives.
+    #[serde(skip)]
     pub reminder_at: u32,
     /// Counting a receipt on a rest day.
     pub rest_day_receipt: RestDayReceipt,

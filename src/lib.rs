@@ -15,6 +15,9 @@
 //! - [`deadline`]: the engine: each stage's due date, standing and escalation level at a date
 //!   (pure);
 //! - [`import`]: cases from a CSV file, checked whole before anything is written;
+//! - [`escalation`]: who hears of which case and when (the policy, pure);
+//! - [`mail`]: templates and transports; [`outbox`]: notifications recorded once and mail
+//!   delivered at least once; [`runner`]: one reconcile-and-deliver pass;
 //! - [`store`]: cases in SQLite or PostgreSQL, one code path for both;
 //! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment);
 //! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`].
@@ -25,5 +28,9 @@ pub mod casework;
 pub mod cli;
 pub mod config;
 pub mod deadline;
+pub mod escalation;
 pub mod import;
+pub mod mail;
+pub mod outbox;
+pub mod runner;
 pub mod store;

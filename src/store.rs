@@ -36,11 +36,12 @@ pub enum Store {
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
-            Store::Sqlite($pool) => $body,
-            Store::Postgres($pool) => $body,
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
         }
     };
 }
+pub(crate) use with_pool;
 
 /// `SELECT` of every `cases` column the code reads, followed by the given clauses. One list, so
 /// the row reader (`case_from_row!`) and the queries cannot drift apart.
@@ -55,7 +56,7 @@ macro_rules! select_cases {
 }
 
 /// Opening transactions the right way for each backend.
-trait WritePool {
+pub(crate) trait WritePool {
     type Db: sqlx::Database;
     /// Begins a transaction that will write.
     async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Self::Db>>;

@@ -6,6 +6,7 @@
 
 mod calendar;
 mod case;
+mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +45,14 @@ enum Command {
     /// The database.
     #[command(subcommand)]
     Db(case::DbCommand),
+    /// Reconcile and deliver: work out who must hear of which case, and send it.
+    Run(run::RunArgs),
+    /// Mail: send a test mail.
+    #[command(subcommand)]
+    Mail(run::MailCommand),
+    /// The outbox of mail: list it, retry a message.
+    #[command(subcommand)]
+    Outbox(run::OutboxCommand),
 }
 
 /// Parses the command line, runs the command and returns the process's exit code.
@@ -81,6 +90,9 @@ fn run(out: &mut dyn std::io::Write, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Case(command) => case::run(out, command, &config),
         Command::Status { view } => case::status(out, view, &config),
         Command::Db(command) => case::db(out, command, &config),
+        Command::Run(args) => run::run(out, args, config),
+        Command::Mail(command) => run::mail(out, command, config),
+        Command::Outbox(command) => run::outbox(out, command, config),
     }
 }
 

@@ -1,0 +1,315 @@
+//! `duewatch run`, `duewatch mail test`, `duewatch outbox …`: the escalation job and its mail.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use chrono::NaiveDateTime;
+use clap::{Args, Subcommand};
+
+use crate::config::Config;
+use crate::runner::{self, Context, Report};
+
+/// `duewatch run`.
+#[derive(Debug, Args)]
+pub(super) struct RunArgs {
+    /// One reconcile-and-deliver pass, then exit.
+    #[arg(long)]
+    once: bool,
+    /// The local time of the pass, YYYY-MM-DDTHH:MM, instead of the real time.
+    #[arg(long, value_parser = now_arg, value_name = "YYYY-MM-DDTHH:MM")]
+    now: Option<NaiveDateTime>,
+    /// Say who would get what and why; write and send nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+fn now_arg(s: &str) -> Result<NaiveDateTime, String> {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").map_err(|_| {
+        format!("\"{s}\" is not a local time; write YYYY-MM-DDTHH:MM, e.g. 2026-11-27T09:00")
+    })
+}
+
+/// `duewatch mail …`.
+#[derive(Debug, Subcommand)]
+pub(super) enum MailCommand {
+    /// Send a test mail now, through the configured transport, and say what went wrong if it
+    /// fails.
+    Test {
+        /// The address to send it to.
+        #[arg(long)]
+        to: String,
+    },
+}
+
+/// `duewatch outbox …`.
+#[derive(Debug, Subcommand)]
+pub(super) enum OutboxCommand {
+    /// The newest messages and their state.
+    List {
+        /// Only dead letters and messages whose last attempt failed.
+        #[arg(long)]
+        failed: bool,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a dead or waiting message due now (it keeps its Message-ID).
+    Retry {
+        /// The message's id (`outbox list`).
+        id: i64,
+    },
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+pub(super) fn run(out: &mut dyn Write, args: RunArgs, config: Config) -> anyhow::Result<ExitCode> {
+    config.validate()?;
+    if !args.once {
+        anyhow::bail!(
+            "`duewatch run` without --once (the long-running daemon) is not built yet\n  help: run `duewatch run --once` from a timer meanwhile"
+        );
+    }
+    runtime()?.block_on(async {
+        let ctx = Context::load(config).await?;
+        let now = args.now.unwrap_or_else(|| ctx.now());
+        if args.dry_run {
+            return dry_run(out, &ctx, now).await;
+        }
+        let report = runner::run_once(&ctx, now).await?;
+        print_report(out, now, &report)?;
+        Ok(if report.bad_cases > 0 {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        })
+    })
+}
+
+fn print_report(out: &mut dyn Write, now: NaiveDateTime, r: &Report) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{}: window {}; {} open case(s) read{}; {} digest(s) queued; sent {}, retrying {}, dead {}{}",
+        now.format("%Y-%m-%d %H:%M"),
+        if r.window_open {
+            "open"
+        } else {
+            "closed (nothing reconciled, digests wait)"
+        },
+        r.cases,
+        if r.bad_cases > 0 {
+            format!(", {} could not be evaluated (see the log)", r.bad_cases)
+        } else {
+            String::new()
+        },
+        r.digests,
+        r.sent,
+        r.retried,
+        r.dead,
+        if r.reported > 0 {
+            format!("; {} problem(s) reported to mail.admins", r.reported)
+        } else {
+            String::new()
+        },
+    )?;
+    Ok(())
+}
+
+async fn dry_run(
+    out: &mut dyn Write,
+    ctx: &Context,
+    now: NaiveDateTime,
+) -> anyhow::Result<ExitCode> {
+    let open = ctx.config.window.is_open(&ctx.calendar, now);
+    writeln!(
+        out,
+        "dry run as of {}: the sending window is {}; nothing is written or sent",
+        now.format("%Y-%m-%d %H:%M"),
+        if open {
+            "open"
+        } else {
+            "closed, so a real run would do nothing now"
+        }
+    )?;
+    let mut report = Report::default();
+    let by_recipient = runner::due_items(ctx, now, &mut report).await?;
+    for (recipient, items) in &by_recipient {
+        let mut new = Vec::new();
+        for item in items {
+            if !ctx.store.notified(item).await? {
+                new.push(item);
+            }
+        }
+        writeln!(
+            out,
+            "{recipient} ({}): {} new of {} line(s)",
+            items.first().map_or("", |i| i.recipient_name.as_str()),
+            new.len(),
+            items.len()
+        )?;
+        for item in items {
+            let why = match (item.line.overdue_by, item.line.remaining) {
+                (Some(n), _) => format!("overdue by {n} working day(s)"),
+                (None, Some(0)) => "due today".to_owned(),
+                (None, Some(n)) => format!("{n} working day(s) left"),
+                (None, None) => String::new(),
+            };
+            writeln!(
+                out,
+                "  {} {} {} {} due {}: {}{}{}",
+                if new.contains(&item) { "new " } else { "sent" },
+                item.level.as_str(),
+                item.reference,
+                item.stage,
+                item.deadline,
+                why,
+                if item.role == crate::escalation::Role::Responsible {
+                    ""
+                } else {
+                    " (copy)"
+                },
+                if item.line.provisional {
+                    " (provisional)"
+                } else {
+                    ""
+                },
+            )?;
+        }
+    }
+    if by_recipient.is_empty() {
+        writeln!(out, "no open case calls for a notification")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn mail(
+    out: &mut dyn Write,
+    command: MailCommand,
+    config: Config,
+) -> anyhow::Result<ExitCode> {
+    config.validate()?;
+    let MailCommand::Test { to } = command;
+    runtime()?.block_on(async {
+        let transport = crate::mail::transport::Transport::new(&config.mail)?;
+        let mail = crate::mail::transport::Outgoing {
+            from: config.mail.from.clone(),
+            to: to.clone(),
+            subject: "duewatch 测试邮件 / test mail".to_owned(),
+            text: format!(
+                "这是 duewatch 的测试邮件：能收到即说明 [mail] 配置可用。\nThis is a test mail from duewatch: the [mail] configuration works.\n\ntransport: {:?}\n",
+                config.mail.transport
+            ),
+            html: None,
+            message_id: crate::mail::new_message_id(&config.mail.from),
+        };
+        match transport.send(&mail).await {
+            Ok(()) => {
+                writeln!(out, "test mail to {to} accepted ({})", describe_transport(&config))?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("error: the test mail to {to} failed: {e}");
+                eprintln!("  help: {}", hint(&e, &config));
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    })
+}
+
+fn describe_transport(config: &Config) -> String {
+    match config.mail.transport {
+        crate::mail::TransportKind::File => {
+            format!("written to {}", config.mail.file.dir.display())
+        }
+        crate::mail::TransportKind::Smtp => format!(
+            "by {}:{} with tls = {:?}",
+            config.mail.smtp.host, config.mail.smtp.port, config.mail.smtp.tls
+        ),
+    }
+}
+
+/// What to check for a failed test mail.
+fn hint(e: &crate::mail::transport::SendError, config: &Config) -> String {
+    use crate::mail::Tls;
+    use crate::mail::transport::SendError;
+    let text = e.to_string().to_lowercase();
+    let smtp = &config.mail.smtp;
+    if text.contains("auth") || text.contains("535") {
+        return "the relay refused the login: check mail.smtp.username and the password \
+                (DUEWATCH__MAIL__SMTP__PASSWORD or the smtp_password credential)"
+            .to_owned();
+    }
+    if text.contains("refused") {
+        return format!(
+            "nothing listens on {}:{}: check mail.smtp.host and mail.smtp.port",
+            smtp.host, smtp.port
+        );
+    }
+    match (e, smtp.tls, smtp.port) {
+        (SendError::Uncertain(_), Tls::Starttls, 465) => {
+            "port 465 speaks implicit TLS: set mail.smtp.tls = \"tls\"".to_owned()
+        }
+        (SendError::Uncertain(_), Tls::Tls, 587 | 25) => format!(
+            "port {} speaks STARTTLS: set mail.smtp.tls = \"starttls\"",
+            smtp.port
+        ),
+        (SendError::Uncertain(_), _, _) if text.contains("did not finish") => {
+            "the relay accepted the connection but did not answer in time: check that the port \
+             matches the TLS mode (587 starttls, 465 tls) and that no firewall holds the connection"
+                .to_owned()
+        }
+        (SendError::Permanent(_), _, _) => {
+            "the relay refused the mail for good: check the recipient and mail.from".to_owned()
+        }
+        _ => "check [mail] in the config; `duewatch config check` validates it".to_owned(),
+    }
+}
+
+pub(super) fn outbox(
+    out: &mut dyn Write,
+    command: OutboxCommand,
+    config: Config,
+) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let store = crate::store::Store::connect(&config.database.url).await?;
+        store.migrate().await?;
+        match command {
+            OutboxCommand::List { failed, limit, json } => {
+                let rows = store.outbox_list(failed, limit).await?;
+                if json {
+                    serde_json::to_writer_pretty(&mut *out, &rows)?;
+                    writeln!(out)?;
+                } else {
+                    for r in &rows {
+                        writeln!(
+                            out,
+                            "#{:<6} {:<7} {:<6} attempts {:<2} {} {}{}{}",
+                            r.id,
+                            r.state,
+                            r.kind,
+                            r.attempts,
+                            r.recipient,
+                            r.subject,
+                            r.last_error.as_deref().map(|e| format!("\n        last error: {e}")).unwrap_or_default(),
+                            if r.possible_duplicate { "\n        the relay may already have a copy (same Message-ID)" } else { "" },
+                        )?;
+                    }
+                }
+            }
+            OutboxCommand::Retry { id } => {
+                if !store.outbox_retry(id).await? {
+                    anyhow::bail!("no unsent message #{id} in the outbox\n  help: `duewatch outbox list` shows the ids");
+                }
+                writeln!(out, "message #{id} is due now; the next pass sends it")?;
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,401 @@
+//! Who must hear about which case, and when (domain.md, "Escalation"): the policy, as
+//! configuration, and the pure function that turns a case's standing into notification items.
+//!
+//! An item is one line of one recipient's digest. Its key, (case, stage, level, deadline,
+//! recipient, occurrence), is what the outbox records uniquely ([`crate::outbox`]): a reminder
+//! for a given deadline is sent once; `overdue` once per working day (the occurrence is the day);
+//! a changed deadline (an extension, a suspension) is a new key and may be notified again.
+//!
+//! Only a stage's current level is notified: a case that went from `reminder` to `overdue` while
+//! duewatch was down gets the `overdue` mail, not a late reminder as well. The sending window
+//! ([`Window`]) is checked by the caller: outside it nothing is worked out, so what falls due
+//! then is found by the first run inside it.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Calendar;
+use crate::case::{Case, NoticeKind};
+use crate::config::Config;
+use crate::deadline::{CaseStatus, Level, Responsible, Stage, StageStatus};
+
+/// `[escalation]`: the levels' thresholds and recipients.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationConfig {
+    /// A `reminder` is due when at most this many working days remain (domain.md: 2).
+    pub reminder_at: u32,
+    /// How often `overdue` repeats: `daily` (each working day, the default) or `once`.
+    pub overdue_repeat: Repeat,
+    /// Whether missing written notices (arts. 20, 21) are reminded.
+    pub notices: bool,
+    /// Who each level goes to.
+    pub recipients: Recipients,
+}
+
+/// How often an overdue stage is notified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Repeat {
+    /// Once per working day until done.
+    Daily,
+    /// Once per deadline.
+    Once,
+}
+
+/// `[escalation.recipients]`: for each level, the roles told.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipients {
+    /// Default: the responsible party.
+    pub reminder: Vec<Role>,
+    /// Default: the responsible party and the office.
+    pub due_today: Vec<Role>,
+    /// Default: the responsible party and the leadership.
+    pub overdue: Vec<Role>,
+    /// Default: the responsible party (the section that owes the notice).
+    pub notice_missing: Vec<Role>,
+}
+
+/// Who, by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The stage's responsible party: the office for `forward`, the section for `reply`.
+    Responsible,
+    /// The leading group's office (`[office]`).
+    Office,
+    /// The leadership office (`[leadership]`).
+    Leadership,
+}
+
+/// `[window]`: when mail may go out (working days only, make-up days included).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// Start, local time `HH:MM`.
+    #[serde(with = "hhmm")]
+    pub from: NaiveTime,
+    /// End (exclusive), local time `HH:MM`.
+    #[serde(with = "hhmm")]
+    pub to: NaiveTime,
+}
+
+mod hhmm {
+    use chrono::NaiveTime;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
+        let s = String::deserialize(d)?;
+        NaiveTime::parse_from_str(&s, "%H:%M").map_err(|_| {
+            serde::de::Error::custom(format!(
+                "\"{s}\" is not a time of day; write HH:MM, e.g. \"08:30\""
+            ))
+        })
+    }
+
+    pub fn serialize<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.format("%H:%M").to_string())
+    }
+}
+
+impl Window {
+    /// Whether mail may go out at local time `now`: a working day of `cal` (a make-up Saturday
+    /// is one), between `from` and `to`. A day the calendar does not cover counts by weekday.
+    pub fn is_open(&self, cal: &Calendar, now: NaiveDateTime) -> bool {
+        let time = now.time();
+        let working = cal
+            .is_working_day(now.date())
+            .is_ok_and(|w| w.into_parts().0);
+        working && self.from <= time && time < self.to
+    }
+}
+
+/// What a digest line is about, most urgent first (the digest's order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemLevel {
+    /// The deadline has passed.
+    Overdue,
+    /// Today is the deadline.
+    DueToday,
+    /// A few working days remain.
+    Reminder,
+    /// A written notice to the applicant is overdue (arts. 20, 21).
+    NoticeMissing,
+}
+
+impl ItemLevel {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemLevel::Overdue => "overdue",
+            ItemLevel::DueToday => "due_today",
+            ItemLevel::Reminder => "reminder",
+            ItemLevel::NoticeMissing => "notice_missing",
+        }
+    }
+}
+
+/// One line of one recipient's digest, and the key that makes it unique.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    /// The case.
+    pub reference: String,
+    /// `forward`, `reply`, or `notice:KIND:EVENT-DATE` for a missing notice.
+    pub stage: String,
+    /// The level.
+    pub level: ItemLevel,
+    /// The deadline (of the stage, or of the notice).
+    pub deadline: NaiveDate,
+    /// `once`, or the working day of a repeated `overdue`.
+    pub occurrence: String,
+    /// The address.
+    pub recipient: String,
+    /// Who the address belongs to (the section's, office's or leadership's name).
+    pub recipient_name: String,
+    /// Why this recipient hears of it.
+    pub role: Role,
+    /// What the mail shows about the case.
+    pub line: Line,
+}
+
+/// What a digest shows about a case: no applicant personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Line {
+    /// The case's subject, if recorded.
+    pub subject: Option<String>,
+    /// The stage in words (转办, 答复) or the notice owed.
+    pub stage_name: String,
+    /// Who must act, in words.
+    pub responsible_name: String,
+    /// Working days left (0 on the deadline).
+    pub remaining: Option<u32>,
+    /// Working days past the deadline.
+    pub overdue_by: Option<u32>,
+    /// Whether the deadline rests on a year with no calendar loaded.
+    pub provisional: bool,
+    /// How the deadline was reached, in one line.
+    pub explanation: String,
+}
+
+/// The items `case` calls for at `today`, given its evaluated `status`.
+pub fn items(case: &Case, status: &CaseStatus, config: &Config, today: NaiveDate) -> Vec<Item> {
+    let policy = &config.escalation;
+    let mut out = Vec::new();
+    let current = status
+        .current
+        .and_then(|c| status.stages.iter().find(|s| s.stage == c));
+    if let Some(stage) = current
+        && let (Some(level), Some(due)) = (stage.level, stage.due)
+    {
+        let (item_level, roles) = match level {
+            Level::Reminder => (ItemLevel::Reminder, &policy.recipients.reminder),
+            Level::DueToday => (ItemLevel::DueToday, &policy.recipients.due_today),
+            Level::Overdue => (ItemLevel::Overdue, &policy.recipients.overdue),
+        };
+        let occurrence = match (level, policy.overdue_repeat) {
+            (Level::Overdue, Repeat::Daily) => today.to_string(),
+            _ => "once".to_owned(),
+        };
+        let line = Line {
+            subject: case.subject.clone(),
+            stage_name: stage_name(stage.stage).to_owned(),
+            responsible_name: responsible_name(&stage.responsible, config),
+            remaining: stage.remaining,
+            overdue_by: stage.overdue_by,
+            provisional: stage.provisional,
+            explanation: explain(case, stage),
+        };
+        for (recipient, recipient_name, role) in addresses(roles, &stage.responsible, config) {
+            out.push(Item {
+                reference: case.reference.to_string(),
+                stage: stage.stage.as_str().to_owned(),
+                level: item_level,
+                deadline: due,
+                occurrence: occurrence.clone(),
+                recipient,
+                recipient_name,
+                role,
+                line: line.clone(),
+            });
+        }
+    }
+    if policy.notices
+        && let Some(section) = &case.section
+    {
+        let responsible = Responsible::Section(section.clone());
+        for notice in status.notices.iter().filter(|n| n.missing) {
+            // arts. 20, 21: the section tells the applicant in writing.
+            let line = Line {
+                subject: case.subject.clone(),
+                stage_name: format!("{}书面告知", notice_name(notice.kind)),
+                responsible_name: responsible_name(&responsible, config),
+                remaining: Some(0),
+                overdue_by: None,
+                provisional: false,
+                explanation: format!(
+                    "{} {}，应于 {} 前书面告知申请人（第{}条），尚未登记",
+                    notice.event_on,
+                    notice_event(notice.kind),
+                    notice.due,
+                    if notice.kind == NoticeKind::Extension {
+                        "二十"
+                    } else {
+                        "二十一"
+                    }
+                ),
+            };
+            let roles = &policy.recipients.notice_missing;
+            for (recipient, recipient_name, role) in addresses(roles, &responsible, config) {
+                out.push(Item {
+                    reference: case.reference.to_string(),
+                    stage: format!("notice:{}:{}", notice.kind, notice.event_on),
+                    level: ItemLevel::NoticeMissing,
+                    deadline: notice.due,
+                    occurrence: "once".to_owned(),
+                    recipient,
+                    recipient_name,
+                    role,
+                    line: line.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The addresses of `roles`, each once (the first role that names an address wins).
+fn addresses(
+    roles: &[Role],
+    responsible: &Responsible,
+    config: &Config,
+) -> Vec<(String, String, Role)> {
+    let mut out: Vec<(String, String, Role)> = Vec::new();
+    for role in roles {
+        let (name, emails) = match (role, responsible) {
+            (Role::Responsible, Responsible::Section(code)) => match config.section(code) {
+                Some(s) => (s.name.as_str(), s.emails.as_slice()),
+                // A section removed from the config: its cases fall to the office, not to no one.
+                None => (config.office.name.as_str(), config.office.emails.as_slice()),
+            },
+            (Role::Responsible | Role::Office, _) => {
+                (config.office.name.as_str(), config.office.emails.as_slice())
+            }
+            (Role::Leadership, _) => (
+                config.leadership.name.as_str(),
+                config.leadership.emails.as_slice(),
+            ),
+        };
+        for e in emails {
+            if !out.iter().any(|(a, _, _)| a.eq_ignore_ascii_case(e)) {
+                out.push((e.clone(), name.to_owned(), *role));
+            }
+        }
+    }
+    out
+}
+
+fn stage_name(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Forward => "转办", // art. 19: forwarded within 5 working days
+        Stage::Reply => "答复",   // art. 19: answered within 10 working days
+    }
+}
+
+fn notice_name(kind: NoticeKind) -> &'static str {
+    match kind {
+        NoticeKind::Extension => "延期",
+        NoticeKind::Suspension => "中止",
+        NoticeKind::Resumption => "恢复",
+    }
+}
+
+fn notice_event(kind: NoticeKind) -> &'static str {
+    match kind {
+        NoticeKind::Extension => "批准延期",
+        NoticeKind::Suspension => "期限中止",
+        NoticeKind::Resumption => "期限恢复",
+    }
+}
+
+fn responsible_name(r: &Responsible, config: &Config) -> String {
+    match r {
+        Responsible::Office => config.office.name.clone(),
+        Responsible::Section(code) => config
+            .section(code)
+            .map_or_else(|| code.to_string(), |s| s.name.clone()),
+    }
+}
+
+/// One line a section head can check: where counting started, how many days, what was added.
+fn explain(case: &Case, stage: &StageStatus) -> String {
+    let mut s = match stage.stage {
+        Stage::Forward => format!("{} 收到申请，{} 个工作日内转办", stage.start, stage.limit),
+        Stage::Reply => {
+            let extended = case.extension_days();
+            let base = stage.limit.saturating_sub(extended);
+            if extended > 0 {
+                format!(
+                    "{} 转办，答复期限 {base} 个工作日 + 延期 {extended} 个工作日",
+                    stage.start
+                )
+            } else {
+                format!("{} 转办，答复期限 {base} 个工作日", stage.start)
+            }
+        }
+    };
+    let suspensions = case
+        .suspensions
+        .iter()
+        .filter(|x| x.from > stage.start)
+        .count();
+    if stage.stage == Stage::Reply && suspensions > 0 {
+        s.push_str(&format!("，中止 {suspensions} 次（中止期间不计）"));
+    }
+    if stage.provisional {
+        s.push_str(&format!(
+            "；{} 年节假日安排未载入，按周末推算，仅供参考",
+            stage.uncovered_year.unwrap_or_default()
+        ));
+    }
+    s
+}
+
+/// One item of each level, for rendering the templates once at load.
+pub fn sample_items() -> Vec<Item> {
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_default();
+    let levels = [
+        (ItemLevel::Overdue, None, Some(2)),
+        (ItemLevel::DueToday, Some(0), None),
+        (ItemLevel::Reminder, Some(2), None),
+        (ItemLevel::NoticeMissing, Some(0), None),
+    ];
+    levels
+        .into_iter()
+        .enumerate()
+        .map(|(i, (level, remaining, overdue_by))| Item {
+            reference: format!("2026-900{i}"),
+            stage: "reply".to_owned(),
+            level,
+            deadline: day(25 + i as u32),
+            occurrence: "once".to_owned(),
+            recipient: "head@bureau.example".to_owned(),
+            recipient_name: "社会保险股".to_owned(),
+            role: if i == 0 {
+                Role::Responsible
+            } else {
+                Role::Office
+            },
+            line: Line {
+                subject: (i != 1).then(|| "养老保险缴费记录 <样例>".to_owned()),
+                stage_name: "答复".to_owned(),
+                responsible_name: "社会保险股".to_owned(),
+                remaining,
+                overdue_by,
+                provisional: i == 2,
+                explanation: "2026-11-13 转办，答复期限 10 个工作日".to_owned(),
+            },
+        })
+        .collect()
+}

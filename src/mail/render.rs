@@ -1,0 +1,290 @@
+//! The mail templates (minijinja): built into the binary from `config/templates/`, and replaced
+//! file by file by the files of `mail.templates`, read at start without rebuilding.
+//!
+//! Templates see only the values given to them: no loader is configured (no `include` of other
+//! files) and no functions that reach outside, and a case's fields are data, never template
+//! source, so a subject such as `{{ 7*7 }}` is printed as written. The HTML template escapes
+//! every value. Each template is rendered once on sample data at load, so a broken edit is
+//! found by `duewatch config check`, not by the first overdue case.
+
+use std::path::Path;
+
+use anyhow::Context;
+use minijinja::{AutoEscape, Environment};
+use serde::Serialize;
+
+use crate::escalation::{Item, ItemLevel, Role};
+
+/// The template files and their built-in text.
+const BUILT_IN: &[(&str, &str)] = &[
+    (
+        "digest.subject.j2",
+        include_str!("../../config/templates/digest.subject.j2"),
+    ),
+    (
+        "digest.txt.j2",
+        include_str!("../../config/templates/digest.txt.j2"),
+    ),
+    (
+        "digest.html.j2",
+        include_str!("../../config/templates/digest.html.j2"),
+    ),
+    (
+        "admin.subject.j2",
+        include_str!("../../config/templates/admin.subject.j2"),
+    ),
+    (
+        "admin.txt.j2",
+        include_str!("../../config/templates/admin.txt.j2"),
+    ),
+];
+
+/// A rendered mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// One line.
+    pub subject: String,
+    /// The text part.
+    pub text: String,
+    /// The HTML part.
+    pub html: Option<String>,
+}
+
+/// The loaded templates.
+#[derive(Debug)]
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+/// One case line as templates see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    reference: String,
+    subject: Option<String>,
+    stage_name: String,
+    responsible_name: String,
+    deadline: String,
+    remaining: Option<u32>,
+    overdue_by: Option<u32>,
+    provisional: bool,
+    explanation: String,
+    copy: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Group {
+    level: &'static str,
+    items: Vec<CaseView>,
+}
+
+#[derive(Debug, Serialize)]
+struct DigestContext<'a> {
+    recipient: &'a str,
+    recipient_name: &'a str,
+    office_name: &'a str,
+    today: String,
+    total: usize,
+    groups: &'a [Group],
+    top: &'a Group,
+    subject: &'a str,
+}
+
+/// A message the administrators hear about.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemView {
+    /// The outbox id.
+    pub id: i64,
+    /// Its recipient.
+    pub recipient: String,
+    /// Its subject.
+    pub subject: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// The last error.
+    pub last_error: String,
+    /// When the row was made.
+    pub created_at: String,
+}
+
+impl Templates {
+    /// The built-in templates, each replaced by the file of the same name in `dir` if there is
+    /// one (`dir` empty: built-in only).
+    ///
+    /// # Errors
+    /// An unreadable file, or a template that does not parse or render on sample data, named
+    /// with its file and line.
+    pub fn load(dir: &Path) -> anyhow::Result<Templates> {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html.j2") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        // Undefined fields are errors, so that a misspelt field is found at load.
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        for (name, text) in BUILT_IN {
+            let path = dir.join(name);
+            let (source, origin) = if !dir.as_os_str().is_empty() && path.exists() {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {} (mail.templates)", path.display()))?;
+                (text, path.display().to_string())
+            } else {
+                ((*text).to_owned(), format!("built-in {name}"))
+            };
+            env.add_template_owned(*name, source)
+                .map_err(|e| anyhow::anyhow!("{origin}: {}", describe(&e)))?;
+        }
+        let templates = Templates { env };
+        templates.check()?;
+        Ok(templates)
+    }
+
+    /// Renders every template once on sample data.
+    fn check(&self) -> anyhow::Result<()> {
+        let sample = crate::escalation::sample_items();
+        let levels = [
+            ItemLevel::Overdue,
+            ItemLevel::DueToday,
+            ItemLevel::Reminder,
+            ItemLevel::NoticeMissing,
+        ];
+        for level in levels {
+            let items: Vec<&Item> = sample.iter().filter(|i| i.level == level).collect();
+            self.digest(
+                "office@bureau.example",
+                "样例",
+                "办公室",
+                "2026-11-27",
+                &items,
+            )
+            .with_context(|| format!("rendering the digest templates for {}", level.as_str()))?;
+        }
+        let all: Vec<&Item> = sample.iter().collect();
+        self.digest(
+            "office@bureau.example",
+            "样例",
+            "办公室",
+            "2026-11-27",
+            &all,
+        )
+        .context("rendering the digest templates")?;
+        let problem = ProblemView {
+            id: 1,
+            recipient: "head@bureau.example".to_owned(),
+            subject: "【逾期】1 件政府信息公开申请已超过办理期限".to_owned(),
+            attempts: 3,
+            last_error: "550 mailbox unavailable".to_owned(),
+            created_at: "2026-11-27 09:00:00".to_owned(),
+        };
+        self.admin("2026-11-27 10:00", std::slice::from_ref(&problem), &[])
+            .context("rendering the admin templates")?;
+        Ok(())
+    }
+
+    /// One recipient's digest of `items` (all addressed to `recipient`), most urgent first.
+    ///
+    /// # Errors
+    /// A template that fails on these values.
+    pub fn digest(
+        &self,
+        recipient: &str,
+        recipient_name: &str,
+        office_name: &str,
+        today: &str,
+        items: &[&Item],
+    ) -> anyhow::Result<Rendered> {
+        let mut sorted: Vec<&&Item> = items.iter().collect();
+        sorted.sort_by(|a, b| (a.level, &a.reference).cmp(&(b.level, &b.reference)));
+        let mut groups: Vec<Group> = Vec::new();
+        for item in sorted {
+            let view = CaseView {
+                reference: item.reference.clone(),
+                subject: item.line.subject.clone(),
+                stage_name: item.line.stage_name.clone(),
+                responsible_name: item.line.responsible_name.clone(),
+                deadline: item.deadline.to_string(),
+                remaining: item.line.remaining,
+                overdue_by: item.line.overdue_by,
+                provisional: item.line.provisional,
+                explanation: item.line.explanation.clone(),
+                copy: item.role != Role::Responsible,
+            };
+            match groups.last_mut() {
+                Some(g) if g.level == item.level.as_str() => g.items.push(view),
+                _ => groups.push(Group {
+                    level: item.level.as_str(),
+                    items: vec![view],
+                }),
+            }
+        }
+        let Some(top) = groups.first() else {
+            anyhow::bail!("a digest needs at least one case");
+        };
+        let mut ctx = DigestContext {
+            recipient,
+            recipient_name,
+            office_name,
+            today: today.to_owned(),
+            total: items.len(),
+            groups: &groups,
+            top,
+            subject: "",
+        };
+        let subject = super::header_safe(&self.render("digest.subject.j2", &ctx)?);
+        ctx.subject = &subject;
+        let text = self.render("digest.txt.j2", &ctx)?;
+        let html = self.render("digest.html.j2", &ctx)?;
+        Ok(Rendered {
+            subject,
+            text,
+            html: Some(html),
+        })
+    }
+
+    /// The administrators' report of dead and stuck mail.
+    ///
+    /// # Errors
+    /// A template that fails on these values.
+    pub fn admin(
+        &self,
+        now: &str,
+        dead: &[ProblemView],
+        stuck: &[ProblemView],
+    ) -> anyhow::Result<Rendered> {
+        #[derive(Serialize)]
+        struct AdminContext<'a> {
+            now: &'a str,
+            dead: &'a [ProblemView],
+            stuck: &'a [ProblemView],
+        }
+        let ctx = AdminContext { now, dead, stuck };
+        Ok(Rendered {
+            subject: super::header_safe(&self.render("admin.subject.j2", &ctx)?),
+            text: self.render("admin.txt.j2", &ctx)?,
+            html: None,
+        })
+    }
+
+    fn render(&self, name: &str, ctx: &impl Serialize) -> anyhow::Result<String> {
+        let template = self.env.get_template(name)?;
+        template
+            .render(minijinja::value::Serde(ctx))
+            .map_err(|e| anyhow::anyhow!("{name}: {}", describe(&e)))
+    }
+}
+
+/// A minijinja error with its line, and the causes.
+fn describe(e: &minijinja::Error) -> String {
+    let mut s = match e.line() {
+        Some(line) => format!("line {line}: {e}"),
+        None => e.to_string(),
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        s.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    s
+}

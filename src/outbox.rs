@@ -1,0 +1,546 @@
+//! The outbox: what has been notified, and mail that is never lost.
+//!
+//! # Guarantee
+//! Every notification that falls due is delivered **at least once**. A message is sent again only
+//! when a worker died (or lost its claim) after the relay accepted the message and before the
+//! row was marked sent: **at most one duplicate per such crash, with the same Message-ID**, which
+//! mail clients fold. How:
+//!
+//! 1. *Recording is idempotent.* Each digest line has a unique key in `notifications` (case,
+//!    stage, level, deadline, recipient, occurrence). A run inserts the keys it works out with
+//!    `ON CONFLICT DO NOTHING` and makes one digest of the lines that were new, in the same
+//!    transaction as the `outbox` row that carries them. Running twice, or on two machines,
+//!    records nothing twice; the mail's text and Message-ID are fixed in that row.
+//! 2. *Delivery claims with a lease.* A worker claims due rows (PostgreSQL: `FOR UPDATE SKIP
+//!    LOCKED`; SQLite: inside `BEGIN IMMEDIATE`), which bumps the row's `claim_token` and sets
+//!    `claim_until` from the database's clock. It sends, then marks the row sent **only if the
+//!    token is still the one it claimed with**: a worker that stalled past its lease and was
+//!    overtaken changes nothing when it wakes. A crashed worker's claim expires and the row is
+//!    taken again.
+//! 3. *Failures are classified.* 4xx, refused or dropped connections and timeouts are retried
+//!    with capped exponential backoff and jitter; a 5xx or a message that can never be sent is a
+//!    dead letter after one attempt. Dead letters, and mail still pending after
+//!    `mail.stuck_after_mins`, are reported to `mail.admins` once, by mail and in the log.
+
+use sqlx::Row;
+use sqlx::postgres::PgPool;
+use sqlx::sqlite::SqlitePool;
+
+use crate::escalation::Item;
+use crate::mail::render::{ProblemView, Rendered};
+use crate::mail::transport::Outgoing;
+use crate::store::{Store, WritePool, with_pool};
+
+/// SQL that differs between the backends: the database clock and row locking.
+struct Queries {
+    claim: &'static str,
+    sent: &'static str,
+    retry: &'static str,
+    dead_unreported: &'static str,
+    stuck_unreported: &'static str,
+    release: &'static str,
+    retry_now: &'static str,
+}
+
+trait OutboxSql {
+    const SQL: &'static Queries;
+}
+
+/// Builds the queries from the backend's spelling of "now", of "now plus $2 seconds" and of the
+/// row lock a claim takes.
+macro_rules! queries {
+    ($now:literal, $later:literal, $lock:literal) => {
+        &Queries {
+            claim: concat!(
+                "UPDATE outbox SET claimed_by = $1, claim_token = claim_token + 1, claim_until = ",
+                $later,
+                ", attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox \
+                 WHERE state = 'pending' AND next_attempt_at <= ",
+                $now,
+                " AND (claim_until IS NULL OR claim_until < ",
+                $now,
+                ") AND (kind <> 'digest' OR $4) ORDER BY id LIMIT $3",
+                $lock,
+                ") RETURNING id, claim_token, kind, recipient, subject, body_text, body_html, \
+                 message_id, attempts"
+            ),
+            sent: concat!(
+                "UPDATE outbox SET state = 'sent', sent_at = ",
+                $now,
+                ", claimed_by = NULL, claim_until = NULL, last_error = NULL \
+                 WHERE id = $1 AND claim_token = $2 AND state = 'pending'"
+            ),
+            retry: concat!(
+                "UPDATE outbox SET next_attempt_at = ",
+                $later,
+                ", last_error = $4, possible_duplicate = (possible_duplicate OR $5), \
+                 claimed_by = NULL, claim_until = NULL WHERE id = $1 AND claim_token = $3 \
+                 AND state = 'pending'"
+            ),
+            dead_unreported: concat!(
+                "SELECT id, recipient, subject, attempts, last_error, \
+                 CAST(created_at AS TEXT) AS created FROM outbox WHERE state = 'dead' \
+                 AND kind <> 'admin' AND (reported IS NULL OR reported = 'stuck') ORDER BY id",
+                $lock
+            ),
+            // $1 is 'admin'; $2 is minus the age, in seconds.
+            stuck_unreported: concat!(
+                "SELECT id, recipient, subject, attempts, last_error, \
+                 CAST(created_at AS TEXT) AS created FROM outbox WHERE state = 'pending' \
+                 AND kind <> $1 AND reported IS NULL AND created_at < ",
+                $later,
+                " ORDER BY id",
+                $lock
+            ),
+            release: "UPDATE outbox SET claimed_by = NULL, claim_until = NULL, \
+                      attempts = attempts - 1 WHERE claimed_by = $1 AND state = 'pending'",
+            retry_now: concat!(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = ",
+                $now,
+                ", reported = NULL, claimed_by = NULL, claim_until = NULL \
+                 WHERE id = $1 AND state <> 'sent'"
+            ),
+        }
+    };
+}
+
+impl OutboxSql for SqlitePool {
+    const SQL: &'static Queries = queries!(
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', $2))",
+        ""
+    );
+}
+
+impl OutboxSql for PgPool {
+    const SQL: &'static Queries = queries!(
+        "now()",
+        "(now() + make_interval(secs => $2))",
+        " FOR UPDATE SKIP LOCKED"
+    );
+}
+
+fn queries<P: OutboxSql>(_: &P) -> &'static Queries {
+    P::SQL
+}
+
+/// Reads a row of the problem queries.
+macro_rules! problem_view {
+    ($r:expr) => {{
+        let r = $r;
+        ProblemView {
+            id: r.try_get("id")?,
+            recipient: r.try_get("recipient")?,
+            subject: r.try_get("subject")?,
+            attempts: r.try_get("attempts")?,
+            last_error: r
+                .try_get::<Option<String>, _>("last_error")?
+                .unwrap_or_default(),
+            created_at: r.try_get("created")?,
+        }
+    }};
+}
+
+/// Inserts an outbox row in transaction `$tx`; evaluates to its id.
+macro_rules! insert_outbox {
+    ($tx:expr, $kind:expr, $recipient:expr, $rendered:expr, $from:expr) => {{
+        let rendered: &Rendered = $rendered;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO outbox (kind, recipient, subject, body_text, body_html, message_id) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind($kind)
+        .bind($recipient)
+        .bind(rendered.subject.as_str())
+        .bind(rendered.text.as_str())
+        .bind(rendered.html.as_deref())
+        .bind(crate::mail::new_message_id($from))
+        .fetch_one(&mut *$tx)
+        .await?;
+        id
+    }};
+}
+
+/// A claimed message.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    /// The row.
+    pub id: i64,
+    /// The claim's token: marks only count while it is current.
+    pub token: i64,
+    /// `digest`, `admin` or `test`.
+    pub kind: String,
+    /// Attempts including this one.
+    pub attempts: i32,
+    /// The mail.
+    pub mail: Outgoing,
+}
+
+/// A row of `duewatch outbox list`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Listed {
+    /// The row.
+    pub id: i64,
+    /// `digest`, `admin` or `test`.
+    pub kind: String,
+    /// The address.
+    pub recipient: String,
+    /// The subject.
+    pub subject: String,
+    /// `pending`, `sent` or `dead`.
+    pub state: String,
+    /// Attempts started.
+    pub attempts: i32,
+    /// The last error.
+    pub last_error: Option<String>,
+    /// Whether the relay may already have a copy.
+    pub possible_duplicate: bool,
+    /// Made at (database time).
+    pub created_at: String,
+    /// Not before (database time).
+    pub next_attempt_at: String,
+    /// Sent at.
+    pub sent_at: Option<String>,
+    /// The Message-ID.
+    pub message_id: String,
+}
+
+/// Undeliverable mail not yet reported: (dead letters, stuck).
+pub type Problems = (Vec<ProblemView>, Vec<ProblemView>);
+
+impl Store {
+    /// Records `items` (all to one recipient): inserts the keys that are new and, if any, makes
+    /// one digest of those lines with `render`, in one transaction. Returns the new outbox row,
+    /// or `None` when every line was notified before.
+    ///
+    /// # Errors
+    /// A database failure, or `render`'s.
+    pub async fn record_digest<F>(
+        &self,
+        recipient: &str,
+        items: &[&Item],
+        from: &str,
+        render: F,
+    ) -> anyhow::Result<Option<i64>>
+    where
+        F: FnOnce(&[&Item]) -> anyhow::Result<Rendered>,
+    {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let mut new: Vec<(i64, &Item)> = Vec::new();
+            for item in items {
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO notifications (case_reference, stage, level, deadline, recipient, \
+                     occurrence) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+                )
+                .bind(item.reference.as_str())
+                .bind(item.stage.as_str())
+                .bind(item.level.as_str())
+                .bind(item.deadline)
+                .bind(recipient)
+                .bind(item.occurrence.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(id) = id {
+                    new.push((id, item));
+                }
+            }
+            if new.is_empty() {
+                return Ok(None);
+            }
+            let lines: Vec<&Item> = new.iter().map(|(_, i)| *i).collect();
+            let rendered = render(&lines)?;
+            let outbox_id = insert_outbox!(tx, "digest", recipient, &rendered, from);
+            for (id, _) in &new {
+                sqlx::query("UPDATE notifications SET outbox_id = $1 WHERE id = $2")
+                    .bind(outbox_id)
+                    .bind(*id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(Some(outbox_id))
+        })
+    }
+
+    /// Whether this item's key was recorded already (for `--dry-run`).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn notified(&self, item: &Item) -> anyhow::Result<bool> {
+        with_pool!(self, pool => {
+            let found: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM notifications WHERE case_reference = $1 AND stage = $2 AND level = $3 \
+                 AND deadline = $4 AND recipient = $5 AND occurrence = $6",
+            )
+            .bind(item.reference.as_str())
+            .bind(item.stage.as_str())
+            .bind(item.level.as_str())
+            .bind(item.deadline)
+            .bind(item.recipient.as_str())
+            .bind(item.occurrence.as_str())
+            .fetch_optional(pool)
+            .await?;
+            Ok(found.is_some())
+        })
+    }
+
+    /// Queues a message that is not a digest (`admin`, `test`).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn enqueue(
+        &self,
+        kind: &str,
+        recipient: &str,
+        rendered: &Rendered,
+        from: &str,
+    ) -> anyhow::Result<i64> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let id = insert_outbox!(tx, kind, recipient, rendered, from);
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Claims up to `limit` due messages for `worker` for `lease_secs`; digests only when
+    /// `digests` (the sending window is open), other kinds always.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn claim(
+        &self,
+        worker: &str,
+        lease_secs: u64,
+        limit: i64,
+        digests: bool,
+    ) -> anyhow::Result<Vec<Claimed>> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let rows = sqlx::query(queries(pool).claim)
+                .bind(worker)
+                .bind(lease_secs as f64)
+                .bind(limit)
+                .bind(digests)
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            let mut claimed = Vec::with_capacity(rows.len());
+            for r in rows {
+                claimed.push(Claimed {
+                    id: r.try_get("id")?,
+                    token: r.try_get("claim_token")?,
+                    kind: r.try_get("kind")?,
+                    attempts: r.try_get("attempts")?,
+                    mail: Outgoing {
+                        from: String::new(),
+                        to: r.try_get("recipient")?,
+                        subject: r.try_get("subject")?,
+                        text: r.try_get("body_text")?,
+                        html: r.try_get("body_html")?,
+                        message_id: r.try_get("message_id")?,
+                    },
+                });
+            }
+            claimed.sort_by_key(|c| c.id);
+            Ok(claimed)
+        })
+    }
+
+    /// Marks a claimed message sent, if the claim is still this worker's. Returns whether it was.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn mark_sent(&self, c: &Claimed) -> anyhow::Result<bool> {
+        with_pool!(self, pool => {
+            let done = sqlx::query(queries(pool).sent)
+                .bind(c.id)
+                .bind(c.token)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Schedules another attempt in `delay_secs`, if the claim is still this worker's.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn mark_retry(
+        &self,
+        c: &Claimed,
+        error: &str,
+        delay_secs: u64,
+        possible_duplicate: bool,
+    ) -> anyhow::Result<bool> {
+        with_pool!(self, pool => {
+            let done = sqlx::query(queries(pool).retry)
+                .bind(c.id)
+                .bind(delay_secs as f64)
+                .bind(c.token)
+                .bind(error)
+                .bind(possible_duplicate)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Gives a message up as a dead letter, if the claim is still this worker's.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn mark_dead(&self, c: &Claimed, error: &str) -> anyhow::Result<bool> {
+        with_pool!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE outbox SET state = 'dead', last_error = $3, claimed_by = NULL, \
+                 claim_until = NULL WHERE id = $1 AND claim_token = $2 AND state = 'pending'",
+            )
+            .bind(c.id)
+            .bind(c.token)
+            .bind(error)
+            .execute(pool)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Gives back one claim unsent (the attempt is uncounted).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn release_one(&self, c: &Claimed) -> anyhow::Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE outbox SET claimed_by = NULL, claim_until = NULL, attempts = attempts - 1 \
+                 WHERE id = $1 AND claim_token = $2 AND state = 'pending'",
+            )
+            .bind(c.id)
+            .bind(c.token)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Gives back every claim `worker` holds (a clean stop), uncounting the attempts.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn release(&self, worker: &str) -> anyhow::Result<u64> {
+        with_pool!(self, pool => {
+            let done = sqlx::query(queries(pool).release)
+                .bind(worker)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected())
+        })
+    }
+
+    /// Takes the dead letters and stuck mail (pending longer than `stuck_after_secs`) not yet
+    /// reported, lets `report` queue the administrators' mail, and marks them reported, in one
+    /// transaction: concurrent workers report each problem once.
+    ///
+    /// # Errors
+    /// A database failure, or `report`'s.
+    pub async fn report_problems<F>(
+        &self,
+        stuck_after_secs: u64,
+        from: &str,
+        report: F,
+    ) -> anyhow::Result<Problems>
+    where
+        F: FnOnce(&Problems) -> anyhow::Result<Vec<(String, Rendered)>>,
+    {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let dead_rows = sqlx::query(queries(pool).dead_unreported)
+                .fetch_all(&mut *tx)
+                .await?;
+            let stuck_rows = sqlx::query(queries(pool).stuck_unreported)
+                .bind("admin")
+                .bind(-(stuck_after_secs as f64))
+                .fetch_all(&mut *tx)
+                .await?;
+            let mut dead = Vec::new();
+            for r in &dead_rows {
+                dead.push(problem_view!(r));
+            }
+            let mut stuck = Vec::new();
+            for r in &stuck_rows {
+                stuck.push(problem_view!(r));
+            }
+            let problems = (dead, stuck);
+            if problems.0.is_empty() && problems.1.is_empty() {
+                return Ok(problems);
+            }
+            for (recipient, rendered) in report(&problems)? {
+                insert_outbox!(tx, "admin", recipient.as_str(), &rendered, from);
+            }
+            for (list, mark) in [(&problems.0, "dead"), (&problems.1, "stuck")] {
+                for p in list {
+                    sqlx::query("UPDATE outbox SET reported = $2 WHERE id = $1")
+                        .bind(p.id)
+                        .bind(mark)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(problems)
+        })
+    }
+
+    /// The outbox, newest first: all, or only dead and still-failing mail.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn outbox_list(&self, failed_only: bool, limit: i64) -> anyhow::Result<Vec<Listed>> {
+        with_pool!(self, pool => {
+            let sql = if failed_only {
+                "SELECT id, kind, recipient, subject, state, attempts, last_error, \
+                 possible_duplicate, CAST(created_at AS TEXT) AS created, \
+                 CAST(next_attempt_at AS TEXT) AS next, CAST(sent_at AS TEXT) AS sent, \
+                 message_id FROM outbox WHERE state = 'dead' OR (state = 'pending' \
+                 AND last_error IS NOT NULL) ORDER BY id DESC LIMIT $1"
+            } else {
+                "SELECT id, kind, recipient, subject, state, attempts, last_error, \
+                 possible_duplicate, CAST(created_at AS TEXT) AS created, \
+                 CAST(next_attempt_at AS TEXT) AS next, CAST(sent_at AS TEXT) AS sent, \
+                 message_id FROM outbox ORDER BY id DESC LIMIT $1"
+            };
+            let rows = sqlx::query(sql).bind(limit).fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(Listed {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    recipient: r.try_get("recipient")?,
+                    subject: r.try_get("subject")?,
+                    state: r.try_get("state")?,
+                    attempts: r.try_get("attempts")?,
+                    last_error: r.try_get("last_error")?,
+                    possible_duplicate: r.try_get("possible_duplicate")?,
+                    created_at: r.try_get("created")?,
+                    next_attempt_at: r.try_get("next")?,
+                    sent_at: r.try_get("sent")?,
+                    message_id: r.try_get("message_id")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Makes a dead or waiting message due now (`duewatch outbox retry ID`). Returns whether
+    /// there was such a message.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn outbox_retry(&self, id: i64) -> anyhow::Result<bool> {
+        with_pool!(self, pool => {
+            let done = sqlx::query(queries(pool).retry_now).bind(id).execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+}

@@ -1,0 +1,301 @@
+//! One pass of duewatch's job: **reconcile** (work out, as of a time, what every open case calls
+//! for, and record what is new in the outbox) and **deliver** (send what is due). `duewatch run
+//! --once` is one pass; the daemon repeats it on its schedule.
+//!
+//! Each pass starts from the database, never from memory of earlier passes: a pass after
+//! downtime finds what fell due meanwhile (each notification once, by its key), and a missed or
+//! doubled tick does no harm. Outside the sending window (a rest day, or outside `window.from` to
+//! `window.to`) nothing is reconciled and no digest is sent, so what falls due then waits for the
+//! window; administrators' reports go out at any time.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+
+use crate::calendar::Calendar;
+use crate::config::Config;
+use crate::deadline;
+use crate::escalation::{self, Item};
+use crate::mail::render::Templates;
+use crate::mail::transport::{SendError, Transport};
+use crate::outbox::Claimed;
+use crate::store::Store;
+
+/// What a pass needs, loaded once.
+#[derive(Debug)]
+pub struct Context {
+    /// The configuration.
+    pub config: Config,
+    /// The database.
+    pub store: Store,
+    /// The calendar.
+    pub calendar: Calendar,
+    /// The mail templates.
+    pub templates: Templates,
+    /// Where mail goes.
+    pub transport: Transport,
+    /// This worker's name in claims: host, process and a random part.
+    pub worker: String,
+}
+
+impl Context {
+    /// Loads everything a pass needs: the database (migrated), the calendar, the templates and
+    /// the transport.
+    ///
+    /// # Errors
+    /// Whatever cannot be loaded, named.
+    pub async fn load(config: Config) -> anyhow::Result<Context> {
+        let store = Store::connect(&config.database.url).await?;
+        store.migrate().await?;
+        let calendar = crate::calendar::load::load(&config.calendar.dir)?.calendar;
+        let templates = Templates::load(&config.mail.templates)?;
+        let transport = Transport::new(&config.mail)?;
+        Ok(Context {
+            config,
+            store,
+            calendar,
+            templates,
+            transport,
+            worker: worker_name(),
+        })
+    }
+
+    /// Local time now, in `timezone`.
+    pub fn now(&self) -> NaiveDateTime {
+        chrono::Utc::now()
+            .with_timezone(&self.config.timezone.tz())
+            .naive_local()
+    }
+}
+
+/// A name for this process's claims.
+pub fn worker_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "host".to_owned());
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}:{}:{}", std::process::id(), &random[..8])
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    /// Whether the sending window was open.
+    pub window_open: bool,
+    /// Open cases read.
+    pub cases: u64,
+    /// Cases that could not be read or evaluated (named in the log).
+    pub bad_cases: u64,
+    /// Digest lines worked out (new or not).
+    pub items: usize,
+    /// Digests made (one per recipient with new lines).
+    pub digests: usize,
+    /// Messages delivered.
+    pub sent: usize,
+    /// Messages that failed and will be retried.
+    pub retried: usize,
+    /// Messages given up as dead letters.
+    pub dead: usize,
+    /// Claims this worker found taken over (it stalled past its lease).
+    pub lost: usize,
+    /// Dead or stuck messages reported to the administrators.
+    pub reported: usize,
+}
+
+/// Works out the digest lines of every open case at local time `now`, by recipient.
+///
+/// # Errors
+/// A database failure. A case that cannot be read or evaluated is logged, counted, and skipped.
+pub async fn due_items(
+    ctx: &Context,
+    now: NaiveDateTime,
+    report: &mut Report,
+) -> anyhow::Result<BTreeMap<String, Vec<Item>>> {
+    let today = now.date();
+    let mut by_recipient: BTreeMap<String, Vec<Item>> = BTreeMap::new();
+    let mut bad = 0;
+    let read = ctx
+        .store
+        .scan(true, |case| {
+            let case = match case {
+                Ok(c) => c,
+                Err(e) => {
+                    bad += 1;
+                    tracing::error!("{e}");
+                    return Ok(());
+                }
+            };
+            match deadline::evaluate(&case, &ctx.config.rules, &ctx.calendar, today) {
+                Ok(status) => {
+                    for item in escalation::items(&case, &status, &ctx.config, today) {
+                        by_recipient
+                            .entry(item.recipient.clone())
+                            .or_default()
+                            .push(item);
+                    }
+                }
+                Err(e) => {
+                    bad += 1;
+                    tracing::error!(case = %case.reference, "cannot be evaluated: {e}");
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    report.cases = read;
+    report.bad_cases = bad;
+    report.items = by_recipient.values().map(Vec::len).sum();
+    Ok(by_recipient)
+}
+
+/// Reconcile: records the new lines of every recipient and makes their digests.
+///
+/// # Errors
+/// A database failure, or a template that fails (nothing of that recipient is recorded).
+pub async fn reconcile(
+    ctx: &Context,
+    now: NaiveDateTime,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    report.window_open = ctx.config.window.is_open(&ctx.calendar, now);
+    if !report.window_open {
+        return Ok(());
+    }
+    let by_recipient = due_items(ctx, now, report).await?;
+    let today = now.date().to_string();
+    for (recipient, items) in &by_recipient {
+        let refs: Vec<&Item> = items.iter().collect();
+        let name = items
+            .first()
+            .map_or(recipient.as_str(), |i| i.recipient_name.as_str());
+        let made = ctx
+            .store
+            .record_digest(recipient, &refs, &ctx.config.mail.from, |new| {
+                ctx.templates
+                    .digest(recipient, name, &ctx.config.office.name, &today, new)
+            })
+            .await?;
+        if let Some(id) = made {
+            report.digests += 1;
+            tracing::info!(outbox = id, recipient = %recipient, "digest queued");
+        }
+    }
+    Ok(())
+}
+
+/// Deliver: sends every due message (digests only while the window is open), then reports
+/// dead and stuck mail to the administrators.
+///
+/// # Errors
+/// A database failure.
+pub async fn deliver(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> anyhow::Result<()> {
+    let window_open = ctx.config.window.is_open(&ctx.calendar, now);
+    let retry = &ctx.config.mail.retry;
+    let lease = Duration::from_secs(retry.lease_secs.max(1));
+    let timeout = Duration::from_secs(ctx.config.mail.smtp.timeout_secs.max(1));
+    loop {
+        let claimed_at = Instant::now();
+        let batch = ctx
+            .store
+            .claim(&ctx.worker, retry.lease_secs.max(1), 16, window_open)
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
+        for c in &batch {
+            // Never start a send that could outlast the claim: another worker could take the
+            // row meanwhile and send it too.
+            if claimed_at.elapsed() + timeout >= lease {
+                ctx.store.release_one(c).await?;
+                continue;
+            }
+            send_one(ctx, c, report).await?;
+        }
+    }
+    let admins = &ctx.config.mail.admins;
+    let stuck_after = u64::from(ctx.config.mail.stuck_after_mins) * 60;
+    let problems = ctx
+        .store
+        .report_problems(stuck_after, &ctx.config.mail.from, |(dead, stuck)| {
+            for p in dead {
+                tracing::error!(outbox = p.id, recipient = %p.recipient, error = %p.last_error, "dead letter: mail refused for good");
+            }
+            for p in stuck {
+                tracing::warn!(outbox = p.id, recipient = %p.recipient, error = %p.last_error, "mail still not delivered after mail.stuck_after_mins");
+            }
+            if admins.is_empty() {
+                tracing::warn!("mail.admins is empty: undeliverable mail is reported in this log only");
+            }
+            let now = now.format("%Y-%m-%d %H:%M").to_string();
+            let rendered = ctx.templates.admin(&now, dead, stuck)?;
+            Ok(admins.iter().map(|a| (a.clone(), rendered.clone())).collect())
+        })
+        .await?;
+    report.reported = problems.0.len() + problems.1.len();
+    if report.reported > 0 {
+        // The administrators' mail just queued goes out in this pass too.
+        loop {
+            let batch = ctx
+                .store
+                .claim(&ctx.worker, retry.lease_secs.max(1), 16, false)
+                .await?;
+            if batch.is_empty() {
+                break;
+            }
+            for c in &batch {
+                send_one(ctx, c, report).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn send_one(ctx: &Context, c: &Claimed, report: &mut Report) -> anyhow::Result<()> {
+    let mut mail = c.mail.clone();
+    mail.from = ctx.config.mail.from.clone();
+    let outcome = ctx.transport.send(&mail).await;
+    let kept = match &outcome {
+        Ok(()) => {
+            report.sent += 1;
+            ctx.store.mark_sent(c).await?
+        }
+        Err(SendError::Permanent(e)) => {
+            report.dead += 1;
+            tracing::error!(outbox = c.id, recipient = %mail.to, "dead letter: {e}");
+            ctx.store.mark_dead(c, e).await?
+        }
+        Err(e @ (SendError::Transient(_) | SendError::Uncertain(_))) => {
+            report.retried += 1;
+            let delay = ctx
+                .config
+                .mail
+                .retry
+                .delay_secs(u32::try_from(c.attempts).unwrap_or(1));
+            tracing::warn!(outbox = c.id, recipient = %mail.to, attempt = c.attempts, retry_in_secs = delay, "{e}");
+            let uncertain = matches!(e, SendError::Uncertain(_));
+            ctx.store
+                .mark_retry(c, &e.to_string(), delay, uncertain)
+                .await?
+        }
+    };
+    if !kept {
+        report.lost += 1;
+        tracing::warn!(
+            outbox = c.id,
+            "the claim was taken over by another worker; its outcome stands"
+        );
+    }
+    Ok(())
+}
+
+/// One whole pass at `now`.
+///
+/// # Errors
+/// A database failure.
+pub async fn run_once(ctx: &Context, now: NaiveDateTime) -> anyhow::Result<Report> {
+    let mut report = Report::default();
+    reconcile(ctx, now, &mut report).await?;
+    deliver(ctx, now, &mut report).await?;
+    Ok(report)
+}
