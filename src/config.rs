@@ -178,14 +178,12 @@ impl Config {
                 "the sending window is one span within a day, e.g. from = \"08:30\", to = \"17:30\"",
             ));
         }
-        if self.mail.transport == crate::mail::TransportKind::Smtp {
-            crate::mail::transport::Transport::new(&self.mail).map_err(|e| {
-                invalid(
-                    format!("{e:#}"),
-                    "see [mail.smtp] in config/duewatch.example.toml",
-                )
-            })?;
-        }
+        crate::mail::transport::check(&self.mail).map_err(|e| {
+            invalid(
+                format!("{e:#}"),
+                "see [mail.smtp] in config/duewatch.example.toml",
+            )
+        })?;
         if self.mail.retry.base_secs == 0 || self.mail.retry.cap_secs < self.mail.retry.base_secs {
             return Err(invalid(
                 "mail.retry: base_secs must be at least 1 and cap_secs at least base_secs"

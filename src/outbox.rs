@@ -363,7 +363,7 @@ impl Store {
         })
     }
 
-    /// Schedules another attempt in `delay_secs`, if the claim is still this worker's.
+    /// Schedules another attempt after `delay`, if the claim is still this worker's.
     ///
     /// # Errors
     /// A database failure.
@@ -371,13 +371,13 @@ impl Store {
         &self,
         c: &Claimed,
         error: &str,
-        delay_secs: u64,
+        delay: std::time::Duration,
         possible_duplicate: bool,
     ) -> anyhow::Result<bool> {
         with_pool!(self, pool => {
             let done = sqlx::query(queries(pool).retry)
                 .bind(c.id)
-                .bind(delay_secs as f64)
+                .bind(delay.as_secs_f64())
                 .bind(c.token)
                 .bind(error)
                 .bind(possible_duplicate)

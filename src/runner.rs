@@ -194,22 +194,28 @@ pub async fn deliver(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> 
     let retry = &ctx.config.mail.retry;
     let lease = Duration::from_secs(retry.lease_secs.max(1));
     let timeout = Duration::from_secs(ctx.config.mail.smtp.timeout_secs.max(1));
+    // A message is attempted at most once per pass, however short its backoff.
+    let mut attempted = std::collections::HashSet::new();
     loop {
         let claimed_at = Instant::now();
         let batch = ctx
             .store
             .claim(&ctx.worker, retry.lease_secs.max(1), 16, window_open)
             .await?;
-        if batch.is_empty() {
+        if batch.iter().all(|c| attempted.contains(&c.id)) {
+            for c in &batch {
+                ctx.store.release_one(c).await?;
+            }
             break;
         }
         for c in &batch {
             // Never start a send that could outlast the claim: another worker could take the
             // row meanwhile and send it too.
-            if claimed_at.elapsed() + timeout >= lease {
+            if attempted.contains(&c.id) || claimed_at.elapsed() + timeout >= lease {
                 ctx.store.release_one(c).await?;
                 continue;
             }
+            attempted.insert(c.id);
             send_one(ctx, c, report).await?;
         }
     }
@@ -271,8 +277,8 @@ async fn send_one(ctx: &Context, c: &Claimed, report: &mut Report) -> anyhow::Re
                 .config
                 .mail
                 .retry
-                .delay_secs(u32::try_from(c.attempts).unwrap_or(1));
-            tracing::warn!(outbox = c.id, recipient = %mail.to, attempt = c.attempts, retry_in_secs = delay, "{e}");
+                .delay(u32::try_from(c.attempts).unwrap_or(1));
+            tracing::warn!(outbox = c.id, recipient = %mail.to, attempt = c.attempts, retry_in_secs = delay.as_secs_f64(), "{e}");
             let uncertain = matches!(e, SendError::Uncertain(_));
             ctx.store
                 .mark_retry(c, &e.to_string(), delay, uncertain)

@@ -99,13 +99,14 @@ pub struct RetryConfig {
 impl RetryConfig {
     /// The delay before attempt `attempts + 1`: base · 2^(attempts-1), capped, then a random
     /// 50–100 % of it (so that many messages failing together do not retry together).
-    pub fn delay_secs(&self, attempts: u32) -> u64 {
+    pub fn delay(&self, attempts: u32) -> std::time::Duration {
         let exp = attempts.saturating_sub(1).min(30);
-        let full = self
+        let full_ms = self
             .base_secs
             .saturating_mul(1_u64 << exp)
-            .min(self.cap_secs);
-        full / 2 + fastrand::u64(0..=full - full / 2)
+            .min(self.cap_secs)
+            .saturating_mul(1000);
+        std::time::Duration::from_millis(full_ms / 2 + fastrand::u64(0..=full_ms - full_ms / 2))
     }
 }
 
@@ -141,12 +142,12 @@ mod tests {
             lease_secs: 60,
         };
         for _ in 0..200 {
-            let d1 = r.delay_secs(1);
-            assert!((15..=30).contains(&d1), "{d1}");
-            let d3 = r.delay_secs(3);
-            assert!((60..=120).contains(&d3), "{d3}");
-            let d20 = r.delay_secs(20);
-            assert!((300..=600).contains(&d20), "{d20}");
+            let d1 = r.delay(1).as_secs_f64();
+            assert!((15.0..=30.0).contains(&d1), "{d1}");
+            let d3 = r.delay(3).as_secs_f64();
+            assert!((60.0..=120.0).contains(&d3), "{d3}");
+            let d20 = r.delay(20).as_secs_f64();
+            assert!((300.0..=600.0).contains(&d20), "{d20}");
         }
     }
 

@@ -77,8 +77,30 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// What can be checked of `[mail.smtp]` without connecting (and without a runtime).
+///
+/// # Errors
+/// `tls = "none"` to a host that is not this machine.
+pub fn check(config: &MailConfig) -> anyhow::Result<()> {
+    let smtp = &config.smtp;
+    if config.transport == TransportKind::Smtp && smtp.tls == Tls::None && !is_loopback(&smtp.host)
+    {
+        anyhow::bail!(
+            "mail.smtp.tls = \"none\" sends the password and the mail in clear text; it is \
+             allowed only to a relay on this machine, not to \"{}\"\n  help: use tls = \
+             \"starttls\" (port 587) or \"tls\" (port 465)",
+            smtp.host
+        );
+    }
+    if config.transport == TransportKind::Smtp && smtp.host.trim().is_empty() {
+        anyhow::bail!("mail.smtp.host is empty\n  help: name the relay, e.g. smtp.bureau.example");
+    }
+    Ok(())
+}
+
 impl Transport {
-    /// The transport `config` describes.
+    /// The transport `config` describes. Call it inside a tokio runtime (the SMTP pool starts a
+    /// task).
     ///
     /// # Errors
     /// `tls = "none"` to a remote host, an unusable host name.
@@ -96,15 +118,10 @@ impl Transport {
                     }
                     Tls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
                         .with_context(|| format!("mail.smtp.host: \"{}\"", smtp.host))?,
-                    Tls::None if is_loopback(&smtp.host) => {
+                    Tls::None => {
+                        check(config)?;
                         AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
                     }
-                    Tls::None => anyhow::bail!(
-                        "mail.smtp.tls = \"none\" sends the password and the mail in clear text; \
-                         it is allowed only to a relay on this machine, not to \"{}\"\n  help: use \
-                         tls = \"starttls\" (port 587) or \"tls\" (port 465)",
-                        smtp.host
-                    ),
                 };
                 let timeout = Duration::from_secs(smtp.timeout_secs.max(1));
                 let mut builder = builder

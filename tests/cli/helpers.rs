@@ -42,6 +42,13 @@ impl Setup {
         std::fs::write(self.config(), text).expect("writing the config");
     }
 
+    /// Adds tables to the config file.
+    pub fn append_config(&self, text: &str) {
+        let mut config = std::fs::read_to_string(self.config()).expect("reading the config");
+        config.push_str(text);
+        self.write_config(&config);
+    }
+
     pub fn write_calendar(&self, name: &str, text: &str) {
         std::fs::write(self.calendars().join(name), text).expect("writing a calendar file");
     }

@@ -2,6 +2,8 @@
 
 mod case;
 mod helpers;
+mod mail;
+mod smtp;
 
 use helpers::{Setup, YEAR_2027, duewatch, holiday_cn};
 use predicates::prelude::*;

@@ -1,0 +1,424 @@
+//! Escalation mail end to end: the built binary (`duewatch run --once --now …`) delivers through
+//! lettre to a real SMTP server on loopback ([`crate::smtp`]), on SQLite and on PostgreSQL. What
+//! is checked is what arrives at the server.
+
+use std::time::Duration;
+
+use predicates::str::contains;
+use serde_json::Value;
+
+use crate::helpers::{Backend, Setup};
+use crate::smtp::{Faults, SmtpServer};
+
+const OFFICE: &str = "office@bureau.example";
+const LEADERS: &str = "leaders@bureau.example";
+const HEAD: &str = "head@bureau.example";
+const ADMIN: &str = "it@bureau.example";
+
+macro_rules! on_both_backends {
+    ($($name:ident => $body:expr;)+) => {$(
+        mod $name {
+            use super::*;
+            #[test]
+            fn sqlite() {
+                ($body)(Backend::Sqlite);
+            }
+            #[test]
+            fn postgres() {
+                ($body)(Backend::Postgres);
+            }
+        }
+    )+};
+}
+
+/// A store, sections `ss` and `zc`, the office and leadership, and mail to `server`.
+fn setup(backend: Backend, server: &SmtpServer) -> Setup {
+    let s = Setup::with_store(backend);
+    s.append_config(&format!(
+        "[office]\nname = \"办公室\"\nemails = [\"{OFFICE}\"]\n\
+         [leadership]\nname = \"局领导\"\nemails = [\"{LEADERS}\"]\n\
+         [mail]\ntransport = \"smtp\"\nfrom = \"duewatch <duewatch@bureau.example>\"\nadmins = [\"{ADMIN}\"]\n\
+         [mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_secs = 2\n\
+         [mail.retry]\nbase_secs = 1\ncap_secs = 1\nlease_secs = 30\n",
+        server.port
+    ));
+    s
+}
+
+fn ok(s: &Setup, args: &[&str]) {
+    s.duewatch(args).assert().success();
+}
+
+/// `run --once` at local time `now`; returns its summary line.
+fn run_at(s: &Setup, now: &str) -> String {
+    let out = s
+        .duewatch(&["run", "--once", "--now", now])
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).expect("UTF-8")
+}
+
+fn outbox(s: &Setup, failed: bool) -> Vec<Value> {
+    let mut args = vec!["outbox", "list", "--json"];
+    if failed {
+        args.push("--failed");
+    }
+    let out = s
+        .duewatch(&args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice::<Value>(&out)
+        .expect("JSON")
+        .as_array()
+        .expect("an array")
+        .clone()
+}
+
+/// A case received on 2026-11-23 (Monday): forward due 2026-11-30; reminder from 11-26.
+fn one_case(s: &Setup) {
+    ok(
+        s,
+        &[
+            "case",
+            "add",
+            "--ref",
+            "2026-0001",
+            "--received",
+            "2026-11-23",
+            "--subject",
+            "养老保险缴费记录",
+        ],
+    );
+}
+
+on_both_backends! {
+    each_notification_is_sent_once_and_overdue_repeats_each_working_day => |backend| {
+        let server = SmtpServer::start();
+        let s = setup(backend, &server);
+        one_case(&s);
+
+        run_at(&s, "2026-11-25T09:00");
+        assert!(server.received().is_empty(), "3 working days left: no level yet");
+
+        run_at(&s, "2026-11-26T09:00");
+        let office = server.to(OFFICE);
+        assert_eq!(office.len(), 1);
+        assert_eq!(office[0].subject(), "【即将到期】1 件政府信息公开申请即将到期");
+        let text = office[0].text();
+        assert!(text.contains("2026-0001 养老保险缴费记录"), "{text}");
+        assert!(text.contains("转办期限 2026-11-30，剩余 2 个工作日"), "{text}");
+        assert!(text.contains("2026-11-23 收到申请，5 个工作日内转办"), "{text}");
+
+        let again = run_at(&s, "2026-11-26T16:00");
+        assert!(again.contains("0 digest(s) queued; sent 0"), "{again}");
+        run_at(&s, "2026-11-27T09:00");
+        assert_eq!(server.received().len(), 1, "the same reminder is not sent twice");
+
+        run_at(&s, "2026-11-30T09:00");
+        let office = server.to(OFFICE);
+        assert_eq!(office.len(), 2, "due today: the office is responsible and copied, told once");
+        assert_eq!(office[1].subject(), "【今日到期】1 件政府信息公开申请今日到期");
+
+        run_at(&s, "2026-12-01T09:00");
+        run_at(&s, "2026-12-01T15:00");
+        assert_eq!(server.to(OFFICE).len(), 3);
+        let leaders = server.to(LEADERS);
+        assert_eq!(leaders.len(), 1, "overdue goes to the leadership, once a day");
+        assert_eq!(leaders[0].subject(), "【逾期】1 件政府信息公开申请已超过办理期限");
+        assert!(leaders[0].text().contains("已逾期 1 个工作日；承办：办公室（抄送）"), "{}", leaders[0].text());
+
+        run_at(&s, "2026-12-05T10:00"); // a Saturday
+        assert_eq!(server.received().len(), 4, "nothing on a rest day");
+        run_at(&s, "2026-12-07T09:00");
+        assert_eq!(server.to(OFFICE).len(), 4, "overdue repeats on the next working day");
+        assert_eq!(server.to(LEADERS).len(), 2);
+        assert!(server.to(LEADERS)[1].text().contains("已逾期 5 个工作日"));
+
+        let ids: std::collections::HashSet<String> =
+            server.received().iter().map(|m| m.header("Message-ID").expect("a Message-ID")).collect();
+        assert_eq!(ids.len(), 6, "every mail its own Message-ID");
+        assert!(server.received().iter().all(|m| m.to.len() == 1), "one recipient per message");
+    };
+
+    a_temporary_failure_is_retried_and_delivered_once_with_the_same_message_id => |backend| {
+        let server = SmtpServer::start();
+        let s = setup(backend, &server);
+        one_case(&s);
+        let mut faults = Faults::default();
+        faults.rcpt.insert(OFFICE.to_owned(), ("451 4.3.0 mailbox busy, try later".to_owned(), Some(1)));
+        server.set_faults(faults);
+
+        let first = run_at(&s, "2026-11-26T09:00");
+        assert!(first.contains("sent 0, retrying 1"), "{first}");
+        let failed = outbox(&s, true);
+        assert_eq!(failed.len(), 1);
+        assert!(failed[0]["last_error"].as_str().unwrap().contains("451"), "{failed:?}");
+        assert_eq!(failed[0]["state"], "pending");
+
+        std::thread::sleep(Duration::from_millis(1100)); // mail.retry.cap_secs = 1
+        let second = run_at(&s, "2026-11-26T09:05");
+        assert!(second.contains("sent 1"), "{second}");
+        let office = server.to(OFFICE);
+        assert_eq!(office.len(), 1, "delivered once");
+        let row = &outbox(&s, false)[0];
+        assert_eq!(row["state"], "sent");
+        assert_eq!(row["attempts"], 2);
+        assert_eq!(office[0].header("Message-ID").unwrap(), row["message_id"].as_str().unwrap());
+
+        run_at(&s, "2026-11-26T09:10");
+        assert_eq!(server.received().len(), 1);
+    };
+
+    a_permanent_failure_is_a_dead_letter_the_admins_hear_of_once => |backend| {
+        let server = SmtpServer::start();
+        let s = setup(backend, &server);
+        one_case(&s);
+        let mut faults = Faults::default();
+        faults.rcpt.insert(LEADERS.to_owned(), ("550 5.1.1 no such user".to_owned(), None));
+        server.set_faults(faults);
+
+        let out = run_at(&s, "2026-12-01T09:00");
+        assert!(out.contains("dead 1"), "{out}");
+        assert_eq!(server.to(OFFICE).len(), 1, "the other recipient is unaffected");
+        assert!(server.to(LEADERS).is_empty());
+        let admin = server.to(ADMIN);
+        assert_eq!(admin.len(), 1, "the administrators are told");
+        assert_eq!(admin[0].subject(), "【duewatch】1 封邮件无法投递，0 封邮件滞留");
+        let text = admin[0].text();
+        assert!(text.contains(LEADERS) && text.contains("(550): 5.1.1 no such user"), "{text}");
+
+        let failed = outbox(&s, true);
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0]["state"], "dead");
+        assert_eq!(failed[0]["attempts"], 1, "a 5xx is not retried");
+
+        run_at(&s, "2026-12-01T09:30");
+        assert_eq!(server.to(ADMIN).len(), 1, "reported once");
+
+        // Corrected and retried by hand: the same mail, the same Message-ID.
+        server.set_faults(Faults::default());
+        let id = failed[0]["id"].as_i64().unwrap().to_string();
+        s.duewatch(&["outbox", "retry", &id]).assert().success().stdout(contains("is due now"));
+        run_at(&s, "2026-12-01T10:00");
+        let leaders = server.to(LEADERS);
+        assert_eq!(leaders.len(), 1);
+        assert_eq!(leaders[0].header("Message-ID").unwrap(), failed[0]["message_id"].as_str().unwrap());
+    };
+}
+
+#[test]
+fn a_relay_that_never_answers_is_bounded_by_the_timeout() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    one_case(&s);
+    server.set_faults(Faults {
+        silent: true,
+        ..Faults::default()
+    });
+    let started = std::time::Instant::now();
+    let out = run_at(&s, "2026-11-26T09:00");
+    assert!(out.contains("retrying 1"), "{out}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the run ended: it did not hang on the silent relay"
+    );
+    let failed = outbox(&s, true);
+    assert!(
+        failed[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("did not finish within 2 s"),
+        "{failed:?}"
+    );
+    assert_eq!(failed[0]["possible_duplicate"], true);
+
+    server.set_faults(Faults::default());
+    std::thread::sleep(Duration::from_millis(1100));
+    run_at(&s, "2026-11-26T09:05");
+    assert_eq!(
+        server.to(OFFICE).len(),
+        1,
+        "delivered after the relay recovers"
+    );
+}
+
+#[test]
+fn the_window_holds_mail_until_it_opens_and_a_make_up_saturday_is_a_working_day() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    // Forward due 2026-09-21 (Sunday 09-20 is a make-up working day); overdue on 2026-10-10, a
+    // make-up Saturday (国庆节 2026).
+    ok(
+        &s,
+        &[
+            "case",
+            "add",
+            "--ref",
+            "2026-0300",
+            "--received",
+            "2026-09-15",
+        ],
+    );
+    run_at(&s, "2026-10-10T09:00");
+    assert_eq!(
+        server.to(OFFICE).len(),
+        1,
+        "a make-up Saturday is a working day"
+    );
+    run_at(&s, "2026-10-11T09:00"); // Sunday
+    run_at(&s, "2026-10-12T07:59"); // before the window
+    run_at(&s, "2026-10-12T17:30"); // the window's end is exclusive
+    assert_eq!(server.to(OFFICE).len(), 1, "nothing outside the window");
+
+    let dry = s
+        .duewatch(&["run", "--once", "--now", "2026-10-12T09:00", "--dry-run"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let dry = String::from_utf8(dry).unwrap();
+    assert!(
+        dry.contains("new  overdue 2026-0300 forward due 2026-09-21"),
+        "{dry}"
+    );
+    assert_eq!(server.to(OFFICE).len(), 1, "a dry run sends nothing");
+    assert_eq!(
+        outbox(&s, false).len(),
+        2,
+        "and writes nothing (2 mails: office, leaders)"
+    );
+
+    run_at(&s, "2026-10-12T08:30");
+    assert_eq!(
+        server.to(OFFICE).len(),
+        2,
+        "the mail held over the rest days goes out"
+    );
+}
+
+#[test]
+fn after_three_days_of_downtime_each_due_notification_is_sent_once() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    one_case(&s);
+    run_at(&s, "2026-11-26T09:00");
+    // Down from 11-27 to 12-02: the due-today and earlier overdue days are gone; today's stands.
+    run_at(&s, "2026-12-02T09:00");
+    run_at(&s, "2026-12-02T09:05");
+    let office = server.to(OFFICE);
+    assert_eq!(office.len(), 2, "the reminder, then one overdue mail");
+    assert_eq!(
+        office[1].subject(),
+        "【逾期】1 件政府信息公开申请已超过办理期限"
+    );
+    assert!(office[1].text().contains("已逾期 2 个工作日"));
+    assert_eq!(server.to(LEADERS).len(), 1);
+}
+
+#[test]
+fn one_digest_per_recipient_lists_every_case_overdue_first_and_field_values_stay_data() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    ok(
+        &s,
+        &[
+            "case",
+            "add",
+            "--ref",
+            "2026-0010",
+            "--received",
+            "2026-11-23",
+        ],
+    );
+    ok(
+        &s,
+        &[
+            "case",
+            "add",
+            "--ref",
+            "2026-0011",
+            "--received",
+            "2026-11-13",
+            "--subject",
+            "{{ 7*7 }} <script>x</script>\r\nBcc: evil@example.org",
+        ],
+    );
+    ok(
+        &s,
+        &[
+            "case",
+            "add",
+            "--ref",
+            "2026-0012",
+            "--received",
+            "2026-11-12",
+        ],
+    );
+    run_at(&s, "2026-11-26T09:00");
+    let office = server.to(OFFICE);
+    assert_eq!(office.len(), 1, "one digest for three cases");
+    assert_eq!(
+        office[0].subject(),
+        "【逾期】2 件政府信息公开申请已超过办理期限（共 3 件待办）"
+    );
+    let text = office[0].text();
+    let overdue = text.find("== 已逾期（2 件）==").expect("the overdue group");
+    let reminder = text
+        .find("== 即将到期（1 件）==")
+        .expect("the reminder group");
+    assert!(overdue < reminder, "overdue first:\n{text}");
+    assert!(
+        text.contains("{{ 7*7 }}"),
+        "a field is printed as written, not evaluated:\n{text}"
+    );
+    assert!(!text.contains("49"));
+    assert!(
+        office[0].html().contains("&lt;script&gt;"),
+        "the HTML part escapes values"
+    );
+    assert!(office[0].header("Bcc").is_none(), "no header can be added");
+    assert_eq!(office[0].to, [OFFICE]);
+    assert!(server.to("evil@example.org").is_empty());
+}
+
+#[test]
+fn mail_test_reports_success_and_says_what_went_wrong() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    s.duewatch(&["mail", "test", "--to", HEAD])
+        .assert()
+        .success()
+        .stdout(contains(format!("test mail to {HEAD} accepted")));
+    assert_eq!(server.to(HEAD).len(), 1);
+    server.set_faults(Faults {
+        every_command: Some("535 5.7.8 authentication failed".to_owned()),
+        ..Faults::default()
+    });
+    s.duewatch(&["mail", "test", "--to", HEAD])
+        .assert()
+        .code(1)
+        .stderr(contains("(535): 5.7.8 authentication failed"))
+        .stderr(contains("check mail.smtp.username and the password"));
+}
+
+#[test]
+fn tls_none_to_a_remote_relay_is_refused() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    let config = std::fs::read_to_string(s.config()).unwrap();
+    s.write_config(&config.replace("host = \"127.0.0.1\"", "host = \"smtp.bureau.example\""));
+    s.duewatch(&["run", "--once"])
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "mail.smtp.tls = \"none\" sends the password and the mail in clear text",
+        ));
+}
