@@ -64,7 +64,7 @@ pub enum SendError {
 #[derive(Debug)]
 pub enum Transport {
     /// An SMTP relay.
-    Smtp(Smtp),
+    Smtp(Box<Smtp>),
     /// .eml files, named by Message-ID, so that a resend overwrites rather than duplicates.
     File {
         /// The directory.
@@ -150,7 +150,7 @@ impl Transport {
                         .unwrap_or_default();
                     Credentials::new(smtp.username.clone(), password)
                 });
-                Ok(Transport::Smtp(Smtp {
+                Ok(Transport::Smtp(Box::new(Smtp {
                     host: smtp.host.clone(),
                     port: smtp.port,
                     tls: smtp.tls,
@@ -158,7 +158,7 @@ impl Transport {
                     timeout: Duration::from_secs(smtp.timeout_secs.max(1)),
                     hello: ClientId::default(),
                     connection: Mutex::new(None),
-                }))
+                })))
             }
         }
     }
