@@ -422,3 +422,80 @@ fn tls_none_to_a_remote_relay_is_refused() {
             "mail.smtp.tls = \"none\" sends the password and the mail in clear text",
         ));
 }
+
+#[test]
+fn mail_stuck_past_the_limit_is_reported_to_the_admins_once() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    let config = std::fs::read_to_string(s.config()).unwrap();
+    s.write_config(&config.replace("admins = [", "stuck_after_mins = 0\nadmins = ["));
+    one_case(&s);
+    let mut faults = Faults::default();
+    faults.rcpt.insert(
+        OFFICE.to_owned(),
+        ("452 4.2.2 mailbox full".to_owned(), None),
+    );
+    server.set_faults(faults);
+    let out = run_at(&s, "2026-11-26T09:00");
+    assert!(
+        out.contains("retrying 1") && out.contains("1 problem(s) reported"),
+        "{out}"
+    );
+    let admin = server.to(ADMIN);
+    assert_eq!(admin.len(), 1);
+    assert_eq!(
+        admin[0].subject(),
+        "【duewatch】0 封邮件无法投递，1 封邮件滞留"
+    );
+    assert!(admin[0].text().contains("4.2.2 mailbox full"));
+    std::thread::sleep(Duration::from_millis(1100));
+    run_at(&s, "2026-11-26T09:05");
+    assert_eq!(server.to(ADMIN).len(), 1, "reported once, not every pass");
+    assert!(server.to(OFFICE).is_empty());
+}
+
+#[test]
+fn templates_are_replaced_by_file_and_a_broken_one_stops_the_start_with_its_line() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    let dir = s.dir.path().join("templates");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("digest.subject.j2"),
+        "[{{ top.level }}] {{ total }} case(s) for {{ recipient_name }}",
+    )
+    .unwrap();
+    let config = std::fs::read_to_string(s.config()).unwrap();
+    s.write_config(&config.replace(
+        "admins = [",
+        &format!("templates = \"{}\"\nadmins = [", dir.display()),
+    ));
+    one_case(&s);
+    run_at(&s, "2026-11-26T09:00");
+    let office = server.to(OFFICE);
+    assert_eq!(office[0].subject(), "[reminder] 1 case(s) for 办公室");
+    assert!(
+        office[0].text().contains("剩余 2 个工作日"),
+        "the other templates stay built in"
+    );
+
+    std::fs::write(
+        dir.join("digest.txt.j2"),
+        "line one\n{% for c in groups %}{{ c.nosuchfield }}{% endfor %}\n",
+    )
+    .unwrap();
+    s.duewatch(&["run", "--once", "--now", "2026-11-27T09:00"])
+        .assert()
+        .code(1)
+        .stderr(contains("digest.txt.j2: line 2"));
+    std::fs::write(dir.join("digest.txt.j2"), "{% for %}\n").unwrap();
+    s.duewatch(&["run", "--once", "--now", "2026-11-27T09:00"])
+        .assert()
+        .code(1)
+        .stderr(contains("templates/digest.txt.j2: line 1"));
+    assert_eq!(
+        server.received().len(),
+        1,
+        "nothing sent with a broken template"
+    );
+}
