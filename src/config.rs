@@ -57,6 +57,18 @@ notice_missing = ["responsible"]
 [window]
 from = "08:30"
 to = "17:30"
+every_day = false
+
+[schedule]
+poll = "0 */5 * * * *"
+calendar_check = "0 0 8 * * *"
+
+[daemon]
+shutdown_grace_secs = 30
+samples = false
+
+[http]
+listen = ""
 
 [mail]
 transport = "file"
@@ -106,6 +118,53 @@ pub struct Config {
     pub window: crate::escalation::Window,
     /// How mail goes out.
     pub mail: crate::mail::MailConfig,
+    /// When the daemon's jobs run.
+    pub schedule: Schedule,
+    /// The daemon itself.
+    pub daemon: DaemonConfig,
+    /// The optional health and metrics listener.
+    pub http: HttpConfig,
+}
+
+/// `[schedule]`: cron expressions with seconds (`sec min hour day month weekday`), in
+/// `timezone`. Every job of the daemon is listed here.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// Reconcile and deliver. Default every 5 minutes.
+    pub poll: String,
+    /// Check that this year's and (from 1 November) next year's calendars are loaded. Default
+    /// daily at 08:00.
+    pub calendar_check: String,
+}
+
+impl Schedule {
+    /// The jobs, by name: the one place they are registered.
+    pub fn jobs(&self) -> [(&'static str, &str); 2] {
+        [
+            ("poll", &self.poll),
+            ("calendar_check", &self.calendar_check),
+        ]
+    }
+}
+
+/// `[daemon]`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonConfig {
+    /// Seconds a stop waits for a running pass before giving its claims back.
+    pub shutdown_grace_secs: u64,
+    /// Make sample cases (marked as samples) on the first start with an empty store: for the
+    /// development config only.
+    pub samples: bool,
+}
+
+/// `[http]`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// `host:port` for `/healthz` and `/metrics`; empty: no listener.
+    pub listen: String,
 }
 
 impl Config {
@@ -189,6 +248,26 @@ impl Config {
                 "mail.retry: base_secs must be at least 1 and cap_secs at least base_secs"
                     .to_owned(),
                 "the defaults are base_secs = 30, cap_secs = 900",
+            ));
+        }
+        for (job, cron) in self.schedule.jobs() {
+            // The same parser tokio-cron-scheduler uses, seconds required.
+            let parsed = croner::parser::CronParser::builder()
+                .seconds(croner::parser::Seconds::Required)
+                .build()
+                .parse(cron);
+            if let Err(e) = parsed {
+                return Err(invalid(
+                    format!("schedule.{job}: \"{cron}\" is not a cron expression: {e}"),
+                    "six fields, seconds first: \"0 */5 * * * *\" is every 5 minutes",
+                ));
+            }
+        }
+        if !self.http.listen.is_empty() && self.http.listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            return Err(invalid(
+                format!("http.listen: \"{}\" is not host:port", self.http.listen),
+                "e.g. \"127.0.0.1:9187\", or \"\" for no listener",
             ));
         }
         if self.rules.forward_within == 0 || self.rules.reply_within == 0 {
@@ -341,13 +420,8 @@ pub enum Origin {
     Defaults,
 }
 
-/// Loads the configuration: defaults, then `file` (or [`DEFAULT_FILE`] when it exists), then
-/// the environment.
-///
-/// # Errors
-/// A missing `--config` file, an unreadable or malformed file, an unknown key, a value of the
-/// wrong type or out of range, each naming the key.
-pub fn load(file: Option<&Path>) -> Result<(Config, Origin), ConfigError> {
+/// The layers (defaults, file, environment), merged; and where the file came from.
+fn layers(file: Option<&Path>) -> Result<(config::Config, Origin), ConfigError> {
     let origin = match file {
         Some(path) if !path.exists() => return Err(ConfigError::Missing(path.to_owned())),
         Some(path) => Origin::File(path.to_owned()),
@@ -365,24 +439,57 @@ pub fn load(file: Option<&Path>) -> Result<(Config, Origin), ConfigError> {
             .prefix_separator("__")
             .separator("__"),
     );
-    let invalid = |e: config::ConfigError| {
-        let message = e.to_string();
-        let help = if message.contains("unknown field") {
-            "remove the key or correct its spelling (environment variables count too: \
-             DUEWATCH__SECTION__KEY); config/duewatch.example.toml lists every key"
-        } else {
-            "config/duewatch.example.toml lists every key with what it expects"
-        };
-        ConfigError::Invalid {
-            message,
-            help: help.to_owned(),
-        }
+    Ok((builder.build().map_err(invalid)?, origin))
+}
+
+fn invalid(e: config::ConfigError) -> ConfigError {
+    let message = e.to_string();
+    let help = if message.contains("unknown field") {
+        "remove the key or correct its spelling (environment variables count too: \
+         DUEWATCH__SECTION__KEY); config/duewatch.example.toml lists every key"
+    } else {
+        "config/duewatch.example.toml lists every key with what it expects"
     };
-    let mut config: Config = builder
-        .build()
-        .map_err(invalid)?
-        .try_deserialize()
-        .map_err(invalid)?;
+    ConfigError::Invalid {
+        message,
+        help: help.to_owned(),
+    }
+}
+
+/// The effective configuration as TOML, every layer merged, secrets masked: what
+/// `duewatch config show` prints.
+///
+/// # Errors
+/// As [`load`].
+pub fn effective(file: Option<&Path>) -> Result<String, ConfigError> {
+    let (merged, _) = layers(file)?;
+    let mut table: toml::Table = merged.try_deserialize().map_err(invalid)?;
+    if let Some(toml::Value::Table(mail)) = table.get_mut("mail")
+        && let Some(toml::Value::Table(smtp)) = mail.get_mut("smtp")
+        && smtp.contains_key("password")
+    {
+        smtp.insert("password".to_owned(), toml::Value::String("***".to_owned()));
+    }
+    if let Some(toml::Value::Table(db)) = table.get_mut("database")
+        && let Some(toml::Value::String(url)) = db.get_mut("url")
+    {
+        *url = mask(url);
+    }
+    toml::to_string_pretty(&table).map_err(|e| ConfigError::Invalid {
+        message: e.to_string(),
+        help: String::new(),
+    })
+}
+
+/// Loads the configuration: defaults, then `file` (or [`DEFAULT_FILE`] when it exists), then
+/// the environment.
+///
+/// # Errors
+/// A missing `--config` file, an unreadable or malformed file, an unknown key, a value of the
+/// wrong type or out of range, each naming the key.
+pub fn load(file: Option<&Path>) -> Result<(Config, Origin), ConfigError> {
+    let (merged, origin) = layers(file)?;
+    let mut config: Config = merged.try_deserialize().map_err(invalid)?;
     config.rules.reminder_at = config.escalation.reminder_at;
     if config.mail.smtp.password.is_none() {
         config.mail.smtp.password = credential("smtp_password")?;

@@ -79,6 +79,8 @@ pub struct Window {
     /// End (exclusive), local time `HH:MM`.
     #[serde(with = "hhmm")]
     pub to: NaiveTime,
+    /// Every day, rest days too (for development); default working days only.
+    pub every_day: bool,
 }
 
 mod hhmm {
@@ -107,7 +109,7 @@ impl Window {
         let working = cal
             .is_working_day(now.date())
             .is_ok_and(|w| w.into_parts().0);
-        working && self.from <= time && time < self.to
+        (working || self.every_day) && self.from <= time && time < self.to
     }
 }
 

@@ -18,6 +18,8 @@
 //! - [`escalation`]: who hears of which case and when (the policy, pure);
 //! - [`mail`]: templates and transports; [`outbox`]: notifications recorded once and mail
 //!   delivered at least once; [`runner`]: one reconcile-and-deliver pass;
+//! - [`daemon`]: `duewatch run`, its schedule, calendar reloads and clean stop; [`health`] and
+//!   [`http`]: is it working, for monitors; [`samples`]: the development config's sample cases;
 //! - [`store`]: cases in SQLite or PostgreSQL, one code path for both;
 //! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment);
 //! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`].
@@ -27,10 +29,14 @@ pub mod case;
 pub mod casework;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod deadline;
 pub mod escalation;
+pub mod health;
+pub mod http;
 pub mod import;
 pub mod mail;
 pub mod outbox;
 pub mod runner;
+pub mod samples;
 pub mod store;

@@ -1,15 +1,22 @@
 //! The `duewatch` binary: sets up logging and hands over to the library's command line.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Logs go to stderr (the journal under systemd); stdout is for answers.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DUEWATCH_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
+    // Logs go to stderr (the journal under systemd); stdout is for answers. `DUEWATCH_LOG` sets
+    // the filter (default: duewatch's own info, others' warnings); `DUEWATCH_LOG_FORMAT=json`
+    // writes one JSON object a line. Colours only on a terminal, never into the journal.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DUEWATCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,duewatch=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .init();
+        .with_ansi(std::io::stderr().is_terminal());
+    if std::env::var("DUEWATCH_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
     duewatch::cli::main()
 }

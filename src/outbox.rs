@@ -40,6 +40,9 @@ struct Queries {
     stuck_unreported: &'static str,
     release: &'static str,
     retry_now: &'static str,
+    run_finished: &'static str,
+    last_ok_age: &'static str,
+    oldest_pending_age: &'static str,
 }
 
 trait OutboxSql {
@@ -49,7 +52,7 @@ trait OutboxSql {
 /// Builds the queries from the backend's spelling of "now", of "now plus $2 seconds" and of the
 /// row lock a claim takes.
 macro_rules! queries {
-    ($now:literal, $later:literal, $lock:literal) => {
+    ($now:literal, $later:literal, $lock:literal, $age:literal) => {
         &Queries {
             claim: concat!(
                 "UPDATE outbox SET claimed_by = $1, claim_token = claim_token + 1, claim_until = ",
@@ -100,6 +103,22 @@ macro_rules! queries {
                 ", reported = NULL, claimed_by = NULL, claim_until = NULL \
                  WHERE id = $1 AND state <> 'sent'"
             ),
+            run_finished: concat!(
+                "UPDATE runs SET finished_at = ",
+                $now,
+                ", ok = $2, cases = $3, notified = $4, sent = $5, failed = $6, error = $7 \
+                 WHERE id = $1"
+            ),
+            last_ok_age: concat!(
+                "SELECT ",
+                $age,
+                " FROM (SELECT max(finished_at) AS t FROM runs WHERE job = 'poll' AND ok) AS last"
+            ),
+            oldest_pending_age: concat!(
+                "SELECT ",
+                $age,
+                " FROM (SELECT min(created_at) AS t FROM outbox WHERE state = 'pending') AS oldest"
+            ),
         }
     };
 }
@@ -108,7 +127,8 @@ impl OutboxSql for SqlitePool {
     const SQL: &'static Queries = queries!(
         "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
         "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', $2))",
-        ""
+        "",
+        "(julianday('now') - julianday(t)) * 86400.0"
     );
 }
 
@@ -116,7 +136,8 @@ impl OutboxSql for PgPool {
     const SQL: &'static Queries = queries!(
         "now()",
         "(now() + make_interval(secs => $2))",
-        " FOR UPDATE SKIP LOCKED"
+        " FOR UPDATE SKIP LOCKED",
+        "CAST(EXTRACT(EPOCH FROM (now() - t)) AS DOUBLE PRECISION)"
     );
 }
 
@@ -543,4 +564,144 @@ impl Store {
             Ok(done.rows_affected() == 1)
         })
     }
+
+    /// Queues a notice to each of `recipients` unless this notice (`key`, `day`, `occurrence`)
+    /// was queued for them before: calendar warnings and the like go out once however many
+    /// passes or instances find them. Returns how many were queued.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn record_notice(
+        &self,
+        key: &str,
+        day: chrono::NaiveDate,
+        occurrence: &str,
+        recipients: &[String],
+        rendered: &Rendered,
+        from: &str,
+    ) -> anyhow::Result<usize> {
+        let mut queued = 0;
+        for recipient in recipients {
+            let made: bool = with_pool!(self, pool => {
+                let mut tx = pool.begin_write().await?;
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO notifications (case_reference, stage, level, deadline, recipient, \
+                     occurrence) VALUES ('*', $1, 'admin', $2, $3, $4) ON CONFLICT DO NOTHING \
+                     RETURNING id",
+                )
+                .bind(key)
+                .bind(day)
+                .bind(recipient.as_str())
+                .bind(occurrence)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(id) = id {
+                    let outbox_id = insert_outbox!(tx, "admin", recipient.as_str(), rendered, from);
+                    sqlx::query("UPDATE notifications SET outbox_id = $1 WHERE id = $2")
+                        .bind(outbox_id)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    true
+                } else {
+                    false
+                }
+            });
+            queued += usize::from(made);
+        }
+        Ok(queued)
+    }
+
+    /// Records the start of a job's run; returns its id.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn run_started(&self, job: &str, worker: &str) -> anyhow::Result<i64> {
+        with_pool!(self, pool => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO runs (job, worker) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(job)
+            .bind(worker)
+            .fetch_one(pool)
+            .await?;
+            Ok(id)
+        })
+    }
+
+    /// Records the end of a run.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn run_finished(
+        &self,
+        id: i64,
+        report: &crate::runner::Report,
+        error: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        with_pool!(self, pool => {
+            sqlx::query(queries(pool).run_finished)
+                .bind(id)
+                .bind(error.is_none())
+                .bind(i32::try_from(report.cases).unwrap_or(i32::MAX))
+                .bind(count(report.digests))
+                .bind(count(report.sent))
+                .bind(count(report.retried + report.dead))
+                .bind(error)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// What `health` needs: seconds since the last successful poll (None: never), the dead
+    /// letters waiting, the pending messages and the age of the oldest, in seconds.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn health(&self) -> anyhow::Result<Health> {
+        with_pool!(self, pool => {
+            let q = queries(pool);
+            let last_ok: Option<f64> = sqlx::query_scalar(q.last_ok_age).fetch_one(pool).await?;
+            let dead: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE state = 'dead'")
+                .fetch_one(pool)
+                .await?;
+            let pending: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM outbox WHERE state = 'pending'")
+                    .fetch_one(pool)
+                    .await?;
+            let oldest: Option<f64> = sqlx::query_scalar(q.oldest_pending_age).fetch_one(pool).await?;
+            let last_error: Option<String> = sqlx::query_scalar(
+                "SELECT error FROM runs WHERE job = 'poll' AND ok = $1 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(false)
+            .fetch_optional(pool)
+            .await?
+            .flatten();
+            Ok(Health {
+                last_ok_poll_age_secs: last_ok,
+                dead_letters: dead,
+                pending,
+                oldest_pending_age_secs: oldest,
+                last_error,
+            })
+        })
+    }
+}
+
+/// The figures `duewatch health` and `/metrics` report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Health {
+    /// Seconds since the last successful poll finished; `None`: never.
+    pub last_ok_poll_age_secs: Option<f64>,
+    /// Dead letters in the outbox.
+    pub dead_letters: i64,
+    /// Messages waiting.
+    pub pending: i64,
+    /// Age of the oldest waiting message, seconds.
+    pub oldest_pending_age_secs: Option<f64>,
+    /// The error of the latest failed poll, if any.
+    pub last_error: Option<String>,
 }

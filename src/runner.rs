@@ -9,6 +9,8 @@
 //! window; administrators' reports go out at any time.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
@@ -29,14 +31,16 @@ pub struct Context {
     pub config: Config,
     /// The database.
     pub store: Store,
-    /// The calendar.
-    pub calendar: Calendar,
+    /// The calendar; the daemon swaps in a new one when its files change.
+    pub calendar: std::sync::RwLock<Arc<Calendar>>,
     /// The mail templates.
     pub templates: Templates,
     /// Where mail goes.
     pub transport: Transport,
     /// This worker's name in claims: host, process and a random part.
     pub worker: String,
+    /// Set by a clean shutdown: deliver no more.
+    pub stopping: AtomicBool,
 }
 
 impl Context {
@@ -54,11 +58,38 @@ impl Context {
         Ok(Context {
             config,
             store,
-            calendar,
+            calendar: std::sync::RwLock::new(Arc::new(calendar)),
             templates,
             transport,
             worker: worker_name(),
+            stopping: AtomicBool::new(false),
         })
+    }
+
+    /// The calendar in force now.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        match self.calendar.read() {
+            Ok(c) => Arc::clone(&c),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Puts `calendar` in force for the next passes.
+    pub fn set_calendar(&self, calendar: Calendar) {
+        let fresh = Arc::new(calendar);
+        match self.calendar.write() {
+            Ok(mut c) => *c = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+    }
+
+    /// Asks running passes to stop claiming mail (a clean shutdown).
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
     }
 
     /// Local time now, in `timezone`.
@@ -101,6 +132,10 @@ pub struct Report {
     pub lost: usize,
     /// Dead or stuck messages reported to the administrators.
     pub reported: usize,
+    #[serde(skip)]
+    /// Open cases by (state of the current stage, responsible): `running`, `suspended`,
+    /// `overdue`; the office or a section code.
+    pub open: BTreeMap<(String, String), u64>,
 }
 
 /// Works out the digest lines of every open case at local time `now`, by recipient.
@@ -113,7 +148,9 @@ pub async fn due_items(
     report: &mut Report,
 ) -> anyhow::Result<BTreeMap<String, Vec<Item>>> {
     let today = now.date();
+    let calendar = ctx.calendar();
     let mut by_recipient: BTreeMap<String, Vec<Item>> = BTreeMap::new();
+    let mut open: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut bad = 0;
     let read = ctx
         .store
@@ -126,8 +163,21 @@ pub async fn due_items(
                     return Ok(());
                 }
             };
-            match deadline::evaluate(&case, &ctx.config.rules, &ctx.calendar, today) {
+            match deadline::evaluate(&case, &ctx.config.rules, &calendar, today) {
                 Ok(status) => {
+                    if let Some(stage) = status
+                        .current
+                        .and_then(|c| status.stages.iter().find(|s| s.stage == c))
+                    {
+                        let state = match (stage.state, stage.level) {
+                            (deadline::State::Suspended { .. }, _) => "suspended",
+                            (_, Some(deadline::Level::Overdue)) => "overdue",
+                            _ => "running",
+                        };
+                        *open
+                            .entry((state.to_owned(), stage.responsible.as_str().to_owned()))
+                            .or_default() += 1;
+                    }
                     for item in escalation::items(&case, &status, &ctx.config, today) {
                         by_recipient
                             .entry(item.recipient.clone())
@@ -145,6 +195,7 @@ pub async fn due_items(
         .await?;
     report.cases = read;
     report.bad_cases = bad;
+    report.open = open;
     report.items = by_recipient.values().map(Vec::len).sum();
     Ok(by_recipient)
 }
@@ -158,7 +209,7 @@ pub async fn reconcile(
     now: NaiveDateTime,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    report.window_open = ctx.config.window.is_open(&ctx.calendar, now);
+    report.window_open = ctx.config.window.is_open(&ctx.calendar(), now);
     if !report.window_open {
         return Ok(());
     }
@@ -190,13 +241,13 @@ pub async fn reconcile(
 /// # Errors
 /// A database failure.
 pub async fn deliver(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> anyhow::Result<()> {
-    let window_open = ctx.config.window.is_open(&ctx.calendar, now);
+    let window_open = ctx.config.window.is_open(&ctx.calendar(), now);
     let retry = &ctx.config.mail.retry;
     let lease = Duration::from_secs(retry.lease_secs.max(1));
     let timeout = Duration::from_secs(ctx.config.mail.smtp.timeout_secs.max(1));
     // A message is attempted at most once per pass, however short its backoff.
     let mut attempted = std::collections::HashSet::new();
-    loop {
+    while !ctx.is_stopping() {
         let claimed_at = Instant::now();
         let batch = ctx
             .store
@@ -211,7 +262,10 @@ pub async fn deliver(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> 
         for c in &batch {
             // Never start a send that could outlast the claim: another worker could take the
             // row meanwhile and send it too.
-            if attempted.contains(&c.id) || claimed_at.elapsed() + timeout >= lease {
+            if ctx.is_stopping()
+                || attempted.contains(&c.id)
+                || claimed_at.elapsed() + timeout >= lease
+            {
                 ctx.store.release_one(c).await?;
                 continue;
             }

@@ -391,6 +391,26 @@ impl Store {
         })
     }
 
+    /// Marks cases as samples (`is_sample`), made for demonstration, not real requests.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn mark_samples<'r>(
+        &self,
+        references: impl IntoIterator<Item = &'r Reference>,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            for r in references {
+                sqlx::query("UPDATE cases SET is_sample = $2 WHERE reference = $1")
+                    .bind(r.as_str())
+                    .bind(true)
+                    .execute(pool)
+                    .await?;
+            }
+            Ok(())
+        })
+    }
+
     /// Which of `references` are taken.
     ///
     /// # Errors

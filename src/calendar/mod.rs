@@ -408,6 +408,17 @@ impl Calendar {
         &self.overlay
     }
 
+    /// The years deadlines as of `as_of` need and this calendar lacks: the current year, and
+    /// from 1 November the next one too (requests received then run into it).
+    pub fn missing_years(&self, as_of: NaiveDate) -> Vec<i32> {
+        use chrono::Datelike;
+        let mut needed = vec![as_of.year()];
+        if as_of.month() >= 11 {
+            needed.push(as_of.year() + 1);
+        }
+        needed.into_iter().filter(|y| !self.covers(*y)).collect()
+    }
+
     /// Whether `year`'s national calendar is loaded.
     pub fn covers(&self, year: i32) -> bool {
         self.years.contains_key(&year)

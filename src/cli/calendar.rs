@@ -51,6 +51,14 @@ pub(super) enum Command {
         #[arg(long, value_parser = date_arg, value_name = "DATE")]
         as_of: Option<NaiveDate>,
     },
+    /// Preview a calendar file before installing it: which open cases' deadlines it would move.
+    Diff {
+        /// The file, as it would be installed in the calendar directory (YYYY.toml, local.toml).
+        file: std::path::PathBuf,
+        /// As of this date instead of today (YYYY-MM-DD).
+        #[arg(long, value_parser = date_arg, value_name = "DATE")]
+        as_of: Option<NaiveDate>,
+    },
     /// Show a year's holidays, make-up working days and local closures and reopenings.
     Show {
         /// The year.
@@ -105,6 +113,9 @@ pub(super) fn run(
             return Ok(check(out, &load()?, as_of)?);
         }
         Command::Show { year } => return Ok(show(out, &load()?.calendar, year)?),
+        Command::Diff { file, as_of } => {
+            return super::run::calendar_diff(out, &file, as_of, config);
+        }
         Command::Import {
             from: ImportFormat::HolidayCn,
             out: dir,
@@ -219,13 +230,7 @@ fn check(out: &mut dyn Write, loaded: &Loaded, as_of: NaiveDate) -> io::Result<E
         None => writeln!(out, "local overlay: none")?,
     }
 
-    let this_year = as_of.year();
-    let mut needed = vec![this_year];
-    if as_of.month() >= 11 {
-        // From 1 November, deadlines of requests received now run into next year.
-        needed.push(this_year + 1);
-    }
-    let missing: Vec<i32> = needed.into_iter().filter(|y| !cal.covers(*y)).collect();
+    let missing = cal.missing_years(as_of);
     if missing.is_empty() {
         writeln!(
             out,

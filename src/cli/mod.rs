@@ -53,6 +53,19 @@ enum Command {
     /// The outbox of mail: list it, retry a message.
     #[command(subcommand)]
     Outbox(run::OutboxCommand),
+    /// The configuration: check it, show it.
+    #[command(subcommand)]
+    Config(run::ConfigCommand),
+    /// Is duewatch doing its job? Exit 1 when the last successful poll is too old or dead
+    /// letters wait (for a monitor).
+    Health {
+        /// The oldest a successful poll may be, seconds [default: three poll intervals].
+        #[arg(long, value_name = "SECS")]
+        max_age: Option<u64>,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Parses the command line, runs the command and returns the process's exit code.
@@ -93,6 +106,10 @@ fn run(out: &mut dyn std::io::Write, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(out, args, config),
         Command::Mail(command) => run::mail(out, command, config),
         Command::Outbox(command) => run::outbox(out, command, config),
+        Command::Config(command) => {
+            run::config_command(out, command, config, cli.config.as_deref())
+        }
+        Command::Health { max_age, json } => run::health(out, max_age, json, config),
     }
 }
 

@@ -73,9 +73,11 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 pub(super) fn run(out: &mut dyn Write, args: RunArgs, config: Config) -> anyhow::Result<ExitCode> {
     config.validate()?;
     if !args.once {
-        anyhow::bail!(
-            "`duewatch run` without --once (the long-running daemon) is not built yet\n  help: run `duewatch run --once` from a timer meanwhile"
-        );
+        if args.now.is_some() || args.dry_run {
+            anyhow::bail!("--now and --dry-run go with --once");
+        }
+        runtime()?.block_on(crate::daemon::run(config))?;
+        return Ok(ExitCode::SUCCESS);
     }
     runtime()?.block_on(async {
         let ctx = Context::load(config).await?;
@@ -127,7 +129,7 @@ async fn dry_run(
     ctx: &Context,
     now: NaiveDateTime,
 ) -> anyhow::Result<ExitCode> {
-    let open = ctx.config.window.is_open(&ctx.calendar, now);
+    let open = ctx.config.window.is_open(&ctx.calendar(), now);
     writeln!(
         out,
         "dry run as of {}: the sending window is {}; nothing is written or sent",
@@ -310,6 +312,163 @@ pub(super) fn outbox(
                 writeln!(out, "message #{id} is due now; the next pass sends it")?;
             }
         }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `duewatch config …`.
+#[derive(Debug, Subcommand)]
+pub(super) enum ConfigCommand {
+    /// Check everything duewatch needs before it starts (what systemd runs first): the values,
+    /// the cron expressions, the templates (rendered once), the calendar, the database.
+    Check,
+    /// Print the effective configuration (defaults, file and environment merged), secrets masked.
+    Show,
+}
+
+pub(super) fn config_command(
+    out: &mut dyn Write,
+    command: ConfigCommand,
+    config: Config,
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        ConfigCommand::Show => {
+            write!(out, "{}", crate::config::effective(file)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ConfigCommand::Check => {
+            config.validate()?;
+            crate::mail::render::Templates::load(&config.mail.templates)?;
+            let loaded = crate::calendar::load::load(&config.calendar.dir)?;
+            runtime()?.block_on(async {
+                let store = crate::store::Store::connect(&config.database.url).await?;
+                drop(store);
+                anyhow::Ok(())
+            })?;
+            writeln!(
+                out,
+                "ok: config, schedule, templates, calendar (years {}) and database ({}) are usable",
+                loaded
+                    .calendar
+                    .years()
+                    .keys()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                crate::config::mask(&config.database.url)
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `duewatch health`: exit 0 when the last successful poll is recent and no dead letter waits.
+pub(super) fn health(
+    out: &mut dyn Write,
+    max_age: Option<u64>,
+    json: bool,
+    config: Config,
+) -> anyhow::Result<ExitCode> {
+    let max_age = max_age.map_or_else(
+        || crate::health::poll_interval(&config) * 3,
+        std::time::Duration::from_secs,
+    );
+    runtime()?.block_on(async {
+        let store = crate::store::Store::connect(&config.database.url).await?;
+        store.migrate().await?;
+        let h = store.health().await?;
+        let problems = crate::health::problems(&h, max_age);
+        if json {
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &serde_json::json!({ "healthy": problems.is_empty(), "problems": problems, "figures": h }),
+            )?;
+            writeln!(out)?;
+        } else if problems.is_empty() {
+            writeln!(
+                out,
+                "healthy: last successful poll {:.0} s ago (limit {} s); {} mail waiting; no dead letters",
+                h.last_ok_poll_age_secs.unwrap_or_default(),
+                max_age.as_secs(),
+                h.pending
+            )?;
+        } else {
+            for p in &problems {
+                eprintln!("unhealthy: {p}");
+            }
+        }
+        Ok(if problems.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        })
+    })
+}
+
+/// `duewatch calendar diff FILE`: which open cases' deadlines would move if FILE were installed.
+pub(super) fn calendar_diff(
+    out: &mut dyn Write,
+    file: &std::path::Path,
+    as_of: Option<chrono::NaiveDate>,
+    config: &Config,
+) -> anyhow::Result<ExitCode> {
+    use anyhow::Context as _;
+    let current = crate::calendar::load::load(&config.calendar.dir)?.calendar;
+    let name = file
+        .file_name()
+        .context("FILE must name a file, e.g. 2027.toml or local.toml")?;
+    // The candidate: the calendar directory with FILE put in place, in a scratch directory.
+    let scratch = std::env::temp_dir().join(format!("duewatch-diff-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
+    let result = (|| -> anyhow::Result<crate::calendar::Calendar> {
+        if let Ok(entries) = std::fs::read_dir(&config.calendar.dir) {
+            for entry in entries.flatten() {
+                std::fs::copy(entry.path(), scratch.join(entry.file_name()))?;
+            }
+        }
+        std::fs::copy(file, scratch.join(name))
+            .with_context(|| format!("reading {}", file.display()))?;
+        crate::calendar::load::load(&scratch)
+            .map(|l| l.calendar)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}",
+                    e.to_string().replace(
+                        &scratch.display().to_string(),
+                        &config.calendar.dir.display().to_string()
+                    )
+                )
+            })
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    let candidate = result?;
+    let today = as_of.unwrap_or_else(|| config.timezone.today());
+    runtime()?.block_on(async {
+        let store = crate::store::Store::connect(&config.database.url).await?;
+        store.migrate().await?;
+        let moved =
+            crate::daemon::moved_deadlines(&store, config, &current, &candidate, today).await?;
+        for m in &moved {
+            let show = |d: Option<chrono::NaiveDate>| {
+                d.map_or_else(|| "none (suspended)".to_owned(), |d| d.to_string())
+            };
+            writeln!(
+                out,
+                "{} {}: {} -> {}",
+                m.reference,
+                m.stage,
+                show(m.before),
+                show(m.after)
+            )?;
+        }
+        writeln!(
+            out,
+            "{} open case(s) would have a different deadline with {} installed (as of {today})",
+            moved.len(),
+            file.display()
+        )?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -37,6 +37,14 @@ const BUILT_IN: &[(&str, &str)] = &[
         "admin.txt.j2",
         include_str!("../../config/templates/admin.txt.j2"),
     ),
+    (
+        "notice.subject.j2",
+        include_str!("../../config/templates/notice.subject.j2"),
+    ),
+    (
+        "notice.txt.j2",
+        include_str!("../../config/templates/notice.txt.j2"),
+    ),
 ];
 
 /// A rendered mail.
@@ -180,6 +188,12 @@ impl Templates {
         };
         self.admin("2026-11-27 10:00", std::slice::from_ref(&problem), &[])
             .context("rendering the admin templates")?;
+        self.notice(
+            "2026-11-27 10:00",
+            "2027 年节假日安排尚未载入",
+            &["样例".to_owned()],
+        )
+        .context("rendering the notice templates")?;
         Ok(())
     }
 
@@ -263,6 +277,25 @@ impl Templates {
         Ok(Rendered {
             subject: super::header_safe(&self.render("admin.subject.j2", &ctx)?),
             text: self.render("admin.txt.j2", &ctx)?,
+            html: None,
+        })
+    }
+
+    /// A notice to the administrators: a title and lines.
+    ///
+    /// # Errors
+    /// A template that fails on these values.
+    pub fn notice(&self, now: &str, title: &str, lines: &[String]) -> anyhow::Result<Rendered> {
+        #[derive(Serialize)]
+        struct NoticeContext<'a> {
+            now: &'a str,
+            title: &'a str,
+            lines: &'a [String],
+        }
+        let ctx = NoticeContext { now, title, lines };
+        Ok(Rendered {
+            subject: super::header_safe(&self.render("notice.subject.j2", &ctx)?),
+            text: self.render("notice.txt.j2", &ctx)?,
             html: None,
         })
     }

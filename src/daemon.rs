@@ -1,0 +1,455 @@
+//! `duewatch run`: the long-running daemon.
+//!
+//! Design:
+//! - **Jobs** are registered in one place, [`crate::config::Schedule::jobs`], and run by
+//!   tokio-cron-scheduler in `timezone` (`Job::new_async_tz`; the plain constructor is UTC).
+//!   The scheduler spawns every tick without waiting for the last one, so each job holds its own
+//!   lock: a tick that finds the previous run still going is skipped and logged, never run
+//!   twice at once. The scheduler drops a job's errors; [`Daemon::run_job`] logs them, counts
+//!   them and records every run in the `runs` table, where `duewatch health` reads them.
+//! - **Passes reconcile from the database**, so a missed tick (downtime) or an extra one (a
+//!   clock jump) does no harm ([`crate::runner`]).
+//! - **Calendar files are watched** at every poll by a fingerprint of `calendar.dir` (names,
+//!   sizes, modification times). A good edit is put in force for the next pass, and the
+//!   administrators are told which open cases' deadlines moved; a bad edit keeps the last good
+//!   calendar and tells them why, once per edit.
+//! - **systemd**: `READY=1` once the database is migrated, the calendar and templates loaded and
+//!   the jobs scheduled (not after SMTP: an outage must queue mail, not restart us);
+//!   `WATCHDOG=1` after each successful poll only, so a wedged poll loop is restarted.
+//! - **Stopping** (SIGTERM, SIGINT): no new ticks, running passes stop claiming mail, the daemon
+//!   waits up to `daemon.shutdown_grace_secs` for them, gives back any claim it still holds, and
+//!   exits 0.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context as _;
+use tokio::sync::Mutex;
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+use crate::calendar::Calendar;
+use crate::config::Config;
+use crate::deadline;
+use crate::runner::{self, Context, Report};
+
+/// The running daemon's state, shared by its jobs.
+#[derive(Debug)]
+pub struct Daemon {
+    /// What passes need.
+    pub ctx: Context,
+    /// One lock per job: runs of a job never overlap.
+    locks: HashMap<&'static str, Mutex<()>>,
+    /// The calendar directory as last loaded.
+    fingerprint: std::sync::Mutex<Vec<(String, u64, Option<SystemTime>)>>,
+    /// Job runs that failed, since start.
+    pub errors: AtomicU64,
+    /// Ticks skipped because the previous run was still going, since start.
+    pub skipped: AtomicU64,
+    /// What the last successful poll saw, for `/metrics`.
+    pub last_poll: std::sync::Mutex<Option<Report>>,
+}
+
+/// The calendar directory's `*.toml` files: names, sizes, modification times.
+fn fingerprint(dir: &Path) -> Vec<(String, u64, Option<SystemTime>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+        .map(|e| {
+            let meta = e.metadata().ok();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                meta.as_ref().map_or(0, std::fs::Metadata::len),
+                meta.and_then(|m| m.modified().ok()),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A case whose current deadline a calendar change moves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    /// The case.
+    pub reference: String,
+    /// Its current stage.
+    pub stage: &'static str,
+    /// The deadline before.
+    pub before: Option<chrono::NaiveDate>,
+    /// The deadline after.
+    pub after: Option<chrono::NaiveDate>,
+}
+
+/// The open cases whose current deadline differs between `old` and `new`, as of `today`.
+///
+/// # Errors
+/// A database failure.
+pub async fn moved_deadlines(
+    store: &crate::store::Store,
+    config: &Config,
+    old: &Calendar,
+    new: &Calendar,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Vec<Moved>> {
+    let mut moved = Vec::new();
+    let current_due = |case: &crate::case::Case, cal: &Calendar| {
+        let status = deadline::evaluate(case, &config.rules, cal, today).ok()?;
+        let stage = status.current?;
+        let s = status.stages.iter().find(|s| s.stage == stage)?;
+        Some((stage.as_str(), s.due))
+    };
+    store
+        .scan(true, |case| {
+            let Ok(case) = case else { return Ok(()) };
+            let (before, after) = (current_due(&case, old), current_due(&case, new));
+            if before != after
+                && let Some((stage, _)) = before.or(after)
+            {
+                moved.push(Moved {
+                    reference: case.reference.to_string(),
+                    stage,
+                    before: before.and_then(|b| b.1),
+                    after: after.and_then(|a| a.1),
+                });
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(moved)
+}
+
+fn show_date(d: Option<chrono::NaiveDate>) -> String {
+    d.map_or_else(|| "（中止中，无期限）".to_owned(), |d| d.to_string())
+}
+
+impl Daemon {
+    /// Loads everything; nothing is scheduled yet.
+    ///
+    /// # Errors
+    /// What cannot be loaded, named.
+    pub async fn load(config: Config) -> anyhow::Result<Daemon> {
+        let dir = config.calendar.dir.clone();
+        let ctx = Context::load(config).await?;
+        let locks = ctx
+            .config
+            .schedule
+            .jobs()
+            .iter()
+            .map(|(name, _)| (*name, Mutex::new(())))
+            .collect();
+        Ok(Daemon {
+            ctx,
+            locks,
+            fingerprint: std::sync::Mutex::new(fingerprint(&dir)),
+            errors: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
+            last_poll: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// Runs job `name` once, unless its previous run is still going; records and logs it.
+    pub async fn run_job(&self, name: &'static str) {
+        use tracing::Instrument;
+        let Some(lock) = self.locks.get(name) else {
+            return;
+        };
+        let Ok(_guard) = lock.try_lock() else {
+            self.skipped.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                job = name,
+                "the previous run is still going; this tick is skipped"
+            );
+            return;
+        };
+        self.run_locked(name)
+            .instrument(tracing::info_span!("run", job = name))
+            .await;
+    }
+
+    async fn run_locked(&self, name: &'static str) {
+        let store = &self.ctx.store;
+        let id = match store.run_started(name, &self.ctx.worker).await {
+            Ok(id) => Some(id),
+            Err(e) => {
+                tracing::error!("cannot record the run: {e:#}");
+                None
+            }
+        };
+        let mut report = Report::default();
+        let result = match name {
+            "poll" => {
+                let r = self.poll(&mut report).await;
+                if r.is_ok() {
+                    let mut last = self
+                        .last_poll
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    *last = Some(report.clone());
+                }
+                r
+            }
+            "calendar_check" => self.calendar_check().await,
+            _ => Ok(()),
+        };
+        let error = result.as_ref().err().map(|e| format!("{e:#}"));
+        match &error {
+            None => {
+                tracing::info!(
+                    cases = report.cases,
+                    digests = report.digests,
+                    sent = report.sent,
+                    retried = report.retried,
+                    dead = report.dead,
+                    "done"
+                );
+                if name == "poll" {
+                    // The watchdog hears only of polls that got through.
+                    let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+                }
+            }
+            Some(e) => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                tracing::error!("failed: {e}");
+            }
+        }
+        if let Some(id) = id
+            && let Err(e) = store.run_finished(id, &report, error.as_deref()).await
+        {
+            tracing::error!("cannot record the end of the run: {e:#}");
+        }
+    }
+
+    async fn poll(&self, report: &mut Report) -> anyhow::Result<()> {
+        self.reload_calendar_if_changed().await?;
+        let now = self.ctx.now();
+        runner::reconcile(&self.ctx, now, report).await?;
+        runner::deliver(&self.ctx, now, report).await
+    }
+
+    /// Puts an edited calendar in force, or keeps the last good one and says why.
+    async fn reload_calendar_if_changed(&self) -> anyhow::Result<()> {
+        let dir = &self.ctx.config.calendar.dir;
+        let now = fingerprint(dir);
+        {
+            let mut last = self
+                .fingerprint
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if *last == now {
+                return Ok(());
+            }
+            *last = now.clone();
+        }
+        let edit = format!("{:x}", fxhash(&now));
+        let today = self.ctx.now().date();
+        match crate::calendar::load::load(dir) {
+            Ok(loaded) => {
+                let old = self.ctx.calendar();
+                let moved = moved_deadlines(
+                    &self.ctx.store,
+                    &self.ctx.config,
+                    &old,
+                    &loaded.calendar,
+                    today,
+                )
+                .await?;
+                self.ctx.set_calendar(loaded.calendar);
+                tracing::info!(
+                    moved = moved.len(),
+                    "calendar files changed; the new calendar is in force"
+                );
+                if !moved.is_empty() {
+                    let lines: Vec<String> = moved
+                        .iter()
+                        .map(|m| {
+                            format!(
+                                "{} {}：{} → {}",
+                                m.reference,
+                                m.stage,
+                                show_date(m.before),
+                                show_date(m.after)
+                            )
+                        })
+                        .collect();
+                    let title = format!("节假日安排变更，{} 件申请的期限随之改变", moved.len());
+                    self.notice("calendar_moved", &edit, &title, &lines).await?;
+                }
+            }
+            Err(e) => {
+                tracing::error!(
+                    "the edited calendar files are refused; the last good calendar stays in force:\n{e}"
+                );
+                let lines: Vec<String> = e.to_string().lines().map(str::to_owned).collect();
+                let title = "节假日文件有误，已拒绝载入，仍使用上一份有效日历".to_owned();
+                self.notice("calendar_refused", &edit, &title, &lines)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Daily: this year's calendar, and from 1 November next year's, must be loaded.
+    async fn calendar_check(&self) -> anyhow::Result<()> {
+        let today = self.ctx.now().date();
+        let missing = self.ctx.calendar().missing_years(today);
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let lines: Vec<String> = missing
+            .iter()
+            .map(|y| {
+                format!(
+                    "{y} 年节假日安排未载入：跨入 {y} 年的期限只按周末推算（暂定）。国务院办公厅通知发布后，\
+                     请把 {y}.toml 放入日历目录（duewatch calendar import，或见 README“Calendar files”）。"
+                )
+            })
+            .collect();
+        for y in &missing {
+            tracing::warn!(
+                year = y,
+                "the calendar for this year is missing: deadlines into it are provisional"
+            );
+        }
+        let title = format!(
+            "{} 年节假日安排尚未载入",
+            missing
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join("、")
+        );
+        // Once a day while the year is missing.
+        self.notice("calendar_missing", &today.to_string(), &title, &lines)
+            .await
+    }
+
+    /// Queues a notice to `mail.admins`, once per (`key`, `occurrence`) and day.
+    async fn notice(
+        &self,
+        key: &str,
+        occurrence: &str,
+        title: &str,
+        lines: &[String],
+    ) -> anyhow::Result<()> {
+        let admins = &self.ctx.config.mail.admins;
+        if admins.is_empty() {
+            tracing::warn!("mail.admins is empty: \"{title}\" is in this log only");
+            return Ok(());
+        }
+        let now = self.ctx.now();
+        let rendered =
+            self.ctx
+                .templates
+                .notice(&now.format("%Y-%m-%d %H:%M").to_string(), title, lines)?;
+        self.ctx
+            .store
+            .record_notice(
+                key,
+                now.date(),
+                occurrence,
+                admins,
+                &rendered,
+                &self.ctx.config.mail.from,
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// A stable hash of a fingerprint (FNV-1a), to name an edit in notice keys.
+fn fxhash(files: &[(String, u64, Option<SystemTime>)]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for (name, len, modified) in files {
+        eat(name.as_bytes());
+        eat(&len.to_le_bytes());
+        let nanos = modified
+            .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        eat(&nanos.to_le_bytes());
+    }
+    h
+}
+
+/// Runs the daemon until SIGTERM or SIGINT.
+///
+/// # Errors
+/// What stops the start (each named); a failure to schedule the jobs.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let daemon = Arc::new(Daemon::load(config).await?);
+    if daemon.ctx.config.daemon.samples {
+        crate::samples::ensure(&daemon.ctx).await?;
+    }
+    let tz = daemon.ctx.config.timezone.tz();
+    let mut scheduler = JobScheduler::new()
+        .await
+        .context("starting the scheduler")?;
+    for (name, cron) in daemon.ctx.config.schedule.jobs() {
+        let shared = Arc::clone(&daemon);
+        let job = Job::new_async_tz(cron, tz, move |_, _| {
+            let shared = Arc::clone(&shared);
+            Box::pin(async move { shared.run_job(name).await })
+        })
+        .map_err(|e| anyhow::anyhow!("schedule.{name}: \"{cron}\": {e:?}"))?;
+        scheduler
+            .add(job)
+            .await
+            .with_context(|| format!("scheduling {name}"))?;
+    }
+    scheduler.start().await.context("starting the scheduler")?;
+    if !daemon.ctx.config.http.listen.is_empty() {
+        crate::http::spawn(Arc::clone(&daemon)).await?;
+    }
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+    tracing::info!(worker = %daemon.ctx.worker, "duewatch is running");
+    // The first poll now, not at the first tick: a fresh start shows its work at once.
+    {
+        let shared = Arc::clone(&daemon);
+        tokio::spawn(async move { shared.run_job("poll").await });
+    }
+
+    wait_for_stop().await?;
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    tracing::info!("stopping: no new runs; waiting for the running ones");
+    daemon.ctx.stop();
+    scheduler
+        .shutdown()
+        .await
+        .context("stopping the scheduler")?;
+    let grace = Duration::from_secs(daemon.ctx.config.daemon.shutdown_grace_secs);
+    let drained = tokio::time::timeout(grace, async {
+        for lock in daemon.locks.values() {
+            let _ = lock.lock().await;
+        }
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            "a run did not finish within daemon.shutdown_grace_secs; its claims are given back"
+        );
+    }
+    let released = daemon.ctx.store.release(&daemon.ctx.worker).await?;
+    tracing::info!(released, "stopped");
+    Ok(())
+}
+
+async fn wait_for_stop() -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    Ok(())
+}

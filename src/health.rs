@@ -1,0 +1,54 @@
+//! Is duewatch doing its job? The verdict `duewatch health` and `/healthz` give: the last
+//! successful poll must be recent (by default within three poll intervals) and no dead letter may
+//! be waiting. Both read the database, so they tell the truth about the daemon (or daemons)
+//! whatever process asks.
+
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::outbox::Health;
+
+/// The time between two polls as `schedule.poll` sets it (the shortest gap over the next few
+/// ticks; 5 minutes if the expression cannot be read).
+pub fn poll_interval(config: &Config) -> Duration {
+    let fallback = Duration::from_secs(300);
+    let Ok(cron) = croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .build()
+        .parse(&config.schedule.poll)
+    else {
+        return fallback;
+    };
+    let now = chrono::Utc::now().with_timezone(&config.timezone.tz());
+    let ticks: Vec<_> = cron.iter_after(now).take(6).collect();
+    ticks
+        .windows(2)
+        .filter_map(|w| (w[1] - w[0]).to_std().ok())
+        .min()
+        .unwrap_or(fallback)
+}
+
+/// What is wrong, if anything: an empty list is healthy.
+pub fn problems(health: &Health, max_age: Duration) -> Vec<String> {
+    let mut problems = Vec::new();
+    match health.last_ok_poll_age_secs {
+        None => problems.push("no poll has succeeded yet".to_owned()),
+        Some(age) if age > max_age.as_secs_f64() => problems.push(format!(
+            "the last successful poll was {age:.0} s ago, more than {} s{}",
+            max_age.as_secs(),
+            health
+                .last_error
+                .as_deref()
+                .map(|e| format!("; the latest failure: {e}"))
+                .unwrap_or_default()
+        )),
+        Some(_) => {}
+    }
+    if health.dead_letters > 0 {
+        problems.push(format!(
+            "{} dead letter(s) waiting: `duewatch outbox list --failed`",
+            health.dead_letters
+        ));
+    }
+    problems
+}

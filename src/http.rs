@@ -1,0 +1,204 @@
+//! The optional health and metrics listener (`http.listen`, off by default; bind it to
+//! loopback): `GET /healthz` (200 "ok", or 503 with the problems) and `GET /metrics` (Prometheus
+//! text format). Two read-only endpoints do not warrant an HTTP framework: this is a small
+//! HTTP/1.1 responder on tokio's listener, one request per connection, bounded in size and time.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::daemon::Daemon;
+
+/// Binds `http.listen` and serves in the background.
+///
+/// # Errors
+/// The address cannot be bound.
+pub async fn spawn(daemon: Arc<Daemon>) -> anyhow::Result<()> {
+    let listen = daemon.ctx.config.http.listen.clone();
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("http.listen: cannot listen on {listen}"))?;
+    tracing::info!(%listen, "health and metrics listener up");
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let daemon = Arc::clone(&daemon);
+            tokio::spawn(async move {
+                let _ = tokio::time::timeout(Duration::from_secs(10), serve(stream, &daemon)).await;
+            });
+        }
+    });
+    Ok(())
+}
+
+async fn serve(mut stream: tokio::net::TcpStream, daemon: &Daemon) -> anyhow::Result<()> {
+    let mut request = Vec::new();
+    let mut buf = [0_u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 8192 {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        request.extend_from_slice(&buf[..n]);
+    }
+    let line = String::from_utf8_lossy(&request);
+    let path = line.split_whitespace().nth(1).unwrap_or("");
+    let (status, body, kind) = match (line.starts_with("GET "), path) {
+        (true, "/healthz") => {
+            let (ok, text) = healthz(daemon).await;
+            (
+                if ok {
+                    "200 OK"
+                } else {
+                    "503 Service Unavailable"
+                },
+                text,
+                "text/plain",
+            )
+        }
+        (true, "/metrics") => match metrics(daemon).await {
+            Ok(text) => ("200 OK", text, "text/plain; version=0.0.4"),
+            Err(e) => (
+                "500 Internal Server Error",
+                format!("{e:#}\n"),
+                "text/plain",
+            ),
+        },
+        (true, _) => (
+            "404 Not Found",
+            "not found: /healthz or /metrics\n".to_owned(),
+            "text/plain",
+        ),
+        (false, _) => (
+            "405 Method Not Allowed",
+            "GET only\n".to_owned(),
+            "text/plain",
+        ),
+    };
+    let response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(response.as_bytes()).await?;
+    stream.shutdown().await?;
+    Ok(())
+}
+
+async fn healthz(daemon: &Daemon) -> (bool, String) {
+    let max_age = crate::health::poll_interval(&daemon.ctx.config) * 3;
+    match daemon.ctx.store.health().await {
+        Ok(h) => {
+            let problems = crate::health::problems(&h, max_age);
+            if problems.is_empty() {
+                (true, "ok\n".to_owned())
+            } else {
+                (false, problems.join("\n") + "\n")
+            }
+        }
+        Err(e) => (false, format!("the database cannot be read: {e:#}\n")),
+    }
+}
+
+async fn metrics(daemon: &Daemon) -> anyhow::Result<String> {
+    let h = daemon.ctx.store.health().await?;
+    let mut out = String::new();
+    let mut metric = |name: &str, help: &str, kind: &str, samples: &[(String, f64)]| {
+        let _ = writeln!(
+            out,
+            "# HELP duewatch_{name} {help}\n# TYPE duewatch_{name} {kind}"
+        );
+        for (labels, value) in samples {
+            let _ = writeln!(out, "duewatch_{name}{labels} {value}");
+        }
+    };
+    let open: Vec<(String, f64)> = daemon
+        .last_poll
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .map(|r| {
+            r.open
+                .iter()
+                .map(|((state, who), n)| {
+                    (
+                        format!("{{state=\"{state}\",responsible=\"{who}\"}}"),
+                        *n as f64,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let overdue: f64 = open
+        .iter()
+        .filter(|(l, _)| l.contains("state=\"overdue\""))
+        .map(|(_, n)| n)
+        .sum();
+    metric(
+        "open_cases",
+        "Open cases at the last poll, by the state of their current stage and who must act.",
+        "gauge",
+        &open,
+    );
+    metric(
+        "overdue_cases",
+        "Open cases past their deadline at the last poll.",
+        "gauge",
+        &[(String::new(), overdue)],
+    );
+    metric(
+        "outbox_pending",
+        "Mail waiting to be delivered.",
+        "gauge",
+        &[(String::new(), h.pending as f64)],
+    );
+    metric(
+        "outbox_oldest_pending_seconds",
+        "Age of the oldest mail waiting (0 when none).",
+        "gauge",
+        &[(String::new(), h.oldest_pending_age_secs.unwrap_or(0.0))],
+    );
+    metric(
+        "dead_letters",
+        "Mail the relay refused for good.",
+        "gauge",
+        &[(String::new(), h.dead_letters as f64)],
+    );
+    metric(
+        "last_success_age_seconds",
+        "Seconds since the last successful poll (-1: never).",
+        "gauge",
+        &[(String::new(), h.last_ok_poll_age_secs.unwrap_or(-1.0))],
+    );
+    let covered = daemon
+        .ctx
+        .calendar()
+        .years()
+        .keys()
+        .next_back()
+        .map_or(0.0, |y| f64::from(*y));
+    metric(
+        "calendar_covered_until_year",
+        "The last year the holiday calendar covers.",
+        "gauge",
+        &[(String::new(), covered)],
+    );
+    metric(
+        "job_errors_total",
+        "Job runs that failed since start.",
+        "counter",
+        &[(String::new(), daemon.errors.load(Ordering::Relaxed) as f64)],
+    );
+    metric(
+        "job_skipped_total",
+        "Ticks skipped because the previous run was still going.",
+        "counter",
+        &[(String::new(), daemon.skipped.load(Ordering::Relaxed) as f64)],
+    );
+    Ok(out)
+}
