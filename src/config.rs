@@ -510,5 +510,7 @@ fn credential(name: &str) -> Result<Option<secrecy::SecretString>, ConfigError> 
         message: format!("reading the credential {}: {e}", path.display()),
         help: "check LoadCredential= in the service unit".to_owned(),
     })?;
-    Ok(Some(text.trim_end_matches(['\r', '\n']).to_owned().into()))
+    let password = text.trim_end_matches(['\r', '\n']);
+    // An empty credential file (as the tmpfiles snippet makes it) means: no password.
+    Ok((!password.is_empty()).then(|| password.to_owned().into()))
 }

@@ -1,6 +1,7 @@
 //! Tests of what administrators see: the `duewatch` binary, run as a user would run it.
 
 mod case;
+mod daemon;
 mod helpers;
 mod mail;
 mod smtp;
