@@ -41,6 +41,10 @@ struct Queries {
     release: &'static str,
     retry_now: &'static str,
     run_finished: &'static str,
+    /// Serialises the recording of one recipient's digest across instances (PostgreSQL; SQLite
+    /// serialises every writer already): then two instances never split a recipient's new lines
+    /// into two mails.
+    lock_recipient: Option<&'static str>,
     last_ok_age: &'static str,
     oldest_pending_age: &'static str,
 }
@@ -52,7 +56,7 @@ trait OutboxSql {
 /// Builds the queries from the backend's spelling of "now", of "now plus $2 seconds" and of the
 /// row lock a claim takes.
 macro_rules! queries {
-    ($now:literal, $later:literal, $lock:literal, $age:literal) => {
+    ($now:literal, $later:literal, $lock:literal, $age:literal, $lock_recipient:expr) => {
         &Queries {
             claim: concat!(
                 "UPDATE outbox SET claimed_by = $1, claim_token = claim_token + 1, claim_until = ",
@@ -103,6 +107,7 @@ macro_rules! queries {
                 ", reported = NULL, claimed_by = NULL, claim_until = NULL \
                  WHERE id = $1 AND state <> 'sent'"
             ),
+            lock_recipient: $lock_recipient,
             run_finished: concat!(
                 "UPDATE runs SET finished_at = ",
                 $now,
@@ -128,7 +133,8 @@ impl OutboxSql for SqlitePool {
         "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
         "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', $2))",
         "",
-        "(julianday('now') - julianday(t)) * 86400.0"
+        "(julianday('now') - julianday(t)) * 86400.0",
+        None
     );
 }
 
@@ -137,7 +143,9 @@ impl OutboxSql for PgPool {
         "now()",
         "(now() + make_interval(secs => $2))",
         " FOR UPDATE SKIP LOCKED",
-        "CAST(EXTRACT(EPOCH FROM (now() - t)) AS DOUBLE PRECISION)"
+        "CAST(EXTRACT(EPOCH FROM (now() - t)) AS DOUBLE PRECISION)",
+        // Transaction-scoped: released at commit or rollback, safe with a connection pool.
+        Some("SELECT pg_advisory_xact_lock(hashtext($1))")
     );
 }
 
@@ -248,6 +256,9 @@ impl Store {
     {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            if let Some(lock) = queries(pool).lock_recipient {
+                sqlx::query(lock).bind(recipient).execute(&mut *tx).await?;
+            }
             let mut new: Vec<(i64, &Item)> = Vec::new();
             for item in items {
                 let id: Option<i64> = sqlx::query_scalar(

@@ -223,3 +223,47 @@ fn a_calendar_edit_is_picked_up_and_the_moved_deadlines_are_reported() {
     let (status, _) = stop(child, Duration::from_secs(10));
     assert!(status.success());
 }
+
+#[test]
+fn three_instances_on_one_postgresql_send_every_mail_once() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Postgres, &server);
+    // 100 sections with 3 overdue cases each: 300 cases, 600 notification lines, 101 digests.
+    let mut sections = String::new();
+    let mut csv = String::from("reference,received_on,forwarded_on,section\n");
+    let received = today().checked_sub_days(Days::new(40)).unwrap();
+    let forwarded = today().checked_sub_days(Days::new(38)).unwrap();
+    for n in 0..100 {
+        sections.push_str(&format!(
+            "[[sections]]\ncode = \"s{n}\"\nname = \"股室{n}\"\nemails = [\"s{n}@bureau.example\"]\n"
+        ));
+        for k in 0..3 {
+            csv.push_str(&format!("2026-{n:03}{k},{received},{forwarded},s{n}\n"));
+        }
+    }
+    s.append_config(&sections);
+    let file = s.dir.path().join("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    s.duewatch(&["case", "import", file.to_str().unwrap()]).assert().success();
+
+    let children: Vec<Child> = (0..3).map(|_| start(&s)).collect();
+    eventually(Duration::from_secs(60), "every digest delivered", || server.received().len() >= 101);
+    std::thread::sleep(Duration::from_secs(5)); // several more polls by each instance
+    for child in children {
+        let (status, stderr) = stop(child, Duration::from_secs(10));
+        assert!(status.success(), "{stderr}");
+    }
+    let received = server.received();
+    assert_eq!(received.len(), 101, "each recipient's digest once");
+    for n in 0..100 {
+        let mails = server.to(&format!("s{n}@bureau.example"));
+        assert_eq!(mails.len(), 1, "section s{n}");
+        let text = mails[0].text();
+        for k in 0..3 {
+            assert_eq!(text.matches(&format!("2026-{n:03}{k}")).count(), 1, "{text}");
+        }
+    }
+    let leaders = server.to("leaders@bureau.example");
+    assert_eq!(leaders.len(), 1);
+    assert!(leaders[0].subject().starts_with("【逾期】300 件"), "{}", leaders[0].subject());
+}
