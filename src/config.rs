@@ -76,6 +76,7 @@ from = "duewatch <duewatch@localhost>"
 admins = []
 templates = ""
 stuck_after_mins = 60
+digest_max_lines = 200
 
 [mail.file]
 dir = "/var/lib/duewatch/mail"

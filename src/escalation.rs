@@ -11,6 +11,8 @@
 //! ([`Window`]) is checked by the caller: outside it nothing is worked out, so what falls due
 //! then is found by the first run inside it.
 
+use std::sync::Arc;
+
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
@@ -153,13 +155,36 @@ pub struct Item {
     /// `once`, or the working day of a repeated `overdue`.
     pub occurrence: String,
     /// The address.
-    pub recipient: String,
+    pub recipient: Arc<str>,
     /// Who the address belongs to (the section's, office's or leadership's name).
-    pub recipient_name: String,
+    pub recipient_name: Arc<str>,
     /// Why this recipient hears of it.
     pub role: Role,
-    /// What the mail shows about the case.
-    pub line: Line,
+    /// What the mail shows about the case, shared by its recipients.
+    pub line: Arc<Line>,
+}
+
+impl Item {
+    /// A 128-bit digest of the item's unique key (case, stage, level, deadline, recipient,
+    /// occurrence), for remembering which keys are recorded without keeping the strings.
+    pub fn key_hash(&self) -> u128 {
+        use std::hash::{Hash, Hasher};
+        let half = |seed: u64| {
+            let mut h = std::hash::DefaultHasher::new();
+            seed.hash(&mut h);
+            (
+                &self.reference,
+                &self.stage,
+                self.level,
+                self.deadline,
+                &*self.recipient,
+                &self.occurrence,
+            )
+                .hash(&mut h);
+            h.finish()
+        };
+        (u128::from(half(0x5eed_0001)) << 64) | u128::from(half(0x5eed_0002))
+    }
 }
 
 /// What a digest shows about a case: no applicant personal data.
@@ -200,7 +225,7 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config, today: NaiveDate
             (Level::Overdue, Repeat::Daily) => today.to_string(),
             _ => "once".to_owned(),
         };
-        let line = Line {
+        let line = Arc::new(Line {
             subject: case.subject.clone(),
             stage_name: stage_name(stage.stage).to_owned(),
             responsible_name: responsible_name(&stage.responsible, config),
@@ -208,7 +233,7 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config, today: NaiveDate
             overdue_by: stage.overdue_by,
             provisional: stage.provisional,
             explanation: explain(case, stage),
-        };
+        });
         for (recipient, recipient_name, role) in addresses(roles, &stage.responsible, config) {
             out.push(Item {
                 reference: case.reference.to_string(),
@@ -219,7 +244,7 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config, today: NaiveDate
                 recipient,
                 recipient_name,
                 role,
-                line: line.clone(),
+                line: Arc::clone(&line),
             });
         }
     }
@@ -229,7 +254,7 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config, today: NaiveDate
         let responsible = Responsible::Section(section.clone());
         for notice in status.notices.iter().filter(|n| n.missing) {
             // arts. 20, 21: the section tells the applicant in writing.
-            let line = Line {
+            let line = Arc::new(Line {
                 subject: case.subject.clone(),
                 stage_name: format!("{}书面告知", notice_name(notice.kind)),
                 responsible_name: responsible_name(&responsible, config),
@@ -247,7 +272,7 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config, today: NaiveDate
                         "二十一"
                     }
                 ),
-            };
+            });
             let roles = &policy.recipients.notice_missing;
             for (recipient, recipient_name, role) in addresses(roles, &responsible, config) {
                 out.push(Item {
@@ -259,7 +284,7 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config, today: NaiveDate
                     recipient,
                     recipient_name,
                     role,
-                    line: line.clone(),
+                    line: Arc::clone(&line),
                 });
             }
         }
@@ -272,8 +297,8 @@ fn addresses(
     roles: &[Role],
     responsible: &Responsible,
     config: &Config,
-) -> Vec<(String, String, Role)> {
-    let mut out: Vec<(String, String, Role)> = Vec::new();
+) -> Vec<(Arc<str>, Arc<str>, Role)> {
+    let mut out: Vec<(Arc<str>, Arc<str>, Role)> = Vec::new();
     for role in roles {
         let (name, emails) = match (role, responsible) {
             (Role::Responsible, Responsible::Section(code)) => match config.section(code) {
@@ -291,7 +316,7 @@ fn addresses(
         };
         for e in emails {
             if !out.iter().any(|(a, _, _)| a.eq_ignore_ascii_case(e)) {
-                out.push((e.clone(), name.to_owned(), *role));
+                out.push((Arc::from(e.as_str()), Arc::from(name), *role));
             }
         }
     }
@@ -382,14 +407,14 @@ pub fn sample_items() -> Vec<Item> {
             level,
             deadline: day(25 + i as u32),
             occurrence: "once".to_owned(),
-            recipient: "head@bureau.example".to_owned(),
-            recipient_name: "社会保险股".to_owned(),
+            recipient: Arc::from("head@bureau.example"),
+            recipient_name: Arc::from("社会保险股"),
             role: if i == 0 {
                 Role::Responsible
             } else {
                 Role::Office
             },
-            line: Line {
+            line: Arc::new(Line {
                 subject: (i != 1).then(|| "养老保险缴费记录 <样例>".to_owned()),
                 stage_name: "答复".to_owned(),
                 responsible_name: "社会保险股".to_owned(),
@@ -397,7 +422,7 @@ pub fn sample_items() -> Vec<Item> {
                 overdue_by,
                 provisional: i == 2,
                 explanation: "2026-11-13 转办，答复期限 10 个工作日".to_owned(),
-            },
+            }),
         })
         .collect()
 }

@@ -259,22 +259,58 @@ impl Store {
             if let Some(lock) = queries(pool).lock_recipient {
                 sqlx::query(lock).bind(recipient).execute(&mut *tx).await?;
             }
+            // Multi-row inserts, in chunks: one statement per 500 lines instead of one each.
+            let index: std::collections::HashMap<(&str, &str, &str, chrono::NaiveDate, &str), &Item> =
+                items
+                    .iter()
+                    .map(|i| {
+                        (
+                            (
+                                i.reference.as_str(),
+                                i.stage.as_str(),
+                                i.level.as_str(),
+                                i.deadline,
+                                i.occurrence.as_str(),
+                            ),
+                            *i,
+                        )
+                    })
+                    .collect();
             let mut new: Vec<(i64, &Item)> = Vec::new();
-            for item in items {
-                let id: Option<i64> = sqlx::query_scalar(
+            for chunk in items.chunks(500) {
+                let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO notifications (case_reference, stage, level, deadline, recipient, \
-                     occurrence) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
-                )
-                .bind(item.reference.as_str())
-                .bind(item.stage.as_str())
-                .bind(item.level.as_str())
-                .bind(item.deadline)
-                .bind(recipient)
-                .bind(item.occurrence.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(id) = id {
-                    new.push((id, item));
+                     occurrence) ",
+                );
+                insert.push_values(chunk, |mut row, item| {
+                    row.push_bind(item.reference.as_str())
+                        .push_bind(item.stage.as_str())
+                        .push_bind(item.level.as_str())
+                        .push_bind(item.deadline)
+                        .push_bind(recipient)
+                        .push_bind(item.occurrence.as_str());
+                });
+                insert.push(
+                    " ON CONFLICT DO NOTHING RETURNING id, case_reference, stage, level, deadline, \
+                     occurrence",
+                );
+                let rows = insert.build().fetch_all(&mut *tx).await?;
+                for r in &rows {
+                    let reference: String = r.try_get("case_reference")?;
+                    let stage: String = r.try_get("stage")?;
+                    let level: String = r.try_get("level")?;
+                    let occurrence: String = r.try_get("occurrence")?;
+                    let deadline: chrono::NaiveDate = r.try_get("deadline")?;
+                    let key = (
+                        reference.as_str(),
+                        stage.as_str(),
+                        level.as_str(),
+                        deadline,
+                        occurrence.as_str(),
+                    );
+                    if let Some(item) = index.get(&key) {
+                        new.push((r.try_get("id")?, *item));
+                    }
                 }
             }
             if new.is_empty() {
@@ -283,12 +319,15 @@ impl Store {
             let lines: Vec<&Item> = new.iter().map(|(_, i)| *i).collect();
             let rendered = render(&lines)?;
             let outbox_id = insert_outbox!(tx, "digest", recipient, &rendered, from);
-            for (id, _) in &new {
-                sqlx::query("UPDATE notifications SET outbox_id = $1 WHERE id = $2")
-                    .bind(outbox_id)
-                    .bind(*id)
-                    .execute(&mut *tx)
-                    .await?;
+            for chunk in new.chunks(500) {
+                let mut update = sqlx::QueryBuilder::new("UPDATE notifications SET outbox_id = ");
+                update.push_bind(outbox_id).push(" WHERE id IN (");
+                let mut ids = update.separated(", ");
+                for (id, _) in chunk {
+                    ids.push_bind(*id);
+                }
+                update.push(")");
+                update.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(Some(outbox_id))
@@ -309,7 +348,7 @@ impl Store {
             .bind(item.stage.as_str())
             .bind(item.level.as_str())
             .bind(item.deadline)
-            .bind(item.recipient.as_str())
+            .bind(&*item.recipient)
             .bind(item.occurrence.as_str())
             .fetch_optional(pool)
             .await?;

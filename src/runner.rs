@@ -41,6 +41,9 @@ pub struct Context {
     pub worker: String,
     /// Set by a clean shutdown: deliver no more.
     pub stopping: AtomicBool,
+    /// The keys this process has seen recorded today (128-bit digests): a pass skips them
+    /// without asking the database. Only ever a shortcut: the database's unique key decides.
+    known: std::sync::Mutex<(chrono::NaiveDate, std::collections::HashSet<u128>)>,
 }
 
 impl Context {
@@ -63,7 +66,34 @@ impl Context {
             transport,
             worker: worker_name(),
             stopping: AtomicBool::new(false),
+            known: std::sync::Mutex::new((
+                chrono::NaiveDate::MIN,
+                std::collections::HashSet::new(),
+            )),
         })
+    }
+
+    /// The keys known to be recorded, as of `today` (forgotten when the day changes: a day's
+    /// repeated keys never recur, and the set stays bounded).
+    fn known_today(&self, today: chrono::NaiveDate) -> std::collections::HashSet<u128> {
+        let mut known = self
+            .known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if known.0 != today {
+            *known = (today, std::collections::HashSet::new());
+        }
+        known.1.clone()
+    }
+
+    fn remember(&self, today: chrono::NaiveDate, keys: impl Iterator<Item = u128>) {
+        let mut known = self
+            .known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if known.0 == today {
+            known.1.extend(keys);
+        }
     }
 
     /// The calendar in force now.
@@ -146,10 +176,11 @@ pub async fn due_items(
     ctx: &Context,
     now: NaiveDateTime,
     report: &mut Report,
-) -> anyhow::Result<BTreeMap<String, Vec<Item>>> {
+) -> anyhow::Result<BTreeMap<Arc<str>, Vec<Item>>> {
     let today = now.date();
     let calendar = ctx.calendar();
-    let mut by_recipient: BTreeMap<String, Vec<Item>> = BTreeMap::new();
+    let mut by_recipient: BTreeMap<Arc<str>, Vec<Item>> = BTreeMap::new();
+    let known = ctx.known_today(today);
     let mut open: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut bad = 0;
     let read = ctx
@@ -179,8 +210,13 @@ pub async fn due_items(
                             .or_default() += 1;
                     }
                     for item in escalation::items(&case, &status, &ctx.config, today) {
+                        report.items += 1;
+                        // Recorded by an earlier pass of this process: nothing to do.
+                        if known.contains(&item.key_hash()) {
+                            continue;
+                        }
                         by_recipient
-                            .entry(item.recipient.clone())
+                            .entry(Arc::clone(&item.recipient))
                             .or_default()
                             .push(item);
                     }
@@ -196,7 +232,6 @@ pub async fn due_items(
     report.cases = read;
     report.bad_cases = bad;
     report.open = open;
-    report.items = by_recipient.values().map(Vec::len).sum();
     Ok(by_recipient)
 }
 
@@ -215,18 +250,24 @@ pub async fn reconcile(
     }
     let by_recipient = due_items(ctx, now, report).await?;
     let today = now.date().to_string();
+    let max_lines = ctx.config.mail.digest_max_lines;
     for (recipient, items) in &by_recipient {
         let refs: Vec<&Item> = items.iter().collect();
-        let name = items
-            .first()
-            .map_or(recipient.as_str(), |i| i.recipient_name.as_str());
+        let name = items.first().map_or(&**recipient, |i| &*i.recipient_name);
         let made = ctx
             .store
             .record_digest(recipient, &refs, &ctx.config.mail.from, |new| {
-                ctx.templates
-                    .digest(recipient, name, &ctx.config.office.name, &today, new)
+                ctx.templates.digest(
+                    recipient,
+                    name,
+                    &ctx.config.office.name,
+                    &today,
+                    new,
+                    max_lines,
+                )
             })
             .await?;
+        ctx.remember(now.date(), items.iter().map(Item::key_hash));
         if let Some(id) = made {
             report.digests += 1;
             tracing::info!(outbox = id, recipient = %recipient, "digest queued");

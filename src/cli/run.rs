@@ -152,7 +152,7 @@ async fn dry_run(
         writeln!(
             out,
             "{recipient} ({}): {} new of {} line(s)",
-            items.first().map_or("", |i| i.recipient_name.as_str()),
+            items.first().map_or("", |i| &*i.recipient_name),
             new.len(),
             items.len()
         )?;

@@ -27,6 +27,8 @@ pub struct MailConfig {
     pub templates: PathBuf,
     /// Minutes after which mail still not delivered is reported to the admins.
     pub stuck_after_mins: u32,
+    /// The most case lines one digest lists (most urgent first); the rest are counted.
+    pub digest_max_lines: usize,
     /// `[mail.file]`.
     pub file: FileConfig,
     /// `[mail.smtp]`.

@@ -83,6 +83,8 @@ pub struct CaseView {
 struct Group {
     level: &'static str,
     items: Vec<CaseView>,
+    /// Cases of this level, listed or not (`mail.digest_max_lines`).
+    count: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -92,6 +94,8 @@ struct DigestContext<'a> {
     office_name: &'a str,
     today: String,
     total: usize,
+    /// Cases left out of the mail (`mail.digest_max_lines`); `duewatch status` lists them.
+    omitted: usize,
     groups: &'a [Group],
     top: &'a Group,
     subject: &'a str,
@@ -166,6 +170,7 @@ impl Templates {
                 "办公室",
                 "2026-11-27",
                 &items,
+                100,
             )
             .with_context(|| format!("rendering the digest templates for {}", level.as_str()))?;
         }
@@ -176,6 +181,7 @@ impl Templates {
             "办公室",
             "2026-11-27",
             &all,
+            2,
         )
         .context("rendering the digest templates")?;
         let problem = ProblemView {
@@ -208,11 +214,24 @@ impl Templates {
         office_name: &str,
         today: &str,
         items: &[&Item],
+        max_lines: usize,
     ) -> anyhow::Result<Rendered> {
         let mut sorted: Vec<&&Item> = items.iter().collect();
         sorted.sort_by(|a, b| (a.level, &a.reference).cmp(&(b.level, &b.reference)));
         let mut groups: Vec<Group> = Vec::new();
-        for item in sorted {
+        let omitted = sorted.len().saturating_sub(max_lines.max(1));
+        let mut counts: std::collections::BTreeMap<ItemLevel, usize> = Default::default();
+        for item in &sorted {
+            *counts.entry(item.level).or_default() += 1;
+        }
+        for (level, count) in &counts {
+            groups.push(Group {
+                level: level.as_str(),
+                items: Vec::new(),
+                count: *count,
+            });
+        }
+        for item in sorted.into_iter().take(max_lines.max(1)) {
             let view = CaseView {
                 reference: item.reference.clone(),
                 subject: item.line.subject.clone(),
@@ -225,12 +244,8 @@ impl Templates {
                 explanation: item.line.explanation.clone(),
                 copy: item.role != Role::Responsible,
             };
-            match groups.last_mut() {
-                Some(g) if g.level == item.level.as_str() => g.items.push(view),
-                _ => groups.push(Group {
-                    level: item.level.as_str(),
-                    items: vec![view],
-                }),
+            if let Some(g) = groups.iter_mut().find(|g| g.level == item.level.as_str()) {
+                g.items.push(view);
             }
         }
         let Some(top) = groups.first() else {
@@ -242,6 +257,7 @@ impl Templates {
             office_name,
             today: today.to_owned(),
             total: items.len(),
+            omitted,
             groups: &groups,
             top,
             subject: "",

@@ -305,18 +305,44 @@ fn build(msg: &Outgoing) -> Result<Message, SendError> {
         .to(to)
         .subject(header_safe(&msg.subject))
         .message_id(Some(header_safe(&msg.message_id)));
+    // CRLF line ends before lettre sees the body: lettre inserts a CR before each bare LF one
+    // at a time, which is quadratic in the body's size (minutes for a digest of 50,000 lines).
     let built = match &msg.html {
         Some(html) => builder.multipart(MultiPart::alternative_plain_html(
-            msg.text.clone(),
-            html.clone(),
+            crlf(&msg.text),
+            crlf(html),
         )),
         None => builder.singlepart(
             SinglePart::builder()
                 .header(ContentType::TEXT_PLAIN)
-                .body(msg.text.clone()),
+                .body(crlf(&msg.text)),
         ),
     };
     built.map_err(|e| bad("building the message", &e))
+}
+
+/// `text` with every line ending CRLF, as SMTP wants it.
+fn crlf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 32);
+    for line in text.split_inclusive('\n') {
+        match line.strip_suffix('\n') {
+            Some(body) => {
+                out.push_str(body.strip_suffix('\r').unwrap_or(body));
+                out.push_str("\r\n");
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn line_ends_become_crlf() {
+        assert_eq!(super::crlf("a\nb\r\nc"), "a\r\nb\r\nc");
+        assert_eq!(super::crlf("\n\n"), "\r\n\r\n");
+    }
 }
 
 async fn write_file(

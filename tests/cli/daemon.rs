@@ -33,7 +33,9 @@ fn setup(backend: Backend, server: &SmtpServer) -> Setup {
 
 /// Today in Asia/Shanghai, the daemon's time zone.
 fn today() -> chrono::NaiveDate {
-    Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+    Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
 }
 
 /// `duewatch run`, started in the background.
@@ -145,11 +147,31 @@ fn a_bad_config_stops_the_start_with_the_key_named() {
     let s = setup(Backend::Sqlite, &server);
     let good = std::fs::read_to_string(s.config()).unwrap();
     let cases: &[(&str, &str, &str)] = &[
-        ("poll = \"*/2 * * * * *\"", "poll = \"every five minutes\"", "schedule.poll: \"every five minutes\" is not a cron expression"),
-        ("from = \"00:00\"\nto = \"23:59\"", "from = \"17:30\"\nto = \"08:30\"", "window: to = \"08:30\" is not after from = \"17:30\""),
-        ("from = \"00:00\"", "from = \"8.30\"", "\"8.30\" is not a time of day"),
-        ("timeout_secs = 2", "timeout_secs = 2\nport_number = 25", "unknown field `port_number`"),
-        ("admins = [\"it@bureau.example\"]", "admins = [\"it at bureau\"]", "mail.admins[0]: \"it at bureau\" is not an e-mail address"),
+        (
+            "poll = \"*/2 * * * * *\"",
+            "poll = \"every five minutes\"",
+            "schedule.poll: \"every five minutes\" is not a cron expression",
+        ),
+        (
+            "from = \"00:00\"\nto = \"23:59\"",
+            "from = \"17:30\"\nto = \"08:30\"",
+            "window: to = \"08:30\" is not after from = \"17:30\"",
+        ),
+        (
+            "from = \"00:00\"",
+            "from = \"8.30\"",
+            "\"8.30\" is not a time of day",
+        ),
+        (
+            "timeout_secs = 2",
+            "timeout_secs = 2\nport_number = 25",
+            "unknown field `port_number`",
+        ),
+        (
+            "admins = [\"it@bureau.example\"]",
+            "admins = [\"it at bureau\"]",
+            "mail.admins[0]: \"it at bureau\" is not an e-mail address",
+        ),
     ];
     for (from, to, says) in cases {
         s.write_config(&good.replace(from, to));
@@ -162,7 +184,10 @@ fn a_bad_config_stops_the_start_with_the_key_named() {
         }
     }
     s.write_config(&good);
-    s.duewatch(&["config", "check"]).assert().success().stdout(contains("ok: config, schedule, templates"));
+    s.duewatch(&["config", "check"])
+        .assert()
+        .success()
+        .stdout(contains("ok: config, schedule, templates"));
 }
 
 #[test]
@@ -183,9 +208,16 @@ fn a_calendar_edit_is_picked_up_and_the_moved_deadlines_are_reported() {
     let server = SmtpServer::start();
     let s = setup(Backend::Sqlite, &server);
     let today = today();
-    s.duewatch(&["case", "add", "--ref", "2026-0500", "--received", &today.to_string()])
-        .assert()
-        .success();
+    s.duewatch(&[
+        "case",
+        "add",
+        "--ref",
+        "2026-0500",
+        "--received",
+        &today.to_string(),
+    ])
+    .assert()
+    .success();
     // A closure of the next three days holds at least one working day: the deadline moves.
     let from = today.checked_add_days(Days::new(1)).unwrap();
     let to = today.checked_add_days(Days::new(3)).unwrap();
@@ -200,26 +232,63 @@ fn a_calendar_edit_is_picked_up_and_the_moved_deadlines_are_reported() {
         .stdout
         .clone();
     let preview = String::from_utf8(preview).unwrap();
-    assert!(preview.contains("2026-0500 forward: ") && preview.contains("1 open case(s) would have a different deadline"), "{preview}");
+    assert!(
+        preview.contains("2026-0500 forward: ")
+            && preview.contains("1 open case(s) would have a different deadline"),
+        "{preview}"
+    );
 
     let child = start(&s);
     eventually(Duration::from_secs(20), "a first poll", || {
         s.duewatch(&["health"]).output().unwrap().status.success()
     });
     s.write_calendar("local.toml", &local);
-    eventually(Duration::from_secs(20), "the administrators hear of the moved deadline", || {
-        server.to(ADMIN).iter().any(|m| m.subject().contains("节假日安排变更，1 件申请的期限随之改变"))
-    });
-    let notice = server.to(ADMIN).into_iter().find(|m| m.subject().contains("节假日安排变更")).unwrap();
-    assert!(notice.text().contains("2026-0500 forward："), "{}", notice.text());
+    eventually(
+        Duration::from_secs(20),
+        "the administrators hear of the moved deadline",
+        || {
+            server.to(ADMIN).iter().any(|m| {
+                m.subject()
+                    .contains("节假日安排变更，1 件申请的期限随之改变")
+            })
+        },
+    );
+    let notice = server
+        .to(ADMIN)
+        .into_iter()
+        .find(|m| m.subject().contains("节假日安排变更"))
+        .unwrap();
+    assert!(
+        notice.text().contains("2026-0500 forward："),
+        "{}",
+        notice.text()
+    );
 
     // A bad edit: the last good calendar stays, and the administrators are told why.
-    s.write_calendar("local.toml", "[[closures]]\ndates = \"2026-13-01\"\nreason = \"x\"\n");
-    eventually(Duration::from_secs(20), "the administrators hear of the refused edit", || {
-        server.to(ADMIN).iter().any(|m| m.subject().contains("节假日文件有误"))
-    });
-    let refused = server.to(ADMIN).into_iter().find(|m| m.subject().contains("节假日文件有误")).unwrap();
-    assert!(refused.text().contains("local.toml:2"), "names the file and line:\n{}", refused.text());
+    s.write_calendar(
+        "local.toml",
+        "[[closures]]\ndates = \"2026-13-01\"\nreason = \"x\"\n",
+    );
+    eventually(
+        Duration::from_secs(20),
+        "the administrators hear of the refused edit",
+        || {
+            server
+                .to(ADMIN)
+                .iter()
+                .any(|m| m.subject().contains("节假日文件有误"))
+        },
+    );
+    let refused = server
+        .to(ADMIN)
+        .into_iter()
+        .find(|m| m.subject().contains("节假日文件有误"))
+        .unwrap();
+    assert!(
+        refused.text().contains("local.toml:2"),
+        "names the file and line:\n{}",
+        refused.text()
+    );
     let (status, _) = stop(child, Duration::from_secs(10));
     assert!(status.success());
 }
@@ -244,10 +313,14 @@ fn three_instances_on_one_postgresql_send_every_mail_once() {
     s.append_config(&sections);
     let file = s.dir.path().join("many.csv");
     std::fs::write(&file, csv).unwrap();
-    s.duewatch(&["case", "import", file.to_str().unwrap()]).assert().success();
+    s.duewatch(&["case", "import", file.to_str().unwrap()])
+        .assert()
+        .success();
 
     let children: Vec<Child> = (0..3).map(|_| start(&s)).collect();
-    eventually(Duration::from_secs(60), "every digest delivered", || server.received().len() >= 101);
+    eventually(Duration::from_secs(60), "every digest delivered", || {
+        server.received().len() >= 101
+    });
     std::thread::sleep(Duration::from_secs(5)); // several more polls by each instance
     for child in children {
         let (status, stderr) = stop(child, Duration::from_secs(10));
@@ -260,10 +333,18 @@ fn three_instances_on_one_postgresql_send_every_mail_once() {
         assert_eq!(mails.len(), 1, "section s{n}");
         let text = mails[0].text();
         for k in 0..3 {
-            assert_eq!(text.matches(&format!("2026-{n:03}{k}")).count(), 1, "{text}");
+            assert_eq!(
+                text.matches(&format!("2026-{n:03}{k}")).count(),
+                1,
+                "{text}"
+            );
         }
     }
     let leaders = server.to("leaders@bureau.example");
     assert_eq!(leaders.len(), 1);
-    assert!(leaders[0].subject().starts_with("【逾期】300 件"), "{}", leaders[0].subject());
+    assert!(
+        leaders[0].subject().starts_with("【逾期】300 件"),
+        "{}",
+        leaders[0].subject()
+    );
 }
