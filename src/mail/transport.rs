@@ -336,15 +336,6 @@ fn crlf(text: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn line_ends_become_crlf() {
-        assert_eq!(super::crlf("a\nb\r\nc"), "a\r\nb\r\nc");
-        assert_eq!(super::crlf("\n\n"), "\r\n\r\n");
-    }
-}
-
 async fn write_file(
     dir: &std::path::Path,
     msg: &Outgoing,
@@ -375,4 +366,13 @@ async fn write_file(
         .await
         .with_context(|| format!("renaming to {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn line_ends_become_crlf() {
+        assert_eq!(super::crlf("a\nb\r\nc"), "a\r\nb\r\nc");
+        assert_eq!(super::crlf("\n\n"), "\r\n\r\n");
+    }
 }
