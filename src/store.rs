@@ -520,79 +520,150 @@ impl Store {
     where
         F: FnMut(Result<Case, StoreError>) -> anyhow::Result<()>,
     {
-        let (cases_sql, ext_sql, sus_sql) = if open_only {
+        let mut cursor = self.cursor(open_only).await?;
+        let mut read = 0;
+        while let Some(batch) = cursor.next_batch().await? {
+            for case in batch {
+                read += 1;
+                each(case)?;
+            }
+        }
+        cursor.finish().await?;
+        Ok(read)
+    }
+
+    /// Starts a scan that the caller reads batch by batch ([`Cursor::next_batch`]), so that it
+    /// may await other work between batches. Same order, snapshot and batches as [`Store::scan`].
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn cursor(&self, open_only: bool) -> anyhow::Result<Cursor> {
+        let tx = match self {
+            Store::Sqlite(pool) => CursorTx::Sqlite(pool.begin_snapshot().await?),
+            Store::Postgres(pool) => CursorTx::Postgres(pool.begin_snapshot().await?),
+        };
+        Ok(Cursor {
+            tx,
+            after: String::new(),
+            open_only,
+            done: false,
+        })
+    }
+}
+
+/// A scan in progress: one snapshot, read in batches of [`SCAN_BATCH`] cases.
+#[derive(Debug)]
+pub struct Cursor {
+    tx: CursorTx,
+    after: String,
+    open_only: bool,
+    done: bool,
+}
+
+#[derive(Debug)]
+enum CursorTx {
+    Sqlite(Transaction<'static, sqlx::Sqlite>),
+    Postgres(Transaction<'static, sqlx::Postgres>),
+}
+
+impl Cursor {
+    /// The next batch of cases, in reference order; `None` at the end. A row duewatch cannot
+    /// decode is an `Err` naming the case, so that one bad row does not hide the others.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn next_batch(&mut self) -> anyhow::Result<Option<Vec<Result<Case, StoreError>>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let (cases_sql, ext_sql, sus_sql) = if self.open_only {
             (SCAN_OPEN_CASES, SCAN_OPEN_EXTENSIONS, SCAN_OPEN_SUSPENSIONS)
         } else {
             (SCAN_CASES, SCAN_EXTENSIONS, SCAN_SUSPENSIONS)
         };
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_snapshot().await?;
-            let mut after = String::new();
-            let mut read = 0;
-            loop {
-                let rows = sqlx::query(cases_sql)
-                    .bind(after.as_str())
-                    .bind(SCAN_BATCH)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
-                    break;
-                };
-                let first: String = first.try_get("reference")?;
-                let last: String = last.try_get("reference")?;
-                let mut batch: Vec<(i64, Result<Case, StoreError>)> = Vec::with_capacity(rows.len());
-                let mut index = std::collections::HashMap::with_capacity(rows.len());
-                for row in &rows {
-                    let id: i64 = row.try_get("id")?;
-                    index.insert(id, batch.len());
-                    batch.push((id, case_from_row!(row)));
-                }
-                drop(rows);
-                // The children of this batch: one query each, ordered, merged by case id.
-                let ext = sqlx::query(ext_sql)
-                    .bind(first.as_str())
-                    .bind(last.as_str())
-                    .fetch_all(&mut *tx)
-                    .await?;
-                for r in &ext {
-                    if let Some(&i) = index.get(&r.try_get::<i64, _>("case_id")?)
-                        && let Ok(case) = &mut batch[i].1
-                    {
-                        case.extensions.push(extension_from_row!(r));
-                    }
-                }
-                let sus = sqlx::query(sus_sql)
-                    .bind(first.as_str())
-                    .bind(last.as_str())
-                    .fetch_all(&mut *tx)
-                    .await?;
-                for r in &sus {
-                    if let Some(&i) = index.get(&r.try_get::<i64, _>("case_id")?)
-                        && let Ok(case) = &mut batch[i].1
-                    {
-                        let reference = case.reference.clone();
-                        match (|| -> Result<Suspension, StoreError> {
-                            Ok(suspension_from_row!(r, reference))
-                        })() {
-                            Ok(s) => case.suspensions.push(s),
-                            Err(e) => batch[i].1 = Err(e),
-                        }
-                    }
-                }
-                for (_, case) in batch {
-                    read += 1;
-                    each(case)?;
-                }
-                if last == after {
-                    break;
-                }
-                after = last;
-            }
-            tx.commit().await?;
-            Ok(read)
-        })
+        let after = &mut self.after;
+        let done = &mut self.done;
+        match &mut self.tx {
+            CursorTx::Sqlite(tx) => read_batch!(tx, after, done, cases_sql, ext_sql, sus_sql),
+            CursorTx::Postgres(tx) => read_batch!(tx, after, done, cases_sql, ext_sql, sus_sql),
+        }
+    }
+
+    /// Ends the scan.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn finish(self) -> anyhow::Result<()> {
+        match self.tx {
+            CursorTx::Sqlite(tx) => tx.commit().await?,
+            CursorTx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
     }
 }
+
+/// One batch of a [`Cursor`], for either backend's transaction.
+macro_rules! read_batch {
+    ($tx:expr, $after:expr, $done:expr, $cases_sql:expr, $ext_sql:expr, $sus_sql:expr) => {{
+        let tx = $tx;
+        let rows = sqlx::query($cases_sql)
+            .bind($after.as_str())
+            .bind(SCAN_BATCH)
+            .fetch_all(&mut **tx)
+            .await?;
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            *$done = true;
+            return Ok(None);
+        };
+        let first: String = first.try_get("reference")?;
+        let last: String = last.try_get("reference")?;
+        let mut batch: Vec<(i64, Result<Case, StoreError>)> = Vec::with_capacity(rows.len());
+        let mut index = std::collections::HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            index.insert(id, batch.len());
+            batch.push((id, case_from_row!(row)));
+        }
+        if rows.len() < SCAN_BATCH as usize {
+            *$done = true;
+        }
+        drop(rows);
+        // The children of this batch: one query each, ordered, merged by case id.
+        let ext = sqlx::query($ext_sql)
+            .bind(first.as_str())
+            .bind(last.as_str())
+            .fetch_all(&mut **tx)
+            .await?;
+        for r in &ext {
+            if let Some(&i) = index.get(&r.try_get::<i64, _>("case_id")?)
+                && let Ok(case) = &mut batch[i].1
+            {
+                case.extensions.push(extension_from_row!(r));
+            }
+        }
+        let sus = sqlx::query($sus_sql)
+            .bind(first.as_str())
+            .bind(last.as_str())
+            .fetch_all(&mut **tx)
+            .await?;
+        for r in &sus {
+            if let Some(&i) = index.get(&r.try_get::<i64, _>("case_id")?)
+                && let Ok(case) = &mut batch[i].1
+            {
+                let reference = case.reference.clone();
+                match (|| -> Result<Suspension, StoreError> {
+                    Ok(suspension_from_row!(r, reference))
+                })() {
+                    Ok(s) => case.suspensions.push(s),
+                    Err(e) => batch[i].1 = Err(e),
+                }
+            }
+        }
+        *$after = last;
+        Ok(Some(batch.into_iter().map(|(_, c)| c).collect()))
+    }};
+}
+use read_batch;
 
 /// Cases per batch of [`Store::scan`]: large enough that the per-query cost vanishes, small
 /// enough that a batch is a few megabytes.
