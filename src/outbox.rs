@@ -7,10 +7,13 @@
 //! mail clients fold. How:
 //!
 //! 1. *Recording is idempotent.* Each digest line has a unique key in `notifications` (case,
-//!    stage, level, deadline, recipient, occurrence). A run inserts the keys it works out with
-//!    `ON CONFLICT DO NOTHING` and makes one digest of the lines that were new, in the same
-//!    transaction as the `outbox` row that carries them. Running twice, or on two machines,
-//!    records nothing twice; the mail's text and Message-ID are fixed in that row.
+//!    stage, level, deadline, recipient, occurrence). A pass records the keys it works out as it
+//!    reads the cases (`ON CONFLICT`), then, per recipient and in one transaction, makes one
+//!    digest of the recorded lines that are in no mail yet and assigns them to its `outbox` row.
+//!    Running twice, or on two machines, mails no line twice (the recipient is locked while its
+//!    lines are assigned); a pass that dies between recording and mailing leaves its lines
+//!    unmailed, and the next pass mails them. The mail's text and Message-ID are fixed in the
+//!    outbox row.
 //! 2. *Delivery claims with a lease.* A worker claims due rows (PostgreSQL: `FOR UPDATE SKIP
 //!    LOCKED`; SQLite: inside `BEGIN IMMEDIATE`), which bumps the row's `claim_token` and sets
 //!    `claim_until` from the database's clock. It sends, then marks the row sent **only if the
@@ -26,7 +29,7 @@ use sqlx::Row;
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 
-use crate::escalation::Item;
+use crate::escalation::{Item, ItemLevel};
 use crate::mail::render::{ProblemView, Rendered};
 use crate::mail::transport::Outgoing;
 use crate::store::{Store, WritePool, with_pool};
@@ -238,46 +241,37 @@ pub struct Listed {
 pub type Problems = (Vec<ProblemView>, Vec<ProblemView>);
 
 impl Store {
-    /// Records `items` (all to one recipient): inserts the keys that are new and, if any, makes
-    /// one digest of those lines with `render`, in one transaction. Returns the new outbox row,
-    /// or `None` when every line was notified before.
+    /// Records the keys of `items` (all to one recipient), 500 a statement. Returns, by index
+    /// into `items`, the ids of the lines that are in no mail yet: new keys, and keys recorded
+    /// by a pass that died before mailing them. Keys already mailed are left alone.
     ///
     /// # Errors
-    /// A database failure, or `render`'s.
-    pub async fn record_digest<F>(
+    /// A database failure.
+    pub async fn record_lines(
         &self,
         recipient: &str,
         items: &[&Item],
-        from: &str,
-        render: F,
-    ) -> anyhow::Result<Option<i64>>
-    where
-        F: FnOnce(&[&Item]) -> anyhow::Result<Rendered>,
-    {
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            if let Some(lock) = queries(pool).lock_recipient {
-                sqlx::query(lock).bind(recipient).execute(&mut *tx).await?;
-            }
-            // Multi-row inserts, in chunks: one statement per 500 lines instead of one each.
-            let index: std::collections::HashMap<(&str, &str, &str, chrono::NaiveDate, &str), &Item> =
-                items
-                    .iter()
-                    .map(|i| {
+    ) -> anyhow::Result<Vec<(i64, usize)>> {
+        let index: std::collections::HashMap<(&str, &str, &str, chrono::NaiveDate, &str), usize> =
+            items
+                .iter()
+                .enumerate()
+                .map(|(n, i)| {
+                    (
                         (
-                            (
-                                i.reference.as_str(),
-                                i.stage.as_str(),
-                                i.level.as_str(),
-                                i.deadline,
-                                i.occurrence.as_str(),
-                            ),
-                            *i,
-                        )
-                    })
-                    .collect();
-            let mut new: Vec<(i64, &Item)> = Vec::new();
-            for chunk in items.chunks(500) {
+                            i.reference.as_str(),
+                            i.stage.as_str(),
+                            i.level.as_str(),
+                            i.deadline,
+                            i.occurrence.as_str(),
+                        ),
+                        n,
+                    )
+                })
+                .collect();
+        let mut unmailed = Vec::new();
+        for chunk in items.chunks(500) {
+            let rows = with_pool!(self, pool => {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO notifications (case_reference, stage, level, deadline, recipient, \
                      occurrence) ",
@@ -290,40 +284,100 @@ impl Store {
                         .push_bind(recipient)
                         .push_bind(item.occurrence.as_str());
                 });
+                // The no-op update returns a recorded key only while it is in no mail.
                 insert.push(
-                    " ON CONFLICT DO NOTHING RETURNING id, case_reference, stage, level, deadline, \
-                     occurrence",
+                    " ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) \
+                     DO UPDATE SET outbox_id = NULL WHERE notifications.outbox_id IS NULL \
+                     RETURNING id, case_reference, stage, level, deadline, occurrence",
                 );
-                let rows = insert.build().fetch_all(&mut *tx).await?;
+                let rows = insert.build().fetch_all(pool).await?;
+                let mut found = Vec::with_capacity(rows.len());
                 for r in &rows {
-                    let reference: String = r.try_get("case_reference")?;
-                    let stage: String = r.try_get("stage")?;
-                    let level: String = r.try_get("level")?;
-                    let occurrence: String = r.try_get("occurrence")?;
-                    let deadline: chrono::NaiveDate = r.try_get("deadline")?;
-                    let key = (
-                        reference.as_str(),
-                        stage.as_str(),
-                        level.as_str(),
-                        deadline,
-                        occurrence.as_str(),
+                    let key: (String, String, String, chrono::NaiveDate, String) = (
+                        r.try_get("case_reference")?,
+                        r.try_get("stage")?,
+                        r.try_get("level")?,
+                        r.try_get("deadline")?,
+                        r.try_get("occurrence")?,
                     );
-                    if let Some(item) = index.get(&key) {
-                        new.push((r.try_get("id")?, *item));
-                    }
+                    found.push((r.try_get::<i64, _>("id")?, key));
+                }
+                found
+            });
+            for (id, (reference, stage, level, deadline, occurrence)) in rows {
+                let key = (
+                    reference.as_str(),
+                    stage.as_str(),
+                    level.as_str(),
+                    deadline,
+                    occurrence.as_str(),
+                );
+                if let Some(n) = index.get(&key) {
+                    unmailed.push((id, *n));
                 }
             }
-            if new.is_empty() {
+        }
+        Ok(unmailed)
+    }
+
+    /// Makes one digest of those `candidates` (ids and levels of recorded lines of one
+    /// recipient) that are still in no mail, and assigns them to it, in one transaction. The
+    /// recipient is locked meanwhile (PostgreSQL: an advisory lock for the transaction; SQLite
+    /// serialises writers), so instances never put a line in two mails. `render` gets the ids
+    /// still unmailed and the count of each level. Returns the new outbox row, if any.
+    ///
+    /// # Errors
+    /// A database failure, or `render`'s (nothing is assigned then).
+    pub async fn mail_lines<F>(
+        &self,
+        recipient: &str,
+        candidates: &[(i64, ItemLevel)],
+        from: &str,
+        render: F,
+    ) -> anyhow::Result<Option<i64>>
+    where
+        F: FnOnce(
+            &std::collections::HashSet<i64>,
+            &std::collections::BTreeMap<ItemLevel, usize>,
+        ) -> anyhow::Result<Rendered>,
+    {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            if let Some(lock) = queries(pool).lock_recipient {
+                sqlx::query(lock).bind(recipient).execute(&mut *tx).await?;
+            }
+            let mut still = std::collections::HashSet::new();
+            for chunk in candidates.chunks(500) {
+                let mut select = sqlx::QueryBuilder::new(
+                    "SELECT id FROM notifications WHERE outbox_id IS NULL AND id IN (",
+                );
+                let mut ids = select.separated(", ");
+                for (id, _) in chunk {
+                    ids.push_bind(*id);
+                }
+                select.push(")");
+                let rows = select.build().fetch_all(&mut *tx).await?;
+                for r in &rows {
+                    still.insert(r.try_get::<i64, _>("id")?);
+                }
+            }
+            if still.is_empty() {
                 return Ok(None);
             }
-            let lines: Vec<&Item> = new.iter().map(|(_, i)| *i).collect();
-            let rendered = render(&lines)?;
+            let mut counts = std::collections::BTreeMap::new();
+            for (id, level) in candidates {
+                if still.contains(id) {
+                    *counts.entry(*level).or_insert(0) += 1;
+                }
+            }
+            let rendered = render(&still, &counts)?;
             let outbox_id = insert_outbox!(tx, "digest", recipient, &rendered, from);
-            for chunk in new.chunks(500) {
+            let assigned: Vec<i64> = still.into_iter().collect();
+            for chunk in assigned.chunks(500) {
                 let mut update = sqlx::QueryBuilder::new("UPDATE notifications SET outbox_id = ");
                 update.push_bind(outbox_id).push(" WHERE id IN (");
                 let mut ids = update.separated(", ");
-                for (id, _) in chunk {
+                for id in chunk {
                     ids.push_bind(*id);
                 }
                 update.push(")");

@@ -168,10 +168,56 @@ pub struct Report {
     pub open: BTreeMap<(String, String), u64>,
 }
 
-/// Works out the digest lines of every open case at local time `now`, by recipient.
+/// The digest lines one case calls for at `today`, counted into `report`; `None` when the case
+/// cannot be read or evaluated (logged and counted: the other cases carry on).
+fn case_items(
+    ctx: &Context,
+    calendar: &crate::calendar::Calendar,
+    case: Result<crate::case::Case, crate::store::StoreError>,
+    today: chrono::NaiveDate,
+    report: &mut Report,
+) -> Option<Vec<Item>> {
+    report.cases += 1;
+    let case = match case {
+        Ok(c) => c,
+        Err(e) => {
+            report.bad_cases += 1;
+            tracing::error!("{e}");
+            return None;
+        }
+    };
+    let status = match deadline::evaluate(&case, &ctx.config.rules, calendar, today) {
+        Ok(status) => status,
+        Err(e) => {
+            report.bad_cases += 1;
+            tracing::error!(case = %case.reference, "cannot be evaluated: {e}");
+            return None;
+        }
+    };
+    if let Some(stage) = status
+        .current
+        .and_then(|c| status.stages.iter().find(|s| s.stage == c))
+    {
+        let state = match (stage.state, stage.level) {
+            (deadline::State::Suspended { .. }, _) => "suspended",
+            (_, Some(deadline::Level::Overdue)) => "overdue",
+            _ => "running",
+        };
+        *report
+            .open
+            .entry((state.to_owned(), stage.responsible.as_str().to_owned()))
+            .or_default() += 1;
+    }
+    let items = escalation::items(&case, &status, &ctx.config, today);
+    report.items += items.len();
+    Some(items)
+}
+
+/// Every digest line of every open case at local time `now`, by recipient, whether notified
+/// before or not (for `run --dry-run`).
 ///
 /// # Errors
-/// A database failure. A case that cannot be read or evaluated is logged, counted, and skipped.
+/// A database failure.
 pub async fn due_items(
     ctx: &Context,
     now: NaiveDateTime,
@@ -180,65 +226,62 @@ pub async fn due_items(
     let today = now.date();
     let calendar = ctx.calendar();
     let mut by_recipient: BTreeMap<Arc<str>, Vec<Item>> = BTreeMap::new();
-    let known = ctx.known_today(today);
-    let mut open: BTreeMap<(String, String), u64> = BTreeMap::new();
-    let mut bad = 0;
-    let read = ctx
-        .store
-        .scan(true, |case| {
-            let case = match case {
-                Ok(c) => c,
-                Err(e) => {
-                    bad += 1;
-                    tracing::error!("{e}");
-                    return Ok(());
-                }
-            };
-            match deadline::evaluate(&case, &ctx.config.rules, &calendar, today) {
-                Ok(status) => {
-                    if let Some(stage) = status
-                        .current
-                        .and_then(|c| status.stages.iter().find(|s| s.stage == c))
-                    {
-                        let state = match (stage.state, stage.level) {
-                            (deadline::State::Suspended { .. }, _) => "suspended",
-                            (_, Some(deadline::Level::Overdue)) => "overdue",
-                            _ => "running",
-                        };
-                        *open
-                            .entry((state.to_owned(), stage.responsible.as_str().to_owned()))
-                            .or_default() += 1;
-                    }
-                    for item in escalation::items(&case, &status, &ctx.config, today) {
-                        report.items += 1;
-                        // Recorded by an earlier pass of this process: nothing to do.
-                        if known.contains(&item.key_hash()) {
-                            continue;
-                        }
-                        by_recipient
-                            .entry(Arc::clone(&item.recipient))
-                            .or_default()
-                            .push(item);
-                    }
-                }
-                Err(e) => {
-                    bad += 1;
-                    tracing::error!(case = %case.reference, "cannot be evaluated: {e}");
-                }
+    let mut cursor = ctx.store.cursor(true).await?;
+    while let Some(batch) = cursor.next_batch().await? {
+        for case in batch {
+            for item in case_items(ctx, &calendar, case, today, report)
+                .into_iter()
+                .flatten()
+            {
+                by_recipient
+                    .entry(Arc::clone(&item.recipient))
+                    .or_default()
+                    .push(item);
             }
-            Ok(())
-        })
-        .await?;
-    report.cases = read;
-    report.bad_cases = bad;
-    report.open = open;
+        }
+    }
+    cursor.finish().await?;
     Ok(by_recipient)
 }
 
-/// Reconcile: records the new lines of every recipient and makes their digests.
+/// One recipient's lines recorded in this pass and not yet in a mail: every id (with its level
+/// and key), and the most urgent `digest_max_lines` items to list. Memory is bounded by the
+/// list, not by the number of lines.
+#[derive(Debug, Default)]
+struct Pending {
+    name: Option<Arc<str>>,
+    lines: Vec<(i64, escalation::ItemLevel, u128)>,
+    listed: Vec<Item>,
+}
+
+impl Pending {
+    fn add(&mut self, id: i64, item: Item, max: usize) {
+        self.name
+            .get_or_insert_with(|| Arc::clone(&item.recipient_name));
+        self.lines.push((id, item.level, item.key_hash()));
+        self.listed.push(item);
+        if self.listed.len() >= 2 * max.max(1) {
+            self.trim(max);
+        }
+    }
+
+    fn trim(&mut self, max: usize) {
+        self.listed
+            .sort_by(|a, b| (a.level, &a.reference).cmp(&(b.level, &b.reference)));
+        self.listed.truncate(max.max(1));
+    }
+}
+
+/// Reconcile: works out every open case's lines, batch by batch, records each line's key as it
+/// goes (`ON CONFLICT`: a key recorded before and already mailed is skipped), then makes each
+/// recipient's digest of the lines still unmailed, in one transaction with their assignment.
+///
+/// A crash between recording and mailing loses nothing: a recorded line that is in no mail is
+/// found again by the next pass (its case still calls for it) and mailed then.
 ///
 /// # Errors
-/// A database failure, or a template that fails (nothing of that recipient is recorded).
+/// A database failure, or a template that fails (that recipient's lines stay unmailed and are
+/// tried again next pass).
 pub async fn reconcile(
     ctx: &Context,
     now: NaiveDateTime,
@@ -248,29 +291,85 @@ pub async fn reconcile(
     if !report.window_open {
         return Ok(());
     }
-    let by_recipient = due_items(ctx, now, report).await?;
-    let today = now.date().to_string();
+    let today = now.date();
+    let calendar = ctx.calendar();
+    let known = ctx.known_today(today);
     let max_lines = ctx.config.mail.digest_max_lines;
-    for (recipient, items) in &by_recipient {
-        let refs: Vec<&Item> = items.iter().collect();
-        let name = items.first().map_or(&**recipient, |i| &*i.recipient_name);
+    let mut pending: BTreeMap<Arc<str>, Pending> = BTreeMap::new();
+    let mut cursor = ctx.store.cursor(true).await?;
+    while let Some(batch) = cursor.next_batch().await? {
+        let mut by_recipient: BTreeMap<Arc<str>, Vec<Item>> = BTreeMap::new();
+        let mut mailed_before = Vec::new();
+        for case in batch {
+            for item in case_items(ctx, &calendar, case, today, report)
+                .into_iter()
+                .flatten()
+            {
+                // Recorded and mailed in an earlier pass of this process: nothing to do.
+                if known.contains(&item.key_hash()) {
+                    continue;
+                }
+                by_recipient
+                    .entry(Arc::clone(&item.recipient))
+                    .or_default()
+                    .push(item);
+            }
+        }
+        for (recipient, items) in by_recipient {
+            let refs: Vec<&Item> = items.iter().collect();
+            let unmailed = ctx.store.record_lines(&recipient, &refs).await?;
+            let mut is_unmailed = vec![None; items.len()];
+            for (id, index) in unmailed {
+                is_unmailed[index] = Some(id);
+            }
+            let entry = pending.entry(recipient).or_default();
+            for (item, id) in items.into_iter().zip(is_unmailed) {
+                match id {
+                    Some(id) => entry.add(id, item, max_lines),
+                    None => mailed_before.push(item.key_hash()),
+                }
+            }
+        }
+        ctx.remember(today, mailed_before.into_iter());
+    }
+    cursor.finish().await?;
+
+    let day = today.to_string();
+    for (recipient, mut p) in pending {
+        p.trim(max_lines);
+        let name = p.name.clone().unwrap_or_else(|| Arc::clone(&recipient));
+        let candidates: Vec<(i64, escalation::ItemLevel)> =
+            p.lines.iter().map(|(id, level, _)| (*id, *level)).collect();
+        let listed = &p.listed;
+        let ids: std::collections::HashMap<u128, i64> =
+            p.lines.iter().map(|(id, _, key)| (*key, *id)).collect();
         let made = ctx
             .store
-            .record_digest(recipient, &refs, &ctx.config.mail.from, |new| {
-                ctx.templates.digest(
-                    recipient,
-                    name,
-                    &ctx.config.office.name,
-                    &today,
-                    new,
-                    max_lines,
-                )
-            })
+            .mail_lines(
+                &recipient,
+                &candidates,
+                &ctx.config.mail.from,
+                |still, counts| {
+                    let shown: Vec<&Item> = listed
+                        .iter()
+                        .filter(|i| ids.get(&i.key_hash()).is_some_and(|id| still.contains(id)))
+                        .collect();
+                    ctx.templates.digest(
+                        &recipient,
+                        &name,
+                        &ctx.config.office.name,
+                        &day,
+                        &shown,
+                        counts,
+                    )
+                },
+            )
             .await?;
-        ctx.remember(now.date(), items.iter().map(Item::key_hash));
+        // Mailed now, by this pass or by another instance meanwhile.
+        ctx.remember(today, p.lines.iter().map(|(_, _, key)| *key));
         if let Some(id) = made {
             report.digests += 1;
-            tracing::info!(outbox = id, recipient = %recipient, "digest queued");
+            tracing::info!(outbox = id, recipient = %recipient, lines = p.lines.len(), "digest queued");
         }
     }
     Ok(())

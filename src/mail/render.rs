@@ -162,6 +162,13 @@ impl Templates {
             ItemLevel::Reminder,
             ItemLevel::NoticeMissing,
         ];
+        let count = |items: &[&Item]| {
+            let mut counts = std::collections::BTreeMap::new();
+            for i in items {
+                *counts.entry(i.level).or_insert(0) += 1;
+            }
+            counts
+        };
         for level in levels {
             let items: Vec<&Item> = sample.iter().filter(|i| i.level == level).collect();
             self.digest(
@@ -170,18 +177,20 @@ impl Templates {
                 "办公室",
                 "2026-11-27",
                 &items,
-                100,
+                &count(&items),
             )
             .with_context(|| format!("rendering the digest templates for {}", level.as_str()))?;
         }
         let all: Vec<&Item> = sample.iter().collect();
+        let mut counts = count(&all);
+        counts.insert(ItemLevel::Overdue, 5); // lines not listed, as mail.digest_max_lines leaves
         self.digest(
             "office@bureau.example",
             "样例",
             "办公室",
             "2026-11-27",
             &all,
-            2,
+            &counts,
         )
         .context("rendering the digest templates")?;
         let problem = ProblemView {
@@ -203,7 +212,8 @@ impl Templates {
         Ok(())
     }
 
-    /// One recipient's digest of `items` (all addressed to `recipient`), most urgent first.
+    /// One recipient's digest: the `listed` lines (all addressed to `recipient`), most urgent
+    /// first, and `counts`, the number of lines of each level including those not listed.
     ///
     /// # Errors
     /// A template that fails on these values.
@@ -213,25 +223,22 @@ impl Templates {
         recipient_name: &str,
         office_name: &str,
         today: &str,
-        items: &[&Item],
-        max_lines: usize,
+        listed: &[&Item],
+        counts: &std::collections::BTreeMap<ItemLevel, usize>,
     ) -> anyhow::Result<Rendered> {
-        let mut sorted: Vec<&&Item> = items.iter().collect();
+        let mut sorted: Vec<&&Item> = listed.iter().collect();
         sorted.sort_by(|a, b| (a.level, &a.reference).cmp(&(b.level, &b.reference)));
         let mut groups: Vec<Group> = Vec::new();
-        let omitted = sorted.len().saturating_sub(max_lines.max(1));
-        let mut counts: std::collections::BTreeMap<ItemLevel, usize> = Default::default();
-        for item in &sorted {
-            *counts.entry(item.level).or_default() += 1;
-        }
-        for (level, count) in &counts {
+        let total: usize = counts.values().sum();
+        let omitted = total.saturating_sub(sorted.len());
+        for (level, count) in counts {
             groups.push(Group {
                 level: level.as_str(),
                 items: Vec::new(),
                 count: *count,
             });
         }
-        for item in sorted.into_iter().take(max_lines.max(1)) {
+        for item in sorted {
             let view = CaseView {
                 reference: item.reference.clone(),
                 subject: item.line.subject.clone(),
@@ -256,7 +263,7 @@ impl Templates {
             recipient_name,
             office_name,
             today: today.to_owned(),
-            total: items.len(),
+            total,
             omitted,
             groups: &groups,
             top,
