@@ -241,83 +241,84 @@ pub struct Listed {
 pub type Problems = (Vec<ProblemView>, Vec<ProblemView>);
 
 impl Store {
-    /// Records the keys of `items` (all to one recipient), 500 a statement. Returns, by index
-    /// into `items`, the ids of the lines that are in no mail yet: new keys, and keys recorded
-    /// by a pass that died before mailing them. Keys already mailed are left alone.
+    /// Records the keys of one batch's lines, by recipient, 500 a statement, in one
+    /// transaction (one commit per batch, not per statement). Returns, for each recipient in
+    /// order and by index into its items, the ids of the lines that are in no mail yet: new
+    /// keys, and keys recorded by a pass that died before mailing them. Keys already mailed are
+    /// left alone.
     ///
     /// # Errors
     /// A database failure.
     pub async fn record_lines(
         &self,
-        recipient: &str,
-        items: &[&Item],
-    ) -> anyhow::Result<Vec<(i64, usize)>> {
-        let index: std::collections::HashMap<(&str, &str, &str, chrono::NaiveDate, &str), usize> =
-            items
-                .iter()
-                .enumerate()
-                .map(|(n, i)| {
-                    (
-                        (
-                            i.reference.as_str(),
-                            i.stage.as_str(),
-                            i.level.as_str(),
-                            i.deadline,
-                            i.occurrence.as_str(),
-                        ),
-                        n,
-                    )
-                })
-                .collect();
-        let mut unmailed = Vec::new();
-        for chunk in items.chunks(500) {
-            let rows = with_pool!(self, pool => {
-                let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO notifications (case_reference, stage, level, deadline, recipient, \
-                     occurrence) ",
-                );
-                insert.push_values(chunk, |mut row, item| {
-                    row.push_bind(item.reference.as_str())
-                        .push_bind(item.stage.as_str())
-                        .push_bind(item.level.as_str())
-                        .push_bind(item.deadline)
-                        .push_bind(recipient)
-                        .push_bind(item.occurrence.as_str());
-                });
-                // The no-op update returns a recorded key only while it is in no mail.
-                insert.push(
-                    " ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) \
-                     DO UPDATE SET outbox_id = NULL WHERE notifications.outbox_id IS NULL \
-                     RETURNING id, case_reference, stage, level, deadline, occurrence",
-                );
-                let rows = insert.build().fetch_all(pool).await?;
-                let mut found = Vec::with_capacity(rows.len());
-                for r in &rows {
-                    let key: (String, String, String, chrono::NaiveDate, String) = (
-                        r.try_get("case_reference")?,
-                        r.try_get("stage")?,
-                        r.try_get("level")?,
-                        r.try_get("deadline")?,
-                        r.try_get("occurrence")?,
+        batch: &[(&str, Vec<&Item>)],
+    ) -> anyhow::Result<Vec<Vec<(i64, usize)>>> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let mut all = Vec::with_capacity(batch.len());
+            for (recipient, items) in batch {
+                let index: std::collections::HashMap<(&str, &str, &str, chrono::NaiveDate, &str), usize> =
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(n, i)| {
+                            (
+                                (
+                                    i.reference.as_str(),
+                                    i.stage.as_str(),
+                                    i.level.as_str(),
+                                    i.deadline,
+                                    i.occurrence.as_str(),
+                                ),
+                                n,
+                            )
+                        })
+                        .collect();
+                let mut unmailed = Vec::new();
+                for chunk in items.chunks(500) {
+                    let mut insert = sqlx::QueryBuilder::new(
+                        "INSERT INTO notifications (case_reference, stage, level, deadline, \
+                         recipient, occurrence) ",
                     );
-                    found.push((r.try_get::<i64, _>("id")?, key));
+                    insert.push_values(chunk, |mut row, item| {
+                        row.push_bind(item.reference.as_str())
+                            .push_bind(item.stage.as_str())
+                            .push_bind(item.level.as_str())
+                            .push_bind(item.deadline)
+                            .push_bind(*recipient)
+                            .push_bind(item.occurrence.as_str());
+                    });
+                    // The no-op update returns a recorded key only while it is in no mail.
+                    insert.push(
+                        " ON CONFLICT (case_reference, stage, level, deadline, recipient, \
+                         occurrence) DO UPDATE SET outbox_id = NULL \
+                         WHERE notifications.outbox_id IS NULL \
+                         RETURNING id, case_reference, stage, level, deadline, occurrence",
+                    );
+                    let rows = insert.build().fetch_all(&mut *tx).await?;
+                    for r in &rows {
+                        let reference: String = r.try_get("case_reference")?;
+                        let stage: String = r.try_get("stage")?;
+                        let level: String = r.try_get("level")?;
+                        let deadline: chrono::NaiveDate = r.try_get("deadline")?;
+                        let occurrence: String = r.try_get("occurrence")?;
+                        let key = (
+                            reference.as_str(),
+                            stage.as_str(),
+                            level.as_str(),
+                            deadline,
+                            occurrence.as_str(),
+                        );
+                        if let Some(n) = index.get(&key) {
+                            unmailed.push((r.try_get::<i64, _>("id")?, *n));
+                        }
+                    }
                 }
-                found
-            });
-            for (id, (reference, stage, level, deadline, occurrence)) in rows {
-                let key = (
-                    reference.as_str(),
-                    stage.as_str(),
-                    level.as_str(),
-                    deadline,
-                    occurrence.as_str(),
-                );
-                if let Some(n) = index.get(&key) {
-                    unmailed.push((id, *n));
-                }
+                all.push(unmailed);
             }
-        }
-        Ok(unmailed)
+            tx.commit().await?;
+            Ok(all)
+        })
     }
 
     /// Makes one digest of those `candidates` (ids and levels of recorded lines of one

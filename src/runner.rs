@@ -315,9 +315,13 @@ pub async fn reconcile(
                     .push(item);
             }
         }
-        for (recipient, items) in by_recipient {
-            let refs: Vec<&Item> = items.iter().collect();
-            let unmailed = ctx.store.record_lines(&recipient, &refs).await?;
+        let lines: Vec<(&str, Vec<&Item>)> = by_recipient
+            .iter()
+            .map(|(recipient, items)| (&**recipient, items.iter().collect()))
+            .collect();
+        let unmailed = ctx.store.record_lines(&lines).await?;
+        drop(lines);
+        for ((recipient, items), unmailed) in by_recipient.into_iter().zip(unmailed) {
             let mut is_unmailed = vec![None; items.len()];
             for (id, index) in unmailed {
                 is_unmailed[index] = Some(id);

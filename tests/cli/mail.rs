@@ -499,3 +499,42 @@ fn templates_are_replaced_by_file_and_a_broken_one_stops_the_start_with_its_line
         "nothing sent with a broken template"
     );
 }
+
+#[test]
+fn a_digest_lists_at_most_digest_max_lines_cases_and_counts_the_rest() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    let config = std::fs::read_to_string(s.config()).unwrap();
+    s.write_config(&config.replace("admins = [", "digest_max_lines = 2\nadmins = ["));
+    for (reference, received) in [
+        ("2026-0021", "2026-11-12"),
+        ("2026-0022", "2026-11-13"),
+        ("2026-0023", "2026-11-23"),
+    ] {
+        ok(
+            &s,
+            &["case", "add", "--ref", reference, "--received", received],
+        );
+    }
+    run_at(&s, "2026-11-26T09:00");
+    let office = server.to(OFFICE);
+    assert_eq!(office.len(), 1);
+    assert_eq!(
+        office[0].subject(),
+        "【逾期】2 件政府信息公开申请已超过办理期限（共 3 件待办）"
+    );
+    let text = office[0].text();
+    assert!(
+        text.contains("2026-0021") && text.contains("2026-0022"),
+        "the two most urgent:\n{text}"
+    );
+    assert!(!text.contains("2026-0023"), "{text}");
+    assert!(text.contains("== 即将到期（1 件）=="), "{text}");
+    assert!(text.contains("另有 1 件未在此列出"), "{text}");
+    run_at(&s, "2026-11-26T09:30");
+    assert_eq!(
+        server.to(OFFICE).len(),
+        1,
+        "the line left out was notified too: not again"
+    );
+}
