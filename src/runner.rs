@@ -132,9 +132,13 @@ impl Context {
 
 /// A name for this process's claims.
 pub fn worker_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+    // /proc/sys is hidden under the unit's ProcSubset=pid; /etc/hostname is still readable.
+    let host = ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
         .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "host".to_owned());
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".to_owned());
     let random = uuid::Uuid::new_v4().simple().to_string();
     format!("{host}:{}:{}", std::process::id(), &random[..8])
 }

@@ -5,22 +5,6 @@ use serde_json::Value;
 
 use crate::helpers::{Backend, Setup};
 
-macro_rules! on_both_backends {
-    ($($name:ident => $body:expr;)+) => {$(
-        mod $name {
-            use super::*;
-            #[test]
-            fn sqlite() {
-                ($body)(Backend::Sqlite);
-            }
-            #[test]
-            fn postgres() {
-                ($body)(Backend::Postgres);
-            }
-        }
-    )+};
-}
-
 fn ok(s: &Setup, args: &[&str]) {
     s.duewatch(args).assert().success();
 }

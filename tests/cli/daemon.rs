@@ -92,22 +92,6 @@ fn stop(mut child: Child, limit: Duration) -> (std::process::ExitStatus, String)
     }
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident => $body:expr;)+) => {$(
-        mod $name {
-            use super::*;
-            #[test]
-            fn sqlite() {
-                ($body)(Backend::Sqlite);
-            }
-            #[test]
-            fn postgres() {
-                ($body)(Backend::Postgres);
-            }
-        }
-    )+};
-}
-
 on_both_backends! {
     the_daemon_sends_mail_reports_healthy_and_stops_cleanly_on_sigterm => |backend| {
         let server = SmtpServer::start();

@@ -86,6 +86,23 @@ name = "元旦"
 rest = ["2027-01-01..2027-01-03"]
 "#;
 
+/// Defines each test twice, `NAME::sqlite` and `NAME::postgres`: `NAME => |backend| { … };`.
+macro_rules! on_both_backends {
+    ($($name:ident => $body:expr;)+) => {$(
+        mod $name {
+            use super::*;
+            #[test]
+            fn sqlite() {
+                ($body)(Backend::Sqlite);
+            }
+            #[test]
+            fn postgres() {
+                ($body)(Backend::Postgres);
+            }
+        }
+    )+};
+}
+
 /// Which database a store test runs against.
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {

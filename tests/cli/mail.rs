@@ -15,22 +15,6 @@ const LEADERS: &str = "leaders@bureau.example";
 const HEAD: &str = "head@bureau.example";
 const ADMIN: &str = "it@bureau.example";
 
-macro_rules! on_both_backends {
-    ($($name:ident => $body:expr;)+) => {$(
-        mod $name {
-            use super::*;
-            #[test]
-            fn sqlite() {
-                ($body)(Backend::Sqlite);
-            }
-            #[test]
-            fn postgres() {
-                ($body)(Backend::Postgres);
-            }
-        }
-    )+};
-}
-
 /// A store, sections `ss` and `zc`, the office and leadership, and mail to `server`.
 fn setup(backend: Backend, server: &SmtpServer) -> Setup {
     let s = Setup::with_store(backend);

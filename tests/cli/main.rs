@@ -1,8 +1,9 @@
 //! Tests of what administrators see: the `duewatch` binary, run as a user would run it.
 
+#[macro_use]
+mod helpers;
 mod case;
 mod daemon;
-mod helpers;
 mod mail;
 mod smtp;
 
