@@ -62,6 +62,7 @@ every_day = false
 [schedule]
 poll = "0 */5 * * * *"
 calendar_check = "0 0 8 * * *"
+housekeeping = "0 30 3 * * *"
 
 [daemon]
 shutdown_grace_secs = 30
@@ -137,14 +138,18 @@ pub struct Schedule {
     /// Check that this year's and (from 1 November) next year's calendars are loaded. Default
     /// daily at 08:00.
     pub calendar_check: String,
+    /// Forget the keys of repeated overdue notices of past days (they never recur). Default
+    /// daily at 03:30.
+    pub housekeeping: String,
 }
 
 impl Schedule {
     /// The jobs, by name: the one place they are registered.
-    pub fn jobs(&self) -> [(&'static str, &str); 2] {
+    pub fn jobs(&self) -> [(&'static str, &str); 3] {
         [
             ("poll", &self.poll),
             ("calendar_check", &self.calendar_check),
+            ("housekeeping", &self.housekeeping),
         ]
     }
 }

@@ -194,6 +194,7 @@ impl Daemon {
                 r
             }
             "calendar_check" => self.calendar_check().await,
+            "housekeeping" => self.housekeeping().await,
             _ => Ok(()),
         };
         let error = result.as_ref().err().map(|e| format!("{e:#}"));
@@ -290,6 +291,14 @@ impl Daemon {
                     .await?;
             }
         }
+        Ok(())
+    }
+
+    /// Daily: forget what can never matter again.
+    async fn housekeeping(&self) -> anyhow::Result<()> {
+        let today = self.ctx.now().date();
+        let forgotten = self.ctx.store.forget_past_repeats(today).await?;
+        tracing::info!(forgotten, "keys of past days' repeated notices forgotten");
         Ok(())
     }
 

@@ -718,6 +718,26 @@ impl Store {
         Ok(queued)
     }
 
+    /// Deletes the keys of repeated notices (daily `overdue`) of days before `today` that went
+    /// out in a mail: their occurrence is a past day, which no pass produces again, so they can
+    /// never prevent a duplicate. Without this the table grows by every overdue line every
+    /// working day. Returns how many were deleted.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn forget_past_repeats(&self, today: chrono::NaiveDate) -> anyhow::Result<u64> {
+        with_pool!(self, pool => {
+            let done = sqlx::query(
+                "DELETE FROM notifications WHERE occurrence <> 'once' AND occurrence < $1 \
+                 AND outbox_id IS NOT NULL",
+            )
+            .bind(today.to_string())
+            .execute(pool)
+            .await?;
+            Ok(done.rows_affected())
+        })
+    }
+
     /// Records the start of a job's run; returns its id.
     ///
     /// # Errors

@@ -332,3 +332,65 @@ fn three_instances_on_one_postgresql_send_every_mail_once() {
         leaders[0].subject()
     );
 }
+
+/// Rows of `notifications` with this occurrence, in the test's SQLite database.
+fn keys_of_day(s: &Setup, day: &str) -> i64 {
+    use sqlx::Connection;
+    let url = format!(
+        "sqlite://{}",
+        s.dir.path().join("var/duewatch.db").display()
+    );
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query_scalar("SELECT count(*) FROM notifications WHERE occurrence = $1")
+                .bind(day)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap()
+        })
+}
+
+#[test]
+fn housekeeping_forgets_the_keys_of_past_days_repeated_notices() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    let config = std::fs::read_to_string(s.config()).unwrap();
+    s.write_config(&config.replace(
+        "poll = \"*/2 * * * * *\"",
+        "poll = \"*/2 * * * * *\"\nhousekeeping = \"*/2 * * * * *\"",
+    ));
+    let received = today().checked_sub_days(Days::new(30)).unwrap().to_string();
+    s.duewatch(&["case", "add", "--ref", "2026-0001", "--received", &received])
+        .assert()
+        .success();
+    let yesterday = today().pred_opt().unwrap().to_string();
+    s.duewatch(&["run", "--once", "--now", &format!("{yesterday}T09:00")])
+        .assert()
+        .success();
+    assert_eq!(
+        keys_of_day(&s, &yesterday),
+        2,
+        "yesterday's overdue, to the office and the leadership"
+    );
+
+    let child = start(&s);
+    eventually(
+        Duration::from_secs(20),
+        "yesterday's keys forgotten",
+        || keys_of_day(&s, &yesterday) == 0,
+    );
+    eventually(Duration::from_secs(20), "today's overdue mail", || {
+        server.to(OFFICE).len() == 2
+    });
+    let (status, _) = stop(child, Duration::from_secs(10));
+    assert!(status.success());
+    assert_eq!(
+        keys_of_day(&s, &today().to_string()),
+        2,
+        "today's keys stay"
+    );
+}
