@@ -343,14 +343,16 @@ fn keys_of_day(s: &Setup, day: &str) -> i64 {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap()
+        .expect("a runtime")
         .block_on(async {
-            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            let mut conn = sqlx::SqliteConnection::connect(&url)
+                .await
+                .expect("the test's database");
             sqlx::query_scalar("SELECT count(*) FROM notifications WHERE occurrence = $1")
                 .bind(day)
                 .fetch_one(&mut conn)
                 .await
-                .unwrap()
+                .expect("a count")
         })
 }
 
