@@ -249,6 +249,16 @@ impl Config {
                 "see [mail.smtp] in config/duewatch.example.toml",
             )
         })?;
+        if self.mail.retry.lease_secs <= self.mail.smtp.timeout_secs {
+            return Err(invalid(
+                format!(
+                    "mail.retry.lease_secs = {} must be longer than mail.smtp.timeout_secs = {}",
+                    self.mail.retry.lease_secs, self.mail.smtp.timeout_secs
+                ),
+                "a worker only starts a send that can finish within its claim; the defaults are \
+                 lease_secs = 120, timeout_secs = 30",
+            ));
+        }
         if self.mail.retry.base_secs == 0 || self.mail.retry.cap_secs < self.mail.retry.base_secs {
             return Err(invalid(
                 "mail.retry: base_secs must be at least 1 and cap_secs at least base_secs"

@@ -407,6 +407,7 @@ pub async fn deliver(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> 
             }
             break;
         }
+        let mut progressed = false;
         for c in &batch {
             // Never start a send that could outlast the claim: another worker could take the
             // row meanwhile and send it too.
@@ -418,7 +419,11 @@ pub async fn deliver(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> 
                 continue;
             }
             attempted.insert(c.id);
+            progressed = true;
             send_one(ctx, c, report).await?;
+        }
+        if !progressed {
+            break;
         }
     }
     let admins = &ctx.config.mail.admins;

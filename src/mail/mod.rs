@@ -2,8 +2,9 @@
 //! message ([`transport`]).
 //!
 //! A message is rendered once, when its outbox row is made, and stored whole (subject, text,
-//! HTML, Message-ID). Delivery only sends what is stored, so a resend is byte for byte the same
-//! mail with the same Message-ID, and mail clients fold a duplicate.
+//! HTML, Message-ID). Delivery only sends what is stored, so a resend carries the same subject,
+//! text, HTML and Message-ID (only the `Date` header and the MIME boundary, made when the message
+//! is built for sending, differ), and mail clients fold a duplicate by its Message-ID.
 
 pub mod render;
 pub mod transport;

@@ -156,6 +156,11 @@ fn a_bad_config_stops_the_start_with_the_key_named() {
             "admins = [\"it at bureau\"]",
             "mail.admins[0]: \"it at bureau\" is not an e-mail address",
         ),
+        (
+            "lease_secs = 30",
+            "lease_secs = 2",
+            "mail.retry.lease_secs = 2 must be longer than mail.smtp.timeout_secs = 2",
+        ),
     ];
     for (from, to, says) in cases {
         s.write_config(&good.replace(from, to));

@@ -522,3 +522,71 @@ fn a_digest_lists_at_most_digest_max_lines_cases_and_counts_the_rest() {
         "the line left out was notified too: not again"
     );
 }
+
+#[test]
+fn a_crash_after_the_relay_has_the_mail_resends_it_once_with_the_same_message_id() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    let config = std::fs::read_to_string(s.config()).unwrap();
+    s.write_config(
+        &config
+            .replace("lease_secs = 30", "lease_secs = 4")
+            .replace("timeout_secs = 2", "timeout_secs = 3"),
+    );
+    one_case(&s);
+    // The relay keeps each message but answers 250 only after 2.5 s: kill -9 in that window.
+    server.set_faults(Faults {
+        delay_250: Some(Duration::from_millis(2500)),
+        ..Faults::default()
+    });
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_duewatch"))
+        .env_clear()
+        .arg("--config")
+        .arg(s.config())
+        .args(["run", "--once", "--now", "2026-12-01T09:00"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while server.received().is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the first mail reaches the relay"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL: no clean-up of any kind
+    child.wait().unwrap();
+    let first = server.received()[0].clone();
+    assert_eq!(server.received().len(), 1);
+
+    server.set_faults(Faults::default());
+    std::thread::sleep(Duration::from_millis(4500)); // the dead worker's lease runs out
+    run_at(&s, "2026-12-01T09:00");
+    let all = server.received();
+    assert_eq!(
+        all.len(),
+        3,
+        "office and leadership each delivered, plus one duplicate"
+    );
+    let id = first.header("Message-ID").unwrap();
+    let copies: Vec<_> = all
+        .iter()
+        .filter(|m| m.header("Message-ID").as_deref() == Some(&id))
+        .collect();
+    assert_eq!(
+        copies.len(),
+        2,
+        "the mail in flight at the crash is sent again, once, with the same Message-ID"
+    );
+    assert_eq!(copies[0].subject(), copies[1].subject());
+    assert_eq!(
+        copies[0].text(),
+        copies[1].text(),
+        "the same mail, rendered once"
+    );
+    assert_eq!(copies[0].html(), copies[1].html());
+    assert_eq!(server.to(OFFICE).len() + server.to(LEADERS).len(), 3);
+    assert!(outbox(&s, false).iter().all(|r| r["state"] == "sent"));
+}

@@ -82,6 +82,9 @@ pub struct Faults {
     pub silent: bool,
     /// Close the connection after reading the message data, before the final 250.
     pub drop_before_250: bool,
+    /// Keep the message (it counts as received) but wait this long before the final 250: the
+    /// window in which a client that dies has handed the mail over without knowing it.
+    pub delay_250: Option<Duration>,
 }
 
 #[derive(Debug, Default)]
@@ -230,6 +233,9 @@ fn session(stream: TcpStream, shared: &Mutex<Inner>) -> std::io::Result<()> {
                 to: std::mem::take(&mut to),
                 data,
             });
+            if let Some(delay) = faults.delay_250 {
+                std::thread::sleep(delay);
+            }
             writer.write_all(b"250 2.0.0 queued\r\n")?;
         } else if upper.starts_with("QUIT") {
             writer.write_all(b"221 bye\r\n")?;
