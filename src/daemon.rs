@@ -227,25 +227,29 @@ impl Daemon {
 
     async fn poll(&self, report: &mut Report) -> anyhow::Result<()> {
         self.reload_calendar_if_changed().await?;
-        let now = self.ctx.now();
-        runner::reconcile(&self.ctx, now, report).await?;
-        runner::deliver(&self.ctx, now, report).await
+        runner::run(&self.ctx, self.ctx.now(), report).await
     }
 
     /// Puts an edited calendar in force, or keeps the last good one and says why.
     async fn reload_calendar_if_changed(&self) -> anyhow::Result<()> {
         let dir = &self.ctx.config.calendar.dir;
         let now = fingerprint(dir);
-        {
-            let mut last = self
+        let unchanged = *self
+            .fingerprint
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            == now;
+        if unchanged {
+            return Ok(());
+        }
+        // The fingerprint is taken as handled only once the edit is in force or its refusal
+        // is queued: a database failure in between means the next poll tries again.
+        let handled = || {
+            *self
                 .fingerprint
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if *last == now {
-                return Ok(());
-            }
-            *last = now.clone();
-        }
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = now.clone();
+        };
         let edit = format!("{:x}", fxhash(&now));
         let today = self.ctx.now().date();
         match crate::calendar::load::load(dir) {
@@ -260,6 +264,7 @@ impl Daemon {
                 )
                 .await?;
                 self.ctx.set_calendar(loaded.calendar);
+                handled();
                 tracing::info!(
                     moved = moved.len(),
                     "calendar files changed; the new calendar is in force"
@@ -443,9 +448,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     })
     .await;
     if drained.is_err() {
+        // A send may still be under way: its claims run out with their lease instead, so that
+        // no other instance sends the same mail meanwhile.
         tracing::warn!(
-            "a run did not finish within daemon.shutdown_grace_secs; its claims are given back"
+            "a run did not finish within daemon.shutdown_grace_secs; its claims expire with their lease"
         );
+        return Ok(());
     }
     let released = daemon.ctx.store.release(&daemon.ctx.worker).await?;
     tracing::info!(released, "stopped");

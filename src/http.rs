@@ -26,6 +26,8 @@ pub async fn spawn(daemon: Arc<Daemon>) -> anyhow::Result<()> {
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
+                // E.g. out of file descriptors: do not spin.
+                tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             };
             let daemon = Arc::clone(&daemon);

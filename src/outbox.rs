@@ -107,8 +107,10 @@ macro_rules! queries {
             retry_now: concat!(
                 "UPDATE outbox SET state = 'pending', next_attempt_at = ",
                 $now,
-                ", reported = NULL, claimed_by = NULL, claim_until = NULL \
-                 WHERE id = $1 AND state <> 'sent'"
+                ", reported = NULL WHERE id = $1 AND state <> 'sent' \
+                 AND (claim_until IS NULL OR claim_until < ",
+                $now,
+                ")"
             ),
             lock_recipient: $lock_recipient,
             run_finished: concat!(
@@ -256,6 +258,13 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let mut all = Vec::with_capacity(batch.len());
+            // The same per-recipient lock as `mail_lines`, taken in the batch's (sorted) order,
+            // so that concurrent instances wait for each other instead of deadlocking.
+            if let Some(lock) = queries(pool).lock_recipient {
+                for (recipient, _) in batch {
+                    sqlx::query(lock).bind(*recipient).execute(&mut *tx).await?;
+                }
+            }
             for (recipient, items) in batch {
                 let index: std::collections::HashMap<(&str, &str, &str, chrono::NaiveDate, &str), usize> =
                     items
@@ -373,7 +382,8 @@ impl Store {
             }
             let rendered = render(&still, &counts)?;
             let outbox_id = insert_outbox!(tx, "digest", recipient, &rendered, from);
-            let assigned: Vec<i64> = still.into_iter().collect();
+            let mut assigned: Vec<i64> = still.into_iter().collect();
+            assigned.sort_unstable();
             for chunk in assigned.chunks(500) {
                 let mut update = sqlx::QueryBuilder::new("UPDATE notifications SET outbox_id = ");
                 update.push_bind(outbox_id).push(" WHERE id IN (");

@@ -343,6 +343,7 @@ pub async fn reconcile(
     cursor.finish().await?;
 
     let day = today.to_string();
+    let mut failed: Option<anyhow::Error> = None;
     for (recipient, mut p) in pending {
         p.trim(max_lines);
         let name = p.name.clone().unwrap_or_else(|| Arc::clone(&recipient));
@@ -351,7 +352,7 @@ pub async fn reconcile(
         let listed = &p.listed;
         let ids: std::collections::HashMap<u128, i64> =
             p.lines.iter().map(|(id, _, key)| (*key, *id)).collect();
-        let made = ctx
+        let made = match ctx
             .store
             .mail_lines(
                 &recipient,
@@ -372,7 +373,16 @@ pub async fn reconcile(
                     )
                 },
             )
-            .await?;
+            .await
+        {
+            Ok(made) => made,
+            Err(e) => {
+                // This recipient's lines stay unmailed for the next pass; the others go on.
+                tracing::error!(recipient = %recipient, "digest not made: {e:#}");
+                failed.get_or_insert(e);
+                continue;
+            }
+        };
         // Mailed now, by this pass or by another instance meanwhile.
         ctx.remember(today, p.lines.iter().map(|(_, _, key)| *key));
         if let Some(id) = made {
@@ -380,7 +390,7 @@ pub async fn reconcile(
             tracing::info!(outbox = id, recipient = %recipient, lines = p.lines.len(), "digest queued");
         }
     }
-    Ok(())
+    failed.map_or(Ok(()), Err)
 }
 
 /// Deliver: sends every due message (digests only while the window is open), then reports
@@ -390,42 +400,9 @@ pub async fn reconcile(
 /// A database failure.
 pub async fn deliver(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> anyhow::Result<()> {
     let window_open = ctx.config.window.is_open(&ctx.calendar(), now);
-    let retry = &ctx.config.mail.retry;
-    let lease = Duration::from_secs(retry.lease_secs.max(1));
-    let timeout = Duration::from_secs(ctx.config.mail.smtp.timeout_secs.max(1));
     // A message is attempted at most once per pass, however short its backoff.
     let mut attempted = std::collections::HashSet::new();
-    while !ctx.is_stopping() {
-        let claimed_at = Instant::now();
-        let batch = ctx
-            .store
-            .claim(&ctx.worker, retry.lease_secs.max(1), 16, window_open)
-            .await?;
-        if batch.iter().all(|c| attempted.contains(&c.id)) {
-            for c in &batch {
-                ctx.store.release_one(c).await?;
-            }
-            break;
-        }
-        let mut progressed = false;
-        for c in &batch {
-            // Never start a send that could outlast the claim: another worker could take the
-            // row meanwhile and send it too.
-            if ctx.is_stopping()
-                || attempted.contains(&c.id)
-                || claimed_at.elapsed() + timeout >= lease
-            {
-                ctx.store.release_one(c).await?;
-                continue;
-            }
-            attempted.insert(c.id);
-            progressed = true;
-            send_one(ctx, c, report).await?;
-        }
-        if !progressed {
-            break;
-        }
-    }
+    send_due(ctx, window_open, &mut attempted, report).await?;
     let admins = &ctx.config.mail.admins;
     let stuck_after = u64::from(ctx.config.mail.stuck_after_mins) * 60;
     let problems = ctx
@@ -447,18 +424,47 @@ pub async fn deliver(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> 
         .await?;
     report.reported = problems.0.len() + problems.1.len();
     if report.reported > 0 {
-        // The administrators' mail just queued goes out in this pass too.
-        loop {
-            let batch = ctx
-                .store
-                .claim(&ctx.worker, retry.lease_secs.max(1), 16, false)
-                .await?;
-            if batch.is_empty() {
-                break;
+        // The administrators' mail just queued goes out in this pass too, by the same rules.
+        send_due(ctx, false, &mut attempted, report).await?;
+    }
+    Ok(())
+}
+
+/// Claims and sends due messages (digests only when `digests`) until none is left that this
+/// pass has not attempted, never starting a send that could outlast its claim, and stopping
+/// when the daemon stops.
+async fn send_due(
+    ctx: &Context,
+    digests: bool,
+    attempted: &mut std::collections::HashSet<i64>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let retry = &ctx.config.mail.retry;
+    let lease = Duration::from_secs(retry.lease_secs.max(1));
+    let timeout = Duration::from_secs(ctx.config.mail.smtp.timeout_secs.max(1));
+    while !ctx.is_stopping() {
+        let claimed_at = Instant::now();
+        let batch = ctx
+            .store
+            .claim(&ctx.worker, retry.lease_secs.max(1), 16, digests)
+            .await?;
+        let mut progressed = false;
+        for c in &batch {
+            // Never start a send that could outlast the claim: another worker could take the
+            // row meanwhile and send it too.
+            if ctx.is_stopping()
+                || attempted.contains(&c.id)
+                || claimed_at.elapsed() + timeout >= lease
+            {
+                ctx.store.release_one(c).await?;
+                continue;
             }
-            for c in &batch {
-                send_one(ctx, c, report).await?;
-            }
+            attempted.insert(c.id);
+            progressed = true;
+            send_one(ctx, c, report).await?;
+        }
+        if !progressed {
+            break;
         }
     }
     Ok(())
@@ -508,7 +514,21 @@ async fn send_one(ctx: &Context, c: &Claimed, report: &mut Report) -> anyhow::Re
 /// A database failure.
 pub async fn run_once(ctx: &Context, now: NaiveDateTime) -> anyhow::Result<Report> {
     let mut report = Report::default();
-    reconcile(ctx, now, &mut report).await?;
-    deliver(ctx, now, &mut report).await?;
+    run(ctx, now, &mut report).await?;
     Ok(report)
+}
+
+/// Reconcile, then deliver, even when reconciling failed: what is queued (retries, other
+/// recipients' digests, the administrators' reports) goes out regardless. The first error is
+/// returned.
+///
+/// # Errors
+/// The first failure of either step.
+pub async fn run(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> anyhow::Result<()> {
+    let reconciled = reconcile(ctx, now, report).await;
+    if let Err(e) = &reconciled {
+        tracing::error!("reconcile failed; delivering what is queued: {e:#}");
+    }
+    let delivered = deliver(ctx, now, report).await;
+    reconciled.and(delivered)
 }

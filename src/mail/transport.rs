@@ -200,7 +200,15 @@ impl Smtp {
     /// configured (required: a relay that does not offer it is refused), and the login.
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
         let relay = self.relay();
-        let smtp_error = |e: lettre::transport::smtp::Error| classify(&e, &relay);
+        // Nothing that fails before MAIL FROM is about the message: a refused login, a missing
+        // STARTTLS or a greeting refused is the relay's or the configuration's, and would fail
+        // every message alike. Retry (the administrators hear of stuck mail), never dead-letter.
+        let smtp_error = |e: lettre::transport::smtp::Error| match classify(&e, &relay) {
+            SendError::Permanent(text) => SendError::Transient(format!(
+                "{text} (while connecting: retried; check [mail.smtp])"
+            )),
+            other => other,
+        };
         let io_error = |e: std::io::Error| SendError::Uncertain(format!("{relay}: {e}"));
         let mut connection = match self.tls {
             // Implicit TLS goes through lettre's own connect (Nagle stays on there).
