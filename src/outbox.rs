@@ -399,14 +399,15 @@ impl Store {
         })
     }
 
-    /// Whether this item's key was recorded already (for `--dry-run`).
+    /// Whether this item went out in a mail already (for `--dry-run`).
     ///
     /// # Errors
     /// A database failure.
     pub async fn notified(&self, item: &Item) -> anyhow::Result<bool> {
         with_pool!(self, pool => {
             let found: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM notifications WHERE case_reference = $1 AND stage = $2 AND level = $3 \
+                "SELECT id FROM notifications WHERE outbox_id IS NOT NULL AND case_reference = $1 \
+                 AND stage = $2 AND level = $3 \
                  AND deadline = $4 AND recipient = $5 AND occurrence = $6",
             )
             .bind(item.reference.as_str())
