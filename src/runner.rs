@@ -190,6 +190,8 @@ fn case_items(
             return None;
         }
     };
+    // One span per case (at debug level: free when not logged), inside the run's span.
+    let _span = tracing::debug_span!("case", reference = %case.reference).entered();
     let status = match deadline::evaluate(&case, &ctx.config.rules, calendar, today) {
         Ok(status) => status,
         Err(e) => {
