@@ -32,9 +32,14 @@ pub fn poll_interval(config: &Config) -> Duration {
 pub fn problems(health: &Health, max_age: Duration) -> Vec<String> {
     let mut problems = Vec::new();
     match health.last_ok_poll_age_secs {
-        None => problems.push("no poll has succeeded yet".to_owned()),
+        None => problems.push(
+            "no poll has succeeded yet: is `duewatch run` running? (`systemctl status duewatch`, \
+             `journalctl -u duewatch`)"
+                .to_owned(),
+        ),
         Some(age) if age > max_age.as_secs_f64() => problems.push(format!(
-            "the last successful poll was {age:.0} s ago, more than {} s{}",
+            "the last successful poll was {age:.0} s ago, more than {} s{}; check that \
+             `duewatch run` is running and its log (`journalctl -u duewatch`)",
             max_age.as_secs(),
             health
                 .last_error

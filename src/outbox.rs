@@ -71,7 +71,7 @@ macro_rules! queries {
                 $now,
                 ") AND (kind <> 'digest' OR $4) ORDER BY id LIMIT $3",
                 $lock,
-                ") RETURNING id, claim_token, kind, recipient, subject, body_text, body_html, \
+                ") RETURNING id, claim_token, recipient, subject, body_text, body_html, \
                  message_id, attempts"
             ),
             sent: concat!(
@@ -202,8 +202,6 @@ pub struct Claimed {
     pub id: i64,
     /// The claim's token: marks only count while it is current.
     pub token: i64,
-    /// `digest`, `admin` or `test`.
-    pub kind: String,
     /// Attempts including this one.
     pub attempts: i32,
     /// The mail.
@@ -468,7 +466,6 @@ impl Store {
                 claimed.push(Claimed {
                     id: r.try_get("id")?,
                     token: r.try_get("claim_token")?,
-                    kind: r.try_get("kind")?,
                     attempts: r.try_get("attempts")?,
                     mail: Outgoing {
                         from: String::new(),

@@ -43,7 +43,7 @@ pub struct Context {
     pub stopping: AtomicBool,
     /// The keys this process has seen recorded today (128-bit digests): a pass skips them
     /// without asking the database. Only ever a shortcut: the database's unique key decides.
-    known: std::sync::Mutex<(chrono::NaiveDate, std::collections::HashSet<u128>)>,
+    known: std::sync::Mutex<(chrono::NaiveDate, Arc<std::collections::HashSet<u128>>)>,
 }
 
 impl Context {
@@ -66,33 +66,32 @@ impl Context {
             transport,
             worker: worker_name(),
             stopping: AtomicBool::new(false),
-            known: std::sync::Mutex::new((
-                chrono::NaiveDate::MIN,
-                std::collections::HashSet::new(),
-            )),
+            known: std::sync::Mutex::new((chrono::NaiveDate::MIN, Arc::default())),
         })
     }
 
-    /// The keys known to be recorded, as of `today` (forgotten when the day changes: a day's
-    /// repeated keys never recur, and the set stays bounded).
-    fn known_today(&self, today: chrono::NaiveDate) -> std::collections::HashSet<u128> {
+    /// The keys known to be mailed, as of `today` (forgotten when the day changes: a day's
+    /// repeated keys never recur, and the set stays bounded). A shared snapshot, not a copy.
+    fn known_today(&self, today: chrono::NaiveDate) -> Arc<std::collections::HashSet<u128>> {
         let mut known = self
             .known
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if known.0 != today {
-            *known = (today, std::collections::HashSet::new());
+            *known = (today, Arc::default());
         }
-        known.1.clone()
+        Arc::clone(&known.1)
     }
 
-    fn remember(&self, today: chrono::NaiveDate, keys: impl Iterator<Item = u128>) {
+    /// Adds keys to today's set. Call it once the pass has dropped its snapshot, or the set is
+    /// copied.
+    fn remember(&self, today: chrono::NaiveDate, keys: Vec<u128>) {
         let mut known = self
             .known
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if known.0 == today {
-            known.1.extend(keys);
+            Arc::make_mut(&mut known.1).extend(keys);
         }
     }
 
@@ -257,15 +256,15 @@ pub async fn due_items(
 struct Pending {
     name: Option<Arc<str>>,
     lines: Vec<(i64, escalation::ItemLevel, u128)>,
-    listed: Vec<Item>,
+    listed: Vec<(i64, Item)>,
 }
 
 impl Pending {
-    fn add(&mut self, id: i64, item: Item, max: usize) {
+    fn add(&mut self, id: i64, item: Item, key: u128, max: usize) {
         self.name
             .get_or_insert_with(|| Arc::clone(&item.recipient_name));
-        self.lines.push((id, item.level, item.key_hash()));
-        self.listed.push(item);
+        self.lines.push((id, item.level, key));
+        self.listed.push((id, item));
         if self.listed.len() >= 2 * max.max(1) {
             self.trim(max);
         }
@@ -273,7 +272,7 @@ impl Pending {
 
     fn trim(&mut self, max: usize) {
         self.listed
-            .sort_by(|a, b| (a.level, &a.reference).cmp(&(b.level, &b.reference)));
+            .sort_by(|(_, a), (_, b)| (a.level, &a.reference).cmp(&(b.level, &b.reference)));
         self.listed.truncate(max.max(1));
     }
 }
@@ -302,28 +301,30 @@ pub async fn reconcile(
     let known = ctx.known_today(today);
     let max_lines = ctx.config.mail.digest_max_lines;
     let mut pending: BTreeMap<Arc<str>, Pending> = BTreeMap::new();
+    // Keys found mailed, by an earlier pass or by this one; remembered at the end.
+    let mut mailed: Vec<u128> = Vec::new();
     let mut cursor = ctx.store.cursor(true).await?;
     while let Some(batch) = cursor.next_batch().await? {
-        let mut by_recipient: BTreeMap<Arc<str>, Vec<Item>> = BTreeMap::new();
-        let mut mailed_before = Vec::new();
+        let mut by_recipient: BTreeMap<Arc<str>, Vec<(Item, u128)>> = BTreeMap::new();
         for case in batch {
             for item in case_items(ctx, &calendar, case, today, report)
                 .into_iter()
                 .flatten()
             {
+                let key = item.key_hash();
                 // Recorded and mailed in an earlier pass of this process: nothing to do.
-                if known.contains(&item.key_hash()) {
+                if known.contains(&key) {
                     continue;
                 }
                 by_recipient
                     .entry(Arc::clone(&item.recipient))
                     .or_default()
-                    .push(item);
+                    .push((item, key));
             }
         }
         let lines: Vec<(&str, Vec<&Item>)> = by_recipient
             .iter()
-            .map(|(recipient, items)| (&**recipient, items.iter().collect()))
+            .map(|(recipient, items)| (&**recipient, items.iter().map(|(i, _)| i).collect()))
             .collect();
         let unmailed = ctx.store.record_lines(&lines).await?;
         drop(lines);
@@ -333,14 +334,13 @@ pub async fn reconcile(
                 is_unmailed[index] = Some(id);
             }
             let entry = pending.entry(recipient).or_default();
-            for (item, id) in items.into_iter().zip(is_unmailed) {
+            for ((item, key), id) in items.into_iter().zip(is_unmailed) {
                 match id {
-                    Some(id) => entry.add(id, item, max_lines),
-                    None => mailed_before.push(item.key_hash()),
+                    Some(id) => entry.add(id, item, key, max_lines),
+                    None => mailed.push(key),
                 }
             }
         }
-        ctx.remember(today, mailed_before.into_iter());
     }
     cursor.finish().await?;
 
@@ -352,8 +352,6 @@ pub async fn reconcile(
         let candidates: Vec<(i64, escalation::ItemLevel)> =
             p.lines.iter().map(|(id, level, _)| (*id, *level)).collect();
         let listed = &p.listed;
-        let ids: std::collections::HashMap<u128, i64> =
-            p.lines.iter().map(|(id, _, key)| (*key, *id)).collect();
         let made = match ctx
             .store
             .mail_lines(
@@ -363,7 +361,8 @@ pub async fn reconcile(
                 |still, counts| {
                     let shown: Vec<&Item> = listed
                         .iter()
-                        .filter(|i| ids.get(&i.key_hash()).is_some_and(|id| still.contains(id)))
+                        .filter(|(id, _)| still.contains(id))
+                        .map(|(_, item)| item)
                         .collect();
                     ctx.templates.digest(
                         &recipient,
@@ -386,12 +385,14 @@ pub async fn reconcile(
             }
         };
         // Mailed now, by this pass or by another instance meanwhile.
-        ctx.remember(today, p.lines.iter().map(|(_, _, key)| *key));
+        mailed.extend(p.lines.iter().map(|(_, _, key)| *key));
         if let Some(id) = made {
             report.digests += 1;
             tracing::info!(outbox = id, recipient = %recipient, lines = p.lines.len(), "digest queued");
         }
     }
+    drop(known);
+    ctx.remember(today, mailed);
     failed.map_or(Ok(()), Err)
 }
 

@@ -366,7 +366,7 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             for (case, change) in cases {
                 let case: &Case = case.borrow();
-                let taken = sqlx::query("SELECT 1 FROM cases WHERE reference = $1")
+                let taken = sqlx::query(REFERENCE_TAKEN)
                     .bind(case.reference.as_str())
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -423,7 +423,7 @@ impl Store {
             let mut conn = pool.acquire().await?;
             let mut taken = Vec::new();
             for r in references {
-                if sqlx::query("SELECT 1 FROM cases WHERE reference = $1")
+                if sqlx::query(REFERENCE_TAKEN)
                     .bind(r.as_str())
                     .fetch_optional(&mut *conn)
                     .await?
@@ -664,6 +664,9 @@ macro_rules! read_batch {
     }};
 }
 use read_batch;
+
+/// Whether a case has reference `$1` (a row, or none).
+const REFERENCE_TAKEN: &str = "SELECT 1 FROM cases WHERE reference = $1";
 
 /// Cases per batch of [`Store::scan`]: large enough that the per-query cost vanishes, small
 /// enough that a batch is a few megabytes.
