@@ -41,10 +41,11 @@ pub struct Context {
     pub worker: String,
     /// Set by a clean shutdown: deliver no more.
     pub stopping: AtomicBool,
-    /// The keys the last pass found in a mail (128-bit digests): the next pass skips them
-    /// without asking the database. Only ever a shortcut: the database's unique key decides.
-    /// Replaced by each pass, so it holds only the lines open cases call for now.
-    known: std::sync::Mutex<Arc<std::collections::HashSet<u128>>>,
+    /// The keys the last pass found in a mail (128-bit digests, sorted): the next pass skips
+    /// them without asking the database. Only ever a shortcut: the database's unique key
+    /// decides. Replaced by each pass, so it holds only the lines open cases call for now; a
+    /// sorted array, not a hash set, for memory (16 bytes a key).
+    known: std::sync::Mutex<Arc<Vec<u128>>>,
 }
 
 impl Context {
@@ -72,7 +73,7 @@ impl Context {
     }
 
     /// The keys known to be mailed: a shared snapshot, not a copy.
-    fn known(&self) -> Arc<std::collections::HashSet<u128>> {
+    fn known(&self) -> Arc<Vec<u128>> {
         let known = self
             .known
             .lock()
@@ -81,7 +82,10 @@ impl Context {
     }
 
     /// Replaces the known keys by those a whole pass found mailed.
-    fn remember(&self, keys: std::collections::HashSet<u128>) {
+    fn remember(&self, mut keys: Vec<u128>) {
+        keys.sort_unstable();
+        keys.dedup();
+        keys.shrink_to_fit();
         let mut known = self
             .known
             .lock()
@@ -244,21 +248,23 @@ pub async fn due_items(
 }
 
 /// One recipient's lines for this pass's digest: those recorded and not yet in a mail (with
-/// their id), and, while the recipient's daily repeat of today is not made, every
-/// still-overdue line to repeat (with or without an id); each with its level and key, and the
-/// most urgent `digest_max_lines` items to list. Memory is bounded by the list, not by the
-/// number of lines.
+/// their id, level and key), and, while the recipient's daily repeat of today is not made, the
+/// still-overdue lines already mailed before, counted by level; and the most urgent
+/// `digest_max_lines` items to list. Memory is bounded by the list, not by the number of
+/// lines.
 #[derive(Debug, Default)]
 struct Pending {
     name: Option<Arc<str>>,
     lines: Vec<PendingLine>,
+    /// Lines mailed before that only today's repeat lists, by level.
+    repeat_only: BTreeMap<escalation::ItemLevel, usize>,
     listed: Vec<(Option<i64>, Item)>,
 }
 
 #[derive(Debug)]
 struct PendingLine {
-    /// The recorded key's id, while it is in no mail.
-    id: Option<i64>,
+    /// The recorded key's id: it is in no mail yet.
+    id: i64,
     level: escalation::ItemLevel,
     key: u128,
     /// Part of today's repeat of the overdue lines.
@@ -269,12 +275,15 @@ impl Pending {
     fn add(&mut self, id: Option<i64>, item: Item, key: u128, max: usize) {
         self.name
             .get_or_insert_with(|| Arc::clone(&item.recipient_name));
-        self.lines.push(PendingLine {
-            id,
-            level: item.level,
-            key,
-            repeat: item.repeat,
-        });
+        match id {
+            Some(id) => self.lines.push(PendingLine {
+                id,
+                level: item.level,
+                key,
+                repeat: item.repeat,
+            }),
+            None => *self.repeat_only.entry(item.level).or_insert(0) += 1,
+        }
         self.listed.push((id, item));
         if self.listed.len() >= 2 * max.max(1) {
             self.trim(max);
@@ -321,7 +330,7 @@ pub async fn reconcile(
     let wants_repeat = |item: &Item| item.repeat && !repeated.contains(&*item.recipient);
     let mut pending: BTreeMap<Arc<str>, Pending> = BTreeMap::new();
     // Keys found mailed, by an earlier pass or by this one; remembered at the end.
-    let mut mailed: HashSet<u128> = HashSet::with_capacity(known.len());
+    let mut mailed: Vec<u128> = Vec::with_capacity(known.len());
     let mut cursor = ctx.store.cursor(true).await?;
     while let Some(batch) = cursor.next_batch().await? {
         let mut by_recipient: BTreeMap<Arc<str>, Vec<(Item, u128)>> = BTreeMap::new();
@@ -333,8 +342,8 @@ pub async fn reconcile(
                 let key = item.key_hash();
                 // Recorded and mailed in an earlier pass of this process: only today's repeat
                 // may still list it.
-                if known.contains(&key) {
-                    mailed.insert(key);
+                if known.binary_search(&key).is_ok() {
+                    mailed.push(key);
                     if wants_repeat(&item) {
                         pending
                             .entry(Arc::clone(&item.recipient))
@@ -363,7 +372,7 @@ pub async fn reconcile(
             let entry = pending.entry(recipient).or_default();
             for ((item, key), id) in items.into_iter().zip(is_unmailed) {
                 if id.is_none() {
-                    mailed.insert(key);
+                    mailed.push(key);
                 }
                 if id.is_some() || wants_repeat(&item) {
                     entry.add(id, item, key, max_lines);
@@ -378,10 +387,11 @@ pub async fn reconcile(
     for (recipient, mut p) in pending {
         p.trim(max_lines);
         let name = p.name.clone().unwrap_or_else(|| Arc::clone(&recipient));
-        let candidates: Vec<i64> = p.lines.iter().filter_map(|l| l.id).collect();
-        let repeats = p.lines.iter().filter(|l| l.repeat).count();
+        let candidates: Vec<i64> = p.lines.iter().map(|l| l.id).collect();
+        let repeats =
+            p.lines.iter().filter(|l| l.repeat).count() + p.repeat_only.values().sum::<usize>();
         let repeat = (repeats > 0 && !repeated.contains(&*recipient)).then_some((today, repeats));
-        let (lines, listed) = (&p.lines, &p.listed);
+        let (lines, listed, repeat_only) = (&p.lines, &p.listed, &p.repeat_only);
         let made = match ctx
             .store
             .mail_lines(
@@ -390,9 +400,13 @@ pub async fn reconcile(
                 repeat,
                 &ctx.config.mail.from,
                 |still, repeating| {
-                    let mut counts = BTreeMap::new();
+                    let mut counts = if repeating {
+                        repeat_only.clone()
+                    } else {
+                        BTreeMap::new()
+                    };
                     for l in lines {
-                        if Pending::shown(l.id, l.repeat, still, repeating) {
+                        if Pending::shown(Some(l.id), l.repeat, still, repeating) {
                             *counts.entry(l.level).or_insert(0) += 1;
                         }
                     }

@@ -315,6 +315,7 @@ impl Store {
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
+                .idle_timeout(IDLE_CONNECTION)
                 .connect_with(options)
                 .await
                 .with_context(|| format!("opening the SQLite database {path} (database.url)"))?;
@@ -322,6 +323,7 @@ impl Store {
         } else {
             let pool = PgPoolOptions::new()
                 .max_connections(4)
+                .idle_timeout(IDLE_CONNECTION)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await
@@ -550,6 +552,10 @@ impl Store {
         })
     }
 }
+
+/// How long an unused database connection is kept. Shorter than the usual poll interval, so that
+/// between polls the daemon holds no connection (nor SQLite's page cache of one): idle memory.
+const IDLE_CONNECTION: Duration = Duration::from_secs(60);
 
 /// A scan in progress: one snapshot, read in batches of [`SCAN_BATCH`] cases.
 #[derive(Debug)]
