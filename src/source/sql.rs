@@ -1,0 +1,1086 @@
+//! `cases.source = "sql"`: an existing case system's database (PostgreSQL, or MySQL/MariaDB),
+//! read through three queries the administrator writes in `[cases]` (or views they name), whose
+//! columns follow the **view contract** ([`CASES`], [`EXTENSIONS`], [`SUSPENSIONS`]; the README's
+//! "Watching an existing case system").
+//!
+//! - **Read-only, by construction.** Every connection is opened read-only
+//!   (`default_transaction_read_only` on PostgreSQL, `SET SESSION TRANSACTION READ ONLY` on
+//!   MySQL) and every scan runs in a read-only snapshot transaction (`REPEATABLE READ READ ONLY`;
+//!   `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`). This module issues no write.
+//! - **Checked at connect.** Each query is prepared and run (`LIMIT 0`); a missing column, a
+//!   column of the wrong type or a query the database refuses stops the start, naming the config
+//!   key and the column. The SQL that reads is built from what was found: a missing optional
+//!   column reads as NULL.
+//! - **Bounded memory.** Open cases are read in keyset batches of [`SCAN_BATCH`] by `reference`,
+//!   with their extensions and suspensions fetched per batch by reference range.
+//! - **One bad row is not fatal.** Each row is parsed into a [`Case`] and replayed through
+//!   [`crate::casework::replay`], the rules of the commands; a row that breaks them is a
+//!   [`StoreError::BadRow`] naming the case, and the others are watched.
+//!
+//! The configured queries are trusted configuration, written by the administrator; they are
+//! wrapped as subqueries (`SELECT … FROM (query) q …`) and never built from case data: every
+//! value (a reference, a limit) is bound.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Column as _, Row, SqlSafeStr, Statement as _, Transaction, TypeInfo};
+
+use crate::case::{Case, Extension, Reference, SectionCode, Suspension, SuspensionReason};
+use crate::config::{Config, Section, mask};
+use crate::deadline::Rules;
+use crate::store::{SCAN_BATCH, StoreError};
+
+/// What a contract column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text (`text`, `varchar`, `char`).
+    Text,
+    /// A calendar date (`date`).
+    Date,
+    /// A whole number (`integer`, `smallint`, `bigint`).
+    Days,
+}
+
+impl Kind {
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Text => "text (TEXT, VARCHAR, CHAR)",
+            Kind::Date => "a date (DATE)",
+            Kind::Days => "a whole number (INTEGER, SMALLINT, BIGINT)",
+        }
+    }
+}
+
+/// One column of the view contract.
+#[derive(Debug, Clone, Copy)]
+pub struct ContractColumn {
+    /// Its name in the query's result.
+    pub name: &'static str,
+    /// Its type.
+    pub kind: Kind,
+    /// Whether the query must return it (an optional one may be left out: it reads as NULL).
+    pub required: bool,
+    /// What it holds.
+    pub meaning: &'static str,
+}
+
+const fn col(
+    name: &'static str,
+    kind: Kind,
+    required: bool,
+    meaning: &'static str,
+) -> ContractColumn {
+    ContractColumn {
+        name,
+        kind,
+        required,
+        meaning,
+    }
+}
+
+/// The columns of `cases.cases_query`, one row per case.
+pub const CASES: &[ContractColumn] = &[
+    col(
+        "reference",
+        Kind::Text,
+        true,
+        "the unique reference, e.g. 2026-0042",
+    ),
+    col(
+        "received_on",
+        Kind::Date,
+        true,
+        "the day the office received the request",
+    ),
+    col(
+        "forwarded_on",
+        Kind::Date,
+        true,
+        "the day the office forwarded it to a section (NULL: not yet)",
+    ),
+    col(
+        "section",
+        Kind::Text,
+        true,
+        "the section's code or name in [[sections]] (NULL until forwarded)",
+    ),
+    col(
+        "replied_on",
+        Kind::Date,
+        true,
+        "the day the section answered (NULL: not yet)",
+    ),
+    col(
+        "closed_on",
+        Kind::Date,
+        true,
+        "the day it was closed by other means (NULL: not closed)",
+    ),
+    col(
+        "subject",
+        Kind::Text,
+        false,
+        "what is asked (no applicant data)",
+    ),
+    col(
+        "channel",
+        Kind::Text,
+        false,
+        "in_person, mail, online, fax (当面, 信函, 网络, 传真)",
+    ),
+    col(
+        "close_reason",
+        Kind::Text,
+        false,
+        "withdrawn, merged, answered_on_spot (撤回, 合并, 当场答复)",
+    ),
+];
+
+/// The columns of `cases.extensions_query`, one row per extension (art. 20).
+pub const EXTENSIONS: &[ContractColumn] = &[
+    col("reference", Kind::Text, true, "the case's reference"),
+    col("days", Kind::Days, true, "working days granted (>= 1)"),
+    col(
+        "approved_on",
+        Kind::Date,
+        true,
+        "the day the leadership approved it",
+    ),
+    col("approved_by", Kind::Text, true, "who approved it"),
+    col("reason", Kind::Text, false, "why"),
+    col(
+        "notice_on",
+        Kind::Date,
+        false,
+        "the day the written notice went to the applicant",
+    ),
+];
+
+/// The columns of `cases.suspensions_query`, one row per suspension (art. 21).
+pub const SUSPENSIONS: &[ContractColumn] = &[
+    col("reference", Kind::Text, true, "the case's reference"),
+    col(
+        "from_on",
+        Kind::Date,
+        true,
+        "the first day the clock stands still",
+    ),
+    col(
+        "until_on",
+        Kind::Date,
+        true,
+        "the day the clock runs again (it counts; NULL: still suspended)",
+    ),
+    col(
+        "reason",
+        Kind::Text,
+        true,
+        "force_majeure, third_party, correction, other (不可抗力, 第三方, 补正, 其他)",
+    ),
+    col("note", Kind::Text, false, "a note"),
+    col(
+        "notice_on",
+        Kind::Date,
+        false,
+        "the day the written notice of the suspension went out",
+    ),
+    col(
+        "resumption_notice_on",
+        Kind::Date,
+        false,
+        "the day the written notice of the resumption went out",
+    ),
+];
+
+/// The two dialects: how a query is wrapped, cast and bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Postgres,
+    MySql,
+}
+
+impl Dialect {
+    fn quote(self, name: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
+            Dialect::MySql => format!("`{}`", name.replace('`', "``")),
+        }
+    }
+
+    fn cast(self, kind: Kind) -> &'static str {
+        match (self, kind) {
+            (Dialect::Postgres, Kind::Text) => "TEXT",
+            (Dialect::MySql, Kind::Text) => "CHAR",
+            (_, Kind::Date) => "DATE",
+            (Dialect::Postgres, Kind::Days) => "BIGINT",
+            (Dialect::MySql, Kind::Days) => "SIGNED",
+        }
+    }
+
+    fn param(self, n: usize) -> String {
+        match self {
+            Dialect::Postgres => format!("${n}"),
+            Dialect::MySql => "?".to_owned(),
+        }
+    }
+
+    /// Whether a column of this type can be read as `kind`.
+    fn accepts(self, kind: Kind, type_name: &str) -> bool {
+        let t = type_name.to_ascii_uppercase();
+        let t = t.trim_end_matches(" UNSIGNED");
+        if self == Dialect::MySql && t == "NULL" {
+            return true;
+        }
+        match kind {
+            Kind::Text => matches!(
+                t,
+                "TEXT"
+                    | "VARCHAR"
+                    | "BPCHAR"
+                    | "CHAR"
+                    | "NAME"
+                    | "CITEXT"
+                    | "TINYTEXT"
+                    | "MEDIUMTEXT"
+                    | "LONGTEXT"
+                    | "ENUM"
+                    | "UNKNOWN"
+            ),
+            Kind::Date => t == "DATE",
+            Kind::Days => matches!(
+                t,
+                "INT2"
+                    | "INT4"
+                    | "INT8"
+                    | "SMALLINT"
+                    | "INTEGER"
+                    | "INT"
+                    | "BIGINT"
+                    | "TINYINT"
+                    | "MEDIUMINT"
+            ),
+        }
+    }
+}
+
+/// The SQL that reads, built once the queries' columns are known.
+#[derive(Debug)]
+struct Reads {
+    /// `$1` the last reference read, `$2` the batch size.
+    open_cases: Arc<str>,
+    all_cases: Arc<str>,
+    /// `$1` the reference, `$2` a limit.
+    one_case: Arc<str>,
+    /// `$1`..`$2` the batch's first and last references.
+    extensions: Option<Arc<str>>,
+    suspensions: Option<Arc<str>>,
+}
+
+/// What reading needs besides the connection.
+#[derive(Debug)]
+struct Inner {
+    reads: Reads,
+    sections: Vec<Section>,
+    rules: Rules,
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Postgres(PgPool),
+    MySql(MySqlPool),
+}
+
+/// An existing case system, read-only.
+#[derive(Debug, Clone)]
+pub struct SqlSource {
+    pool: Pool,
+    inner: Arc<Inner>,
+    /// `cases.url` with its password masked, for messages.
+    shown: String,
+}
+
+/// What [`SqlSource::connect`] found, for `config check`.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// Each query's config key and the contract columns it returns.
+    pub queries: Vec<(&'static str, Vec<&'static str>)>,
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool the source holds.
+macro_rules! with_sql_pool {
+    ($pool_enum:expr, $pool:ident => $body:expr) => {
+        match $pool_enum {
+            Pool::Postgres($pool) => $body,
+            Pool::MySql($pool) => $body,
+        }
+    };
+}
+
+/// A query from the config without a trailing `;`, ready to wrap as a subquery.
+fn trimmed(query: &str) -> &str {
+    query.trim().trim_end_matches(';').trim_end()
+}
+
+/// Checks one configured query's result columns against `contract`; returns each contract
+/// column's name in the result (`None`: an optional column left out), or every problem found.
+fn check_columns(
+    key: &str,
+    dialect: Dialect,
+    found: &[(String, String)],
+    contract: &[ContractColumn],
+) -> Result<Vec<Option<String>>, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut names = Vec::new();
+    for c in contract {
+        let hit = found
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(c.name));
+        match hit {
+            None if c.required => {
+                problems.push(format!(
+                    "{key}: column {} is missing: {} ({}); name a column of the result \
+                     \"AS {}\"",
+                    c.name,
+                    c.meaning,
+                    c.kind.describe(),
+                    c.name
+                ));
+                names.push(None);
+            }
+            None => names.push(None),
+            Some((name, type_name)) if !dialect.accepts(c.kind, type_name) => {
+                problems.push(format!(
+                    "{key}: column {} is {type_name}, but it must be {}; convert it in the \
+                     query, e.g. CAST(… AS {})",
+                    c.name,
+                    c.kind.describe(),
+                    match (dialect, c.kind) {
+                        (Dialect::MySql, Kind::Text) => "CHAR",
+                        (Dialect::MySql, Kind::Days) => "SIGNED",
+                        (_, Kind::Text) => "TEXT",
+                        (_, Kind::Date) => "DATE",
+                        (_, Kind::Days) => "INTEGER",
+                    }
+                ));
+                names.push(None);
+            }
+            Some((name, _)) => names.push(Some(name.clone())),
+        }
+    }
+    if problems.is_empty() {
+        Ok(names)
+    } else {
+        Err(problems)
+    }
+}
+
+/// `SELECT <contract columns, cast> FROM (query) q`.
+fn select_list(
+    dialect: Dialect,
+    query: &str,
+    contract: &[ContractColumn],
+    names: &[Option<String>],
+) -> String {
+    let list: Vec<String> = contract
+        .iter()
+        .zip(names)
+        .map(|(c, name)| {
+            let value = name
+                .as_ref()
+                .map_or_else(|| "NULL".to_owned(), |n| format!("q.{}", dialect.quote(n)));
+            format!(
+                "CAST({value} AS {}) AS {}",
+                dialect.cast(c.kind),
+                dialect.quote(c.name)
+            )
+        })
+        .collect();
+    format!("SELECT {} FROM ({}) q", list.join(", "), trimmed(query))
+}
+
+/// The columns a configured query returns (name, type), by preparing it wrapped with
+/// `LIMIT 0`, and running it once so that a refused permission shows now.
+macro_rules! describe_query {
+    ($conn:expr, $query:expr) => {{
+        let wrapped = format!("SELECT * FROM ({}) q LIMIT 0", trimmed($query));
+        let statement =
+            sqlx::Executor::prepare(&mut *$conn, AssertSqlSafe(wrapped.clone()).into_sql_str())
+                .await;
+        match statement {
+            Ok(statement) => {
+                let columns: Vec<(String, String)> = statement
+                    .columns()
+                    .iter()
+                    .map(|c| (c.name().to_owned(), c.type_info().name().to_owned()))
+                    .collect();
+                match sqlx::query(AssertSqlSafe(wrapped))
+                    .fetch_all(&mut *$conn)
+                    .await
+                {
+                    Ok(_) => Ok(columns),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }};
+}
+
+impl SqlSource {
+    /// Connects to `cases.url` read-only and checks the configured queries against the view
+    /// contract.
+    ///
+    /// # Errors
+    /// The database cannot be reached; or, all listed at once, each query the database refuses
+    /// and each missing or mistyped column, with its config key.
+    pub async fn connect(config: &Config) -> anyhow::Result<SqlSource> {
+        Ok(Self::connect_checked(config).await?.0)
+    }
+
+    /// As [`SqlSource::connect`], also saying what was found.
+    ///
+    /// # Errors
+    /// As [`SqlSource::connect`].
+    pub async fn connect_checked(config: &Config) -> anyhow::Result<(SqlSource, Checked)> {
+        let url = config.cases.url();
+        let shown = mask(url);
+        let (pool, dialect) = if url.starts_with("postgres://") || url.starts_with("postgresql://")
+        {
+            let options = PgConnectOptions::from_str(url)
+                .with_context(|| format!("cases.url: cannot use \"{shown}\""))?
+                .application_name("duewatch")
+                // Every transaction of these connections is read-only: the case system is
+                // never written, whatever a configured query tries.
+                .options([("default_transaction_read_only", "on")]);
+            let pool = PgPoolOptions::new()
+                .max_connections(2)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .with_context(|| format!("connecting to the case system {shown} (cases.url)"))?;
+            (Pool::Postgres(pool), Dialect::Postgres)
+        } else {
+            let url = url
+                .strip_prefix("mariadb://")
+                .map_or_else(|| url.to_owned(), |rest| format!("mysql://{rest}"));
+            let options = MySqlConnectOptions::from_str(&url)
+                .with_context(|| format!("cases.url: cannot use \"{shown}\""))?
+                .charset("utf8mb4");
+            let pool = MySqlPoolOptions::new()
+                .max_connections(2)
+                .acquire_timeout(Duration::from_secs(10))
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        sqlx::Executor::execute(&mut *conn, "SET SESSION TRANSACTION READ ONLY")
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .connect_with(options)
+                .await
+                .with_context(|| format!("connecting to the case system {shown} (cases.url)"))?;
+            (Pool::MySql(pool), Dialect::MySql)
+        };
+        let c = &config.cases;
+        let configured = [
+            ("cases.cases_query", c.cases_query.as_str(), CASES),
+            (
+                "cases.extensions_query",
+                c.extensions_query.as_str(),
+                EXTENSIONS,
+            ),
+            (
+                "cases.suspensions_query",
+                c.suspensions_query.as_str(),
+                SUSPENSIONS,
+            ),
+        ];
+        let mut problems = Vec::new();
+        let mut found: Vec<Option<Vec<Option<String>>>> = Vec::new();
+        let mut checked = Checked {
+            queries: Vec::new(),
+        };
+        for (key, query, contract) in configured {
+            if query.trim().is_empty() {
+                found.push(None);
+                continue;
+            }
+            let described: Result<Vec<(String, String)>, sqlx::Error> = with_sql_pool!(&pool, p => {
+                let mut conn = p.acquire().await.with_context(|| {
+                    format!("connecting to the case system {shown} (cases.url)")
+                })?;
+                describe_query!(conn, query)
+            });
+            match described {
+                Err(e) => {
+                    problems.push(format!("{key}: the case system refuses the query: {e}"));
+                    found.push(None);
+                }
+                Ok(columns) => match check_columns(key, dialect, &columns, contract) {
+                    Ok(names) => {
+                        checked.queries.push((
+                            key,
+                            contract
+                                .iter()
+                                .zip(&names)
+                                .filter(|(_, n)| n.is_some())
+                                .map(|(c, _)| c.name)
+                                .collect(),
+                        ));
+                        found.push(Some(names));
+                    }
+                    Err(mut p) => {
+                        problems.append(&mut p);
+                        found.push(None);
+                    }
+                },
+            }
+        }
+        if !problems.is_empty() {
+            anyhow::bail!(
+                "the case system's queries do not fit the view contract ({shown}):\n  {}\n  help: \
+                 README, \"Watching an existing case system\", lists each column, its type and \
+                 a worked example",
+                problems.join("\n  ")
+            );
+        }
+        let mut found = found.into_iter();
+        let (Some(Some(case_names)), Some(ext_names), Some(sus_names)) =
+            (found.next(), found.next(), found.next())
+        else {
+            anyhow::bail!(
+                "cases.cases_query is empty, but cases.source = \"sql\" reads through it"
+            );
+        };
+        let q = |name: &str| format!("q.{}", dialect.quote(name));
+        let (p1, p2) = (dialect.param(1), dialect.param(2));
+        // The names found for the columns the WHERE clauses use (all required).
+        let name_of = |names: &[Option<String>], contract: &[ContractColumn], column: &str| {
+            contract
+                .iter()
+                .zip(names)
+                .find(|(c, _)| c.name == column)
+                .and_then(|(_, n)| n.clone())
+                .unwrap_or_else(|| column.to_owned())
+        };
+        let reference = q(&name_of(&case_names, CASES, "reference"));
+        let cases_select = select_list(dialect, &c.cases_query, CASES, &case_names);
+        let open_filter = format!(
+            "{} IS NULL AND {} IS NULL AND ",
+            q(&name_of(&case_names, CASES, "replied_on")),
+            q(&name_of(&case_names, CASES, "closed_on"))
+        );
+        let keyset = |filter: &str| {
+            Arc::<str>::from(format!(
+                "{cases_select} WHERE {filter}{reference} > {p1} ORDER BY {reference} LIMIT {p2}"
+            ))
+        };
+        let children =
+            |query: &str, contract: &[ContractColumn], names: &[Option<String>], order: &str| {
+                let r = q(&name_of(names, contract, "reference"));
+                let o = q(&name_of(names, contract, order));
+                Arc::<str>::from(format!(
+                    "{} WHERE {r} >= {p1} AND {r} <= {p2} ORDER BY {r}, {o}",
+                    select_list(dialect, query, contract, names)
+                ))
+            };
+        let reads = Reads {
+            open_cases: keyset(&open_filter),
+            all_cases: keyset(""),
+            one_case: Arc::from(format!(
+                "{cases_select} WHERE {reference} = {p1} LIMIT {p2}"
+            )),
+            extensions: ext_names
+                .map(|n| children(&c.extensions_query, EXTENSIONS, &n, "approved_on")),
+            suspensions: sus_names
+                .map(|n| children(&c.suspensions_query, SUSPENSIONS, &n, "from_on")),
+        };
+        let source = SqlSource {
+            pool,
+            inner: Arc::new(Inner {
+                reads,
+                sections: config.sections.clone(),
+                rules: config.rules.clone(),
+            }),
+            shown,
+        };
+        Ok((source, checked))
+    }
+
+    /// `cases.url`, password masked.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// Starts a scan in a read-only snapshot.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn cursor(&self, open_only: bool) -> anyhow::Result<SqlCursor> {
+        let context = || format!("reading the case system {} (cases.url)", self.shown);
+        let tx = match &self.pool {
+            Pool::Postgres(p) => SqlTx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+                    .with_context(context)?,
+            ),
+            Pool::MySql(p) => SqlTx::MySql(
+                p.begin_with("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+                    .await
+                    .with_context(context)?,
+            ),
+        };
+        Ok(SqlCursor {
+            tx,
+            inner: Arc::clone(&self.inner),
+            after: String::new(),
+            open_only,
+            done: false,
+        })
+    }
+}
+
+#[derive(Debug)]
+enum SqlTx {
+    Postgres(Transaction<'static, sqlx::Postgres>),
+    MySql(Transaction<'static, sqlx::MySql>),
+}
+
+/// A scan of a case system in progress: one read-only snapshot, batches of [`SCAN_BATCH`].
+#[derive(Debug)]
+pub struct SqlCursor {
+    tx: SqlTx,
+    inner: Arc<Inner>,
+    after: String,
+    open_only: bool,
+    done: bool,
+}
+
+/// A case row as the case system holds it, before any rule is applied.
+#[derive(Debug, Default)]
+struct RawCase {
+    reference: String,
+    subject: Option<String>,
+    channel: Option<String>,
+    received_on: Option<NaiveDate>,
+    forwarded_on: Option<NaiveDate>,
+    section: Option<String>,
+    replied_on: Option<NaiveDate>,
+    closed_on: Option<NaiveDate>,
+    close_reason: Option<String>,
+}
+
+#[derive(Debug)]
+struct RawExtension {
+    days: Option<i64>,
+    approved_on: Option<NaiveDate>,
+    approved_by: Option<String>,
+    reason: Option<String>,
+    notice_on: Option<NaiveDate>,
+}
+
+#[derive(Debug)]
+struct RawSuspension {
+    from_on: Option<NaiveDate>,
+    until_on: Option<NaiveDate>,
+    reason: Option<String>,
+    note: Option<String>,
+    notice_on: Option<NaiveDate>,
+    resumption_notice_on: Option<NaiveDate>,
+}
+
+/// A child row's reference and content, or why it cannot be read.
+type Child<T> = (String, Result<T, String>);
+
+/// Reads one batch: `$sql` bound to (`$a`, `$limit`), then the batch's extensions and
+/// suspensions; evaluates to `Result<Option<Vec<Result<Case, StoreError>>>, StoreError>`
+/// (`None`: no rows).
+macro_rules! read_batch {
+    ($tx:expr, $inner:expr, $sql:expr, $a:expr, $limit:expr) => {
+        async {
+            let inner: &Inner = $inner;
+            let tx = $tx;
+            let rows = sqlx::query(AssertSqlSafe(Arc::clone($sql)))
+                .bind($a)
+                .bind($limit)
+                .fetch_all(&mut **tx)
+                .await?;
+            if rows.is_empty() {
+                return Ok::<_, StoreError>(None);
+            }
+            let mut raws: Vec<Result<RawCase, StoreError>> = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let reference: Option<String> = row.try_get("reference")?;
+                let Some(reference) = reference else { continue };
+                let raw = (|| -> Result<RawCase, sqlx::Error> {
+                    Ok(RawCase {
+                        subject: row.try_get("subject")?,
+                        channel: row.try_get("channel")?,
+                        received_on: row.try_get("received_on")?,
+                        forwarded_on: row.try_get("forwarded_on")?,
+                        section: row.try_get("section")?,
+                        replied_on: row.try_get("replied_on")?,
+                        closed_on: row.try_get("closed_on")?,
+                        close_reason: row.try_get("close_reason")?,
+                        reference: reference.clone(),
+                    })
+                })();
+                raws.push(raw.map_err(|e| StoreError::BadRow {
+                    reference,
+                    problem: format!("the row cannot be read: {e}"),
+                }));
+            }
+            let last_row = rows.len();
+            drop(rows);
+            let refs = |r: &Result<RawCase, StoreError>| match r {
+                Ok(raw) => raw.reference.clone(),
+                Err(StoreError::BadRow { reference, .. }) => reference.clone(),
+                Err(_) => String::new(),
+            };
+            let (Some(first), Some(last)) = (raws.first().map(refs), raws.last().map(refs)) else {
+                return Ok(Some((Vec::new(), String::new(), last_row)));
+            };
+            let mut extensions: HashMap<String, Vec<Result<RawExtension, String>>> = HashMap::new();
+            if let Some(sql) = &inner.reads.extensions {
+                let rows = sqlx::query(AssertSqlSafe(Arc::clone(sql)))
+                    .bind(first.as_str())
+                    .bind(last.as_str())
+                    .fetch_all(&mut **tx)
+                    .await?;
+                for r in &rows {
+                    let Some(reference) = r.try_get::<Option<String>, _>("reference")? else {
+                        continue;
+                    };
+                    let child: Child<RawExtension> = (
+                        reference,
+                        (|| -> Result<RawExtension, sqlx::Error> {
+                            Ok(RawExtension {
+                                days: r.try_get("days")?,
+                                approved_on: r.try_get("approved_on")?,
+                                approved_by: r.try_get("approved_by")?,
+                                reason: r.try_get("reason")?,
+                                notice_on: r.try_get("notice_on")?,
+                            })
+                        })()
+                        .map_err(|e| format!("an extension row cannot be read: {e}")),
+                    );
+                    extensions.entry(child.0).or_default().push(child.1);
+                }
+            }
+            let mut suspensions: HashMap<String, Vec<Result<RawSuspension, String>>> =
+                HashMap::new();
+            if let Some(sql) = &inner.reads.suspensions {
+                let rows = sqlx::query(AssertSqlSafe(Arc::clone(sql)))
+                    .bind(first.as_str())
+                    .bind(last.as_str())
+                    .fetch_all(&mut **tx)
+                    .await?;
+                for r in &rows {
+                    let Some(reference) = r.try_get::<Option<String>, _>("reference")? else {
+                        continue;
+                    };
+                    let child: Child<RawSuspension> = (
+                        reference,
+                        (|| -> Result<RawSuspension, sqlx::Error> {
+                            Ok(RawSuspension {
+                                from_on: r.try_get("from_on")?,
+                                until_on: r.try_get("until_on")?,
+                                reason: r.try_get("reason")?,
+                                note: r.try_get("note")?,
+                                notice_on: r.try_get("notice_on")?,
+                                resumption_notice_on: r.try_get("resumption_notice_on")?,
+                            })
+                        })()
+                        .map_err(|e| format!("a suspension row cannot be read: {e}")),
+                    );
+                    suspensions.entry(child.0).or_default().push(child.1);
+                }
+            }
+            let mut seen = std::collections::HashSet::with_capacity(raws.len());
+            let batch = raws
+                .into_iter()
+                .map(|raw| {
+                    let raw = raw?;
+                    if !seen.insert(raw.reference.clone()) {
+                        return Err(StoreError::BadRow {
+                            problem: "the reference is on more than one row of \
+                                      cases.cases_query; references must be unique"
+                                .to_owned(),
+                            reference: raw.reference,
+                        });
+                    }
+                    let ext = extensions.remove(&raw.reference).unwrap_or_default();
+                    let sus = suspensions.remove(&raw.reference).unwrap_or_default();
+                    to_case(inner, raw, ext, sus)
+                })
+                .collect();
+            Ok(Some((batch, last, last_row)))
+        }
+        .await
+    };
+}
+
+impl SqlSource {
+    /// One case by its reference, checked like the others.
+    ///
+    /// # Errors
+    /// A database failure, or the case's row breaks the rules.
+    pub async fn get(&self, reference: &Reference) -> Result<Option<Case>, StoreError> {
+        let mut cursor = self.cursor(false).await?;
+        let inner = Arc::clone(&self.inner);
+        let sql = &inner.reads.one_case;
+        let batch = match &mut cursor.tx {
+            SqlTx::Postgres(tx) => read_batch!(tx, &inner, sql, reference.as_str(), 1_i64),
+            SqlTx::MySql(tx) => read_batch!(tx, &inner, sql, reference.as_str(), 1_i64),
+        };
+        cursor.finish().await?;
+        batch?
+            .and_then(|(b, _, _)| b.into_iter().next())
+            .transpose()
+    }
+}
+
+impl SqlCursor {
+    /// The next batch of cases, in reference order; `None` at the end.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn next_batch(&mut self) -> anyhow::Result<Option<Vec<Result<Case, StoreError>>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let inner = Arc::clone(&self.inner);
+        let sql = if self.open_only {
+            &inner.reads.open_cases
+        } else {
+            &inner.reads.all_cases
+        };
+        let after = self.after.as_str();
+        let read = match &mut self.tx {
+            SqlTx::Postgres(tx) => read_batch!(tx, &inner, sql, after, SCAN_BATCH),
+            SqlTx::MySql(tx) => read_batch!(tx, &inner, sql, after, SCAN_BATCH),
+        };
+        let read = read.map_err(|e| match e {
+            StoreError::Database(e) => e,
+            other => anyhow::anyhow!("{other}"),
+        })?;
+        let Some((batch, last, rows)) = read else {
+            self.done = true;
+            return Ok(None);
+        };
+        if rows < usize::try_from(SCAN_BATCH).unwrap_or(usize::MAX) || last.is_empty() {
+            self.done = true;
+        }
+        self.after = last;
+        Ok(Some(batch))
+    }
+
+    /// Ends the scan (the snapshot transaction is committed; it wrote nothing).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn finish(self) -> anyhow::Result<()> {
+        match self.tx {
+            SqlTx::Postgres(tx) => tx.commit().await?,
+            SqlTx::MySql(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A suspension reason as duewatch spells it, or in Chinese.
+fn suspension_reason(v: &str) -> Result<SuspensionReason, String> {
+    match v {
+        "不可抗力" => Ok(SuspensionReason::ForceMajeure),
+        "第三方" | "征求第三方意见" => Ok(SuspensionReason::ThirdParty),
+        "补正" => Ok(SuspensionReason::Correction),
+        "其他" => Ok(SuspensionReason::Other),
+        _ => SuspensionReason::parse(v),
+    }
+}
+
+fn required<T>(value: Option<T>, column: &str, what: &str) -> Result<T, String> {
+    value.ok_or_else(|| format!("{column} is empty ({what})"))
+}
+
+/// A section by its code or configured name.
+fn section(v: &str, sections: &[Section]) -> Option<SectionCode> {
+    sections
+        .iter()
+        .find(|s| s.code.as_str() == v || s.name == v)
+        .map(|s| s.code.clone())
+}
+
+/// Parses a row and its children into a case and replays it through the rules.
+fn to_case(
+    inner: &Inner,
+    raw: RawCase,
+    extensions: Vec<Result<RawExtension, String>>,
+    suspensions: Vec<Result<RawSuspension, String>>,
+) -> Result<Case, StoreError> {
+    let reference = raw.reference.clone();
+    parse_case(inner, raw, extensions, suspensions)
+        .map_err(|problem| StoreError::BadRow { reference, problem })
+}
+
+fn parse_case(
+    inner: &Inner,
+    raw: RawCase,
+    extensions: Vec<Result<RawExtension, String>>,
+    suspensions: Vec<Result<RawSuspension, String>>,
+) -> Result<Case, String> {
+    let mut case = Case::received(
+        Reference::parse(&raw.reference)?,
+        required(
+            raw.received_on,
+            "received_on",
+            "every case has a day of receipt",
+        )?,
+    );
+    case.subject = raw.subject;
+    case.channel = raw
+        .channel
+        .as_deref()
+        .map(crate::import::channel)
+        .transpose()
+        .map_err(|e| format!("channel: {e}"))?;
+    case.forwarded_on = raw.forwarded_on;
+    case.replied_on = raw.replied_on;
+    case.closed_on = raw.closed_on;
+    case.close_reason = raw
+        .close_reason
+        .as_deref()
+        .map(crate::import::close_reason)
+        .transpose()
+        .map_err(|e| format!("close_reason: {e}"))?;
+    // An unknown section is the rules' refusal below; a known name maps to its code.
+    let mut unknown_section = None;
+    if let Some(s) = raw
+        .section
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        match section(s, &inner.sections) {
+            Some(code) => case.section = Some(code),
+            None => unknown_section = Some(s.to_owned()),
+        }
+    }
+    if let Some(s) = unknown_section {
+        let codes: Vec<String> = inner
+            .sections
+            .iter()
+            .map(|s| format!("{} ({})", s.code, s.name))
+            .collect();
+        return Err(format!(
+            "section \"{s}\" is not configured; use a code or name of [[sections]]: {}",
+            if codes.is_empty() {
+                "none is configured".to_owned()
+            } else {
+                codes.join(", ")
+            }
+        ));
+    }
+    for e in extensions {
+        let e = e?;
+        let days = required(e.days, "extensions: days", "working days granted")?;
+        let days = u32::try_from(days)
+            .ok()
+            .filter(|d| *d >= 1)
+            .ok_or_else(|| format!("an extension of {days} days: at least 1 working day"))?;
+        case.extensions.push(Extension {
+            days,
+            approved_on: required(e.approved_on, "extensions: approved_on", "the approval day")?,
+            approved_by: required(e.approved_by, "extensions: approved_by", "who approved")?,
+            reason: e.reason,
+            notice_on: e.notice_on,
+        });
+    }
+    for s in suspensions {
+        let s = s?;
+        let reason = required(s.reason, "suspensions: reason", "why the clock stopped")?;
+        case.suspensions.push(Suspension {
+            from: required(
+                s.from_on,
+                "suspensions: from_on",
+                "the first day it stood still",
+            )?,
+            until: s.until_on,
+            reason: suspension_reason(&reason).map_err(|e| format!("suspensions: reason: {e}"))?,
+            note: s.note,
+            notice_on: s.notice_on,
+            resumption_notice_on: s.resumption_notice_on,
+        });
+    }
+    crate::casework::replay(&case, |_| true, &inner.rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(columns: &[(&str, &str)]) -> Vec<(String, String)> {
+        columns
+            .iter()
+            .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_missing_and_a_mistyped_column_are_both_named_with_the_key() {
+        let columns = found(&[
+            ("reference", "VARCHAR"),
+            ("received_on", "TEXT"),
+            ("forwarded_on", "DATE"),
+            ("section", "TEXT"),
+            ("replied_on", "DATE"),
+        ]);
+        let problems = check_columns("cases.cases_query", Dialect::Postgres, &columns, CASES)
+            .expect_err("closed_on is missing and received_on is text");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].starts_with(
+                "cases.cases_query: column received_on is TEXT, but it must be a date"
+            ),
+            "{}",
+            problems[0]
+        );
+        assert!(
+            problems[1].starts_with("cases.cases_query: column closed_on is missing"),
+            "{}",
+            problems[1]
+        );
+    }
+
+    #[test]
+    fn optional_columns_may_be_left_out_and_names_match_without_case() {
+        let columns = found(&[
+            ("REFERENCE", "VARCHAR"),
+            ("received_on", "DATE"),
+            ("forwarded_on", "DATE"),
+            ("section", "CHAR"),
+            ("replied_on", "NULL"),
+            ("closed_on", "DATE"),
+        ]);
+        let names = check_columns("cases.cases_query", Dialect::MySql, &columns, CASES)
+            .expect("the required columns are there");
+        assert_eq!(names[0].as_deref(), Some("REFERENCE"));
+        assert!(names[6..].iter().all(Option::is_none), "{names:?}");
+        let sql = select_list(Dialect::MySql, "SELECT * FROM v;", CASES, &names);
+        assert!(
+            sql.starts_with("SELECT CAST(q.`REFERENCE` AS CHAR) AS `reference`"),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with("CAST(NULL AS CHAR) AS `close_reason` FROM (SELECT * FROM v) q"),
+            "{sql}"
+        );
+    }
+}
