@@ -359,6 +359,41 @@ on_both_case_systems! {
         assert_eq!(cs.fingerprint(), before, "the case system is never written");
     };
 
+    more_cases_than_one_batch_are_each_read_once_with_their_own_extensions => |system| {
+        let cs = CaseSystem::new(system);
+        let s = setup(&cs);
+        let p = &cs.prefix;
+        let keshi = if system == System::Postgres { "\"承办科室\"" } else { "`承办科室`" };
+        // 4,500 more open cases, forwarded Tue 11-24 to ss; every 500th extended by 3 days:
+        // three batches of 2,000, the extensions spread over all of them.
+        let (numbers, reference) = match system {
+            System::Postgres => ("generate_series(1, 4500) AS n", "'2026-C' || lpad(n::text, 5, '0')"),
+            System::MariaDb => ("(SELECT seq AS n FROM seq_1_to_4500) AS g", "CONCAT('2026-C', LPAD(n, 5, '0'))"),
+        };
+        cs.exec(&[
+            &format!(
+                "INSERT INTO {p}shenqing (id, bianhao, shoudao_riqi, zhuanban_riqi, {keshi}) \
+                 SELECT 1000 + n, {reference}, '2026-11-23', '2026-11-24', 'ss' FROM {numbers}"
+            ),
+            &format!(
+                "INSERT INTO {p}yanqi SELECT 1000 + n, 1000 + n, 3, '2026-11-25', '局长', NULL \
+                 FROM {numbers} WHERE n % 500 = 0"
+            ),
+        ]);
+        let (rows, stderr, _) = status_json(&s, "2026-12-01");
+        assert_eq!(rows.len(), 3 + 4500, "{stderr}");
+        let refs: Vec<&str> = rows.iter().filter_map(|r| r["reference"].as_str()).collect();
+        let mut sorted = refs.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted, refs, "each case once, in reference order");
+        let due = |d: &str| rows.iter().filter(|r| r["due"] == d).count();
+        // 10 working days after Tue 11-24: 12-08; with 3 more: 12-11.
+        assert_eq!(due("2026-12-11"), 9, "the extended cases");
+        assert_eq!(due("2026-12-08"), 4500 - 9);
+        assert_eq!(stderr.matches("in the case system (cases.url)").count(), 3, "{stderr}");
+    };
+
     config_check_names_each_missing_or_mistyped_column_and_its_key => |system| {
         let cs = CaseSystem::new(system);
         let s = setup(&cs);
