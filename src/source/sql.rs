@@ -278,9 +278,34 @@ struct Reads {
     all_cases: Arc<str>,
     /// `$1` the reference, `$2` a limit.
     one_case: Arc<str>,
-    /// `$1`..`$2` the batch's first and last references.
-    extensions: Option<Arc<str>>,
-    suspensions: Option<Arc<str>>,
+    /// The children of a batch's cases, by their references.
+    extensions: Option<Children>,
+    suspensions: Option<Children>,
+}
+
+/// A children query (extensions, suspensions) of a batch's cases, fetched by the cases'
+/// references: `= ANY($1)` with an array on PostgreSQL, `IN (?, …)` on MySQL. By reference,
+/// not by a range of them: a range would also read the children of every finished case in it.
+#[derive(Debug)]
+struct Children {
+    dialect: Dialect,
+    /// `SELECT … FROM (query) q WHERE q.reference`
+    head: String,
+    /// ` ORDER BY …`
+    tail: String,
+}
+
+impl Children {
+    /// The SQL for `n` references (placeholders only: the references are bound).
+    fn sql(&self, n: usize) -> String {
+        match self.dialect {
+            Dialect::Postgres => format!("{} = ANY($1){}", self.head, self.tail),
+            Dialect::MySql => {
+                let marks = vec!["?"; n.max(1)].join(", ");
+                format!("{} IN ({marks}){}", self.head, self.tail)
+            }
+        }
+    }
 }
 
 /// What reading needs besides the connection.
@@ -586,10 +611,11 @@ impl SqlSource {
             |query: &str, contract: &[ContractColumn], names: &[Option<String>], order: &str| {
                 let r = q(&name_of(names, contract, "reference"));
                 let o = q(&name_of(names, contract, order));
-                Arc::<str>::from(format!(
-                    "{} WHERE {r} >= {p1} AND {r} <= {p2} ORDER BY {r}, {o}",
-                    select_list(dialect, query, contract, names)
-                ))
+                Children {
+                    dialect,
+                    head: format!("{} WHERE {r}", select_list(dialect, query, contract, names)),
+                    tail: format!(" ORDER BY {r}, {o}"),
+                }
             };
         let reads = Reads {
             open_cases: keyset(&open_filter),
@@ -699,11 +725,25 @@ struct RawSuspension {
 /// A child row's reference and content, or why it cannot be read.
 type Child<T> = (String, Result<T, String>);
 
+/// Binds a batch's references: one array (`array`, PostgreSQL) or one value each (`each`).
+macro_rules! bind_references {
+    (array, $query:expr, $references:expr) => {
+        $query.bind($references.clone())
+    };
+    (each, $query:expr, $references:expr) => {{
+        let mut query = $query;
+        for r in &$references {
+            query = query.bind(r.clone());
+        }
+        query
+    }};
+}
+
 /// Reads one batch: `$sql` bound to (`$a`, `$limit`), then the batch's extensions and
-/// suspensions; evaluates to `Result<Option<Vec<Result<Case, StoreError>>>, StoreError>`
+/// suspensions by its references (bound as `$mode`); evaluates to `Result<Option<Vec<Result<Case, StoreError>>>, StoreError>`
 /// (`None`: no rows).
 macro_rules! read_batch {
-    ($tx:expr, $inner:expr, $sql:expr, $a:expr, $limit:expr) => {
+    ($mode:ident, $tx:expr, $inner:expr, $sql:expr, $a:expr, $limit:expr) => {
         async {
             let inner: &Inner = $inner;
             let tx = $tx;
@@ -739,19 +779,22 @@ macro_rules! read_batch {
             }
             let last_row = rows.len();
             drop(rows);
-            let refs = |r: &Result<RawCase, StoreError>| match r {
-                Ok(raw) => raw.reference.clone(),
-                Err(StoreError::BadRow { reference, .. }) => reference.clone(),
-                Err(_) => String::new(),
-            };
-            let (Some(first), Some(last)) = (raws.first().map(refs), raws.last().map(refs)) else {
+            let references: Vec<String> = raws
+                .iter()
+                .map(|r| match r {
+                    Ok(raw) => raw.reference.clone(),
+                    Err(StoreError::BadRow { reference, .. }) => reference.clone(),
+                    Err(_) => String::new(),
+                })
+                .collect();
+            let Some(last) = references.last().cloned() else {
                 return Ok(Some((Vec::new(), String::new(), last_row)));
             };
             let mut extensions: HashMap<String, Vec<Result<RawExtension, String>>> = HashMap::new();
-            if let Some(sql) = &inner.reads.extensions {
-                let rows = sqlx::query(AssertSqlSafe(Arc::clone(sql)))
-                    .bind(first.as_str())
-                    .bind(last.as_str())
+            if let Some(children) = &inner.reads.extensions {
+                let sql = children.sql(references.len());
+                let query = sqlx::query(AssertSqlSafe(sql));
+                let rows = bind_references!($mode, query, references)
                     .fetch_all(&mut **tx)
                     .await?;
                 for r in &rows {
@@ -776,10 +819,10 @@ macro_rules! read_batch {
             }
             let mut suspensions: HashMap<String, Vec<Result<RawSuspension, String>>> =
                 HashMap::new();
-            if let Some(sql) = &inner.reads.suspensions {
-                let rows = sqlx::query(AssertSqlSafe(Arc::clone(sql)))
-                    .bind(first.as_str())
-                    .bind(last.as_str())
+            if let Some(children) = &inner.reads.suspensions {
+                let sql = children.sql(references.len());
+                let query = sqlx::query(AssertSqlSafe(sql));
+                let rows = bind_references!($mode, query, references)
                     .fetch_all(&mut **tx)
                     .await?;
                 for r in &rows {
@@ -837,8 +880,8 @@ impl SqlSource {
         let inner = Arc::clone(&self.inner);
         let sql = &inner.reads.one_case;
         let batch = match &mut cursor.tx {
-            SqlTx::Postgres(tx) => read_batch!(tx, &inner, sql, reference.as_str(), 1_i64),
-            SqlTx::MySql(tx) => read_batch!(tx, &inner, sql, reference.as_str(), 1_i64),
+            SqlTx::Postgres(tx) => read_batch!(array, tx, &inner, sql, reference.as_str(), 1_i64),
+            SqlTx::MySql(tx) => read_batch!(each, tx, &inner, sql, reference.as_str(), 1_i64),
         };
         cursor.finish().await?;
         batch?
@@ -864,8 +907,8 @@ impl SqlCursor {
         };
         let after = self.after.as_str();
         let read = match &mut self.tx {
-            SqlTx::Postgres(tx) => read_batch!(tx, &inner, sql, after, SCAN_BATCH),
-            SqlTx::MySql(tx) => read_batch!(tx, &inner, sql, after, SCAN_BATCH),
+            SqlTx::Postgres(tx) => read_batch!(array, tx, &inner, sql, after, SCAN_BATCH),
+            SqlTx::MySql(tx) => read_batch!(each, tx, &inner, sql, after, SCAN_BATCH),
         };
         let read = read.map_err(|e| match e {
             StoreError::Database(e) => e,
