@@ -5,7 +5,7 @@
 //! section's *name*), and three views the administrator writes to map it onto duewatch's view
 //! contract. Each test makes its own tables (unique names) in its own PostgreSQL database and in
 //! MariaDB's `test` database, and removes them afterwards. duewatch's own state (outbox,
-//! notifications, runs) is a SQLite file, as an administrator would leave it.
+//! notifications, runs) is kept apart, in its own SQLite file or PostgreSQL database.
 
 use std::time::Duration;
 
@@ -274,10 +274,14 @@ impl Drop for CaseSystem {
     }
 }
 
-/// duewatch's own store (SQLite), sections `ss` 社会保险股 and `zc` 政策法规股, and the case
-/// system's `[cases]`.
+/// duewatch's own store, sections `ss` 社会保险股 and `zc` 政策法规股, and the case system's
+/// `[cases]`. The own store is SQLite beside the PostgreSQL case system and PostgreSQL beside
+/// MariaDB, so that both backends keep duewatch's state (the once-only reports) in these tests.
 fn setup(cs: &CaseSystem) -> Setup {
-    let s = Setup::with_store(Backend::Sqlite);
+    let s = Setup::with_store(match cs.system {
+        System::Postgres => Backend::Sqlite,
+        System::MariaDb => Backend::Postgres,
+    });
     s.append_config(&cs.config());
     s
 }
