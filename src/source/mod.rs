@@ -7,12 +7,15 @@
 //! This module reads cases only. duewatch's own state (outbox, notifications, runs) stays in
 //! [`Store`] whatever the source; nothing here writes to a case system.
 
+mod contract;
+mod row;
 mod sql;
 
 use crate::case::{Case, Reference};
 use crate::config::{CaseSource, Config};
 use crate::store::{Cursor, Store, StoreError};
 
+pub use contract::{CASES, ContractColumn, EXTENSIONS, Kind, SUSPENSIONS};
 pub use sql::{Checked, SqlCursor, SqlSource};
 
 /// The cases duewatch watches.

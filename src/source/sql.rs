@@ -1,7 +1,7 @@
 //! `cases.source = "sql"`: an existing case system's database (PostgreSQL, or MySQL/MariaDB),
 //! read through three queries the administrator writes in `[cases]` (or views they name), whose
-//! columns follow the **view contract** ([`CASES`], [`EXTENSIONS`], [`SUSPENSIONS`]; the README's
-//! "Watching an existing case system").
+//! columns follow the **view contract** ([`super::contract`]; the README's "Watching an existing
+//! case system").
 //!
 //! - **Read-only, by construction.** Every connection is opened read-only
 //!   (`default_transaction_read_only` on PostgreSQL, `SET SESSION TRANSACTION READ ONLY` on
@@ -12,10 +12,10 @@
 //!   key and the column. The SQL that reads is built from what was found: a missing optional
 //!   column reads as NULL.
 //! - **Bounded memory.** Open cases are read in keyset batches of [`SCAN_BATCH`] by `reference`,
-//!   with their extensions and suspensions fetched per batch by reference range.
-//! - **One bad row is not fatal.** Each row is parsed into a [`Case`] and replayed through
-//!   [`crate::casework::replay`], the rules of the commands; a row that breaks them is a
-//!   [`StoreError::BadRow`] naming the case, and the others are watched.
+//!   with their extensions and suspensions fetched per batch by the batch's references.
+//! - **One bad row is not fatal.** Each row is made into a [`Case`] by [`super::row`], through
+//!   the rules of the commands; a row that breaks them is a [`StoreError::BadRow`] naming the
+//!   case, and the others are watched.
 //!
 //! The configured queries are trusted configuration, written by the administrator; they are
 //! wrapped as subqueries (`SELECT … FROM (query) q …`) and never built from case data: every
@@ -27,248 +27,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use chrono::NaiveDate;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Column as _, Row, SqlSafeStr, Statement as _, Transaction, TypeInfo};
 
-use crate::case::{Case, Extension, Reference, SectionCode, Suspension, SuspensionReason};
+use super::contract::{
+    CASES, ContractColumn, Dialect, EXTENSIONS, SUSPENSIONS, check_columns, select_list, trimmed,
+};
+use super::row::{RawCase, RawExtension, RawSuspension, to_case};
+use crate::case::{Case, Reference};
 use crate::config::{Config, Section, mask};
 use crate::deadline::Rules;
 use crate::store::{SCAN_BATCH, StoreError};
-
-/// What a contract column holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Text (`text`, `varchar`, `char`).
-    Text,
-    /// A calendar date (`date`).
-    Date,
-    /// A whole number (`integer`, `smallint`, `bigint`).
-    Days,
-}
-
-impl Kind {
-    fn describe(self) -> &'static str {
-        match self {
-            Kind::Text => "text (TEXT, VARCHAR, CHAR)",
-            Kind::Date => "a date (DATE)",
-            Kind::Days => "a whole number (INTEGER, SMALLINT, BIGINT)",
-        }
-    }
-}
-
-/// One column of the view contract.
-#[derive(Debug, Clone, Copy)]
-pub struct ContractColumn {
-    /// Its name in the query's result.
-    pub name: &'static str,
-    /// Its type.
-    pub kind: Kind,
-    /// Whether the query must return it (an optional one may be left out: it reads as NULL).
-    pub required: bool,
-    /// What it holds.
-    pub meaning: &'static str,
-}
-
-const fn col(
-    name: &'static str,
-    kind: Kind,
-    required: bool,
-    meaning: &'static str,
-) -> ContractColumn {
-    ContractColumn {
-        name,
-        kind,
-        required,
-        meaning,
-    }
-}
-
-/// The columns of `cases.cases_query`, one row per case.
-pub const CASES: &[ContractColumn] = &[
-    col(
-        "reference",
-        Kind::Text,
-        true,
-        "the unique reference, e.g. 2026-0042",
-    ),
-    col(
-        "received_on",
-        Kind::Date,
-        true,
-        "the day the office received the request",
-    ),
-    col(
-        "forwarded_on",
-        Kind::Date,
-        true,
-        "the day the office forwarded it to a section (NULL: not yet)",
-    ),
-    col(
-        "section",
-        Kind::Text,
-        true,
-        "the section's code or name in [[sections]] (NULL until forwarded)",
-    ),
-    col(
-        "replied_on",
-        Kind::Date,
-        true,
-        "the day the section answered (NULL: not yet)",
-    ),
-    col(
-        "closed_on",
-        Kind::Date,
-        true,
-        "the day it was closed by other means (NULL: not closed)",
-    ),
-    col(
-        "subject",
-        Kind::Text,
-        false,
-        "what is asked (no applicant data)",
-    ),
-    col(
-        "channel",
-        Kind::Text,
-        false,
-        "in_person, mail, online, fax (当面, 信函, 网络, 传真)",
-    ),
-    col(
-        "close_reason",
-        Kind::Text,
-        false,
-        "withdrawn, merged, answered_on_spot (撤回, 合并, 当场答复)",
-    ),
-];
-
-/// The columns of `cases.extensions_query`, one row per extension (art. 20).
-pub const EXTENSIONS: &[ContractColumn] = &[
-    col("reference", Kind::Text, true, "the case's reference"),
-    col("days", Kind::Days, true, "working days granted (>= 1)"),
-    col(
-        "approved_on",
-        Kind::Date,
-        true,
-        "the day the leadership approved it",
-    ),
-    col("approved_by", Kind::Text, true, "who approved it"),
-    col("reason", Kind::Text, false, "why"),
-    col(
-        "notice_on",
-        Kind::Date,
-        false,
-        "the day the written notice went to the applicant",
-    ),
-];
-
-/// The columns of `cases.suspensions_query`, one row per suspension (art. 21).
-pub const SUSPENSIONS: &[ContractColumn] = &[
-    col("reference", Kind::Text, true, "the case's reference"),
-    col(
-        "from_on",
-        Kind::Date,
-        true,
-        "the first day the clock stands still",
-    ),
-    col(
-        "until_on",
-        Kind::Date,
-        true,
-        "the day the clock runs again (it counts; NULL: still suspended)",
-    ),
-    col(
-        "reason",
-        Kind::Text,
-        true,
-        "force_majeure, third_party, correction, other (不可抗力, 第三方, 补正, 其他)",
-    ),
-    col("note", Kind::Text, false, "a note"),
-    col(
-        "notice_on",
-        Kind::Date,
-        false,
-        "the day the written notice of the suspension went out",
-    ),
-    col(
-        "resumption_notice_on",
-        Kind::Date,
-        false,
-        "the day the written notice of the resumption went out",
-    ),
-];
-
-/// The two dialects: how a query is wrapped, cast and bound.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Dialect {
-    Postgres,
-    MySql,
-}
-
-impl Dialect {
-    fn quote(self, name: &str) -> String {
-        match self {
-            Dialect::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
-            Dialect::MySql => format!("`{}`", name.replace('`', "``")),
-        }
-    }
-
-    fn cast(self, kind: Kind) -> &'static str {
-        match (self, kind) {
-            (Dialect::Postgres, Kind::Text) => "TEXT",
-            (Dialect::MySql, Kind::Text) => "CHAR",
-            (_, Kind::Date) => "DATE",
-            (Dialect::Postgres, Kind::Days) => "BIGINT",
-            (Dialect::MySql, Kind::Days) => "SIGNED",
-        }
-    }
-
-    fn param(self, n: usize) -> String {
-        match self {
-            Dialect::Postgres => format!("${n}"),
-            Dialect::MySql => "?".to_owned(),
-        }
-    }
-
-    /// Whether a column of this type can be read as `kind`.
-    fn accepts(self, kind: Kind, type_name: &str) -> bool {
-        let t = type_name.to_ascii_uppercase();
-        let t = t.trim_end_matches(" UNSIGNED");
-        if self == Dialect::MySql && t == "NULL" {
-            return true;
-        }
-        match kind {
-            Kind::Text => matches!(
-                t,
-                "TEXT"
-                    | "VARCHAR"
-                    | "BPCHAR"
-                    | "CHAR"
-                    | "NAME"
-                    | "CITEXT"
-                    | "TINYTEXT"
-                    | "MEDIUMTEXT"
-                    | "LONGTEXT"
-                    | "ENUM"
-                    | "UNKNOWN"
-            ),
-            Kind::Date => t == "DATE",
-            Kind::Days => matches!(
-                t,
-                "INT2"
-                    | "INT4"
-                    | "INT8"
-                    | "SMALLINT"
-                    | "INTEGER"
-                    | "INT"
-                    | "BIGINT"
-                    | "TINYINT"
-                    | "MEDIUMINT"
-            ),
-        }
-    }
-}
 
 /// The SQL that reads, built once the queries' columns are known.
 #[derive(Debug)]
@@ -346,88 +116,6 @@ macro_rules! with_sql_pool {
             Pool::MySql($pool) => $body,
         }
     };
-}
-
-/// A query from the config without a trailing `;`, ready to wrap as a subquery.
-fn trimmed(query: &str) -> &str {
-    query.trim().trim_end_matches(';').trim_end()
-}
-
-/// Checks one configured query's result columns against `contract`; returns each contract
-/// column's name in the result (`None`: an optional column left out), or every problem found.
-fn check_columns(
-    key: &str,
-    dialect: Dialect,
-    found: &[(String, String)],
-    contract: &[ContractColumn],
-) -> Result<Vec<Option<String>>, Vec<String>> {
-    let mut problems = Vec::new();
-    let mut names = Vec::new();
-    for c in contract {
-        let hit = found
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(c.name));
-        match hit {
-            None if c.required => {
-                problems.push(format!(
-                    "{key}: column {} is missing: {} ({}); name a column of the result \
-                     \"AS {}\"",
-                    c.name,
-                    c.meaning,
-                    c.kind.describe(),
-                    c.name
-                ));
-                names.push(None);
-            }
-            None => names.push(None),
-            Some((name, type_name)) if !dialect.accepts(c.kind, type_name) => {
-                problems.push(format!(
-                    "{key}: column {} is {type_name}, but it must be {}; convert it in the \
-                     query, e.g. CAST(… AS {})",
-                    c.name,
-                    c.kind.describe(),
-                    match (dialect, c.kind) {
-                        (Dialect::MySql, Kind::Text) => "CHAR",
-                        (Dialect::MySql, Kind::Days) => "SIGNED",
-                        (_, Kind::Text) => "TEXT",
-                        (_, Kind::Date) => "DATE",
-                        (_, Kind::Days) => "INTEGER",
-                    }
-                ));
-                names.push(None);
-            }
-            Some((name, _)) => names.push(Some(name.clone())),
-        }
-    }
-    if problems.is_empty() {
-        Ok(names)
-    } else {
-        Err(problems)
-    }
-}
-
-/// `SELECT <contract columns, cast> FROM (query) q`.
-fn select_list(
-    dialect: Dialect,
-    query: &str,
-    contract: &[ContractColumn],
-    names: &[Option<String>],
-) -> String {
-    let list: Vec<String> = contract
-        .iter()
-        .zip(names)
-        .map(|(c, name)| {
-            let value = name
-                .as_ref()
-                .map_or_else(|| "NULL".to_owned(), |n| format!("q.{}", dialect.quote(n)));
-            format!(
-                "CAST({value} AS {}) AS {}",
-                dialect.cast(c.kind),
-                dialect.quote(c.name)
-            )
-        })
-        .collect();
-    format!("SELECT {} FROM ({}) q", list.join(", "), trimmed(query))
 }
 
 /// The columns a configured query returns (name, type), by preparing it wrapped with
@@ -689,39 +377,6 @@ pub struct SqlCursor {
     done: bool,
 }
 
-/// A case row as the case system holds it, before any rule is applied.
-#[derive(Debug, Default)]
-struct RawCase {
-    reference: String,
-    subject: Option<String>,
-    channel: Option<String>,
-    received_on: Option<NaiveDate>,
-    forwarded_on: Option<NaiveDate>,
-    section: Option<String>,
-    replied_on: Option<NaiveDate>,
-    closed_on: Option<NaiveDate>,
-    close_reason: Option<String>,
-}
-
-#[derive(Debug)]
-struct RawExtension {
-    days: Option<i64>,
-    approved_on: Option<NaiveDate>,
-    approved_by: Option<String>,
-    reason: Option<String>,
-    notice_on: Option<NaiveDate>,
-}
-
-#[derive(Debug)]
-struct RawSuspension {
-    from_on: Option<NaiveDate>,
-    until_on: Option<NaiveDate>,
-    reason: Option<String>,
-    note: Option<String>,
-    notice_on: Option<NaiveDate>,
-    resumption_notice_on: Option<NaiveDate>,
-}
-
 /// A child row's reference and content, or why it cannot be read.
 type Child<T> = (String, Result<T, String>);
 
@@ -861,7 +516,7 @@ macro_rules! read_batch {
                     }
                     let ext = extensions.remove(&raw.reference).unwrap_or_default();
                     let sus = suspensions.remove(&raw.reference).unwrap_or_default();
-                    to_case(inner, raw, ext, sus)
+                    to_case(&inner.sections, &inner.rules, raw, ext, sus)
                 })
                 .collect();
             Ok(Some((batch, last, last_row)))
@@ -935,195 +590,5 @@ impl SqlCursor {
             SqlTx::MySql(tx) => tx.commit().await?,
         }
         Ok(())
-    }
-}
-
-/// A suspension reason as duewatch spells it, or in Chinese.
-fn suspension_reason(v: &str) -> Result<SuspensionReason, String> {
-    match v {
-        "不可抗力" => Ok(SuspensionReason::ForceMajeure),
-        "第三方" | "征求第三方意见" => Ok(SuspensionReason::ThirdParty),
-        "补正" => Ok(SuspensionReason::Correction),
-        "其他" => Ok(SuspensionReason::Other),
-        _ => SuspensionReason::parse(v),
-    }
-}
-
-fn required<T>(value: Option<T>, column: &str, what: &str) -> Result<T, String> {
-    value.ok_or_else(|| format!("{column} is empty ({what})"))
-}
-
-/// A section by its code or configured name.
-fn section(v: &str, sections: &[Section]) -> Option<SectionCode> {
-    sections
-        .iter()
-        .find(|s| s.code.as_str() == v || s.name == v)
-        .map(|s| s.code.clone())
-}
-
-/// Parses a row and its children into a case and replays it through the rules.
-fn to_case(
-    inner: &Inner,
-    raw: RawCase,
-    extensions: Vec<Result<RawExtension, String>>,
-    suspensions: Vec<Result<RawSuspension, String>>,
-) -> Result<Case, StoreError> {
-    let reference = raw.reference.clone();
-    parse_case(inner, raw, extensions, suspensions)
-        .map_err(|problem| StoreError::BadRow { reference, problem })
-}
-
-fn parse_case(
-    inner: &Inner,
-    raw: RawCase,
-    extensions: Vec<Result<RawExtension, String>>,
-    suspensions: Vec<Result<RawSuspension, String>>,
-) -> Result<Case, String> {
-    let mut case = Case::received(
-        Reference::parse(&raw.reference)?,
-        required(
-            raw.received_on,
-            "received_on",
-            "every case has a day of receipt",
-        )?,
-    );
-    case.subject = raw.subject;
-    case.channel = raw
-        .channel
-        .as_deref()
-        .map(crate::import::channel)
-        .transpose()
-        .map_err(|e| format!("channel: {e}"))?;
-    case.forwarded_on = raw.forwarded_on;
-    case.replied_on = raw.replied_on;
-    case.closed_on = raw.closed_on;
-    case.close_reason = raw
-        .close_reason
-        .as_deref()
-        .map(crate::import::close_reason)
-        .transpose()
-        .map_err(|e| format!("close_reason: {e}"))?;
-    // An unknown section is the rules' refusal below; a known name maps to its code.
-    let mut unknown_section = None;
-    if let Some(s) = raw
-        .section
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        match section(s, &inner.sections) {
-            Some(code) => case.section = Some(code),
-            None => unknown_section = Some(s.to_owned()),
-        }
-    }
-    if let Some(s) = unknown_section {
-        let codes: Vec<String> = inner
-            .sections
-            .iter()
-            .map(|s| format!("{} ({})", s.code, s.name))
-            .collect();
-        return Err(format!(
-            "section \"{s}\" is not configured; use a code or name of [[sections]]: {}",
-            if codes.is_empty() {
-                "none is configured".to_owned()
-            } else {
-                codes.join(", ")
-            }
-        ));
-    }
-    for e in extensions {
-        let e = e?;
-        let days = required(e.days, "extensions: days", "working days granted")?;
-        let days = u32::try_from(days)
-            .ok()
-            .filter(|d| *d >= 1)
-            .ok_or_else(|| format!("an extension of {days} days: at least 1 working day"))?;
-        case.extensions.push(Extension {
-            days,
-            approved_on: required(e.approved_on, "extensions: approved_on", "the approval day")?,
-            approved_by: required(e.approved_by, "extensions: approved_by", "who approved")?,
-            reason: e.reason,
-            notice_on: e.notice_on,
-        });
-    }
-    for s in suspensions {
-        let s = s?;
-        let reason = required(s.reason, "suspensions: reason", "why the clock stopped")?;
-        case.suspensions.push(Suspension {
-            from: required(
-                s.from_on,
-                "suspensions: from_on",
-                "the first day it stood still",
-            )?,
-            until: s.until_on,
-            reason: suspension_reason(&reason).map_err(|e| format!("suspensions: reason: {e}"))?,
-            note: s.note,
-            notice_on: s.notice_on,
-            resumption_notice_on: s.resumption_notice_on,
-        });
-    }
-    crate::casework::replay(&case, |_| true, &inner.rules)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn found(columns: &[(&str, &str)]) -> Vec<(String, String)> {
-        columns
-            .iter()
-            .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
-            .collect()
-    }
-
-    #[test]
-    fn a_missing_and_a_mistyped_column_are_both_named_with_the_key() {
-        let columns = found(&[
-            ("reference", "VARCHAR"),
-            ("received_on", "TEXT"),
-            ("forwarded_on", "DATE"),
-            ("section", "TEXT"),
-            ("replied_on", "DATE"),
-        ]);
-        let problems = check_columns("cases.cases_query", Dialect::Postgres, &columns, CASES)
-            .expect_err("closed_on is missing and received_on is text");
-        assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(
-            problems[0].starts_with(
-                "cases.cases_query: column received_on is TEXT, but it must be a date"
-            ),
-            "{}",
-            problems[0]
-        );
-        assert!(
-            problems[1].starts_with("cases.cases_query: column closed_on is missing"),
-            "{}",
-            problems[1]
-        );
-    }
-
-    #[test]
-    fn optional_columns_may_be_left_out_and_names_match_without_case() {
-        let columns = found(&[
-            ("REFERENCE", "VARCHAR"),
-            ("received_on", "DATE"),
-            ("forwarded_on", "DATE"),
-            ("section", "CHAR"),
-            ("replied_on", "NULL"),
-            ("closed_on", "DATE"),
-        ]);
-        let names = check_columns("cases.cases_query", Dialect::MySql, &columns, CASES)
-            .expect("the required columns are there");
-        assert_eq!(names[0].as_deref(), Some("REFERENCE"));
-        assert!(names[6..].iter().all(Option::is_none), "{names:?}");
-        let sql = select_list(Dialect::MySql, "SELECT * FROM v;", CASES, &names);
-        assert!(
-            sql.starts_with("SELECT CAST(q.`REFERENCE` AS CHAR) AS `reference`"),
-            "{sql}"
-        );
-        assert!(
-            sql.ends_with("CAST(NULL AS CHAR) AS `close_reason` FROM (SELECT * FROM v) q"),
-            "{sql}"
-        );
     }
 }
