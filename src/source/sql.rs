@@ -434,7 +434,7 @@ macro_rules! read_batch {
             }
             let last_row = rows.len();
             drop(rows);
-            let references: Vec<String> = raws
+            let mut references: Vec<String> = raws
                 .iter()
                 .map(|r| match r {
                     Ok(raw) => raw.reference.clone(),
@@ -442,6 +442,18 @@ macro_rules! read_batch {
                     Err(_) => String::new(),
                 })
                 .collect();
+            // A full batch leaves the rows of its last reference to the next batch (which
+            // starts after the reference before them): a reference on two rows that straddle
+            // the batch boundary is then seen whole, and refused, instead of half skipped.
+            if i64::try_from(last_row).is_ok_and(|n| n == $limit)
+                && let Some(last) = references.last().cloned()
+                && references.iter().any(|r| *r != last)
+            {
+                while references.last() == Some(&last) {
+                    references.pop();
+                    raws.pop();
+                }
+            }
             let Some(last) = references.last().cloned() else {
                 return Ok(Some((Vec::new(), String::new(), last_row)));
             };
@@ -501,22 +513,32 @@ macro_rules! read_batch {
                     suspensions.entry(child.0).or_default().push(child.1);
                 }
             }
-            let mut seen = std::collections::HashSet::with_capacity(raws.len());
+            // A reference on several rows is one bad case, reported once; none of its rows
+            // is watched (which of them would be right is the case system's to say).
+            let mut rows_of: HashMap<&str, usize> = HashMap::with_capacity(references.len());
+            for r in &references {
+                *rows_of.entry(r.as_str()).or_default() += 1;
+            }
+            let mut refused = std::collections::HashSet::new();
             let batch = raws
                 .into_iter()
-                .map(|raw| {
-                    let raw = raw?;
-                    if !seen.insert(raw.reference.clone()) {
-                        return Err(StoreError::BadRow {
-                            problem: "the reference is on more than one row of \
-                                      cases.cases_query; references must be unique"
-                                .to_owned(),
-                            reference: raw.reference,
+                .zip(&references)
+                .filter_map(|(raw, reference)| {
+                    if rows_of.get(reference.as_str()).is_some_and(|n| *n > 1) {
+                        return refused.insert(reference.as_str()).then(|| {
+                            Err(StoreError::BadRow {
+                                reference: reference.clone(),
+                                problem: "the reference is on more than one row of \
+                                          cases.cases_query; references must be unique"
+                                    .to_owned(),
+                            })
                         });
                     }
-                    let ext = extensions.remove(&raw.reference).unwrap_or_default();
-                    let sus = suspensions.remove(&raw.reference).unwrap_or_default();
-                    to_case(&inner.sections, &inner.rules, raw, ext, sus)
+                    Some(raw.and_then(|raw| {
+                        let ext = extensions.remove(&raw.reference).unwrap_or_default();
+                        let sus = suspensions.remove(&raw.reference).unwrap_or_default();
+                        to_case(&inner.sections, &inner.rules, raw, ext, sus)
+                    }))
                 })
                 .collect();
             Ok(Some((batch, last, last_row)))

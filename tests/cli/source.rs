@@ -396,6 +396,22 @@ on_both_case_systems! {
         assert_eq!(due("2026-12-11"), 9, "the extended cases");
         assert_eq!(due("2026-12-08"), 4500 - 9);
         assert_eq!(stderr.matches("in the case system (cases.url)").count(), 3, "{stderr}");
+
+        // A query that returns one reference twice, on the last row of the first batch (six
+        // A and B cases and 2026-C00001..C01994 make 2,000) and the first of the next: that
+        // case is refused as a whole, not half read.
+        let config = std::fs::read_to_string(s.config()).expect("the config");
+        let doubled = format!(
+            "SELECT * FROM {p}v_cases UNION ALL SELECT * FROM {p}v_cases WHERE reference = '2026-C01994'"
+        );
+        s.write_config(&config.replace(&format!("SELECT * FROM {p}v_cases"), &doubled));
+        let (rows, stderr, _) = status_json(&s, "2026-12-01");
+        assert_eq!(rows.len(), 3 + 4500 - 1, "{stderr}");
+        assert!(rows.iter().all(|r| r["reference"] != "2026-C01994"));
+        assert!(
+            stderr.contains("case 2026-C01994 in the case system (cases.url): the reference is on more than one row"),
+            "{stderr}"
+        );
     };
 
     config_check_names_each_missing_or_mistyped_column_and_its_key => |system| {
