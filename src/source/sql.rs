@@ -172,12 +172,15 @@ impl SqlSource {
                 // Every transaction of these connections is read-only: the case system is
                 // never written, whatever a configured query tries.
                 .options([("default_transaction_read_only", "on")]);
+            // One connection first, for its error: the pool would only say it timed out.
+            let probe = <sqlx::PgConnection as sqlx::Connection>::connect_with(&options)
+                .await
+                .with_context(|| format!("connecting to the case system {shown} (cases.url)"))?;
+            let _ = sqlx::Connection::close(probe).await;
             let pool = PgPoolOptions::new()
                 .max_connections(2)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
-                .await
-                .with_context(|| format!("connecting to the case system {shown} (cases.url)"))?;
+                .connect_lazy_with(options);
             (Pool::Postgres(pool), Dialect::Postgres)
         } else {
             let url = url
@@ -186,6 +189,10 @@ impl SqlSource {
             let options = MySqlConnectOptions::from_str(&url)
                 .with_context(|| format!("cases.url: cannot use \"{shown}\""))?
                 .charset("utf8mb4");
+            let probe = <sqlx::MySqlConnection as sqlx::Connection>::connect_with(&options)
+                .await
+                .with_context(|| format!("connecting to the case system {shown} (cases.url)"))?;
+            let _ = sqlx::Connection::close(probe).await;
             let pool = MySqlPoolOptions::new()
                 .max_connections(2)
                 .acquire_timeout(Duration::from_secs(10))
@@ -196,9 +203,7 @@ impl SqlSource {
                         Ok(())
                     })
                 })
-                .connect_with(options)
-                .await
-                .with_context(|| format!("connecting to the case system {shown} (cases.url)"))?;
+                .connect_lazy_with(options);
             (Pool::MySql(pool), Dialect::MySql)
         };
         let c = &config.cases;
