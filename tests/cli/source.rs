@@ -360,6 +360,17 @@ on_both_case_systems! {
         let all = String::from_utf8(all.stdout).expect("UTF-8");
         assert!(all.contains("2026-A004") && all.contains("2026-A005"), "case list shows finished cases too: {all}");
 
+        // A calendar edit previewed on the case system's cases (the daemon's reload notice
+        // reads them the same way): a closure on Thu 12-03 moves 2026-A002's reply deadline.
+        let candidate = s.dir.path().join("local.toml");
+        std::fs::write(&candidate, "[[closures]]\ndates = \"2026-12-03\"\nreason = \"台风停工\"\n")
+            .expect("writing the candidate");
+        s.duewatch(&["calendar", "diff", candidate.to_str().expect("UTF-8"), "--as-of", "2026-12-01"])
+            .assert()
+            .success()
+            .stdout(contains("2026-A002 reply: 2026-12-09 -> 2026-12-10"))
+            .stdout(contains("1 open case(s) would have a different deadline"));
+
         assert_eq!(cs.fingerprint(), before, "the case system is never written");
     };
 
