@@ -589,3 +589,75 @@ fn a_sql_source_without_a_cases_query_or_with_an_unknown_scheme_is_refused_at_th
             "cases.cases_query is set, but cases.source = \"builtin\" does not use it",
         ));
 }
+
+/// `GET path` from the daemon's listener; the body, or `None` while it does not answer.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+}
+
+#[test]
+fn the_daemon_watches_the_case_system_reports_bad_rows_once_and_counts_them_in_metrics() {
+    let cs = CaseSystem::new(System::Postgres);
+    let server = SmtpServer::start();
+    let s = setup(&cs);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    s.append_config(&format!(
+        "[office]\nname = \"办公室\"\nemails = [\"office@bureau.example\"]\n\
+         [window]\nfrom = \"00:00\"\nto = \"23:59\"\nevery_day = true\n\
+         [schedule]\npoll = \"*/2 * * * * *\"\n[daemon]\nshutdown_grace_secs = 5\n\
+         [http]\nlisten = \"127.0.0.1:{port}\"\n\
+         [mail]\ntransport = \"smtp\"\nfrom = \"duewatch <duewatch@bureau.example>\"\nadmins = [\"{ADMIN}\"]\n\
+         [mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_secs = 2\n",
+        server.port
+    ));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_duewatch"))
+        .env_clear()
+        .arg("--config")
+        .arg(s.config())
+        .arg("run")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("duewatch run starts");
+    let start = std::time::Instant::now();
+    let mut metrics = String::new();
+    while !metrics.contains("duewatch_unreadable_cases 3") {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no poll counted the bad rows within 30 s:\n{metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+        metrics = http_get(port, "/metrics").unwrap_or_default();
+    }
+    // More polls (every 2 s) read the same bad rows; they are reported once.
+    std::thread::sleep(Duration::from_secs(5));
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    let status = child.wait().expect("duewatch stops");
+    assert!(status.success(), "exit 0 on SIGTERM: {status:?}");
+    let admin = server.to(ADMIN);
+    assert_eq!(admin.len(), 1, "one report over several polls");
+    assert!(
+        admin[0].text().contains("2026-B003：extending by 6"),
+        "{}",
+        admin[0].text()
+    );
+    assert!(
+        metrics.contains("duewatch_open_cases{state=\"suspended\",responsible=\"zc\"} 1"),
+        "the good cases are counted as usual:\n{metrics}"
+    );
+}
