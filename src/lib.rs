@@ -20,7 +20,9 @@
 //!   delivered at least once; [`runner`]: one reconcile-and-deliver pass;
 //! - [`daemon`]: `duewatch run`, its schedule, calendar reloads and clean stop; [`health`] and
 //!   [`http`]: is it working, for monitors; [`samples`]: the development config's sample cases;
-//! - [`store`]: cases in SQLite or PostgreSQL, one code path for both;
+//! - [`store`]: cases in SQLite or PostgreSQL, one code path for both, and duewatch's own state;
+//! - [`source`]: where the watched cases are read: the store, or an existing case system's
+//!   database through the administrator's queries (read-only);
 //! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment);
 //! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`].
 
@@ -39,4 +41,5 @@ pub mod mail;
 pub mod outbox;
 pub mod runner;
 pub mod samples;
+pub mod source;
 pub mod store;

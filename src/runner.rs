@@ -22,6 +22,7 @@ use crate::escalation::{self, Item};
 use crate::mail::render::Templates;
 use crate::mail::transport::{SendError, Transport};
 use crate::outbox::Claimed;
+use crate::source::Source;
 use crate::store::Store;
 
 /// What a pass needs, loaded once.
@@ -29,8 +30,10 @@ use crate::store::Store;
 pub struct Context {
     /// The configuration.
     pub config: Config,
-    /// The database.
+    /// duewatch's own database: outbox, notifications, runs (and its cases when built in).
     pub store: Store,
+    /// Where the watched cases are read (`cases.source`).
+    pub source: Source,
     /// The calendar; the daemon swaps in a new one when its files change.
     pub calendar: std::sync::RwLock<Arc<Calendar>>,
     /// The mail templates.
@@ -57,12 +60,14 @@ impl Context {
     pub async fn load(config: Config) -> anyhow::Result<Context> {
         let store = Store::connect(&config.database.url).await?;
         store.migrate().await?;
+        let source = Source::open(&config, &store).await?;
         let calendar = crate::calendar::load::load(&config.calendar.dir)?.calendar;
         let templates = Templates::load(&config.mail.templates)?;
         let transport = Transport::new(&config.mail)?;
         Ok(Context {
             config,
             store,
+            source,
             calendar: std::sync::RwLock::new(Arc::new(calendar)),
             templates,
             transport,
@@ -163,6 +168,10 @@ pub struct Report {
     pub lost: usize,
     /// Dead or stuck messages reported to the administrators.
     pub reported: usize,
+    /// Cases of the case system (`cases.source = "sql"`) that break the rules: (reference as the
+    /// case system spells it, what is wrong). Reported to `mail.admins` once per problem.
+    #[serde(skip)]
+    pub bad_rows: Vec<(String, String)>,
     #[serde(skip)]
     /// Open cases by (state of the current stage, responsible): `running`, `suspended`,
     /// `overdue`; the office or a section code.
@@ -184,6 +193,9 @@ fn case_items(
         Err(e) => {
             report.bad_cases += 1;
             tracing::error!("{e}");
+            if let crate::store::StoreError::BadRow { reference, problem } = e {
+                report.bad_rows.push((reference, problem));
+            }
             return None;
         }
     };
@@ -229,7 +241,7 @@ pub async fn due_items(
     let today = now.date();
     let calendar = ctx.calendar();
     let mut by_recipient: BTreeMap<Arc<str>, Vec<Item>> = BTreeMap::new();
-    let mut cursor = ctx.store.cursor(true).await?;
+    let mut cursor = ctx.source.cursor(true).await?;
     while let Some(batch) = cursor.next_batch().await? {
         for case in batch {
             for item in case_items(ctx, &calendar, case, today, report)
@@ -331,7 +343,7 @@ pub async fn reconcile(
     let mut pending: BTreeMap<Arc<str>, Pending> = BTreeMap::new();
     // Keys found mailed, by an earlier pass or by this one; remembered at the end.
     let mut mailed: Vec<u128> = Vec::with_capacity(known.len());
-    let mut cursor = ctx.store.cursor(true).await?;
+    let mut cursor = ctx.source.cursor(true).await?;
     while let Some(batch) = cursor.next_batch().await? {
         let mut by_recipient: BTreeMap<Arc<str>, Vec<(Item, u128)>> = BTreeMap::new();
         for case in batch {
@@ -381,6 +393,7 @@ pub async fn reconcile(
         }
     }
     cursor.finish().await?;
+    report_bad_rows(ctx, now, &report.bad_rows).await?;
 
     let day = today.to_string();
     let mut failed: Option<anyhow::Error> = None;
@@ -445,6 +458,50 @@ pub async fn reconcile(
     drop(known);
     ctx.remember(mailed);
     failed.map_or(Ok(()), Err)
+}
+
+/// Tells `mail.admins` of the case system's rows that break the rules, each problem once (the
+/// outbox keys it by reference and a hash of the problem: a changed problem is told again).
+///
+/// # Errors
+/// A database failure, or a template that fails.
+async fn report_bad_rows(
+    ctx: &Context,
+    now: NaiveDateTime,
+    bad_rows: &[(String, String)],
+) -> anyhow::Result<()> {
+    if bad_rows.is_empty() {
+        return Ok(());
+    }
+    let admins = &ctx.config.mail.admins;
+    if admins.is_empty() {
+        tracing::warn!(
+            count = bad_rows.len(),
+            "mail.admins is empty: the case system's bad rows are in this log only"
+        );
+        return Ok(());
+    }
+    let when = now.format("%Y-%m-%d %H:%M").to_string();
+    let new = ctx
+        .store
+        .record_problem_lines(
+            "source_row",
+            bad_rows,
+            admins,
+            &ctx.config.mail.from,
+            |lines| {
+                let title = format!(
+                    "案件系统中 {} 件申请的记录有误，duewatch 未能监控，请在案件系统中更正",
+                    lines.len()
+                );
+                ctx.templates.notice(&when, &title, lines)
+            },
+        )
+        .await?;
+    if new > 0 {
+        tracing::warn!(new, "the case system's bad rows reported to mail.admins");
+    }
+    Ok(())
 }
 
 /// Deliver: sends every due message (digests only while the window is open), then reports

@@ -109,6 +109,17 @@ pub enum StoreError {
         /// The rule and what to do.
         message: String,
     },
+    /// A case read from the case system (`cases.source = "sql"`) breaks a rule or cannot be
+    /// read; that case is left out and reported, the others are watched.
+    #[error(
+        "case {reference} in the case system (cases.url): {problem}\n  help: correct it in the case system; the other cases are watched meanwhile"
+    )]
+    BadRow {
+        /// The reference as the case system spells it.
+        reference: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// The database failed.
     #[error(transparent)]
     Database(#[from] anyhow::Error),

@@ -6,6 +6,7 @@ mod case;
 mod daemon;
 mod mail;
 mod smtp;
+mod source;
 
 use helpers::{Setup, YEAR_2027, duewatch, holiday_cn};
 use predicates::prelude::*;
