@@ -14,6 +14,9 @@
 //! - [`casework`]: the administrators' changes to a case, checked against the rules (pure);
 //! - [`deadline`]: the engine: each stage's due date, standing and escalation level at a date
 //!   (pure);
+//! - [`report`]: supervision figures for a period, per section and for the office (arts. 23,
+//!   24; pure), written as a table, CSV or workbook by [`report_output`]; [`ics`]: a section's
+//!   open deadlines as an iCalendar feed (pure);
 //! - [`import`]: cases from a CSV file, checked whole before anything is written;
 //! - [`escalation`]: who hears of which case and when (the policy, pure);
 //! - [`mail`]: templates and transports; [`outbox`]: notifications recorded once and mail
@@ -37,6 +40,7 @@ pub mod http;
 pub mod import;
 pub mod mail;
 pub mod outbox;
+pub mod report;
 pub mod runner;
 pub mod samples;
 pub mod store;
