@@ -63,6 +63,10 @@ every_day = false
 poll = "0 */5 * * * *"
 calendar_check = "0 0 8 * * *"
 housekeeping = "0 30 3 * * *"
+monthly_report = "0 0 9 * * *"
+
+[report]
+recipients = ["leadership"]
 
 [daemon]
 shutdown_grace_secs = 30
@@ -78,6 +82,7 @@ admins = []
 templates = ""
 stuck_after_mins = 60
 digest_max_lines = 200
+attach_ics = false
 
 [mail.file]
 dir = "/var/lib/duewatch/mail"
@@ -122,6 +127,8 @@ pub struct Config {
     pub mail: crate::mail::MailConfig,
     /// When the daemon's jobs run.
     pub schedule: Schedule,
+    /// The monthly report.
+    pub report: ReportConfig,
     /// The daemon itself.
     pub daemon: DaemonConfig,
     /// The optional health and metrics listener.
@@ -141,16 +148,57 @@ pub struct Schedule {
     /// Forget the keys of repeated overdue notices of past days (they never recur). Default
     /// daily at 03:30.
     pub housekeeping: String,
+    /// When to look whether last month's report is due (mailed on or after the month's first
+    /// working day, once; [`crate::feeds::monthly_report`]). Default daily at 09:00; empty: no
+    /// monthly report.
+    pub monthly_report: String,
 }
 
 impl Schedule {
-    /// The jobs, by name: the one place they are registered.
-    pub fn jobs(&self) -> [(&'static str, &str); 3] {
-        [
-            ("poll", &self.poll),
-            ("calendar_check", &self.calendar_check),
-            ("housekeeping", &self.housekeeping),
-        ]
+    /// The jobs, by name: the one place they are registered. A job switched off (only
+    /// `monthly_report` may be, by an empty expression) is not listed.
+    pub fn jobs(&self) -> Vec<(&'static str, &str)> {
+        let mut jobs = vec![
+            // reconcile and deliver (crate::runner)
+            ("poll", self.poll.as_str()),
+            // this year's and next year's calendar loaded? (Daemon::calendar_check)
+            ("calendar_check", self.calendar_check.as_str()),
+            // forget past days' repeated keys (Daemon::housekeeping)
+            ("housekeeping", self.housekeeping.as_str()),
+        ];
+        if !self.monthly_report.trim().is_empty() {
+            // last month's report to [report] recipients, on its first working day on
+            jobs.push(("monthly_report", self.monthly_report.as_str()));
+        }
+        jobs
+    }
+}
+
+/// `[report]`: the monthly report (arts. 23, 24).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Who gets it: `leadership`, `office` (their `emails`) or e-mail addresses.
+    pub recipients: Vec<String>,
+}
+
+impl Config {
+    /// The addresses `[report] recipients` names, each once, in order.
+    pub fn report_recipients(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in &self.report.recipients {
+            let add: Vec<String> = match r.as_str() {
+                "leadership" => self.leadership.emails.clone(),
+                "office" => self.office.emails.clone(),
+                address => vec![address.to_owned()],
+            };
+            for a in add {
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+        }
+        out
     }
 }
 
@@ -217,6 +265,16 @@ impl Config {
                         "write addresses as name@example.org",
                     ));
                 }
+            }
+        }
+        for (i, r) in self.report.recipients.iter().enumerate() {
+            if r != "leadership" && r != "office" && !plausible_address(r) {
+                return Err(invalid(
+                    format!(
+                        "report.recipients[{i}]: \"{r}\" is neither leadership, office nor an e-mail address"
+                    ),
+                    "e.g. recipients = [\"leadership\", \"office\", \"it@bureau.example\"]",
+                ));
             }
         }
         for (i, e) in self.mail.admins.iter().enumerate() {

@@ -21,6 +21,7 @@
 //! - [`escalation`]: who hears of which case and when (the policy, pure);
 //! - [`mail`]: templates and transports; [`outbox`]: notifications recorded once and mail
 //!   delivered at least once; [`runner`]: one reconcile-and-deliver pass;
+//! - [`feeds`]: reports and calendar feeds read from the store, and the monthly report job;
 //! - [`daemon`]: `duewatch run`, its schedule, calendar reloads and clean stop; [`health`] and
 //!   [`http`]: is it working, for monitors; [`samples`]: the development config's sample cases;
 //! - [`store`]: cases in SQLite or PostgreSQL, one code path for both;
@@ -35,12 +36,15 @@ pub mod config;
 pub mod daemon;
 pub mod deadline;
 pub mod escalation;
+pub mod feeds;
 pub mod health;
 pub mod http;
+pub mod ics;
 pub mod import;
 pub mod mail;
 pub mod outbox;
 pub mod report;
+pub mod report_output;
 pub mod runner;
 pub mod samples;
 pub mod store;

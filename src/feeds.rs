@@ -1,0 +1,220 @@
+//! Reports and calendar feeds read from the store: a [`Report`] over every case for a period,
+//! a section's open deadlines as iCalendar text, and the monthly report job. The figures and the
+//! file formats are in the pure modules ([`crate::report`], [`crate::report_output`],
+//! [`crate::ics`]); this module only streams the cases into them and queues mail.
+//!
+//! # The monthly report
+//! [`monthly_report`] runs on `schedule.monthly_report` (default daily at 09:00): a cron
+//! expression cannot say "the first working day of the month" (a holiday calendar decides it),
+//! so the job looks every day and acts **on or after the month's first working day** when last
+//! month's report has not been queued yet. It is queued once per month and recipient by the
+//! outbox's notice key (`monthly_report:YYYY-MM`, occurrence `once`, unique in the database):
+//! two instances, a restart or a run by hand never send it twice, and a daemon that was down on
+//! the first working day sends it at its first run after.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+
+use crate::calendar::Calendar;
+use crate::case::SectionCode;
+use crate::config::Config;
+use crate::deadline;
+use crate::mail::Attachment;
+use crate::report::{Period, Report};
+use crate::runner::Context;
+use crate::store::Store;
+
+/// A report over every case of the store for `period`, and the cases that could not be read or
+/// evaluated (named, one a line; the others are counted).
+///
+/// # Errors
+/// A database failure.
+pub async fn collect(
+    store: &Store,
+    config: &Config,
+    cal: &Calendar,
+    period: Period,
+) -> anyhow::Result<(Report, Vec<String>)> {
+    let mut report = Report::new(period);
+    let mut bad = Vec::new();
+    // Every case, finished ones too: a reply in the period is on a finished case.
+    store
+        .scan(false, |case| {
+            match case {
+                Ok(case) => {
+                    if let Err(e) = report.add(&case, &config.rules, cal) {
+                        bad.push(format!("case {}: {e}", case.reference));
+                    }
+                }
+                Err(e) => bad.push(e.to_string()),
+            }
+            Ok(())
+        })
+        .await?;
+    report.finish();
+    Ok((report, bad))
+}
+
+/// The iCalendar file of `section`'s open deadlines as of `today` (DTSTAMP `stamp`, UTC), and
+/// how many events it holds.
+///
+/// # Errors
+/// A database failure.
+pub async fn section_ics(
+    store: &Store,
+    config: &Config,
+    cal: &Calendar,
+    section: &SectionCode,
+    today: NaiveDate,
+    stamp: NaiveDateTime,
+) -> anyhow::Result<(String, usize)> {
+    let mut events = Vec::new();
+    store
+        .scan(true, |case| {
+            // A case that cannot be read or evaluated is left out here; `status` names it.
+            let Ok(case) = case else { return Ok(()) };
+            if case.section.as_ref() != Some(section) {
+                return Ok(());
+            }
+            if let Ok(status) = deadline::evaluate(&case, &config.rules, cal, today)
+                && let Some(event) = crate::ics::event(&case, &status)
+            {
+                events.push(event);
+            }
+            Ok(())
+        })
+        .await?;
+    let name = config
+        .section(section)
+        .map_or_else(|| section.to_string(), |s| s.name.clone());
+    let text = crate::ics::write(&format!("{name} 政府信息公开申请期限"), &events, stamp);
+    Ok((text, events.len()))
+}
+
+/// The first working day of `day`'s month (the first day of the month when the calendar cannot
+/// say).
+pub fn first_working_day(cal: &Calendar, day: NaiveDate) -> NaiveDate {
+    let first = day.with_day(1).unwrap_or(day);
+    first
+        .pred_opt()
+        .and_then(|eve| cal.add_working_days(eve, 1).ok())
+        .map_or(first, |d| d.into_parts().0)
+}
+
+/// What the monthly report job did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Monthly {
+    /// Before the month's first working day: nothing to do yet.
+    NotYet {
+        /// The day it becomes due.
+        due: NaiveDate,
+    },
+    /// Queued already (by this or another instance).
+    AlreadyQueued,
+    /// No recipient is configured.
+    NoRecipients,
+    /// Queued now, to this many recipients.
+    Queued(usize),
+}
+
+/// The monthly report job: from the first working day of a month on, last month's report is
+/// queued once to `[report] recipients`, the workbook attached, and delivered.
+///
+/// # Errors
+/// A database failure, a template or workbook failure.
+pub async fn monthly_report(ctx: &Context, now: NaiveDateTime) -> anyhow::Result<Monthly> {
+    let today = now.date();
+    let cal = ctx.calendar();
+    let due = first_working_day(&cal, today);
+    if today < due {
+        return Ok(Monthly::NotYet { due });
+    }
+    let period = Period::month_before(today);
+    let month = format!("{:04}-{:02}", period.from().year(), period.from().month());
+    let key = format!("monthly_report:{month}");
+    if ctx.store.notice_queued(&key).await? {
+        return Ok(Monthly::AlreadyQueued);
+    }
+    let recipients = ctx.config.report_recipients();
+    if recipients.is_empty() {
+        tracing::warn!(
+            "the monthly report for {month} has no recipient: set [report] recipients or leadership.emails"
+        );
+        return Ok(Monthly::NoRecipients);
+    }
+    let (report, bad) = collect(&ctx.store, &ctx.config, &cal, period).await?;
+    for b in &bad {
+        tracing::error!("left out of the monthly report: {b}");
+    }
+    let workbook = crate::report_output::xlsx(&report, &ctx.config)
+        .map_err(|e| anyhow::anyhow!("writing the {month} workbook: {e}"))?;
+    let total = report.total();
+    let mut lines = vec![
+        format!(
+            "统计期间：{} 至 {}（各项口径见 README“Reports and calendar feeds”）",
+            period.from(),
+            period.to()
+        ),
+        format!(
+            "全局：办理 {} 件，按期办结 {} 件，逾期办结 {} 件，超期未办结 {} 件，按期办结率 {}。",
+            total.handled,
+            total.on_time,
+            total.late,
+            total.open_overdue,
+            total
+                .on_time_rate()
+                .map_or_else(|| "-".to_owned(), |r| format!("{:.1}%", r * 100.0))
+        ),
+    ];
+    let codes: Vec<_> = ctx.config.sections.iter().map(|s| s.code.clone()).collect();
+    for party in report.parties(&codes) {
+        let f = report.rows.get(party).cloned().unwrap_or_default();
+        lines.push(format!(
+            "{}：办理 {}，按期 {}，逾期办结 {}，超期未办结 {}，延期 {}，中止 {}，书面告知缺失 {}",
+            crate::report_output::party_name(&ctx.config, party),
+            f.handled,
+            f.on_time,
+            f.late,
+            f.open_overdue,
+            f.extensions,
+            f.suspensions,
+            f.notices_missing
+        ));
+    }
+    if !bad.is_empty() {
+        lines.push(format!(
+            "另有 {} 件案件无法计算，未计入（见日志）。",
+            bad.len()
+        ));
+    }
+    lines.push("逾期及超期案件明细见附件“案件”表。".to_owned());
+    let title = format!(
+        "{}年{}月政府信息公开申请办理情况月报",
+        period.from().year(),
+        period.from().month()
+    );
+    let mut rendered =
+        ctx.templates
+            .notice(&now.format("%Y-%m-%d %H:%M").to_string(), &title, &lines)?;
+    rendered.attachments.push(Attachment {
+        filename: format!("duewatch-report-{month}.xlsx"),
+        content_type: crate::mail::XLSX.to_owned(),
+        content: workbook,
+    });
+    let queued = ctx
+        .store
+        .record_notice(
+            &key,
+            due,
+            "once",
+            &recipients,
+            &rendered,
+            &ctx.config.mail.from,
+        )
+        .await?;
+    tracing::info!(month = %month, queued, "monthly report queued");
+    Ok(if queued == 0 {
+        Monthly::AlreadyQueued
+    } else {
+        Monthly::Queued(queued)
+    })
+}
