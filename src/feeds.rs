@@ -12,6 +12,8 @@
 //! two instances, a restart or a run by hand never send it twice, and a daemon that was down on
 //! the first working day sends it at its first run after.
 
+use std::collections::BTreeMap;
+
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use crate::calendar::Calendar;
@@ -67,27 +69,61 @@ pub async fn section_ics(
     today: NaiveDate,
     stamp: NaiveDateTime,
 ) -> anyhow::Result<(String, usize)> {
-    let mut events = Vec::new();
+    let mut all = sections_ics(store, config, cal, std::slice::from_ref(section), today, stamp)
+        .await?;
+    Ok(all.remove(section).unwrap_or_default())
+}
+
+/// The iCalendar files of several sections, in one read of the open cases.
+///
+/// # Errors
+/// A database failure.
+pub async fn sections_ics(
+    store: &Store,
+    config: &Config,
+    cal: &Calendar,
+    sections: &[SectionCode],
+    today: NaiveDate,
+    stamp: NaiveDateTime,
+) -> anyhow::Result<BTreeMap<SectionCode, (String, usize)>> {
+    let mut events: BTreeMap<SectionCode, Vec<crate::ics::Event>> =
+        sections.iter().map(|s| (s.clone(), Vec::new())).collect();
     store
         .scan(true, |case| {
             // A case that cannot be read or evaluated is left out here; `status` names it.
             let Ok(case) = case else { return Ok(()) };
-            if case.section.as_ref() != Some(section) {
+            let Some(list) = case.section.as_ref().and_then(|s| events.get_mut(s)) else {
                 return Ok(());
-            }
+            };
             if let Ok(status) = deadline::evaluate(&case, &config.rules, cal, today)
                 && let Some(event) = crate::ics::event(&case, &status)
             {
-                events.push(event);
+                list.push(event);
             }
             Ok(())
         })
         .await?;
-    let name = config
-        .section(section)
-        .map_or_else(|| section.to_string(), |s| s.name.clone());
-    let text = crate::ics::write(&format!("{name} 政府信息公开申请期限"), &events, stamp);
-    Ok((text, events.len()))
+    Ok(events
+        .into_iter()
+        .map(|(code, list)| {
+            let name = config
+                .section(&code)
+                .map_or_else(|| code.to_string(), |s| s.name.clone());
+            let text = crate::ics::write(&format!("{name} 政府信息公开申请期限"), &list, stamp);
+            (code, (text, list.len()))
+        })
+        .collect())
+}
+
+/// `now` (local, in `timezone`) in UTC, for DTSTAMP.
+pub fn utc(config: &Config, now: NaiveDateTime) -> NaiveDateTime {
+    use chrono::TimeZone as _;
+    config
+        .timezone
+        .tz()
+        .from_local_datetime(&now)
+        .earliest()
+        .map_or(now, |t| t.naive_utc())
 }
 
 /// The first working day of `day`'s month (the first day of the month when the calendar cannot

@@ -346,6 +346,25 @@ pub async fn reconcile(
 
     let day = today.to_string();
     let mut failed: Option<anyhow::Error> = None;
+    // mail.attach_ics: each section's open deadlines go with the digests to its addresses; all
+    // the sections that get a digest now, in one more read of the open cases.
+    let section_of = |recipient: &str| {
+        ctx.config
+            .sections
+            .iter()
+            .find(|s| s.emails.iter().any(|e| e == recipient))
+            .map(|s| s.code.clone())
+    };
+    let feeds = if ctx.config.mail.attach_ics {
+        let mut wanted: Vec<_> = pending.keys().filter_map(|r| section_of(r)).collect();
+        wanted.sort();
+        wanted.dedup();
+        let stamp = crate::feeds::utc(&ctx.config, now);
+        crate::feeds::sections_ics(&ctx.store, &ctx.config, &calendar, &wanted, today, stamp)
+            .await?
+    } else {
+        BTreeMap::new()
+    };
     for (recipient, mut p) in pending {
         p.trim(max_lines);
         let name = p.name.clone().unwrap_or_else(|| Arc::clone(&recipient));
@@ -364,14 +383,22 @@ pub async fn reconcile(
                         .filter(|(id, _)| still.contains(id))
                         .map(|(_, item)| item)
                         .collect();
-                    ctx.templates.digest(
+                    let mut rendered = ctx.templates.digest(
                         &recipient,
                         &name,
                         &ctx.config.office.name,
                         &day,
                         &shown,
                         counts,
-                    )
+                    )?;
+                    if let Some((ics, _)) = section_of(&recipient).and_then(|s| feeds.get(&s)) {
+                        rendered.attachments.push(crate::mail::Attachment {
+                            filename: "deadlines.ics".to_owned(),
+                            content_type: crate::mail::ICS.to_owned(),
+                            content: ics.clone().into_bytes(),
+                        });
+                    }
+                    Ok(rendered)
                 },
             )
             .await
