@@ -69,8 +69,15 @@ pub async fn section_ics(
     today: NaiveDate,
     stamp: NaiveDateTime,
 ) -> anyhow::Result<(String, usize)> {
-    let mut all = sections_ics(store, config, cal, std::slice::from_ref(section), today, stamp)
-        .await?;
+    let mut all = sections_ics(
+        store,
+        config,
+        cal,
+        std::slice::from_ref(section),
+        today,
+        stamp,
+    )
+    .await?;
     Ok(all.remove(section).unwrap_or_default())
 }
 
