@@ -261,3 +261,32 @@ pub async fn monthly_report(ctx: &Context, now: NaiveDateTime) -> anyhow::Result
         Monthly::Queued(queued)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::{LocalOverlay, shipped};
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test dates are valid")
+    }
+
+    #[test]
+    fn the_first_working_day_of_a_month_follows_the_holiday_calendar() {
+        let cal = Calendar::new(
+            shipped::years().expect("shipped calendars"),
+            LocalOverlay::default(),
+        )
+        .expect("a calendar");
+        let table = [
+            ("2026-12-15", "2026-12-01"), // a Tuesday
+            ("2026-10-20", "2026-10-08"), // National Day: Oct 1-7 rest
+            ("2026-02-10", "2026-02-02"), // Feb 1 is a Sunday
+            ("2026-01-31", "2026-01-04"), // New Year: Jan 1-3 rest, Sun Jan 4 a make-up day
+            ("2026-11-01", "2026-11-02"), // Nov 1 is a Sunday
+        ];
+        for (day, first) in table {
+            assert_eq!(first_working_day(&cal, d(day)), d(first), "{day}");
+        }
+    }
+}

@@ -486,6 +486,10 @@ on_both_backends! {
             String::from_utf8(stdout(&s, &["run", "--once", "--job", "monthly_report", "--now", now]))
                 .expect("UTF-8")
         };
+        // In October the first working day is 10-08 (National Day, 10-01..10-07): not before.
+        let early = job("2026-10-05T09:00");
+        assert!(early.contains("monthly report: not yet (due from 2026-10-08)"), "{early}");
+        assert!(server.received().is_empty());
         // Tue 2026-12-01 is December's first working day.
         let said = job("2026-12-01T09:00");
         assert!(said.contains("monthly report: queued to 1 recipient(s)"), "{said}");
