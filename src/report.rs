@@ -31,7 +31,8 @@
 //!   were approved after the deadline they extend had passed (late extensions, art. 20). They
 //!   belong to the section.
 //! - **suspensions** (中止): those starting in the period (art. 21), and the working days of the
-//!   period that any suspension covered (`from <= d < until`; an open one up to `to`). A
+//!   period that any suspension covered (`from <= d < until`; an open one up to `to`, or to
+//!   the answer or closure when earlier). A
 //!   suspension belongs to the stage running when it began: the reply stage when the case was
 //!   forwarded on or before its first day, else the forward stage.
 //! - **written notices missing** (书面告知缺失): notices (arts. 20, 21) not recorded by `to` whose
@@ -264,15 +265,14 @@ impl Report {
                     }
                 }
             }
-            let (Some(due), state) = (s.due, s.state) else {
-                continue; // suspended: no deadline (art. 21)
-            };
-            match (done_on, state) {
-                (Some(done), State::DoneOnTime) if period.contains(done) => {
+            match (done_on, s.state, s.due) {
+                // An answer while a suspension was still open has no deadline and is on time
+                // (art. 21: the clock stood still).
+                (Some(done), State::DoneOnTime, _) if period.contains(done) => {
                     row.handled += 1;
                     row.on_time += 1;
                 }
-                (Some(done), State::DoneLate { by }) if period.contains(done) => {
+                (Some(done), State::DoneLate { by }, Some(due)) if period.contains(done) => {
                     row.handled += 1;
                     row.late += 1;
                     row.late_days_total += by;
@@ -280,7 +280,9 @@ impl Report {
                     self.cases
                         .push(line(&case, s, due, Some(done), by, Lateness::Late));
                 }
-                (None, State::Running) if case.closed_on.is_none() && period.to > due => {
+                (None, State::Running, Some(due))
+                    if case.closed_on.is_none() && period.to > due =>
+                {
                     let by = s.overdue_by.unwrap_or(0);
                     row.open_overdue += 1;
                     if due >= period.from {
@@ -289,6 +291,7 @@ impl Report {
                     self.cases
                         .push(line(&case, s, due, None, by, Lateness::Overdue));
                 }
+                // Suspended (no deadline), not yet due, closed, or done in another period.
                 _ => {}
             }
         }
@@ -297,7 +300,12 @@ impl Report {
         for sp in &case.suspensions {
             let party = party_on(sp.from);
             let lo = sp.from.max(period.from);
-            let end = sp.until.map_or(period.to, |u| u.pred_opt().unwrap_or(u));
+            // An open suspension stands until the end of the period, or until the case was
+            // answered or closed, if earlier.
+            let finished = case.replied_on.or(case.closed_on).unwrap_or(period.to);
+            let end = sp
+                .until
+                .map_or(finished.min(period.to), |u| u.pred_opt().unwrap_or(u));
             let hi = end.min(period.to);
             let days = if hi >= lo {
                 let (n, y) = cal

@@ -315,3 +315,15 @@ fn a_period_must_not_end_before_it_starts_and_months_are_whole() {
     let p = Period::month_before(d("2026-01-05"));
     assert_eq!((p.from(), p.to()), (d("2025-12-01"), d("2025-12-31")));
 }
+
+#[test]
+fn an_answer_while_still_suspended_is_on_time() {
+    // Suspended from Nov 9 with no resumption recorded, answered Nov 20: no deadline ran.
+    let mut c = case("S", "2026-11-02", Some("2026-11-03"), Some("2026-11-20"));
+    c.suspensions.push(suspension("2026-11-09", None, true));
+    let r = november(&[c]);
+    let f = section(&r);
+    assert_eq!((f.handled, f.on_time, f.late, f.open_overdue), (1, 1, 0, 0));
+    // The clock stood still from Nov 9 to the answer on Nov 20: 10 working days.
+    assert_eq!((f.suspensions, f.suspended_days), (1, 10));
+}
