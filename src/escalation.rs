@@ -2,9 +2,11 @@
 //! configuration, and the pure function that turns a case's standing into notification items.
 //!
 //! An item is one line of one recipient's digest. Its key, (case, stage, level, deadline,
-//! recipient, occurrence), is what the outbox records uniquely ([`crate::outbox`]): a reminder
-//! for a given deadline is sent once; `overdue` once per working day (the occurrence is the day);
-//! a changed deadline (an extension, a suspension) is a new key and may be notified again.
+//! recipient), is what the outbox records uniquely ([`crate::outbox`]): each level of a given
+//! deadline is notified once; a changed deadline (an extension, a suspension) is a new key and
+//! may be notified again. With `overdue_repeat = "daily"` an overdue item is also *repeated*:
+//! every working day each recipient's digest lists all of their still-overdue lines again,
+//! recorded once per recipient and day (not per line).
 //!
 //! Only a stage's current level is notified: a case that went from `reminder` to `overdue` while
 //! duewatch was down gets the `overdue` mail, not a late reminder as well. The sending window
@@ -152,8 +154,9 @@ pub struct Item {
     pub level: ItemLevel,
     /// The deadline (of the stage, or of the notice).
     pub deadline: NaiveDate,
-    /// `once`, or the working day of a repeated `overdue`.
-    pub occurrence: String,
+    /// Whether the line is listed again every working day while it stays overdue
+    /// (`overdue_repeat = "daily"`): not part of the key.
+    pub repeat: bool,
     /// The address.
     pub recipient: Arc<str>,
     /// Who the address belongs to (the section's, office's or leadership's name).
@@ -165,8 +168,8 @@ pub struct Item {
 }
 
 impl Item {
-    /// A 128-bit digest of the item's unique key (case, stage, level, deadline, recipient,
-    /// occurrence), for remembering which keys are recorded without keeping the strings.
+    /// A 128-bit digest of the item's unique key (case, stage, level, deadline, recipient),
+    /// for remembering which keys are recorded without keeping the strings.
     pub fn key_hash(&self) -> u128 {
         use std::hash::{Hash, Hasher};
         let half = |seed: u64| {
@@ -178,7 +181,6 @@ impl Item {
                 self.level,
                 self.deadline,
                 &*self.recipient,
-                &self.occurrence,
             )
                 .hash(&mut h);
             h.finish()
@@ -206,8 +208,8 @@ pub struct Line {
     pub explanation: String,
 }
 
-/// The items `case` calls for at `today`, given its evaluated `status`.
-pub fn items(case: &Case, status: &CaseStatus, config: &Config, today: NaiveDate) -> Vec<Item> {
+/// The items `case` calls for, given its `status` evaluated as of the day in question.
+pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
     let policy = &config.escalation;
     let mut out = Vec::new();
     let current = status
@@ -221,10 +223,7 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config, today: NaiveDate
             Level::DueToday => (ItemLevel::DueToday, &policy.recipients.due_today),
             Level::Overdue => (ItemLevel::Overdue, &policy.recipients.overdue),
         };
-        let occurrence = match (level, policy.overdue_repeat) {
-            (Level::Overdue, Repeat::Daily) => today.to_string(),
-            _ => "once".to_owned(),
-        };
+        let repeat = level == Level::Overdue && policy.overdue_repeat == Repeat::Daily;
         let line = Arc::new(Line {
             subject: case.subject.clone(),
             stage_name: stage_name(stage.stage).to_owned(),
@@ -240,7 +239,7 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config, today: NaiveDate
                 stage: stage.stage.as_str().to_owned(),
                 level: item_level,
                 deadline: due,
-                occurrence: occurrence.clone(),
+                repeat,
                 recipient,
                 recipient_name,
                 role,
@@ -280,7 +279,7 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config, today: NaiveDate
                     stage: format!("notice:{}:{}", notice.kind, notice.event_on),
                     level: ItemLevel::NoticeMissing,
                     deadline: notice.due,
-                    occurrence: "once".to_owned(),
+                    repeat: false,
                     recipient,
                     recipient_name,
                     role,
@@ -406,7 +405,7 @@ pub fn sample_items() -> Vec<Item> {
             stage: "reply".to_owned(),
             level,
             deadline: day(25 + i as u32),
-            occurrence: "once".to_owned(),
+            repeat: false,
             recipient: Arc::from("head@bureau.example"),
             recipient_name: Arc::from("社会保险股"),
             role: if i == 0 {

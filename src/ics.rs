@@ -100,7 +100,6 @@ pub fn write(name: &str, events: &[Event], stamp: NaiveDateTime) -> String {
     line("CALSCALE:GREGORIAN");
     line("METHOD:PUBLISH");
     line(&format!("X-WR-CALNAME:{}", escape(name)));
-    line("X-WR-TIMEZONE:Asia/Shanghai");
     for e in events {
         line("BEGIN:VEVENT");
         line(&format!("UID:{}", escape(&e.uid)));

@@ -7,13 +7,15 @@
 //! mail clients fold. How:
 //!
 //! 1. *Recording is idempotent.* Each digest line has a unique key in `notifications` (case,
-//!    stage, level, deadline, recipient, occurrence). A pass records the keys it works out as it
-//!    reads the cases (`ON CONFLICT`), then, per recipient and in one transaction, makes one
-//!    digest of the recorded lines that are in no mail yet and assigns them to its `outbox` row.
-//!    Running twice, or on two machines, mails no line twice (the recipient is locked while its
-//!    lines are assigned); a pass that dies between recording and mailing leaves its lines
-//!    unmailed, and the next pass mails them. The mail's text and Message-ID are fixed in the
-//!    outbox row.
+//!    stage, level, deadline, recipient). A pass records the keys it works out as it reads the
+//!    cases (`ON CONFLICT`), then, per recipient and in one transaction, makes one digest of the
+//!    recorded lines that are in no mail yet and assigns them to its `outbox` row. Running
+//!    twice, or on two machines, mails no line twice (the recipient is locked while its lines
+//!    are assigned); a pass that dies between recording and mailing leaves its lines unmailed,
+//!    and the next pass mails them. The mail's text and Message-ID are fixed in the outbox row.
+//!    The daily repeat of still-overdue lines is one row per recipient and day in `repeats`,
+//!    written in the same transaction as the digest that carries it, so it too is made once;
+//!    a day's first poll writes a row per recipient, not one per overdue line.
 //! 2. *Delivery claims with a lease.* A worker claims due rows (PostgreSQL: `FOR UPDATE SKIP
 //!    LOCKED`; SQLite: inside `BEGIN IMMEDIATE`), which bumps the row's `claim_token` and sets
 //!    `claim_until` from the database's clock. It sends, then marks the row sent **only if the
@@ -29,7 +31,7 @@ use sqlx::Row;
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 
-use crate::escalation::{Item, ItemLevel};
+use crate::escalation::Item;
 use crate::mail::render::{ProblemView, Rendered};
 use crate::mail::transport::Outgoing;
 use crate::store::{Store, WritePool, with_pool};
@@ -249,6 +251,9 @@ pub struct Listed {
     pub message_id: String,
 }
 
+/// How long the record of a daily repeat is kept, in days.
+pub const REPEATS_KEPT_DAYS: u64 = 31;
+
 /// Undeliverable mail not yet reported: (dead letters, stuck).
 pub type Problems = (Vec<ProblemView>, Vec<ProblemView>);
 
@@ -276,19 +281,13 @@ impl Store {
                 }
             }
             for (recipient, items) in batch {
-                let index: std::collections::HashMap<(&str, &str, &str, chrono::NaiveDate, &str), usize> =
+                let index: std::collections::HashMap<(&str, &str, &str, chrono::NaiveDate), usize> =
                     items
                         .iter()
                         .enumerate()
                         .map(|(n, i)| {
                             (
-                                (
-                                    i.reference.as_str(),
-                                    i.stage.as_str(),
-                                    i.level.as_str(),
-                                    i.deadline,
-                                    i.occurrence.as_str(),
-                                ),
+                                (i.reference.as_str(), i.stage.as_str(), i.level.as_str(), i.deadline),
                                 n,
                             )
                         })
@@ -305,14 +304,14 @@ impl Store {
                             .push_bind(item.level.as_str())
                             .push_bind(item.deadline)
                             .push_bind(*recipient)
-                            .push_bind(item.occurrence.as_str());
+                            .push("'once'");
                     });
                     // The no-op update returns a recorded key only while it is in no mail.
                     insert.push(
                         " ON CONFLICT (case_reference, stage, level, deadline, recipient, \
                          occurrence) DO UPDATE SET outbox_id = NULL \
                          WHERE notifications.outbox_id IS NULL \
-                         RETURNING id, case_reference, stage, level, deadline, occurrence",
+                         RETURNING id, case_reference, stage, level, deadline",
                     );
                     let rows = insert.build().fetch_all(&mut *tx).await?;
                     for r in &rows {
@@ -320,14 +319,7 @@ impl Store {
                         let stage: String = r.try_get("stage")?;
                         let level: String = r.try_get("level")?;
                         let deadline: chrono::NaiveDate = r.try_get("deadline")?;
-                        let occurrence: String = r.try_get("occurrence")?;
-                        let key = (
-                            reference.as_str(),
-                            stage.as_str(),
-                            level.as_str(),
-                            deadline,
-                            occurrence.as_str(),
-                        );
+                        let key = (reference.as_str(), stage.as_str(), level.as_str(), deadline);
                         if let Some(n) = index.get(&key) {
                             unmailed.push((r.try_get::<i64, _>("id")?, *n));
                         }
@@ -340,26 +332,27 @@ impl Store {
         })
     }
 
-    /// Makes one digest of those `candidates` (ids and levels of recorded lines of one
-    /// recipient) that are still in no mail, and assigns them to it, in one transaction. The
-    /// recipient is locked meanwhile (PostgreSQL: an advisory lock for the transaction; SQLite
-    /// serialises writers), so instances never put a line in two mails. `render` gets the ids
-    /// still unmailed and the count of each level. Returns the new outbox row, if any.
+    /// Makes one digest of those `candidates` (ids of recorded lines of one recipient) that
+    /// are still in no mail, plus, when `repeat` is `(day, lines)`, that day's repeat of the
+    /// recipient's `lines` still-overdue lines unless it is made already; assigns the lines to
+    /// the digest and records the repeat, in one transaction. The recipient is locked meanwhile
+    /// (PostgreSQL: an advisory lock for the transaction; SQLite serialises writers), so
+    /// instances never put a line in two mails nor repeat a day twice. `render` gets the ids
+    /// still unmailed and whether the digest repeats the overdue lines. Returns the new outbox
+    /// row, if any.
     ///
     /// # Errors
     /// A database failure, or `render`'s (nothing is assigned then).
     pub async fn mail_lines<F>(
         &self,
         recipient: &str,
-        candidates: &[(i64, ItemLevel)],
+        candidates: &[i64],
+        repeat: Option<(chrono::NaiveDate, usize)>,
         from: &str,
         render: F,
     ) -> anyhow::Result<Option<i64>>
     where
-        F: FnOnce(
-            &std::collections::HashSet<i64>,
-            &std::collections::BTreeMap<ItemLevel, usize>,
-        ) -> anyhow::Result<Rendered>,
+        F: FnOnce(&std::collections::HashSet<i64>, bool) -> anyhow::Result<Rendered>,
     {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -372,7 +365,7 @@ impl Store {
                     "SELECT id FROM notifications WHERE outbox_id IS NULL AND id IN (",
                 );
                 let mut ids = select.separated(", ");
-                for (id, _) in chunk {
+                for id in chunk {
                     ids.push_bind(*id);
                 }
                 select.push(")");
@@ -381,17 +374,33 @@ impl Store {
                     still.insert(r.try_get::<i64, _>("id")?);
                 }
             }
-            if still.is_empty() {
+            let repeating = match repeat {
+                Some((day, _)) => sqlx::query_scalar::<_, i64>(
+                    "SELECT 1 FROM repeats WHERE recipient = $1 AND day = $2",
+                )
+                .bind(recipient)
+                .bind(day)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_none(),
+                None => false,
+            };
+            if still.is_empty() && !repeating {
                 return Ok(None);
             }
-            let mut counts = std::collections::BTreeMap::new();
-            for (id, level) in candidates {
-                if still.contains(id) {
-                    *counts.entry(*level).or_insert(0) += 1;
-                }
-            }
-            let rendered = render(&still, &counts)?;
+            let rendered = render(&still, repeating)?;
             let outbox_id = insert_outbox!(tx, "digest", recipient, &rendered, from);
+            if let (true, Some((day, lines))) = (repeating, repeat) {
+                sqlx::query(
+                    "INSERT INTO repeats (recipient, day, outbox_id, lines) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(recipient)
+                .bind(day)
+                .bind(outbox_id)
+                .bind(i64::try_from(lines).unwrap_or(i64::MAX))
+                .execute(&mut *tx)
+                .await?;
+            }
             let mut assigned: Vec<i64> = still.into_iter().collect();
             assigned.sort_unstable();
             for chunk in assigned.chunks(500) {
@@ -418,14 +427,13 @@ impl Store {
             let found: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM notifications WHERE outbox_id IS NOT NULL AND case_reference = $1 \
                  AND stage = $2 AND level = $3 \
-                 AND deadline = $4 AND recipient = $5 AND occurrence = $6",
+                 AND deadline = $4 AND recipient = $5 AND occurrence = 'once'",
             )
             .bind(item.reference.as_str())
             .bind(item.stage.as_str())
             .bind(item.level.as_str())
             .bind(item.deadline)
             .bind(&*item.recipient)
-            .bind(item.occurrence.as_str())
             .fetch_optional(pool)
             .await?;
             Ok(found.is_some())
@@ -779,23 +787,48 @@ impl Store {
         })
     }
 
-    /// Deletes the keys of repeated notices (daily `overdue`) of days before `today` that went
-    /// out in a mail: their occurrence is a past day, which no pass produces again, so they can
-    /// never prevent a duplicate. Without this the table grows by every overdue line every
-    /// working day. Returns how many were deleted.
+    /// The recipients whose daily overdue repeat of `day` is made already.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn repeated_on(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> anyhow::Result<std::collections::HashSet<String>> {
+        with_pool!(self, pool => {
+            let rows: Vec<String> =
+                sqlx::query_scalar("SELECT recipient FROM repeats WHERE day = $1")
+                    .bind(day)
+                    .fetch_all(pool)
+                    .await?;
+            Ok(rows.into_iter().collect())
+        })
+    }
+
+    /// Forgets what can never matter again, as of `today`: the records of daily repeats older
+    /// than [`REPEATS_KEPT_DAYS`] (only today's decides anything; the older ones are kept a
+    /// while to answer "was I told?"), and the per-line keys of repeated notices that versions
+    /// before the `repeats` table recorded for past days. Returns how many rows were deleted.
     ///
     /// # Errors
     /// A database failure.
     pub async fn forget_past_repeats(&self, today: chrono::NaiveDate) -> anyhow::Result<u64> {
+        let kept_from = today - chrono::Days::new(REPEATS_KEPT_DAYS);
         with_pool!(self, pool => {
-            let done = sqlx::query(
-                "DELETE FROM notifications WHERE occurrence <> 'once' AND occurrence < $1 \
-                 AND outbox_id IS NOT NULL",
+            let mut tx = pool.begin_write().await?;
+            let old_keys = sqlx::query(
+                "DELETE FROM notifications WHERE level = 'overdue' AND occurrence <> 'once' \
+                 AND occurrence < $1",
             )
             .bind(today.to_string())
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
-            Ok(done.rows_affected())
+            let repeats = sqlx::query("DELETE FROM repeats WHERE day < $1")
+                .bind(kept_from)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(old_keys.rows_affected() + repeats.rows_affected())
         })
     }
 

@@ -8,7 +8,7 @@
 //! `window.to`) nothing is reconciled and no digest is sent, so what falls due then waits for the
 //! window; administrators' reports go out at any time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -41,9 +41,10 @@ pub struct Context {
     pub worker: String,
     /// Set by a clean shutdown: deliver no more.
     pub stopping: AtomicBool,
-    /// The keys this process has seen recorded today (128-bit digests): a pass skips them
+    /// The keys the last pass found in a mail (128-bit digests): the next pass skips them
     /// without asking the database. Only ever a shortcut: the database's unique key decides.
-    known: std::sync::Mutex<(chrono::NaiveDate, Arc<std::collections::HashSet<u128>>)>,
+    /// Replaced by each pass, so it holds only the lines open cases call for now.
+    known: std::sync::Mutex<Arc<std::collections::HashSet<u128>>>,
 }
 
 impl Context {
@@ -66,33 +67,26 @@ impl Context {
             transport,
             worker: worker_name(),
             stopping: AtomicBool::new(false),
-            known: std::sync::Mutex::new((chrono::NaiveDate::MIN, Arc::default())),
+            known: std::sync::Mutex::new(Arc::default()),
         })
     }
 
-    /// The keys known to be mailed, as of `today` (forgotten when the day changes: a day's
-    /// repeated keys never recur, and the set stays bounded). A shared snapshot, not a copy.
-    fn known_today(&self, today: chrono::NaiveDate) -> Arc<std::collections::HashSet<u128>> {
-        let mut known = self
+    /// The keys known to be mailed: a shared snapshot, not a copy.
+    fn known(&self) -> Arc<std::collections::HashSet<u128>> {
+        let known = self
             .known
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if known.0 != today {
-            *known = (today, Arc::default());
-        }
-        Arc::clone(&known.1)
+        Arc::clone(&known)
     }
 
-    /// Adds keys to today's set. Call it once the pass has dropped its snapshot, or the set is
-    /// copied.
-    fn remember(&self, today: chrono::NaiveDate, keys: Vec<u128>) {
+    /// Replaces the known keys by those a whole pass found mailed.
+    fn remember(&self, keys: std::collections::HashSet<u128>) {
         let mut known = self
             .known
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if known.0 == today {
-            Arc::make_mut(&mut known.1).extend(keys);
-        }
+        *known = Arc::new(keys);
     }
 
     /// The calendar in force now.
@@ -213,7 +207,7 @@ fn case_items(
             .entry((state.to_owned(), stage.responsible.as_str().to_owned()))
             .or_default() += 1;
     }
-    let items = escalation::items(&case, &status, &ctx.config, today);
+    let items = escalation::items(&case, &status, &ctx.config);
     report.items += items.len();
     Some(items)
 }
@@ -249,25 +243,47 @@ pub async fn due_items(
     Ok(by_recipient)
 }
 
-/// One recipient's lines recorded in this pass and not yet in a mail: every id (with its level
-/// and key), and the most urgent `digest_max_lines` items to list. Memory is bounded by the
-/// list, not by the number of lines.
+/// One recipient's lines for this pass's digest: those recorded and not yet in a mail (with
+/// their id), and, while the recipient's daily repeat of today is not made, every
+/// still-overdue line to repeat (with or without an id); each with its level and key, and the
+/// most urgent `digest_max_lines` items to list. Memory is bounded by the list, not by the
+/// number of lines.
 #[derive(Debug, Default)]
 struct Pending {
     name: Option<Arc<str>>,
-    lines: Vec<(i64, escalation::ItemLevel, u128)>,
-    listed: Vec<(i64, Item)>,
+    lines: Vec<PendingLine>,
+    listed: Vec<(Option<i64>, Item)>,
+}
+
+#[derive(Debug)]
+struct PendingLine {
+    /// The recorded key's id, while it is in no mail.
+    id: Option<i64>,
+    level: escalation::ItemLevel,
+    key: u128,
+    /// Part of today's repeat of the overdue lines.
+    repeat: bool,
 }
 
 impl Pending {
-    fn add(&mut self, id: i64, item: Item, key: u128, max: usize) {
+    fn add(&mut self, id: Option<i64>, item: Item, key: u128, max: usize) {
         self.name
             .get_or_insert_with(|| Arc::clone(&item.recipient_name));
-        self.lines.push((id, item.level, key));
+        self.lines.push(PendingLine {
+            id,
+            level: item.level,
+            key,
+            repeat: item.repeat,
+        });
         self.listed.push((id, item));
         if self.listed.len() >= 2 * max.max(1) {
             self.trim(max);
         }
+    }
+
+    /// Whether a line goes in the digest: it is still in no mail, or the digest repeats it.
+    fn shown(id: Option<i64>, repeat: bool, still: &HashSet<i64>, repeating: bool) -> bool {
+        (repeating && repeat) || id.is_some_and(|id| still.contains(&id))
     }
 
     fn trim(&mut self, max: usize) {
@@ -298,11 +314,14 @@ pub async fn reconcile(
     }
     let today = now.date();
     let calendar = ctx.calendar();
-    let known = ctx.known_today(today);
+    let known = ctx.known();
     let max_lines = ctx.config.mail.digest_max_lines;
+    // Whose overdue lines are repeated today already (by an earlier pass or another instance).
+    let repeated = ctx.store.repeated_on(today).await?;
+    let wants_repeat = |item: &Item| item.repeat && !repeated.contains(&*item.recipient);
     let mut pending: BTreeMap<Arc<str>, Pending> = BTreeMap::new();
     // Keys found mailed, by an earlier pass or by this one; remembered at the end.
-    let mut mailed: Vec<u128> = Vec::new();
+    let mut mailed: HashSet<u128> = HashSet::with_capacity(known.len());
     let mut cursor = ctx.store.cursor(true).await?;
     while let Some(batch) = cursor.next_batch().await? {
         let mut by_recipient: BTreeMap<Arc<str>, Vec<(Item, u128)>> = BTreeMap::new();
@@ -312,8 +331,16 @@ pub async fn reconcile(
                 .flatten()
             {
                 let key = item.key_hash();
-                // Recorded and mailed in an earlier pass of this process: nothing to do.
+                // Recorded and mailed in an earlier pass of this process: only today's repeat
+                // may still list it.
                 if known.contains(&key) {
+                    mailed.insert(key);
+                    if wants_repeat(&item) {
+                        pending
+                            .entry(Arc::clone(&item.recipient))
+                            .or_default()
+                            .add(None, item, key, max_lines);
+                    }
                     continue;
                 }
                 by_recipient
@@ -335,9 +362,11 @@ pub async fn reconcile(
             }
             let entry = pending.entry(recipient).or_default();
             for ((item, key), id) in items.into_iter().zip(is_unmailed) {
-                match id {
-                    Some(id) => entry.add(id, item, key, max_lines),
-                    None => mailed.push(key),
+                if id.is_none() {
+                    mailed.insert(key);
+                }
+                if id.is_some() || wants_repeat(&item) {
+                    entry.add(id, item, key, max_lines);
                 }
             }
         }
@@ -368,19 +397,27 @@ pub async fn reconcile(
     for (recipient, mut p) in pending {
         p.trim(max_lines);
         let name = p.name.clone().unwrap_or_else(|| Arc::clone(&recipient));
-        let candidates: Vec<(i64, escalation::ItemLevel)> =
-            p.lines.iter().map(|(id, level, _)| (*id, *level)).collect();
-        let listed = &p.listed;
+        let candidates: Vec<i64> = p.lines.iter().filter_map(|l| l.id).collect();
+        let repeats = p.lines.iter().filter(|l| l.repeat).count();
+        let repeat = (repeats > 0 && !repeated.contains(&*recipient)).then_some((today, repeats));
+        let (lines, listed) = (&p.lines, &p.listed);
         let made = match ctx
             .store
             .mail_lines(
                 &recipient,
                 &candidates,
+                repeat,
                 &ctx.config.mail.from,
-                |still, counts| {
+                |still, repeating| {
+                    let mut counts = BTreeMap::new();
+                    for l in lines {
+                        if Pending::shown(l.id, l.repeat, still, repeating) {
+                            *counts.entry(l.level).or_insert(0) += 1;
+                        }
+                    }
                     let shown: Vec<&Item> = listed
                         .iter()
-                        .filter(|(id, _)| still.contains(id))
+                        .filter(|(id, item)| Pending::shown(*id, item.repeat, still, repeating))
                         .map(|(_, item)| item)
                         .collect();
                     let mut rendered = ctx.templates.digest(
@@ -389,7 +426,7 @@ pub async fn reconcile(
                         &ctx.config.office.name,
                         &day,
                         &shown,
-                        counts,
+                        &counts,
                     )?;
                     if let Some((ics, _)) = section_of(&recipient).and_then(|s| feeds.get(&s)) {
                         rendered.attachments.push(crate::mail::Attachment {
@@ -412,14 +449,14 @@ pub async fn reconcile(
             }
         };
         // Mailed now, by this pass or by another instance meanwhile.
-        mailed.extend(p.lines.iter().map(|(_, _, key)| *key));
+        mailed.extend(p.lines.iter().map(|l| l.key));
         if let Some(id) = made {
             report.digests += 1;
             tracing::info!(outbox = id, recipient = %recipient, lines = p.lines.len(), "digest queued");
         }
     }
     drop(known);
-    ctx.remember(today, mailed);
+    ctx.remember(mailed);
     failed.map_or(Ok(()), Err)
 }
 

@@ -168,10 +168,13 @@ async fn dry_run(
     )?;
     let mut report = Report::default();
     let by_recipient = runner::due_items(ctx, now, &mut report).await?;
+    let repeated = ctx.store.repeated_on(now.date()).await?;
     for (recipient, items) in &by_recipient {
         let mut new = Vec::new();
         for item in items {
-            if !ctx.store.notified(item).await? {
+            // Today's repeat of the overdue lines, if not made yet, lists each of them again.
+            let repeats = item.repeat && !repeated.contains(&**recipient);
+            if repeats || !ctx.store.notified(item).await? {
                 new.push(item);
             }
         }

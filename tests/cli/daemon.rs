@@ -338,8 +338,8 @@ fn three_instances_on_one_postgresql_send_every_mail_once() {
     );
 }
 
-/// Rows of `notifications` with this occurrence, in the test's SQLite database.
-fn keys_of_day(s: &Setup, day: &str) -> i64 {
+/// Rows of `repeats` (daily overdue repeats made) of this day, in the test's SQLite database.
+fn repeats_of_day(s: &Setup, day: chrono::NaiveDate) -> i64 {
     use sqlx::Connection;
     let url = format!(
         "sqlite://{}",
@@ -353,7 +353,7 @@ fn keys_of_day(s: &Setup, day: &str) -> i64 {
             let mut conn = sqlx::SqliteConnection::connect(&url)
                 .await
                 .expect("the test's database");
-            sqlx::query_scalar("SELECT count(*) FROM notifications WHERE occurrence = $1")
+            sqlx::query_scalar("SELECT count(*) FROM repeats WHERE day = $1")
                 .bind(day)
                 .fetch_one(&mut conn)
                 .await
@@ -362,7 +362,7 @@ fn keys_of_day(s: &Setup, day: &str) -> i64 {
 }
 
 #[test]
-fn housekeeping_forgets_the_keys_of_past_days_repeated_notices() {
+fn housekeeping_forgets_old_daily_repeats_and_keeps_recent_ones() {
     let server = SmtpServer::start();
     let s = setup(Backend::Sqlite, &server);
     let config = std::fs::read_to_string(s.config()).unwrap();
@@ -370,34 +370,34 @@ fn housekeeping_forgets_the_keys_of_past_days_repeated_notices() {
         "poll = \"*/2 * * * * *\"",
         "poll = \"*/2 * * * * *\"\nhousekeeping = \"*/2 * * * * *\"",
     ));
-    let received = today().checked_sub_days(Days::new(30)).unwrap().to_string();
+    let received = today().checked_sub_days(Days::new(90)).unwrap().to_string();
     s.duewatch(&["case", "add", "--ref", "2026-0001", "--received", &received])
         .assert()
         .success();
-    let yesterday = today().pred_opt().unwrap().to_string();
-    s.duewatch(&["run", "--once", "--now", &format!("{yesterday}T09:00")])
-        .assert()
-        .success();
-    assert_eq!(
-        keys_of_day(&s, &yesterday),
-        2,
-        "yesterday's overdue, to the office and the leadership"
-    );
+    let long_ago = today().checked_sub_days(Days::new(40)).unwrap();
+    let yesterday = today().pred_opt().unwrap();
+    for day in [long_ago, yesterday] {
+        s.duewatch(&["run", "--once", "--now", &format!("{day}T09:00")])
+            .assert()
+            .success();
+        assert_eq!(
+            repeats_of_day(&s, day),
+            2,
+            "{day}'s overdue repeat, to the office and the leadership"
+        );
+    }
 
     let child = start(&s);
     eventually(
         Duration::from_secs(20),
-        "yesterday's keys forgotten",
-        || keys_of_day(&s, &yesterday) == 0,
+        "the repeats of 40 days ago forgotten",
+        || repeats_of_day(&s, long_ago) == 0,
     );
     eventually(Duration::from_secs(20), "today's overdue mail", || {
-        server.to(OFFICE).len() == 2
+        server.to(OFFICE).len() == 3
     });
     let (status, _) = stop(child, Duration::from_secs(10));
     assert!(status.success());
-    assert_eq!(
-        keys_of_day(&s, &today().to_string()),
-        2,
-        "today's keys stay"
-    );
+    assert_eq!(repeats_of_day(&s, yesterday), 2, "yesterday's are kept");
+    assert_eq!(repeats_of_day(&s, today()), 2, "today's repeat, made once");
 }

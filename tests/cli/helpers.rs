@@ -139,6 +139,42 @@ impl Setup {
     }
 }
 
+impl Setup {
+    /// Runs `statements` on this setup's database, in order, as an administrator would by hand
+    /// (to build a state the commands cannot make, such as an older version's rows).
+    pub fn sql(&self, statements: &[&str]) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            use sqlx::Connection;
+            for statement in statements {
+                let sql = || sqlx::AssertSqlSafe(statement.to_string());
+                let done = match &self.postgres {
+                    Some(name) => {
+                        let mut conn = sqlx::PgConnection::connect(&format!("{POSTGRES}/{name}"))
+                            .await
+                            .expect("the test's PostgreSQL database");
+                        sqlx::query(sql()).execute(&mut conn).await.map(drop)
+                    }
+                    None => {
+                        let url = format!(
+                            "sqlite://{}",
+                            self.dir.path().join("var/duewatch.db").display()
+                        );
+                        let mut conn = sqlx::SqliteConnection::connect(&url)
+                            .await
+                            .expect("the test's SQLite database");
+                        sqlx::query(sql()).execute(&mut conn).await.map(drop)
+                    }
+                };
+                done.unwrap_or_else(|e| panic!("{statement}: {e}"));
+            }
+        });
+    }
+}
+
 impl Drop for Setup {
     fn drop(&mut self) {
         if let Some(name) = self.postgres.take() {

@@ -131,6 +131,68 @@ on_both_backends! {
         assert!(server.received().iter().all(|m| m.to.len() == 1), "one recipient per message");
     };
 
+    the_daily_repeat_lists_every_overdue_case_once_a_day_and_a_new_one_comes_at_once => |backend| {
+        let server = SmtpServer::start();
+        let s = setup(backend, &server);
+        // Forwarding due 2026-11-23 and 2026-11-30: both overdue on 2026-12-01.
+        ok(&s, &["case", "add", "--ref", "2026-0001", "--received", "2026-11-16"]);
+        ok(&s, &["case", "add", "--ref", "2026-0002", "--received", "2026-11-23"]);
+
+        run_at(&s, "2026-12-01T09:00");
+        let office = server.to(OFFICE);
+        assert_eq!(office.len(), 1, "one digest for both");
+        assert_eq!(office[0].subject(), "【逾期】2 件政府信息公开申请已超过办理期限");
+        let again = run_at(&s, "2026-12-01T15:00");
+        assert!(again.contains("0 digest(s) queued"), "{again}");
+
+        // Recorded late in the day, long overdue: told at once, alone.
+        ok(&s, &["case", "add", "--ref", "2026-0003", "--received", "2026-11-02"]);
+        run_at(&s, "2026-12-01T16:00");
+        let office = server.to(OFFICE);
+        assert_eq!(office.len(), 2);
+        assert_eq!(office[1].subject(), "【逾期】1 件政府信息公开申请已超过办理期限");
+        let text = office[1].text();
+        assert!(text.contains("2026-0003") && !text.contains("2026-0001"), "{text}");
+
+        // The next working day: one repeat of all three, made once.
+        run_at(&s, "2026-12-02T09:00");
+        run_at(&s, "2026-12-02T11:00");
+        let office = server.to(OFFICE);
+        assert_eq!(office.len(), 3);
+        assert_eq!(office[2].subject(), "【逾期】3 件政府信息公开申请已超过办理期限");
+        let text = office[2].text();
+        for reference in ["2026-0001", "2026-0002", "2026-0003"] {
+            assert_eq!(text.matches(reference).count(), 1, "{reference} once in {text}");
+        }
+        assert_eq!(server.to(LEADERS).len(), 3, "the leadership is told the same way");
+    };
+
+    an_upgrade_carries_over_the_overdue_lines_an_older_version_repeated_today => |backend| {
+        let server = SmtpServer::start();
+        let s = setup(backend, &server);
+        one_case(&s); // forwarding due 2026-11-30
+        ok(&s, &["db", "migrate"]);
+        // What a version before migration 0005 left: the office's overdue line of 2026-12-01,
+        // keyed by the day and mailed. Then the database is put back to before 0005.
+        s.sql(&[
+            "INSERT INTO outbox (kind, recipient, subject, body_text, message_id, state) \
+             VALUES ('digest', 'office@bureau.example', 'old', 'old', '<old@duewatch>', 'sent')",
+            "INSERT INTO notifications (case_reference, stage, level, deadline, recipient, \
+             occurrence, outbox_id) SELECT '2026-0001', 'forward', 'overdue', '2026-11-30', \
+             'office@bureau.example', '2026-12-01', id FROM outbox",
+            "DROP TABLE repeats",
+            "DELETE FROM _sqlx_migrations WHERE version = 5",
+        ]);
+        ok(&s, &["db", "migrate"]);
+
+        run_at(&s, "2026-12-01T15:00");
+        assert!(server.to(OFFICE).is_empty(), "the office had today's repeat from the old version");
+        assert_eq!(server.to(LEADERS).len(), 1, "the leadership had not");
+        run_at(&s, "2026-12-02T09:00");
+        assert_eq!(server.to(OFFICE).len(), 1, "tomorrow's repeat as usual");
+        assert_eq!(server.to(LEADERS).len(), 2);
+    };
+
     a_temporary_failure_is_retried_and_delivered_once_with_the_same_message_id => |backend| {
         let server = SmtpServer::start();
         let s = setup(backend, &server);
