@@ -292,8 +292,17 @@ pub fn xlsx(report: &Report, config: &Config) -> Result<Vec<u8>, XlsxError> {
     }
     sheet.set_freeze_panes(2, 1)?;
 
-    let sheet = book.add_worksheet();
+    // Row by row to a temporary file (rust_xlsxwriter's constant-memory mode): the case list
+    // can be long, and the figures sheet is small.
+    let sheet = book.add_worksheet_with_constant_memory()?;
     sheet.set_name("案件")?;
+    sheet.set_column_width(0, 14)?;
+    sheet.set_column_width(1, 30)?;
+    sheet.set_column_width(3, 28)?;
+    for col in 4..7 {
+        sheet.set_column_width(col, 12)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
     for (col, h) in (0u16..).zip(CASE_HEADERS) {
         sheet.write_string_with_format(0, col, h, &bold)?;
     }
@@ -311,12 +320,5 @@ pub fn xlsx(report: &Report, config: &Config) -> Result<Vec<u8>, XlsxError> {
         sheet.write_string(row, 8, c.lateness.label())?;
         sheet.write_string(row, 9, if c.provisional { "是" } else { "" })?;
     }
-    sheet.set_column_width(0, 14)?;
-    sheet.set_column_width(1, 30)?;
-    sheet.set_column_width(3, 28)?;
-    for col in 4..7 {
-        sheet.set_column_width(col, 12)?;
-    }
-    sheet.set_freeze_panes(1, 0)?;
     book.save_to_buffer()
 }
