@@ -179,7 +179,44 @@ impl Schedule {
 #[serde(deny_unknown_fields)]
 pub struct ReportConfig {
     /// Who gets it: `leadership`, `office` (their `emails`) or e-mail addresses.
-    pub recipients: Vec<String>,
+    pub recipients: Vec<ReportRecipient>,
+}
+
+/// One entry of `[report] recipients`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum ReportRecipient {
+    /// `[leadership] emails`.
+    Leadership,
+    /// `[office] emails`.
+    Office,
+    /// One address.
+    Address(String),
+}
+
+impl TryFrom<String> for ReportRecipient {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        match s.as_str() {
+            "leadership" => Ok(ReportRecipient::Leadership),
+            "office" => Ok(ReportRecipient::Office),
+            a if plausible_address(a) => Ok(ReportRecipient::Address(s)),
+            _ => Err(format!(
+                "\"{s}\" is neither leadership, office nor an e-mail address (report.recipients); \
+                 e.g. recipients = [\"leadership\", \"office\", \"it@bureau.example\"]"
+            )),
+        }
+    }
+}
+
+impl From<ReportRecipient> for String {
+    fn from(r: ReportRecipient) -> String {
+        match r {
+            ReportRecipient::Leadership => "leadership".to_owned(),
+            ReportRecipient::Office => "office".to_owned(),
+            ReportRecipient::Address(a) => a,
+        }
+    }
 }
 
 impl Config {
@@ -187,10 +224,10 @@ impl Config {
     pub fn report_recipients(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for r in &self.report.recipients {
-            let add: Vec<String> = match r.as_str() {
-                "leadership" => self.leadership.emails.clone(),
-                "office" => self.office.emails.clone(),
-                address => vec![address.to_owned()],
+            let add: Vec<String> = match r {
+                ReportRecipient::Leadership => self.leadership.emails.clone(),
+                ReportRecipient::Office => self.office.emails.clone(),
+                ReportRecipient::Address(address) => vec![address.clone()],
             };
             for a in add {
                 if !out.contains(&a) {
@@ -265,16 +302,6 @@ impl Config {
                         "write addresses as name@example.org",
                     ));
                 }
-            }
-        }
-        for (i, r) in self.report.recipients.iter().enumerate() {
-            if r != "leadership" && r != "office" && !plausible_address(r) {
-                return Err(invalid(
-                    format!(
-                        "report.recipients[{i}]: \"{r}\" is neither leadership, office nor an e-mail address"
-                    ),
-                    "e.g. recipients = [\"leadership\", \"office\", \"it@bureau.example\"]",
-                ));
             }
         }
         for (i, e) in self.mail.admins.iter().enumerate() {

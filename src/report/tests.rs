@@ -327,3 +327,17 @@ fn an_answer_while_still_suspended_is_on_time() {
     // The clock stood still from Nov 9 to the answer on Nov 20: 10 working days.
     assert_eq!((f.suspensions, f.suspended_days), (1, 10));
 }
+
+#[test]
+fn a_deadline_in_a_year_without_a_calendar_makes_the_report_provisional() {
+    // Received Mon 2026-12-28: the 5th working day after it lies in 2027, which is not
+    // shipped: weekends only, Dec 29, 30, 31, Jan 1, Jan 4 (provisional). Open at Jan 8.
+    let c = case("P", "2026-12-28", None, None);
+    let mut r = Report::new(Period::new(d("2027-01-01"), d("2027-01-08")).expect("a period"));
+    r.add(&c, &Rules::default(), &cal()).expect("in range");
+    assert!(r.provisional);
+    assert_eq!(r.cases.len(), 1);
+    assert_eq!(r.cases[0].due, d("2027-01-04"));
+    assert!(r.cases[0].provisional);
+    assert_eq!(office(&r).open_overdue, 1);
+}

@@ -554,5 +554,8 @@ fn a_bad_report_recipient_is_named_with_its_key() {
     s.duewatch(&["config", "check"])
         .assert()
         .failure()
-        .stderr(contains("report.recipients[0]: \"the boss\""));
+        .stderr(contains(
+            "\"the boss\" is neither leadership, office nor an e-mail address",
+        ))
+        .stderr(contains("for key `report.recipients[0]`"));
 }
