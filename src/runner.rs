@@ -377,15 +377,16 @@ pub async fn reconcile(
     let mut failed: Option<anyhow::Error> = None;
     // mail.attach_ics: each section's open deadlines go with the digests to its addresses; all
     // the sections that get a digest now, in one more read of the open cases.
-    let section_of = |recipient: &str| {
+    let sections_of = |recipient: &str| -> Vec<crate::case::SectionCode> {
         ctx.config
             .sections
             .iter()
-            .find(|s| s.emails.iter().any(|e| e == recipient))
+            .filter(|s| s.emails.iter().any(|e| e == recipient))
             .map(|s| s.code.clone())
+            .collect()
     };
     let feeds = if ctx.config.mail.attach_ics {
-        let mut wanted: Vec<_> = pending.keys().filter_map(|r| section_of(r)).collect();
+        let mut wanted: Vec<_> = pending.keys().flat_map(|r| sections_of(r)).collect();
         wanted.sort();
         wanted.dedup();
         let stamp = crate::feeds::utc(&ctx.config, now);
@@ -428,12 +429,21 @@ pub async fn reconcile(
                         &shown,
                         &counts,
                     )?;
-                    if let Some((ics, _)) = section_of(&recipient).and_then(|s| feeds.get(&s)) {
-                        rendered.attachments.push(crate::mail::Attachment {
-                            filename: "deadlines.ics".to_owned(),
-                            content_type: crate::mail::ICS.to_owned(),
-                            content: ics.clone().into_bytes(),
-                        });
+                    // One file per section the address serves: deadlines.ics, or, for an
+                    // address of several sections, deadlines-CODE.ics each.
+                    let mine = sections_of(&recipient);
+                    for code in &mine {
+                        if let Some((ics, _)) = feeds.get(code) {
+                            rendered.attachments.push(crate::mail::Attachment {
+                                filename: if mine.len() == 1 {
+                                    "deadlines.ics".to_owned()
+                                } else {
+                                    format!("deadlines-{code}.ics")
+                                },
+                                content_type: crate::mail::ICS.to_owned(),
+                                content: ics.clone().into_bytes(),
+                            });
+                        }
                     }
                     Ok(rendered)
                 },

@@ -545,6 +545,41 @@ on_both_backends! {
         let message = mail_parser::MessageParser::default().parse(&office[0].data).expect("MIME");
         assert_eq!(message.attachment_count(), 0);
     };
+
+    an_address_of_two_sections_gets_each_sections_calendar => |backend| {
+        let server = SmtpServer::start();
+        let s = Setup::with_store(backend);
+        s.append_config(&format!(
+            "[[sections]]\ncode = \"gs\"\nname = \"工伤保险股\"\nemails = [\"{HEAD}\"]\n\
+             [mail]\ntransport = \"smtp\"\nfrom = \"duewatch <duewatch@bureau.example>\"\nattach_ics = true\n\
+             [mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_secs = 5\n",
+            server.port
+        ));
+        // Both forwarded Mon 11-16: reply due 11-30, a reminder on 11-26, one digest to HEAD.
+        for (r, section) in [("2026-S", "ss"), ("2026-G", "gs")] {
+            ok(&s, &["case", "add", "--ref", r, "--received", "2026-11-13"]);
+            ok(&s, &["case", "forward", r, "--section", section, "--on", "2026-11-16"]);
+        }
+        stdout(&s, &["run", "--once", "--now", "2026-11-26T09:00"]);
+        let head = server.to(HEAD);
+        assert_eq!(head.len(), 1, "one digest for both sections");
+        let message = mail_parser::MessageParser::default().parse(&head[0].data).expect("MIME");
+        let mut files: Vec<(String, Vec<String>)> = message
+            .attachments()
+            .map(|a| {
+                let uids = parse_ics(a.contents()).into_iter().map(|e| e["UID"].clone()).collect();
+                (a.attachment_name().expect("a file name").to_owned(), uids)
+            })
+            .collect();
+        files.sort();
+        assert_eq!(
+            files,
+            [
+                ("deadlines-gs.ics".to_owned(), vec!["2026-G-reply@duewatch".to_owned()]),
+                ("deadlines-ss.ics".to_owned(), vec!["2026-S-reply@duewatch".to_owned()]),
+            ]
+        );
+    };
 }
 
 #[test]
