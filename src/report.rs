@@ -35,9 +35,11 @@
 //!   the answer or closure when earlier). A
 //!   suspension belongs to the stage running when it began: the reply stage when the case was
 //!   forwarded on or before its first day, else the forward stage.
-//! - **written notices missing** (书面告知缺失): notices (arts. 20, 21) not recorded by `to` whose
-//!   time (`rules.notice_within` working days after the event) had run out by `to`, attributed
-//!   like suspensions (extension notices to the section).
+//! - **written notices missing** (书面告知缺失): notices (arts. 20, 21) whose time
+//!   (`rules.notice_within` working days after the event) ran out in the period (`from <= due <
+//!   to`) and that were not recorded by `to`, attributed like suspensions (extension notices to
+//!   the section). Once a case is answered no notice can be recorded for it, so a notice missed
+//!   counts in the period it was missed, not again on every later report.
 //!
 //! Cases answered on the spot have no stages; cases closed by other means (withdrawn, merged) on
 //! or before `to` count only for what was done before the closure.
@@ -121,7 +123,7 @@ pub struct Figures {
     pub suspensions: u32,
     /// Working days of the period covered by a suspension.
     pub suspended_days: u32,
-    /// Written notices (arts. 20, 21) overdue and not recorded at the end of the period.
+    /// Written notices (arts. 20, 21) whose time ran out in the period, not recorded by its end.
     pub notices_missing: u32,
 }
 
@@ -324,7 +326,14 @@ impl Report {
         }
 
         // arts. 20, 21: written notices whose time ran out by `to`.
-        for n in status.notices.iter().filter(|n| n.missing) {
+        // Counted in the period their time ran out in, like deadlines: a notice can no longer be
+        // recorded once the case is answered, so counting every missing one on every later
+        // report would only grow.
+        for n in status
+            .notices
+            .iter()
+            .filter(|n| n.missing && n.due >= period.from)
+        {
             let party = match n.kind {
                 NoticeKind::Extension => section_party.clone(),
                 NoticeKind::Suspension | NoticeKind::Resumption => party_on(n.event_on),

@@ -341,3 +341,21 @@ fn a_deadline_in_a_year_without_a_calendar_makes_the_report_provisional() {
     assert!(r.cases[0].provisional);
     assert_eq!(office(&r).open_overdue, 1);
 }
+
+#[test]
+fn a_missed_notice_counts_in_the_period_it_was_missed_only() {
+    // Extension approved Mon Nov 16, no notice: due Wed Nov 18, missing from Nov 19. Counted in
+    // November; in December (still missing, the case answered Nov 24) not again.
+    let mut c = case("N", "2026-11-02", Some("2026-11-03"), Some("2026-11-24"));
+    c.extensions.push(extension(5, "2026-11-16", None));
+    assert_eq!(
+        section(&november(std::slice::from_ref(&c))).notices_missing,
+        1
+    );
+    let mut december =
+        Report::new(Period::new(d("2026-12-01"), d("2026-12-31")).expect("a period"));
+    december
+        .add(&c, &Rules::default(), &cal())
+        .expect("in range");
+    assert_eq!(section(&december).notices_missing, 0);
+}
