@@ -28,6 +28,13 @@ dir = "/etc/duewatch/calendars"
 [database]
 url = "sqlite:///var/lib/duewatch/duewatch.db"
 
+[cases]
+source = "builtin"
+url = ""
+cases_query = ""
+extensions_query = ""
+suspensions_query = ""
+
 [office]
 name = "政务公开工作领导小组办公室"
 emails = []
@@ -108,8 +115,10 @@ pub struct Config {
     pub timezone: TimeZone,
     /// Where the calendars are.
     pub calendar: CalendarConfig,
-    /// The case database.
+    /// duewatch's own database: its cases (with `cases.source = "builtin"`), the outbox, runs.
     pub database: DatabaseConfig,
+    /// Where the cases come from: duewatch's own tables, or an existing case system.
+    pub cases: CasesConfig,
     /// The leading group's office: receives, forwards, supervises.
     pub office: Party,
     /// The bureau's leadership (approves extensions, hears of overdue cases).
@@ -395,6 +404,9 @@ impl Config {
                 "write sqlite:///var/lib/duewatch/duewatch.db or postgres://user@host/db",
             ));
         }
+        self.cases
+            .validate()
+            .map_err(|(message, help)| invalid(message, help))?;
         Ok(())
     }
 }
@@ -430,6 +442,84 @@ pub fn mask(url: &str) -> String {
 pub struct DatabaseConfig {
     /// `sqlite://PATH` (created if missing) or `postgres://…`.
     pub url: String,
+}
+
+/// `cases.source`: where duewatch reads its cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseSource {
+    /// duewatch's own tables in `database.url`, changed by `duewatch case …`.
+    Builtin,
+    /// An existing case system's database (`cases.url`), read-only, through the configured
+    /// queries (README, "Watching an existing case system").
+    Sql,
+}
+
+/// `[cases]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasesConfig {
+    /// `builtin` (the default) or `sql`.
+    pub source: CaseSource,
+    /// The case system's database, `postgres://…` or `mysql://…` (MariaDB too); a secret: it
+    /// may hold a password, so it is never printed or logged unmasked.
+    pub url: secrecy::SecretString,
+    /// The query (or view) returning the cases, in the columns of the view contract.
+    pub cases_query: String,
+    /// The query returning the extensions (art. 20); empty: the case system records none.
+    pub extensions_query: String,
+    /// The query returning the suspensions (art. 21); empty: the case system records none.
+    pub suspensions_query: String,
+}
+
+impl CasesConfig {
+    /// The URL, for connecting only: never print it (use [`mask`]).
+    pub fn url(&self) -> &str {
+        secrecy::ExposeSecret::expose_secret(&self.url)
+    }
+
+    fn validate(&self) -> Result<(), (String, &'static str)> {
+        let url = self.url();
+        match self.source {
+            CaseSource::Builtin => {
+                let set = [
+                    ("cases.url", url),
+                    ("cases.cases_query", &self.cases_query),
+                    ("cases.extensions_query", &self.extensions_query),
+                    ("cases.suspensions_query", &self.suspensions_query),
+                ];
+                if let Some((key, _)) = set.iter().find(|(_, v)| !v.trim().is_empty()) {
+                    return Err((
+                        format!("{key} is set, but cases.source = \"builtin\" does not use it"),
+                        "set cases.source = \"sql\" to read the cases from that database, or remove the key",
+                    ));
+                }
+            }
+            CaseSource::Sql => {
+                let known = ["postgres://", "postgresql://", "mysql://", "mariadb://"];
+                if !known.iter().any(|p| url.starts_with(p)) {
+                    return Err((
+                        format!(
+                            "cases.url: \"{}\" is neither postgres:// nor mysql://",
+                            mask(url)
+                        ),
+                        "write postgres://user@host/db or mysql://user@host/db (MariaDB too); a \
+                         password is best given as DUEWATCH__CASES__URL or the credential cases_url",
+                    ));
+                }
+                if self.cases_query.trim().is_empty() {
+                    return Err((
+                        "cases.cases_query is empty, but cases.source = \"sql\" reads the cases \
+                         through it"
+                            .to_owned(),
+                        "write a SELECT (or the name of a view: SELECT * FROM v_cases) returning \
+                         the columns of the view contract (README, \"Watching an existing case system\")",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `[office]`, `[leadership]`: a name and its addresses.
@@ -571,10 +661,12 @@ pub fn effective(file: Option<&Path>) -> Result<String, ConfigError> {
     {
         smtp.insert("password".to_owned(), toml::Value::String("***".to_owned()));
     }
-    if let Some(toml::Value::Table(db)) = table.get_mut("database")
-        && let Some(toml::Value::String(url)) = db.get_mut("url")
-    {
-        *url = mask(url);
+    for section in ["database", "cases"] {
+        if let Some(toml::Value::Table(db)) = table.get_mut(section)
+            && let Some(toml::Value::String(url)) = db.get_mut("url")
+        {
+            *url = mask(url);
+        }
     }
     toml::to_string_pretty(&table).map_err(|e| ConfigError::Invalid {
         message: e.to_string(),
@@ -594,6 +686,11 @@ pub fn load(file: Option<&Path>) -> Result<(Config, Origin), ConfigError> {
     config.rules.reminder_at = config.escalation.reminder_at;
     if config.mail.smtp.password.is_none() {
         config.mail.smtp.password = credential("smtp_password")?;
+    }
+    if config.cases.url().is_empty()
+        && let Some(url) = credential("cases_url")?
+    {
+        config.cases.url = url;
     }
     Ok((config, origin))
 }

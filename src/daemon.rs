@@ -90,7 +90,7 @@ pub struct Moved {
 /// # Errors
 /// A database failure.
 pub async fn moved_deadlines(
-    store: &crate::store::Store,
+    source: &crate::source::Source,
     config: &Config,
     old: &Calendar,
     new: &Calendar,
@@ -103,7 +103,7 @@ pub async fn moved_deadlines(
         let s = status.stages.iter().find(|s| s.stage == stage)?;
         Some((stage.as_str(), s.due))
     };
-    store
+    source
         .scan(true, |case| {
             let Ok(case) = case else { return Ok(()) };
             let (before, after) = (current_due(&case, old), current_due(&case, new));
@@ -257,7 +257,7 @@ impl Daemon {
             Ok(loaded) => {
                 let old = self.ctx.calendar();
                 let moved = moved_deadlines(
-                    &self.ctx.store,
+                    &self.ctx.source,
                     &self.ctx.config,
                     &old,
                     &loaded.calendar,

@@ -1,4 +1,5 @@
-//! Reports and calendar feeds read from the store: a [`Report`] over every case for a period,
+//! Reports and calendar feeds read from the cases (the built-in store or the case system of
+//! `cases.source`): a [`Report`] over every case for a period,
 //! a section's open deadlines as iCalendar text, and the monthly report job. The figures and the
 //! file formats are in the pure modules ([`crate::report`], [`crate::report_output`],
 //! [`crate::ics`]); this module only streams the cases into them and queues mail.
@@ -23,15 +24,15 @@ use crate::deadline;
 use crate::mail::Attachment;
 use crate::report::{Period, Report};
 use crate::runner::Context;
-use crate::store::Store;
+use crate::source::Source;
 
-/// A report over every case of the store for `period`, and the cases that could not be read or
+/// A report over every case (of the store or the case system) for `period`, and the cases that could not be read or
 /// evaluated (named, one a line; the others are counted).
 ///
 /// # Errors
 /// A database failure.
 pub async fn collect(
-    store: &Store,
+    source: &Source,
     config: &Config,
     cal: &Calendar,
     period: Period,
@@ -39,7 +40,7 @@ pub async fn collect(
     let mut report = Report::new(period);
     let mut bad = Vec::new();
     // Every case, finished ones too: a reply in the period is on a finished case.
-    store
+    source
         .scan(false, |case| {
             match case {
                 Ok(case) => {
@@ -62,7 +63,7 @@ pub async fn collect(
 /// # Errors
 /// A database failure.
 pub async fn section_ics(
-    store: &Store,
+    source: &Source,
     config: &Config,
     cal: &Calendar,
     section: &SectionCode,
@@ -70,7 +71,7 @@ pub async fn section_ics(
     stamp: NaiveDateTime,
 ) -> anyhow::Result<(String, usize)> {
     let mut all = sections_ics(
-        store,
+        source,
         config,
         cal,
         std::slice::from_ref(section),
@@ -86,7 +87,7 @@ pub async fn section_ics(
 /// # Errors
 /// A database failure.
 pub async fn sections_ics(
-    store: &Store,
+    source: &Source,
     config: &Config,
     cal: &Calendar,
     sections: &[SectionCode],
@@ -95,7 +96,7 @@ pub async fn sections_ics(
 ) -> anyhow::Result<BTreeMap<SectionCode, (String, usize)>> {
     let mut events: BTreeMap<SectionCode, Vec<crate::ics::Event>> =
         sections.iter().map(|s| (s.clone(), Vec::new())).collect();
-    store
+    source
         .scan(true, |case| {
             // A case that cannot be read or evaluated is left out here; `status` names it.
             let Ok(case) = case else { return Ok(()) };
@@ -184,7 +185,7 @@ pub async fn monthly_report(ctx: &Context, now: NaiveDateTime) -> anyhow::Result
         );
         return Ok(Monthly::NoRecipients);
     }
-    let (report, bad) = collect(&ctx.store, &ctx.config, &cal, period).await?;
+    let (report, bad) = collect(&ctx.source, &ctx.config, &cal, period).await?;
     for b in &bad {
         tracing::error!("left out of the monthly report: {b}");
     }

@@ -153,6 +153,19 @@ async fn metrics(daemon: &Daemon) -> anyhow::Result<String> {
         "gauge",
         &[(String::new(), overdue)],
     );
+    let unreadable = daemon
+        .last_poll
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .map_or(0.0, |r| r.bad_cases as f64);
+    metric(
+        "unreadable_cases",
+        "Open cases the last poll could not read or evaluate (rows of a case system that break \
+         the rules included); each is named in the log.",
+        "gauge",
+        &[(String::new(), unreadable)],
+    );
     metric(
         "outbox_pending",
         "Mail waiting to be delivered.",

@@ -435,7 +435,7 @@ fn days(v: &str) -> Result<u32, String> {
         .ok_or_else(|| format!("\"{v}\" is not a number of working days from 1"))
 }
 
-fn channel(v: &str) -> Result<Channel, String> {
+pub(crate) fn channel(v: &str) -> Result<Channel, String> {
     match v {
         "当面" => Ok(Channel::InPerson),
         "信函" => Ok(Channel::Mail),
@@ -445,7 +445,7 @@ fn channel(v: &str) -> Result<Channel, String> {
     }
 }
 
-fn close_reason(v: &str) -> Result<CloseReason, String> {
+pub(crate) fn close_reason(v: &str) -> Result<CloseReason, String> {
     match v {
         "撤回" => Ok(CloseReason::Withdrawn),
         "合并" => Ok(CloseReason::Merged),
@@ -455,7 +455,7 @@ fn close_reason(v: &str) -> Result<CloseReason, String> {
 }
 
 /// A section by its code or its configured name.
-fn section(v: &str, config: &Config) -> Result<SectionCode, String> {
+pub(crate) fn section(v: &str, config: &Config) -> Result<SectionCode, String> {
     config
         .sections
         .iter()

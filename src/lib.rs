@@ -24,7 +24,9 @@
 //! - [`feeds`]: reports and calendar feeds read from the store, and the monthly report job;
 //! - [`daemon`]: `duewatch run`, its schedule, calendar reloads and clean stop; [`health`] and
 //!   [`http`]: is it working, for monitors; [`samples`]: the development config's sample cases;
-//! - [`store`]: cases in SQLite or PostgreSQL, one code path for both;
+//! - [`store`]: cases in SQLite or PostgreSQL, one code path for both, and duewatch's own state;
+//! - [`source`]: where the watched cases are read: the store, or an existing case system's
+//!   database through the administrator's queries (read-only);
 //! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment);
 //! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`].
 
@@ -47,4 +49,5 @@ pub mod report;
 pub mod report_output;
 pub mod runner;
 pub mod samples;
+pub mod source;
 pub mod store;

@@ -787,6 +787,70 @@ impl Store {
         })
     }
 
+    /// Queues to each of `recipients` one notice listing those of `lines` it was never sent:
+    /// each line is `(case reference, problem)`, recorded once under the key (reference,
+    /// `stage`, a hash of the problem), so a problem is reported once however many passes or
+    /// instances find it, and a changed problem is reported again. `render` makes the notice
+    /// from the new lines. Returns how many lines were new, summed over recipients.
+    ///
+    /// # Errors
+    /// A database failure, or `render`'s.
+    pub async fn record_problem_lines<F>(
+        &self,
+        stage: &str,
+        lines: &[(String, String)],
+        recipients: &[String],
+        from: &str,
+        render: F,
+    ) -> anyhow::Result<usize>
+    where
+        F: Fn(&[String]) -> anyhow::Result<Rendered>,
+    {
+        // A fixed date: these keys are for good, not per day. Their occurrence ("problem:…")
+        // sorts after every date, so the housekeeping of past days' repeats never forgets them.
+        let forever = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+        let mut new_lines = 0;
+        for recipient in recipients {
+            with_pool!(self, pool => {
+                let mut tx = pool.begin_write().await?;
+                let mut ids = Vec::new();
+                let mut texts = Vec::new();
+                for (reference, problem) in lines {
+                    let id: Option<i64> = sqlx::query_scalar(
+                        "INSERT INTO notifications (case_reference, stage, level, deadline, \
+                         recipient, occurrence) VALUES ($1, $2, 'admin', $3, $4, $5) \
+                         ON CONFLICT DO NOTHING RETURNING id",
+                    )
+                    .bind(reference.as_str())
+                    .bind(stage)
+                    .bind(forever)
+                    .bind(recipient.as_str())
+                    .bind(format!("problem:{:016x}", fnv(problem.as_bytes())))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some(id) = id {
+                        ids.push(id);
+                        texts.push(format!("{reference}：{problem}"));
+                    }
+                }
+                if !ids.is_empty() {
+                    let rendered = render(&texts)?;
+                    let outbox_id = insert_outbox!(tx, "admin", recipient.as_str(), &rendered, from);
+                    for id in &ids {
+                        sqlx::query("UPDATE notifications SET outbox_id = $1 WHERE id = $2")
+                            .bind(outbox_id)
+                            .bind(*id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    new_lines += ids.len();
+                }
+                tx.commit().await?;
+            });
+        }
+        Ok(new_lines)
+    }
+
     /// The recipients whose daily overdue repeat of `day` is made already.
     ///
     /// # Errors
@@ -923,4 +987,15 @@ pub struct Health {
     pub oldest_pending_age_secs: Option<f64>,
     /// The error of the latest failed poll, if any.
     pub last_error: Option<String>,
+}
+
+/// FNV-1a, 64 bits: a stable hash (the same across processes and versions) to key a problem's
+/// text.
+fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }

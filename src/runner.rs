@@ -22,6 +22,7 @@ use crate::escalation::{self, Item};
 use crate::mail::render::Templates;
 use crate::mail::transport::{SendError, Transport};
 use crate::outbox::Claimed;
+use crate::source::Source;
 use crate::store::Store;
 
 /// What a pass needs, loaded once.
@@ -29,8 +30,10 @@ use crate::store::Store;
 pub struct Context {
     /// The configuration.
     pub config: Config,
-    /// The database.
+    /// duewatch's own database: outbox, notifications, runs (and its cases when built in).
     pub store: Store,
+    /// Where the watched cases are read (`cases.source`).
+    pub source: Source,
     /// The calendar; the daemon swaps in a new one when its files change.
     pub calendar: std::sync::RwLock<Arc<Calendar>>,
     /// The mail templates.
@@ -41,10 +44,11 @@ pub struct Context {
     pub worker: String,
     /// Set by a clean shutdown: deliver no more.
     pub stopping: AtomicBool,
-    /// The keys the last pass found in a mail (128-bit digests): the next pass skips them
-    /// without asking the database. Only ever a shortcut: the database's unique key decides.
-    /// Replaced by each pass, so it holds only the lines open cases call for now.
-    known: std::sync::Mutex<Arc<std::collections::HashSet<u128>>>,
+    /// The keys the last pass found in a mail (128-bit digests, sorted): the next pass skips
+    /// them without asking the database. Only ever a shortcut: the database's unique key
+    /// decides. Replaced by each pass, so it holds only the lines open cases call for now; a
+    /// sorted array, not a hash set, for memory (16 bytes a key).
+    known: std::sync::Mutex<Arc<Vec<u128>>>,
 }
 
 impl Context {
@@ -56,12 +60,14 @@ impl Context {
     pub async fn load(config: Config) -> anyhow::Result<Context> {
         let store = Store::connect(&config.database.url).await?;
         store.migrate().await?;
+        let source = Source::open(&config, &store).await?;
         let calendar = crate::calendar::load::load(&config.calendar.dir)?.calendar;
         let templates = Templates::load(&config.mail.templates)?;
         let transport = Transport::new(&config.mail)?;
         Ok(Context {
             config,
             store,
+            source,
             calendar: std::sync::RwLock::new(Arc::new(calendar)),
             templates,
             transport,
@@ -72,7 +78,7 @@ impl Context {
     }
 
     /// The keys known to be mailed: a shared snapshot, not a copy.
-    fn known(&self) -> Arc<std::collections::HashSet<u128>> {
+    fn known(&self) -> Arc<Vec<u128>> {
         let known = self
             .known
             .lock()
@@ -81,7 +87,10 @@ impl Context {
     }
 
     /// Replaces the known keys by those a whole pass found mailed.
-    fn remember(&self, keys: std::collections::HashSet<u128>) {
+    fn remember(&self, mut keys: Vec<u128>) {
+        keys.sort_unstable();
+        keys.dedup();
+        keys.shrink_to_fit();
         let mut known = self
             .known
             .lock()
@@ -159,6 +168,10 @@ pub struct Report {
     pub lost: usize,
     /// Dead or stuck messages reported to the administrators.
     pub reported: usize,
+    /// Cases of the case system (`cases.source = "sql"`) that break the rules: (reference as the
+    /// case system spells it, what is wrong). Reported to `mail.admins` once per problem.
+    #[serde(skip)]
+    pub bad_rows: Vec<(String, String)>,
     #[serde(skip)]
     /// Open cases by (state of the current stage, responsible): `running`, `suspended`,
     /// `overdue`; the office or a section code.
@@ -180,6 +193,9 @@ fn case_items(
         Err(e) => {
             report.bad_cases += 1;
             tracing::error!("{e}");
+            if let crate::store::StoreError::BadRow { reference, problem } = e {
+                report.bad_rows.push((reference, problem));
+            }
             return None;
         }
     };
@@ -225,7 +241,7 @@ pub async fn due_items(
     let today = now.date();
     let calendar = ctx.calendar();
     let mut by_recipient: BTreeMap<Arc<str>, Vec<Item>> = BTreeMap::new();
-    let mut cursor = ctx.store.cursor(true).await?;
+    let mut cursor = ctx.source.cursor(true).await?;
     while let Some(batch) = cursor.next_batch().await? {
         for case in batch {
             for item in case_items(ctx, &calendar, case, today, report)
@@ -244,21 +260,23 @@ pub async fn due_items(
 }
 
 /// One recipient's lines for this pass's digest: those recorded and not yet in a mail (with
-/// their id), and, while the recipient's daily repeat of today is not made, every
-/// still-overdue line to repeat (with or without an id); each with its level and key, and the
-/// most urgent `digest_max_lines` items to list. Memory is bounded by the list, not by the
-/// number of lines.
+/// their id, level and key), and, while the recipient's daily repeat of today is not made, the
+/// still-overdue lines already mailed before, counted by level; and the most urgent
+/// `digest_max_lines` items to list. Memory is bounded by the list, not by the number of
+/// lines.
 #[derive(Debug, Default)]
 struct Pending {
     name: Option<Arc<str>>,
     lines: Vec<PendingLine>,
+    /// Lines mailed before that only today's repeat lists, by level.
+    repeat_only: BTreeMap<escalation::ItemLevel, usize>,
     listed: Vec<(Option<i64>, Item)>,
 }
 
 #[derive(Debug)]
 struct PendingLine {
-    /// The recorded key's id, while it is in no mail.
-    id: Option<i64>,
+    /// The recorded key's id: it is in no mail yet.
+    id: i64,
     level: escalation::ItemLevel,
     key: u128,
     /// Part of today's repeat of the overdue lines.
@@ -269,12 +287,15 @@ impl Pending {
     fn add(&mut self, id: Option<i64>, item: Item, key: u128, max: usize) {
         self.name
             .get_or_insert_with(|| Arc::clone(&item.recipient_name));
-        self.lines.push(PendingLine {
-            id,
-            level: item.level,
-            key,
-            repeat: item.repeat,
-        });
+        match id {
+            Some(id) => self.lines.push(PendingLine {
+                id,
+                level: item.level,
+                key,
+                repeat: item.repeat,
+            }),
+            None => *self.repeat_only.entry(item.level).or_insert(0) += 1,
+        }
         self.listed.push((id, item));
         if self.listed.len() >= 2 * max.max(1) {
             self.trim(max);
@@ -321,8 +342,8 @@ pub async fn reconcile(
     let wants_repeat = |item: &Item| item.repeat && !repeated.contains(&*item.recipient);
     let mut pending: BTreeMap<Arc<str>, Pending> = BTreeMap::new();
     // Keys found mailed, by an earlier pass or by this one; remembered at the end.
-    let mut mailed: HashSet<u128> = HashSet::with_capacity(known.len());
-    let mut cursor = ctx.store.cursor(true).await?;
+    let mut mailed: Vec<u128> = Vec::with_capacity(known.len());
+    let mut cursor = ctx.source.cursor(true).await?;
     while let Some(batch) = cursor.next_batch().await? {
         let mut by_recipient: BTreeMap<Arc<str>, Vec<(Item, u128)>> = BTreeMap::new();
         for case in batch {
@@ -333,8 +354,8 @@ pub async fn reconcile(
                 let key = item.key_hash();
                 // Recorded and mailed in an earlier pass of this process: only today's repeat
                 // may still list it.
-                if known.contains(&key) {
-                    mailed.insert(key);
+                if known.binary_search(&key).is_ok() {
+                    mailed.push(key);
                     if wants_repeat(&item) {
                         pending
                             .entry(Arc::clone(&item.recipient))
@@ -363,7 +384,7 @@ pub async fn reconcile(
             let entry = pending.entry(recipient).or_default();
             for ((item, key), id) in items.into_iter().zip(is_unmailed) {
                 if id.is_none() {
-                    mailed.insert(key);
+                    mailed.push(key);
                 }
                 if id.is_some() || wants_repeat(&item) {
                     entry.add(id, item, key, max_lines);
@@ -372,6 +393,7 @@ pub async fn reconcile(
         }
     }
     cursor.finish().await?;
+    report_bad_rows(ctx, now, &report.bad_rows).await?;
 
     let day = today.to_string();
     let mut failed: Option<anyhow::Error> = None;
@@ -390,7 +412,7 @@ pub async fn reconcile(
         wanted.sort();
         wanted.dedup();
         let stamp = crate::feeds::utc(&ctx.config, now);
-        crate::feeds::sections_ics(&ctx.store, &ctx.config, &calendar, &wanted, today, stamp)
+        crate::feeds::sections_ics(&ctx.source, &ctx.config, &calendar, &wanted, today, stamp)
             .await?
     } else {
         BTreeMap::new()
@@ -398,10 +420,11 @@ pub async fn reconcile(
     for (recipient, mut p) in pending {
         p.trim(max_lines);
         let name = p.name.clone().unwrap_or_else(|| Arc::clone(&recipient));
-        let candidates: Vec<i64> = p.lines.iter().filter_map(|l| l.id).collect();
-        let repeats = p.lines.iter().filter(|l| l.repeat).count();
+        let candidates: Vec<i64> = p.lines.iter().map(|l| l.id).collect();
+        let repeats =
+            p.lines.iter().filter(|l| l.repeat).count() + p.repeat_only.values().sum::<usize>();
         let repeat = (repeats > 0 && !repeated.contains(&*recipient)).then_some((today, repeats));
-        let (lines, listed) = (&p.lines, &p.listed);
+        let (lines, listed, repeat_only) = (&p.lines, &p.listed, &p.repeat_only);
         let made = match ctx
             .store
             .mail_lines(
@@ -410,9 +433,13 @@ pub async fn reconcile(
                 repeat,
                 &ctx.config.mail.from,
                 |still, repeating| {
-                    let mut counts = BTreeMap::new();
+                    let mut counts = if repeating {
+                        repeat_only.clone()
+                    } else {
+                        BTreeMap::new()
+                    };
                     for l in lines {
-                        if Pending::shown(l.id, l.repeat, still, repeating) {
+                        if Pending::shown(Some(l.id), l.repeat, still, repeating) {
                             *counts.entry(l.level).or_insert(0) += 1;
                         }
                     }
@@ -468,6 +495,50 @@ pub async fn reconcile(
     drop(known);
     ctx.remember(mailed);
     failed.map_or(Ok(()), Err)
+}
+
+/// Tells `mail.admins` of the case system's rows that break the rules, each problem once (the
+/// outbox keys it by reference and a hash of the problem: a changed problem is told again).
+///
+/// # Errors
+/// A database failure, or a template that fails.
+async fn report_bad_rows(
+    ctx: &Context,
+    now: NaiveDateTime,
+    bad_rows: &[(String, String)],
+) -> anyhow::Result<()> {
+    if bad_rows.is_empty() {
+        return Ok(());
+    }
+    let admins = &ctx.config.mail.admins;
+    if admins.is_empty() {
+        tracing::warn!(
+            count = bad_rows.len(),
+            "mail.admins is empty: the case system's bad rows are in this log only"
+        );
+        return Ok(());
+    }
+    let when = now.format("%Y-%m-%d %H:%M").to_string();
+    let new = ctx
+        .store
+        .record_problem_lines(
+            "source_row",
+            bad_rows,
+            admins,
+            &ctx.config.mail.from,
+            |lines| {
+                let title = format!(
+                    "案件系统中 {} 件申请的记录有误，duewatch 未能监控，请在案件系统中更正",
+                    lines.len()
+                );
+                ctx.templates.notice(&when, &title, lines)
+            },
+        )
+        .await?;
+    if new > 0 {
+        tracing::warn!(new, "the case system's bad rows reported to mail.admins");
+    }
+    Ok(())
 }
 
 /// Deliver: sends every due message (digests only while the window is open), then reports

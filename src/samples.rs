@@ -28,6 +28,12 @@ fn working_days_before(cal: &Calendar, day: NaiveDate, n: u32) -> NaiveDate {
 /// # Errors
 /// A database failure, or a sample the rules refuse (a bug).
 pub async fn ensure(ctx: &Context) -> anyhow::Result<usize> {
+    if !ctx.source.is_builtin() {
+        tracing::warn!(
+            "daemon.samples is ignored: the cases are read from the case system (cases.source = \"sql\")"
+        );
+        return Ok(0);
+    }
     let mut any = false;
     ctx.store
         .scan(false, |_| {

@@ -109,6 +109,17 @@ pub enum StoreError {
         /// The rule and what to do.
         message: String,
     },
+    /// A case read from the case system (`cases.source = "sql"`) breaks a rule or cannot be
+    /// read; that case is left out and reported, the others are watched.
+    #[error(
+        "case {reference} in the case system (cases.url): {problem}\n  help: correct it in the case system; the other cases are watched meanwhile"
+    )]
+    BadRow {
+        /// The reference as the case system spells it.
+        reference: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// The database failed.
     #[error(transparent)]
     Database(#[from] anyhow::Error),
@@ -315,6 +326,7 @@ impl Store {
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
+                .idle_timeout(IDLE_CONNECTION)
                 .connect_with(options)
                 .await
                 .with_context(|| format!("opening the SQLite database {path} (database.url)"))?;
@@ -322,6 +334,7 @@ impl Store {
         } else {
             let pool = PgPoolOptions::new()
                 .max_connections(4)
+                .idle_timeout(IDLE_CONNECTION)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await
@@ -550,6 +563,10 @@ impl Store {
         })
     }
 }
+
+/// How long an unused database connection is kept. Shorter than the usual poll interval, so that
+/// between polls the daemon holds no connection (nor SQLite's page cache of one): idle memory.
+const IDLE_CONNECTION: Duration = Duration::from_secs(60);
 
 /// A scan in progress: one snapshot, read in batches of [`SCAN_BATCH`] cases.
 #[derive(Debug)]

@@ -19,6 +19,7 @@ use crate::case::{
 use crate::casework;
 use crate::config::Config;
 use crate::deadline::{self, CaseStatus, State};
+use crate::source::Source;
 use crate::store::Store;
 
 #[derive(Debug, Subcommand)]
@@ -222,12 +223,40 @@ pub(super) fn run(
     runtime()?.block_on(run_async(out, command, config))
 }
 
+/// The write commands' refusal when the cases live in a case system.
+fn read_only(command: &Command, config: &Config) -> anyhow::Result<()> {
+    if config.cases.source == crate::config::CaseSource::Builtin {
+        return Ok(());
+    }
+    let name = match command {
+        Command::Show { .. } | Command::List { .. } => return Ok(()),
+        Command::Add { .. } => "add",
+        Command::Forward { .. } => "forward",
+        Command::Extend { .. } => "extend",
+        Command::Notice { .. } => "notice",
+        Command::Suspend { .. } => "suspend",
+        Command::Resume { .. } => "resume",
+        Command::Correct { .. } => "correct",
+        Command::Reply { .. } => "reply",
+        Command::Close { .. } => "close",
+        Command::Import { .. } => "import",
+    };
+    anyhow::bail!(
+        "`duewatch case {name}` changes nothing here: cases are read from the case system at \
+         cases.url ({}); change them there\n  help: duewatch sees the change at its next poll; \
+         `duewatch status` shows it",
+        crate::config::mask(config.cases.url())
+    )
+}
+
 async fn run_async(
     out: &mut dyn Write,
     command: Command,
     config: &Config,
 ) -> anyhow::Result<ExitCode> {
+    read_only(&command, config)?;
     let store = open_store(config).await?;
+    let source = Source::open(config, &store).await?;
     let rules = &config.rules;
     let (reference, name, result) = match command {
         Command::Add {
@@ -330,7 +359,7 @@ async fn run_async(
         Command::Show { reference, view } => {
             let cal = load::load(&config.calendar.dir)?.calendar;
             let today = view.as_of.unwrap_or_else(|| config.timezone.today());
-            let Some((case, history)) = store.get(&reference).await? else {
+            let Some((case, history)) = source.get(&reference).await? else {
                 anyhow::bail!(
                     "case {reference} does not exist\n  help: `duewatch case list` shows the references"
                 );
@@ -357,7 +386,7 @@ async fn run_async(
                 today,
                 as_json: view.json,
             };
-            return list(out, &store, &cal, config, &listing).await;
+            return list(out, &source, &cal, config, &listing).await;
         }
     };
     result?;
@@ -426,6 +455,7 @@ async fn import(
 pub(super) fn status(out: &mut dyn Write, view: View, config: &Config) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         let store = open_store(config).await?;
+        let source = Source::open(config, &store).await?;
         let cal = load::load(&config.calendar.dir)?.calendar;
         let listing = Listing {
             open_only: true,
@@ -433,7 +463,7 @@ pub(super) fn status(out: &mut dyn Write, view: View, config: &Config) -> anyhow
             today: view.as_of.unwrap_or_else(|| config.timezone.today()),
             as_json: view.json,
         };
-        list(out, &store, &cal, config, &listing).await
+        list(out, &source, &cal, config, &listing).await
     })
 }
 
@@ -450,7 +480,7 @@ struct Listing<'a> {
 /// on stderr, the others are listed, and the exit code is 1.
 async fn list(
     out: &mut dyn Write,
-    store: &Store,
+    source: &Source,
     cal: &Calendar,
     config: &Config,
     listing: &Listing<'_>,
@@ -460,7 +490,7 @@ async fn list(
     if listing.as_json {
         write!(out, "[")?;
     }
-    store
+    source
         .scan(listing.open_only, |case| {
             let case = match case {
                 Ok(case) => case,

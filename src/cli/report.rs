@@ -90,7 +90,8 @@ pub(super) fn report(
     let cal = load::load(&config.calendar.dir)?.calendar;
     let (report, bad) = runtime()?.block_on(async {
         let store = open_store(config).await?;
-        crate::feeds::collect(&store, config, &cal, period).await
+        let source = crate::source::Source::open(config, &store).await?;
+        crate::feeds::collect(&source, config, &cal, period).await
     })?;
     let mut bytes = Vec::new();
     match args.format {
@@ -139,7 +140,8 @@ pub(super) fn ics(out: &mut dyn Write, args: IcsArgs, config: &Config) -> anyhow
     let stamp = chrono::Utc::now().naive_utc();
     let (text, events) = runtime()?.block_on(async {
         let store = open_store(config).await?;
-        crate::feeds::section_ics(&store, config, &cal, &args.section, today, stamp).await
+        let source = crate::source::Source::open(config, &store).await?;
+        crate::feeds::section_ics(&source, config, &cal, &args.section, today, stamp).await
     })?;
     emit(out, args.output.as_ref(), text.as_bytes())?;
     eprintln!("{} open deadline(s) of section {}", events, args.section);

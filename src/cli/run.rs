@@ -371,11 +371,27 @@ pub(super) fn config_command(
             config.validate()?;
             crate::mail::render::Templates::load(&config.mail.templates)?;
             let loaded = crate::calendar::load::load(&config.calendar.dir)?;
-            runtime()?.block_on(async {
+            let checked = runtime()?.block_on(async {
                 let store = crate::store::Store::connect(&config.database.url).await?;
                 drop(store);
-                anyhow::Ok(())
+                match config.cases.source {
+                    crate::config::CaseSource::Builtin => anyhow::Ok(None),
+                    crate::config::CaseSource::Sql => {
+                        let (source, checked) =
+                            crate::source::SqlSource::connect_checked(&config).await?;
+                        Ok(Some((source.shown().to_owned(), checked)))
+                    }
+                }
             })?;
+            if let Some((shown, checked)) = checked {
+                for (key, columns) in &checked.queries {
+                    writeln!(
+                        out,
+                        "ok: {key} runs on {shown} and returns {}",
+                        columns.join(", ")
+                    )?;
+                }
+            }
             writeln!(
                 out,
                 "ok: config, schedule, templates, calendar (years {}) and database ({}) are usable",
@@ -478,8 +494,9 @@ pub(super) fn calendar_diff(
     runtime()?.block_on(async {
         let store = crate::store::Store::connect(&config.database.url).await?;
         store.migrate().await?;
+        let source = crate::source::Source::open(config, &store).await?;
         let moved =
-            crate::daemon::moved_deadlines(&store, config, &current, &candidate, today).await?;
+            crate::daemon::moved_deadlines(&source, config, &current, &candidate, today).await?;
         for m in &moved {
             let show = |d: Option<chrono::NaiveDate>| {
                 d.map_or_else(|| "none (suspended)".to_owned(), |d| d.to_string())

@@ -185,7 +185,7 @@ impl Drop for Setup {
 }
 
 /// Runs one statement on the `test` database as the superuser.
-fn on_postgres(statement: &str) -> Result<(), sqlx::Error> {
+pub fn on_postgres(statement: &str) -> Result<(), sqlx::Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -201,7 +201,7 @@ fn on_postgres(statement: &str) -> Result<(), sqlx::Error> {
 }
 
 /// Creates an empty database for one test and returns its name.
-fn fresh_postgres_database() -> String {
+pub fn fresh_postgres_database() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let name = format!(

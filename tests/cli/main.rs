@@ -7,6 +7,7 @@ mod daemon;
 mod mail;
 mod report;
 mod smtp;
+mod source;
 
 use helpers::{Setup, YEAR_2027, duewatch, holiday_cn};
 use predicates::prelude::*;

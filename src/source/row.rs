@@ -1,0 +1,263 @@
+//! A case system's rows made into [`Case`]s: each value parsed (Chinese spellings of channels,
+//! close and suspension reasons accepted, a section by its code or its configured name), then
+//! the case replayed through the rules of the commands ([`crate::casework::replay`]). A row
+//! that fails is a [`StoreError::BadRow`] naming the case. Pure: no I/O.
+
+use chrono::NaiveDate;
+
+use crate::case::{Case, Extension, Reference, SectionCode, Suspension, SuspensionReason};
+use crate::config::Section;
+use crate::deadline::Rules;
+use crate::store::StoreError;
+
+/// A case row as the case system holds it, before any rule is applied.
+#[derive(Debug, Default)]
+pub(super) struct RawCase {
+    pub(super) reference: String,
+    pub(super) subject: Option<String>,
+    pub(super) channel: Option<String>,
+    pub(super) received_on: Option<NaiveDate>,
+    pub(super) forwarded_on: Option<NaiveDate>,
+    pub(super) section: Option<String>,
+    pub(super) replied_on: Option<NaiveDate>,
+    pub(super) closed_on: Option<NaiveDate>,
+    pub(super) close_reason: Option<String>,
+}
+
+#[derive(Debug)]
+pub(super) struct RawExtension {
+    pub(super) days: Option<i64>,
+    pub(super) approved_on: Option<NaiveDate>,
+    pub(super) approved_by: Option<String>,
+    pub(super) reason: Option<String>,
+    pub(super) notice_on: Option<NaiveDate>,
+}
+
+#[derive(Debug)]
+pub(super) struct RawSuspension {
+    pub(super) from_on: Option<NaiveDate>,
+    pub(super) until_on: Option<NaiveDate>,
+    pub(super) reason: Option<String>,
+    pub(super) note: Option<String>,
+    pub(super) notice_on: Option<NaiveDate>,
+    pub(super) resumption_notice_on: Option<NaiveDate>,
+}
+
+/// A suspension reason as duewatch spells it, or in Chinese.
+fn suspension_reason(v: &str) -> Result<SuspensionReason, String> {
+    match v {
+        "不可抗力" => Ok(SuspensionReason::ForceMajeure),
+        "第三方" | "征求第三方意见" => Ok(SuspensionReason::ThirdParty),
+        "补正" => Ok(SuspensionReason::Correction),
+        "其他" => Ok(SuspensionReason::Other),
+        _ => SuspensionReason::parse(v),
+    }
+}
+
+fn required<T>(value: Option<T>, column: &str, what: &str) -> Result<T, String> {
+    value.ok_or_else(|| format!("{column} is empty ({what})"))
+}
+
+/// A section by its code or configured name.
+fn section(v: &str, sections: &[Section]) -> Option<SectionCode> {
+    sections
+        .iter()
+        .find(|s| s.code.as_str() == v || s.name == v)
+        .map(|s| s.code.clone())
+}
+
+/// Parses a row and its children into a case and replays it through the rules.
+pub(super) fn to_case(
+    sections: &[Section],
+    rules: &Rules,
+    raw: RawCase,
+    extensions: Vec<Result<RawExtension, String>>,
+    suspensions: Vec<Result<RawSuspension, String>>,
+) -> Result<Case, StoreError> {
+    let reference = raw.reference.clone();
+    parse_case(sections, rules, raw, extensions, suspensions)
+        .map_err(|problem| StoreError::BadRow { reference, problem })
+}
+
+fn parse_case(
+    sections: &[Section],
+    rules: &Rules,
+    raw: RawCase,
+    extensions: Vec<Result<RawExtension, String>>,
+    suspensions: Vec<Result<RawSuspension, String>>,
+) -> Result<Case, String> {
+    let mut case = Case::received(
+        Reference::parse(&raw.reference)?,
+        required(
+            raw.received_on,
+            "received_on",
+            "every case has a day of receipt",
+        )?,
+    );
+    case.subject = raw.subject;
+    case.channel = raw
+        .channel
+        .as_deref()
+        .map(crate::import::channel)
+        .transpose()
+        .map_err(|e| format!("channel: {e}"))?;
+    case.forwarded_on = raw.forwarded_on;
+    case.replied_on = raw.replied_on;
+    case.closed_on = raw.closed_on;
+    case.close_reason = raw
+        .close_reason
+        .as_deref()
+        .map(crate::import::close_reason)
+        .transpose()
+        .map_err(|e| format!("close_reason: {e}"))?;
+    // An unknown section is the rules' refusal below; a known name maps to its code.
+    let mut unknown_section = None;
+    if let Some(s) = raw
+        .section
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        match section(s, sections) {
+            Some(code) => case.section = Some(code),
+            None => unknown_section = Some(s.to_owned()),
+        }
+    }
+    if let Some(s) = unknown_section {
+        let codes: Vec<String> = sections
+            .iter()
+            .map(|s| format!("{} ({})", s.code, s.name))
+            .collect();
+        return Err(format!(
+            "section \"{s}\" is not configured; use a code or name of [[sections]]: {}",
+            if codes.is_empty() {
+                "none is configured".to_owned()
+            } else {
+                codes.join(", ")
+            }
+        ));
+    }
+    for e in extensions {
+        let e = e?;
+        let days = required(e.days, "extensions: days", "working days granted")?;
+        let days = u32::try_from(days)
+            .ok()
+            .filter(|d| *d >= 1)
+            .ok_or_else(|| format!("an extension of {days} days: at least 1 working day"))?;
+        case.extensions.push(Extension {
+            days,
+            approved_on: required(e.approved_on, "extensions: approved_on", "the approval day")?,
+            approved_by: required(e.approved_by, "extensions: approved_by", "who approved")?,
+            reason: e.reason,
+            notice_on: e.notice_on,
+        });
+    }
+    for s in suspensions {
+        let s = s?;
+        let reason = required(s.reason, "suspensions: reason", "why the clock stopped")?;
+        case.suspensions.push(Suspension {
+            from: required(
+                s.from_on,
+                "suspensions: from_on",
+                "the first day it stood still",
+            )?,
+            until: s.until_on,
+            reason: suspension_reason(&reason).map_err(|e| format!("suspensions: reason: {e}"))?,
+            note: s.note,
+            notice_on: s.notice_on,
+            resumption_notice_on: s.resumption_notice_on,
+        });
+    }
+    crate::casework::replay(&case, |_| true, rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> Option<NaiveDate> {
+        Some(s.parse().expect("a test date"))
+    }
+
+    fn sections() -> Vec<Section> {
+        vec![Section {
+            code: SectionCode::parse("ss").expect("a code"),
+            name: "社会保险股".to_owned(),
+            emails: vec!["ss@bureau.example".to_owned()],
+        }]
+    }
+
+    fn raw() -> RawCase {
+        RawCase {
+            reference: "2026-0042".to_owned(),
+            channel: Some("网络".to_owned()),
+            received_on: date("2026-11-02"),
+            forwarded_on: date("2026-11-04"),
+            section: Some("社会保险股".to_owned()),
+            ..RawCase::default()
+        }
+    }
+
+    #[test]
+    fn chinese_spellings_and_a_section_name_are_understood() {
+        let suspension = RawSuspension {
+            from_on: date("2026-11-10"),
+            until_on: None,
+            reason: Some("不可抗力".to_owned()),
+            note: None,
+            notice_on: None,
+            resumption_notice_on: None,
+        };
+        let case = to_case(
+            &sections(),
+            &Rules::default(),
+            raw(),
+            vec![],
+            vec![Ok(suspension)],
+        )
+        .expect("a good row");
+        assert_eq!(case.section.as_ref().map(SectionCode::as_str), Some("ss"));
+        assert_eq!(case.channel, Some(crate::case::Channel::Online));
+        assert_eq!(case.suspensions[0].reason, SuspensionReason::ForceMajeure);
+    }
+
+    #[test]
+    fn a_bad_value_names_the_case_and_the_column() {
+        let mut bad = raw();
+        bad.channel = Some("电话".to_owned());
+        let e = to_case(&sections(), &Rules::default(), bad, vec![], vec![])
+            .expect_err("an unknown channel");
+        let text = e.to_string();
+        assert!(
+            text.starts_with("case 2026-0042 in the case system (cases.url): channel: \"电话\""),
+            "{text}"
+        );
+
+        let extension = RawExtension {
+            days: Some(0),
+            approved_on: date("2026-11-05"),
+            approved_by: Some("局长".to_owned()),
+            reason: None,
+            notice_on: None,
+        };
+        let e = to_case(
+            &sections(),
+            &Rules::default(),
+            raw(),
+            vec![Ok(extension)],
+            vec![],
+        )
+        .expect_err("an extension of 0 days");
+        assert!(
+            e.to_string()
+                .contains("an extension of 0 days: at least 1 working day"),
+            "{e}"
+        );
+
+        let mut missing = raw();
+        missing.received_on = None;
+        let e = to_case(&sections(), &Rules::default(), missing, vec![], vec![])
+            .expect_err("no day of receipt");
+        assert!(e.to_string().contains("received_on is empty"), "{e}");
+    }
+}
