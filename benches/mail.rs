@@ -70,6 +70,7 @@ fn bench(c: &mut Criterion) {
         subject: "【逾期】3 件政府信息公开申请已超过办理期限".to_owned(),
         text: "社会保险股：\n\n截至 2026-11-27，以下 3 件政府信息公开申请需要处理：\n".repeat(20),
         html: Some("<p>社会保险股：</p>".repeat(20)),
+        attachments: Vec::new(),
     };
     let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 27)
         .and_then(|d| d.and_hms_opt(9, 0, 0))

@@ -70,6 +70,10 @@ every_day = false
 poll = "0 */5 * * * *"
 calendar_check = "0 0 8 * * *"
 housekeeping = "0 30 3 * * *"
+monthly_report = "0 0 9 * * *"
+
+[report]
+recipients = ["leadership"]
 
 [daemon]
 shutdown_grace_secs = 30
@@ -85,6 +89,7 @@ admins = []
 templates = ""
 stuck_after_mins = 60
 digest_max_lines = 200
+attach_ics = false
 
 [mail.file]
 dir = "/var/lib/duewatch/mail"
@@ -131,6 +136,8 @@ pub struct Config {
     pub mail: crate::mail::MailConfig,
     /// When the daemon's jobs run.
     pub schedule: Schedule,
+    /// The monthly report.
+    pub report: ReportConfig,
     /// The daemon itself.
     pub daemon: DaemonConfig,
     /// The optional health and metrics listener.
@@ -150,16 +157,94 @@ pub struct Schedule {
     /// Forget the keys of repeated overdue notices of past days (they never recur). Default
     /// daily at 03:30.
     pub housekeeping: String,
+    /// When to look whether last month's report is due (mailed on or after the month's first
+    /// working day, once; [`crate::feeds::monthly_report`]). Default daily at 09:00; empty: no
+    /// monthly report.
+    pub monthly_report: String,
 }
 
 impl Schedule {
-    /// The jobs, by name: the one place they are registered.
-    pub fn jobs(&self) -> [(&'static str, &str); 3] {
-        [
-            ("poll", &self.poll),
-            ("calendar_check", &self.calendar_check),
-            ("housekeeping", &self.housekeeping),
-        ]
+    /// The jobs, by name: the one place they are registered. A job switched off (only
+    /// `monthly_report` may be, by an empty expression) is not listed.
+    pub fn jobs(&self) -> Vec<(&'static str, &str)> {
+        let mut jobs = vec![
+            // reconcile and deliver (crate::runner)
+            ("poll", self.poll.as_str()),
+            // this year's and next year's calendar loaded? (Daemon::calendar_check)
+            ("calendar_check", self.calendar_check.as_str()),
+            // forget past days' repeated keys (Daemon::housekeeping)
+            ("housekeeping", self.housekeeping.as_str()),
+        ];
+        if !self.monthly_report.trim().is_empty() {
+            // last month's report to [report] recipients, on its first working day on
+            jobs.push(("monthly_report", self.monthly_report.as_str()));
+        }
+        jobs
+    }
+}
+
+/// `[report]`: the monthly report (arts. 23, 24).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Who gets it: `leadership`, `office` (their `emails`) or e-mail addresses.
+    pub recipients: Vec<ReportRecipient>,
+}
+
+/// One entry of `[report] recipients`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum ReportRecipient {
+    /// `[leadership] emails`.
+    Leadership,
+    /// `[office] emails`.
+    Office,
+    /// One address.
+    Address(String),
+}
+
+impl TryFrom<String> for ReportRecipient {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        match s.as_str() {
+            "leadership" => Ok(ReportRecipient::Leadership),
+            "office" => Ok(ReportRecipient::Office),
+            a if plausible_address(a) => Ok(ReportRecipient::Address(s)),
+            _ => Err(format!(
+                "\"{s}\" is neither leadership, office nor an e-mail address (report.recipients); \
+                 e.g. recipients = [\"leadership\", \"office\", \"it@bureau.example\"]"
+            )),
+        }
+    }
+}
+
+impl From<ReportRecipient> for String {
+    fn from(r: ReportRecipient) -> String {
+        match r {
+            ReportRecipient::Leadership => "leadership".to_owned(),
+            ReportRecipient::Office => "office".to_owned(),
+            ReportRecipient::Address(a) => a,
+        }
+    }
+}
+
+impl Config {
+    /// The addresses `[report] recipients` names, each once, in order.
+    pub fn report_recipients(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in &self.report.recipients {
+            let add: Vec<String> = match r {
+                ReportRecipient::Leadership => self.leadership.emails.clone(),
+                ReportRecipient::Office => self.office.emails.clone(),
+                ReportRecipient::Address(address) => vec![address.clone()],
+            };
+            for a in add {
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+        }
+        out
     }
 }
 

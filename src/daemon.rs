@@ -195,6 +195,7 @@ impl Daemon {
             }
             "calendar_check" => self.calendar_check().await,
             "housekeeping" => self.housekeeping().await,
+            "monthly_report" => self.monthly_report(&mut report).await,
             _ => Ok(()),
         };
         let error = result.as_ref().err().map(|e| format!("{e:#}"));
@@ -295,6 +296,18 @@ impl Daemon {
                 self.notice("calendar_refused", &edit, &title, &lines)
                     .await?;
             }
+        }
+        Ok(())
+    }
+
+    /// Daily: last month's report, from the month's first working day on, once
+    /// ([`crate::feeds::monthly_report`]); then delivered at once.
+    async fn monthly_report(&self, report: &mut Report) -> anyhow::Result<()> {
+        let now = self.ctx.now();
+        let done = crate::feeds::monthly_report(&self.ctx, now).await?;
+        tracing::info!(?done, "monthly report");
+        if matches!(done, crate::feeds::Monthly::Queued(_)) {
+            runner::deliver(&self.ctx, now, report).await?;
         }
         Ok(())
     }

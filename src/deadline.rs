@@ -82,8 +82,8 @@ impl Stage {
     }
 }
 
-/// Who must act on a stage.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+/// Who must act on a stage. Ordered office first, then sections by code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(untagged)]
 pub enum Responsible {
     /// The leading group's office (the forward stage).

@@ -14,10 +14,14 @@
 //! - [`casework`]: the administrators' changes to a case, checked against the rules (pure);
 //! - [`deadline`]: the engine: each stage's due date, standing and escalation level at a date
 //!   (pure);
+//! - [`report`]: supervision figures for a period, per section and for the office (arts. 23,
+//!   24; pure), written as a table, CSV or workbook by [`report_output`]; [`ics`]: a section's
+//!   open deadlines as an iCalendar feed (pure);
 //! - [`import`]: cases from a CSV file, checked whole before anything is written;
 //! - [`escalation`]: who hears of which case and when (the policy, pure);
 //! - [`mail`]: templates and transports; [`outbox`]: notifications recorded once and mail
 //!   delivered at least once; [`runner`]: one reconcile-and-deliver pass;
+//! - [`feeds`]: reports and calendar feeds read from the store, and the monthly report job;
 //! - [`daemon`]: `duewatch run`, its schedule, calendar reloads and clean stop; [`health`] and
 //!   [`http`]: is it working, for monitors; [`samples`]: the development config's sample cases;
 //! - [`store`]: cases in SQLite or PostgreSQL, one code path for both, and duewatch's own state;
@@ -34,11 +38,15 @@ pub mod config;
 pub mod daemon;
 pub mod deadline;
 pub mod escalation;
+pub mod feeds;
 pub mod health;
 pub mod http;
+pub mod ics;
 pub mod import;
 pub mod mail;
 pub mod outbox;
+pub mod report;
+pub mod report_output;
 pub mod runner;
 pub mod samples;
 pub mod source;

@@ -193,6 +193,18 @@ macro_rules! insert_outbox {
         .bind(crate::mail::new_message_id($from))
         .fetch_one(&mut *$tx)
         .await?;
+        for a in &rendered.attachments {
+            sqlx::query(
+                "INSERT INTO outbox_attachments (outbox_id, filename, content_type, content) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(a.filename.as_str())
+            .bind(a.content_type.as_str())
+            .bind(a.content.as_slice())
+            .execute(&mut *$tx)
+            .await?;
+        }
         id
     }};
 }
@@ -482,10 +494,33 @@ impl Store {
                         text: r.try_get("body_text")?,
                         html: r.try_get("body_html")?,
                         message_id: r.try_get("message_id")?,
+                        attachments: Vec::new(),
                     },
                 });
             }
             claimed.sort_by_key(|c| c.id);
+            if !claimed.is_empty() {
+                // The files go with their message, read after the claim (most have none).
+                let mut select = sqlx::QueryBuilder::new(
+                    "SELECT outbox_id, filename, content_type, content FROM outbox_attachments \
+                     WHERE outbox_id IN (",
+                );
+                let mut ids = select.separated(", ");
+                for c in &claimed {
+                    ids.push_bind(c.id);
+                }
+                select.push(") ORDER BY id");
+                for r in select.build().fetch_all(pool).await? {
+                    let owner: i64 = r.try_get("outbox_id")?;
+                    if let Some(c) = claimed.iter_mut().find(|c| c.id == owner) {
+                        c.mail.attachments.push(crate::mail::Attachment {
+                            filename: r.try_get("filename")?,
+                            content_type: r.try_get("content_type")?,
+                            content: r.try_get("content")?,
+                        });
+                    }
+                }
+            }
             Ok(claimed)
         })
     }
@@ -732,6 +767,24 @@ impl Store {
             queued += usize::from(made);
         }
         Ok(queued)
+    }
+
+    /// Whether a notice under `key` was queued already, to anyone (the monthly report asks
+    /// before computing it; [`Store::record_notice`] still decides by the unique key).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn notice_queued(&self, key: &str) -> anyhow::Result<bool> {
+        with_pool!(self, pool => {
+            let found: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM notifications WHERE case_reference = '*' AND stage = $1 \
+                 AND level = 'admin' AND outbox_id IS NOT NULL LIMIT 1",
+            )
+            .bind(key)
+            .fetch_optional(pool)
+            .await?;
+            Ok(found.is_some())
+        })
     }
 
     /// Queues to each of `recipients` one notice listing those of `lines` it was never sent:

@@ -397,6 +397,26 @@ pub async fn reconcile(
 
     let day = today.to_string();
     let mut failed: Option<anyhow::Error> = None;
+    // mail.attach_ics: each section's open deadlines go with the digests to its addresses; all
+    // the sections that get a digest now, in one more read of the open cases.
+    let sections_of = |recipient: &str| -> Vec<crate::case::SectionCode> {
+        ctx.config
+            .sections
+            .iter()
+            .filter(|s| s.emails.iter().any(|e| e == recipient))
+            .map(|s| s.code.clone())
+            .collect()
+    };
+    let feeds = if ctx.config.mail.attach_ics {
+        let mut wanted: Vec<_> = pending.keys().flat_map(|r| sections_of(r)).collect();
+        wanted.sort();
+        wanted.dedup();
+        let stamp = crate::feeds::utc(&ctx.config, now);
+        crate::feeds::sections_ics(&ctx.source, &ctx.config, &calendar, &wanted, today, stamp)
+            .await?
+    } else {
+        BTreeMap::new()
+    };
     for (recipient, mut p) in pending {
         p.trim(max_lines);
         let name = p.name.clone().unwrap_or_else(|| Arc::clone(&recipient));
@@ -428,14 +448,31 @@ pub async fn reconcile(
                         .filter(|(id, item)| Pending::shown(*id, item.repeat, still, repeating))
                         .map(|(_, item)| item)
                         .collect();
-                    ctx.templates.digest(
+                    let mut rendered = ctx.templates.digest(
                         &recipient,
                         &name,
                         &ctx.config.office.name,
                         &day,
                         &shown,
                         &counts,
-                    )
+                    )?;
+                    // One file per section the address serves: deadlines.ics, or, for an
+                    // address of several sections, deadlines-CODE.ics each.
+                    let mine = sections_of(&recipient);
+                    for code in &mine {
+                        if let Some((ics, _)) = feeds.get(code) {
+                            rendered.attachments.push(crate::mail::Attachment {
+                                filename: if mine.len() == 1 {
+                                    "deadlines.ics".to_owned()
+                                } else {
+                                    format!("deadlines-{code}.ics")
+                                },
+                                content_type: crate::mail::ICS.to_owned(),
+                                content: ics.clone().into_bytes(),
+                            });
+                        }
+                    }
+                    Ok(rendered)
                 },
             )
             .await

@@ -6,6 +6,7 @@
 
 mod calendar;
 mod case;
+mod report;
 mod run;
 
 use std::path::PathBuf;
@@ -42,6 +43,12 @@ enum Command {
         #[command(flatten)]
         view: case::View,
     },
+    /// Supervision report for a period (arts. 23, 24): per section and for the office, handled,
+    /// on time, late, overdue, extensions, suspensions, notices missing; then the late and
+    /// overdue cases.
+    Report(report::ReportArgs),
+    /// A section's open deadlines as an iCalendar file, for a calendar app.
+    Ics(report::IcsArgs),
     /// The database.
     #[command(subcommand)]
     Db(case::DbCommand),
@@ -103,6 +110,8 @@ fn run(out: &mut dyn std::io::Write, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Case(command) => case::run(out, command, &config),
         Command::Status { view } => case::status(out, view, &config),
         Command::Db(command) => case::db(out, command, &config),
+        Command::Report(args) => report::report(out, args, &config),
+        Command::Ics(args) => report::ics(out, args, &config),
         Command::Run(args) => run::run(out, args, config),
         Command::Mail(command) => run::mail(out, command, config),
         Command::Outbox(command) => run::outbox(out, command, config),

@@ -21,6 +21,10 @@ pub(super) struct RunArgs {
     /// Say who would get what and why; write and send nothing.
     #[arg(long)]
     dry_run: bool,
+    /// With --once: the daemon's job to run: `poll` (reconcile and deliver) or
+    /// `monthly_report` (last month's report, if due and not sent yet; then deliver).
+    #[arg(long, value_parser = ["poll", "monthly_report"], default_value = "poll")]
+    job: String,
 }
 
 fn now_arg(s: &str) -> Result<NaiveDateTime, String> {
@@ -82,6 +86,28 @@ pub(super) fn run(out: &mut dyn Write, args: RunArgs, config: Config) -> anyhow:
     runtime()?.block_on(async {
         let ctx = Context::load(config).await?;
         let now = args.now.unwrap_or_else(|| ctx.now());
+        if args.job == "monthly_report" {
+            if args.dry_run {
+                anyhow::bail!("--dry-run goes with the poll job only");
+            }
+            let done = crate::feeds::monthly_report(&ctx, now).await?;
+            writeln!(
+                out,
+                "{}: monthly report: {}",
+                now.format("%Y-%m-%d %H:%M"),
+                match &done {
+                    crate::feeds::Monthly::NotYet { due } => format!("not yet (due from {due})"),
+                    crate::feeds::Monthly::AlreadyQueued => "queued already".to_owned(),
+                    crate::feeds::Monthly::NoRecipients =>
+                        "no recipient ([report] recipients)".to_owned(),
+                    crate::feeds::Monthly::Queued(n) => format!("queued to {n} recipient(s)"),
+                }
+            )?;
+            let mut report = Report::default();
+            runner::deliver(&ctx, now, &mut report).await?;
+            print_report(out, now, &report)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         if args.dry_run {
             return dry_run(out, &ctx, now).await;
         }
@@ -213,6 +239,7 @@ pub(super) fn mail(
             ),
             html: None,
             message_id: crate::mail::new_message_id(&config.mail.from),
+            attachments: Vec::new(),
         };
         match transport.send(&mail).await {
             Ok(()) => {

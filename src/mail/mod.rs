@@ -30,6 +30,9 @@ pub struct MailConfig {
     pub stuck_after_mins: u32,
     /// The most case lines one digest lists (most urgent first); the rest are counted.
     pub digest_max_lines: usize,
+    /// Attach the section's open deadlines as an iCalendar file (`deadlines.ics`) to each digest
+    /// that goes to a section's address.
+    pub attach_ics: bool,
     /// `[mail.file]`.
     pub file: FileConfig,
     /// `[mail.smtp]`.
@@ -37,6 +40,23 @@ pub struct MailConfig {
     /// `[mail.retry]`.
     pub retry: RetryConfig,
 }
+
+/// A file attached to a message, stored with its outbox row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The name the recipient sees.
+    pub filename: String,
+    /// The MIME type, e.g. `text/calendar; charset=utf-8`.
+    pub content_type: String,
+    /// The bytes.
+    pub content: Vec<u8>,
+}
+
+/// The MIME type of an xlsx workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The MIME type of an iCalendar file.
+pub const ICS: &str = "text/calendar; charset=utf-8; method=PUBLISH";
 
 /// Which transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

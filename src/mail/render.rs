@@ -56,6 +56,8 @@ pub struct Rendered {
     pub text: String,
     /// The HTML part.
     pub html: Option<String>,
+    /// Files attached (a report's workbook, a section's deadlines.ics).
+    pub attachments: Vec<super::Attachment>,
 }
 
 /// The loaded templates.
@@ -277,6 +279,7 @@ impl Templates {
             subject,
             text,
             html: Some(html),
+            attachments: Vec::new(),
         })
     }
 
@@ -301,6 +304,7 @@ impl Templates {
             subject: super::header_safe(&self.render("admin.subject.j2", &ctx)?),
             text: self.render("admin.txt.j2", &ctx)?,
             html: None,
+            attachments: Vec::new(),
         })
     }
 
@@ -320,6 +324,7 @@ impl Templates {
             subject: super::header_safe(&self.render("notice.subject.j2", &ctx)?),
             text: self.render("notice.txt.j2", &ctx)?,
             html: None,
+            attachments: Vec::new(),
         })
     }
 

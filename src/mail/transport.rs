@@ -44,6 +44,8 @@ pub struct Outgoing {
     pub html: Option<String>,
     /// `<…@…>`, fixed when the row was made.
     pub message_id: String,
+    /// Attached files: the message is then multipart/mixed.
+    pub attachments: Vec<super::Attachment>,
 }
 
 /// Why a send failed.
@@ -315,16 +317,34 @@ fn build(msg: &Outgoing) -> Result<Message, SendError> {
         .message_id(Some(header_safe(&msg.message_id)));
     // CRLF line ends before lettre sees the body: lettre inserts a CR before each bare LF one
     // at a time, which is quadratic in the body's size (minutes for a digest of 50,000 lines).
-    let built = match &msg.html {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+    let text = SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .body(crlf(&msg.text));
+    let built = match (&msg.html, msg.attachments.is_empty()) {
+        (Some(html), true) => builder.multipart(MultiPart::alternative_plain_html(
             crlf(&msg.text),
             crlf(html),
         )),
-        None => builder.singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .body(crlf(&msg.text)),
-        ),
+        (None, true) => builder.singlepart(text),
+        (html, false) => {
+            // multipart/mixed: the body (text, or text and HTML as alternatives), then files.
+            let mut mixed = match html {
+                Some(html) => MultiPart::mixed().multipart(MultiPart::alternative_plain_html(
+                    crlf(&msg.text),
+                    crlf(html),
+                )),
+                None => MultiPart::mixed().singlepart(text),
+            };
+            for a in &msg.attachments {
+                let kind = ContentType::parse(&a.content_type)
+                    .map_err(|e| bad(&format!("attachment {}", a.filename), &e))?;
+                mixed = mixed.singlepart(
+                    lettre::message::Attachment::new(header_safe(&a.filename))
+                        .body(a.content.clone(), kind),
+                );
+            }
+            builder.multipart(mixed)
+        }
     };
     built.map_err(|e| bad("building the message", &e))
 }

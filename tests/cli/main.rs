@@ -5,6 +5,7 @@ mod helpers;
 mod case;
 mod daemon;
 mod mail;
+mod report;
 mod smtp;
 mod source;
 

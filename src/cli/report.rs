@@ -1,0 +1,149 @@
+//! `duewatch report` and `duewatch ics`: the supervision report for a period and a section's
+//! deadlines for a calendar app. The figures and formats live in the library
+//! ([`crate::report`], [`crate::report_output`], [`crate::ics`]); this file reads the
+//! arguments, the store, and writes the result to stdout or `--output`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::Args;
+
+use super::date_arg;
+use crate::calendar::load;
+use crate::case::SectionCode;
+use crate::config::Config;
+use crate::report::Period;
+use crate::report_output::OutputFormat;
+use crate::store::Store;
+
+/// `duewatch report`.
+#[derive(Debug, Args)]
+pub(super) struct ReportArgs {
+    /// The period's first day, YYYY-MM-DD.
+    #[arg(long, value_parser = date_arg, value_name = "DATE")]
+    from: NaiveDate,
+    /// The period's last day (included), YYYY-MM-DD.
+    #[arg(long, value_parser = date_arg, value_name = "DATE")]
+    to: NaiveDate,
+    /// table (text), csv (UTF-8 with BOM, for Excel) or xlsx (a workbook).
+    #[arg(long, value_enum, default_value = "table")]
+    format: OutputFormat,
+    /// Write to this file instead of stdout (xlsx needs it unless stdout is a pipe or file).
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+/// `duewatch ics`.
+#[derive(Debug, Args)]
+pub(super) struct IcsArgs {
+    /// The section's code (config [[sections]]).
+    #[arg(long, value_parser = SectionCode::parse)]
+    section: SectionCode,
+    /// Write to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The deadlines as of this date instead of today (YYYY-MM-DD).
+    #[arg(long, value_parser = date_arg, value_name = "DATE")]
+    as_of: Option<NaiveDate>,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database.url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// Writes `bytes` to `output`, whole (aside, then renamed), or to `out`.
+fn emit(out: &mut dyn Write, output: Option<&PathBuf>, bytes: &[u8]) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            let tmp = path.with_extension("duewatch-tmp");
+            std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+            Ok(())
+        }
+        None => Ok(out.write_all(bytes)?),
+    }
+}
+
+pub(super) fn report(
+    out: &mut dyn Write,
+    args: ReportArgs,
+    config: &Config,
+) -> anyhow::Result<ExitCode> {
+    let period = Period::new(args.from, args.to).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if args.format == OutputFormat::Xlsx && args.output.is_none() && std::io::stdout().is_terminal()
+    {
+        anyhow::bail!(
+            "an xlsx workbook is not for the terminal\n  help: add --output FILE.xlsx (or pipe it)"
+        );
+    }
+    let cal = load::load(&config.calendar.dir)?.calendar;
+    let (report, bad) = runtime()?.block_on(async {
+        let store = open_store(config).await?;
+        let source = crate::source::Source::open(config, &store).await?;
+        crate::feeds::collect(&source, config, &cal, period).await
+    })?;
+    let mut bytes = Vec::new();
+    match args.format {
+        OutputFormat::Table => crate::report_output::table(&mut bytes, &report, config)?,
+        OutputFormat::Csv => crate::report_output::csv(&mut bytes, &report, config)?,
+        OutputFormat::Xlsx => {
+            bytes = crate::report_output::xlsx(&report, config)
+                .map_err(|e| anyhow::anyhow!("writing the workbook: {e}"))?;
+        }
+    }
+    emit(out, args.output.as_ref(), &bytes)?;
+    if let Some(path) = &args.output {
+        eprintln!(
+            "{}: report {} .. {}, {} late or overdue stage(s)",
+            path.display(),
+            period.from(),
+            period.to(),
+            report.cases.len()
+        );
+    }
+    if report.provisional {
+        eprintln!("provisional: some deadlines fall in a year whose calendar is not loaded");
+    }
+    if !bad.is_empty() {
+        for b in &bad {
+            eprintln!("{b}");
+        }
+        eprintln!(
+            "{} case(s) could not be counted (named above); the figures leave them out",
+            bad.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn ics(out: &mut dyn Write, args: IcsArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    if config.section(&args.section).is_none() {
+        anyhow::bail!(
+            "section {} is not configured\n  help: the codes are those of [[sections]] in the config file",
+            args.section
+        );
+    }
+    let cal = load::load(&config.calendar.dir)?.calendar;
+    let today = args.as_of.unwrap_or_else(|| config.timezone.today());
+    let stamp = chrono::Utc::now().naive_utc();
+    let (text, events) = runtime()?.block_on(async {
+        let store = open_store(config).await?;
+        let source = crate::source::Source::open(config, &store).await?;
+        crate::feeds::section_ics(&source, config, &cal, &args.section, today, stamp).await
+    })?;
+    emit(out, args.output.as_ref(), text.as_bytes())?;
+    eprintln!("{} open deadline(s) of section {}", events, args.section);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,293 @@
+//! Reports and calendar feeds read from the cases (the built-in store or the case system of
+//! `cases.source`): a [`Report`] over every case for a period,
+//! a section's open deadlines as iCalendar text, and the monthly report job. The figures and the
+//! file formats are in the pure modules ([`crate::report`], [`crate::report_output`],
+//! [`crate::ics`]); this module only streams the cases into them and queues mail.
+//!
+//! # The monthly report
+//! [`monthly_report`] runs on `schedule.monthly_report` (default daily at 09:00): a cron
+//! expression cannot say "the first working day of the month" (a holiday calendar decides it),
+//! so the job looks every day and acts **on or after the month's first working day** when last
+//! month's report has not been queued yet. It is queued once per month and recipient by the
+//! outbox's notice key (`monthly_report:YYYY-MM`, occurrence `once`, unique in the database):
+//! two instances, a restart or a run by hand never send it twice, and a daemon that was down on
+//! the first working day sends it at its first run after.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+
+use crate::calendar::Calendar;
+use crate::case::SectionCode;
+use crate::config::Config;
+use crate::deadline;
+use crate::mail::Attachment;
+use crate::report::{Period, Report};
+use crate::runner::Context;
+use crate::source::Source;
+
+/// A report over every case (of the store or the case system) for `period`, and the cases that could not be read or
+/// evaluated (named, one a line; the others are counted).
+///
+/// # Errors
+/// A database failure.
+pub async fn collect(
+    source: &Source,
+    config: &Config,
+    cal: &Calendar,
+    period: Period,
+) -> anyhow::Result<(Report, Vec<String>)> {
+    let mut report = Report::new(period);
+    let mut bad = Vec::new();
+    // Every case, finished ones too: a reply in the period is on a finished case.
+    source
+        .scan(false, |case| {
+            match case {
+                Ok(case) => {
+                    if let Err(e) = report.add(&case, &config.rules, cal) {
+                        bad.push(format!("case {}: {e}", case.reference));
+                    }
+                }
+                Err(e) => bad.push(e.to_string()),
+            }
+            Ok(())
+        })
+        .await?;
+    report.finish();
+    Ok((report, bad))
+}
+
+/// The iCalendar file of `section`'s open deadlines as of `today` (DTSTAMP `stamp`, UTC), and
+/// how many events it holds.
+///
+/// # Errors
+/// A database failure.
+pub async fn section_ics(
+    source: &Source,
+    config: &Config,
+    cal: &Calendar,
+    section: &SectionCode,
+    today: NaiveDate,
+    stamp: NaiveDateTime,
+) -> anyhow::Result<(String, usize)> {
+    let mut all = sections_ics(
+        source,
+        config,
+        cal,
+        std::slice::from_ref(section),
+        today,
+        stamp,
+    )
+    .await?;
+    Ok(all.remove(section).unwrap_or_default())
+}
+
+/// The iCalendar files of several sections, in one read of the open cases.
+///
+/// # Errors
+/// A database failure.
+pub async fn sections_ics(
+    source: &Source,
+    config: &Config,
+    cal: &Calendar,
+    sections: &[SectionCode],
+    today: NaiveDate,
+    stamp: NaiveDateTime,
+) -> anyhow::Result<BTreeMap<SectionCode, (String, usize)>> {
+    let mut events: BTreeMap<SectionCode, Vec<crate::ics::Event>> =
+        sections.iter().map(|s| (s.clone(), Vec::new())).collect();
+    source
+        .scan(true, |case| {
+            // A case that cannot be read or evaluated is left out here; `status` names it.
+            let Ok(case) = case else { return Ok(()) };
+            let Some(list) = case.section.as_ref().and_then(|s| events.get_mut(s)) else {
+                return Ok(());
+            };
+            if let Ok(status) = deadline::evaluate(&case, &config.rules, cal, today)
+                && let Some(event) = crate::ics::event(&case, &status)
+            {
+                list.push(event);
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(events
+        .into_iter()
+        .map(|(code, list)| {
+            let name = config
+                .section(&code)
+                .map_or_else(|| code.to_string(), |s| s.name.clone());
+            let text = crate::ics::write(&format!("{name} 政府信息公开申请期限"), &list, stamp);
+            (code, (text, list.len()))
+        })
+        .collect())
+}
+
+/// `now` (local, in `timezone`) in UTC, for DTSTAMP.
+pub fn utc(config: &Config, now: NaiveDateTime) -> NaiveDateTime {
+    use chrono::TimeZone as _;
+    config
+        .timezone
+        .tz()
+        .from_local_datetime(&now)
+        .earliest()
+        .map_or(now, |t| t.naive_utc())
+}
+
+/// The first working day of `day`'s month (the first day of the month when the calendar cannot
+/// say).
+pub fn first_working_day(cal: &Calendar, day: NaiveDate) -> NaiveDate {
+    let first = day.with_day(1).unwrap_or(day);
+    first
+        .pred_opt()
+        .and_then(|eve| cal.add_working_days(eve, 1).ok())
+        .map_or(first, |d| d.into_parts().0)
+}
+
+/// What the monthly report job did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Monthly {
+    /// Before the month's first working day: nothing to do yet.
+    NotYet {
+        /// The day it becomes due.
+        due: NaiveDate,
+    },
+    /// Queued already (by this or another instance).
+    AlreadyQueued,
+    /// No recipient is configured.
+    NoRecipients,
+    /// Queued now, to this many recipients.
+    Queued(usize),
+}
+
+/// The monthly report job: from the first working day of a month on, last month's report is
+/// queued once to `[report] recipients`, the workbook attached, and delivered.
+///
+/// # Errors
+/// A database failure, a template or workbook failure.
+pub async fn monthly_report(ctx: &Context, now: NaiveDateTime) -> anyhow::Result<Monthly> {
+    let today = now.date();
+    let cal = ctx.calendar();
+    let due = first_working_day(&cal, today);
+    if today < due {
+        return Ok(Monthly::NotYet { due });
+    }
+    let period = Period::month_before(today);
+    let month = format!("{:04}-{:02}", period.from().year(), period.from().month());
+    let key = format!("monthly_report:{month}");
+    if ctx.store.notice_queued(&key).await? {
+        return Ok(Monthly::AlreadyQueued);
+    }
+    let recipients = ctx.config.report_recipients();
+    if recipients.is_empty() {
+        tracing::warn!(
+            "the monthly report for {month} has no recipient: set [report] recipients or leadership.emails"
+        );
+        return Ok(Monthly::NoRecipients);
+    }
+    let (report, bad) = collect(&ctx.source, &ctx.config, &cal, period).await?;
+    for b in &bad {
+        tracing::error!("left out of the monthly report: {b}");
+    }
+    let workbook = crate::report_output::xlsx(&report, &ctx.config)
+        .map_err(|e| anyhow::anyhow!("writing the {month} workbook: {e}"))?;
+    let total = report.total();
+    let mut lines = vec![
+        format!(
+            "统计期间：{} 至 {}（各项口径见 README“Reports and calendar feeds”）",
+            period.from(),
+            period.to()
+        ),
+        format!(
+            "全局：办理 {} 件，按期办结 {} 件，逾期办结 {} 件，超期未办结 {} 件，按期办结率 {}。",
+            total.handled,
+            total.on_time,
+            total.late,
+            total.open_overdue,
+            total
+                .on_time_rate()
+                .map_or_else(|| "-".to_owned(), |r| format!("{:.1}%", r * 100.0))
+        ),
+    ];
+    let codes: Vec<_> = ctx.config.sections.iter().map(|s| s.code.clone()).collect();
+    for party in report.parties(&codes) {
+        let f = report.rows.get(party).cloned().unwrap_or_default();
+        lines.push(format!(
+            "{}：办理 {}，按期 {}，逾期办结 {}，超期未办结 {}，延期 {}，中止 {}，书面告知缺失 {}",
+            crate::report_output::party_name(&ctx.config, party),
+            f.handled,
+            f.on_time,
+            f.late,
+            f.open_overdue,
+            f.extensions,
+            f.suspensions,
+            f.notices_missing
+        ));
+    }
+    if !bad.is_empty() {
+        lines.push(format!(
+            "另有 {} 件案件无法计算，未计入（见日志）。",
+            bad.len()
+        ));
+    }
+    lines.push("逾期及超期案件明细见附件“案件”表。".to_owned());
+    let title = format!(
+        "{}年{}月政府信息公开申请办理情况月报",
+        period.from().year(),
+        period.from().month()
+    );
+    let mut rendered =
+        ctx.templates
+            .notice(&now.format("%Y-%m-%d %H:%M").to_string(), &title, &lines)?;
+    rendered.attachments.push(Attachment {
+        filename: format!("duewatch-report-{month}.xlsx"),
+        content_type: crate::mail::XLSX.to_owned(),
+        content: workbook,
+    });
+    let queued = ctx
+        .store
+        .record_notice(
+            &key,
+            due,
+            "once",
+            &recipients,
+            &rendered,
+            &ctx.config.mail.from,
+        )
+        .await?;
+    tracing::info!(month = %month, queued, "monthly report queued");
+    Ok(if queued == 0 {
+        Monthly::AlreadyQueued
+    } else {
+        Monthly::Queued(queued)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::{LocalOverlay, shipped};
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test dates are valid")
+    }
+
+    #[test]
+    fn the_first_working_day_of_a_month_follows_the_holiday_calendar() {
+        let cal = Calendar::new(
+            shipped::years().expect("shipped calendars"),
+            LocalOverlay::default(),
+        )
+        .expect("a calendar");
+        let table = [
+            ("2026-12-15", "2026-12-01"), // a Tuesday
+            ("2026-10-20", "2026-10-08"), // National Day: Oct 1-7 rest
+            ("2026-02-10", "2026-02-02"), // Feb 1 is a Sunday
+            ("2026-01-31", "2026-01-04"), // New Year: Jan 1-3 rest, Sun Jan 4 a make-up day
+            ("2026-11-01", "2026-11-02"), // Nov 1 is a Sunday
+        ];
+        for (day, first) in table {
+            assert_eq!(first_working_day(&cal, d(day)), d(first), "{day}");
+        }
+    }
+}
