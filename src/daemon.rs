@@ -6,7 +6,9 @@
 //!   The scheduler spawns every tick without waiting for the last one, so each job holds its own
 //!   lock: a tick that finds the previous run still going is skipped and logged, never run
 //!   twice at once. The scheduler drops a job's errors; [`Daemon::run_job`] logs them, counts
-//!   them and records every run in the `runs` table, where `duewatch health` reads them.
+//!   them and records every run in the `runs` table, where `duewatch health` reads them. Runs
+//!   the database cannot record (it is unreachable or locked) are kept in memory and written as
+//!   one failed run once it answers, so `health` tells of an outage afterwards.
 //! - **Passes reconcile from the database**, so a missed tick (downtime) or an extra one (a
 //!   clock jump) does no harm ([`crate::runner`]).
 //! - **Calendar files are watched** at every poll by a fingerprint of `calendar.dir` (names,

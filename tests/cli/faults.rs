@@ -492,11 +492,19 @@ fn a_postgresql_outage_is_survived_reported_and_recovered_from_without_loss() {
     assert!(status.success(), "{}", log(&s, "daemon"));
     let rows = outbox(&s, Some(&direct));
     let duplicates = delivered_once_or_duplicated(&server, &rows);
-    assert!(duplicates.is_empty(), "no duplicates: {duplicates:?}");
+    // A backend terminated between the relay's 250 and the mark-sent leaves the row claimed: it
+    // is sent again once the lease runs out. One copy more at most per termination, never more
+    // than one per mail; the outage itself (no send in flight) doubles nothing.
+    assert!(
+        duplicates.values().all(|n| *n == 1)
+            && u64::try_from(duplicates.len()).expect("small") <= terminated,
+        "{duplicates:?}"
+    );
     eprintln!(
-        "figures: {terminated} backends terminated, 1 outage of 15 s; /healthz answered in \
+        "figures: {} duplicates; {terminated} backends terminated, 1 outage of 15 s; /healthz answered in \
          {healthz_during_outage:?} during it; {} mails, {} received, recovered in \
          {recovered_in:?}; last_error kept: {last_error}",
+        duplicates.len(),
         rows.len(),
         server.received().len()
     );
