@@ -889,7 +889,7 @@ fn a_daemon_killed_at_each_point_of_a_send_delivers_everything_and_doubles_only_
         cap: 1,
         lease: 4,
     };
-    let cycles: u32 = 6;
+    let cycles: u32 = 20;
     let s = setup(Backend::Sqlite, &server, 3 * cycles + 2, t, "");
     overdue_cases(&s, None, &[(1000, 3 * cycles), (1001, 3 * cycles + 1)]);
     let mut kills: BTreeMap<String, usize> = BTreeMap::new();
