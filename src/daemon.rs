@@ -6,7 +6,9 @@
 //!   The scheduler spawns every tick without waiting for the last one, so each job holds its own
 //!   lock: a tick that finds the previous run still going is skipped and logged, never run
 //!   twice at once. The scheduler drops a job's errors; [`Daemon::run_job`] logs them, counts
-//!   them and records every run in the `runs` table, where `duewatch health` reads them.
+//!   them and records every run in the `runs` table, where `duewatch health` reads them. Runs
+//!   the database cannot record (it is unreachable or locked) are kept in memory and written as
+//!   one failed run once it answers, so `health` tells of an outage afterwards.
 //! - **Passes reconcile from the database**, so a missed tick (downtime) or an extra one (a
 //!   clock jump) does no harm ([`crate::runner`]).
 //! - **Calendar files are watched** at every poll by a fingerprint of `calendar.dir` (names,
@@ -50,6 +52,20 @@ pub struct Daemon {
     pub skipped: AtomicU64,
     /// What the last successful poll saw, for `/metrics`.
     pub last_poll: std::sync::Mutex<Option<Report>>,
+    /// Runs the database could not record (it was unreachable), by job: written to `runs` as
+    /// one failed run once it can be, so that `health` tells of the outage afterwards.
+    unrecorded: std::sync::Mutex<HashMap<&'static str, Unrecorded>>,
+}
+
+/// Runs of a job that could not be recorded.
+#[derive(Debug)]
+struct Unrecorded {
+    runs: u64,
+    /// Local time of the first and the last.
+    first: chrono::NaiveDateTime,
+    last: chrono::NaiveDateTime,
+    /// The latest error.
+    error: String,
 }
 
 /// The calendar directory's `*.toml` files: names, sizes, modification times.
@@ -149,6 +165,7 @@ impl Daemon {
             errors: AtomicU64::new(0),
             skipped: AtomicU64::new(0),
             last_poll: std::sync::Mutex::new(None),
+            unrecorded: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -173,10 +190,15 @@ impl Daemon {
 
     async fn run_locked(&self, name: &'static str) {
         let store = &self.ctx.store;
+        let mut unrecorded: Option<String> = None;
         let id = match store.run_started(name, &self.ctx.worker).await {
-            Ok(id) => Some(id),
+            Ok(id) => {
+                self.record_unrecorded(name).await;
+                Some(id)
+            }
             Err(e) => {
                 tracing::error!("cannot record the run: {e:#}");
+                unrecorded = Some(format!("{e:#}"));
                 None
             }
         };
@@ -223,6 +245,63 @@ impl Daemon {
             && let Err(e) = store.run_finished(id, &report, error.as_deref()).await
         {
             tracing::error!("cannot record the end of the run: {e:#}");
+            unrecorded = Some(format!("{e:#}"));
+        }
+        if let Some(recording) = unrecorded {
+            self.remember_unrecorded(name, error.unwrap_or(recording));
+        }
+    }
+
+    /// Keeps a run the database could not record, to record it later.
+    fn remember_unrecorded(&self, name: &'static str, error: String) {
+        let now = self.ctx.now();
+        let mut all = self
+            .unrecorded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = all.entry(name).or_insert_with(|| Unrecorded {
+            runs: 0,
+            first: now,
+            last: now,
+            error: String::new(),
+        });
+        entry.runs += 1;
+        entry.last = now;
+        entry.error = error;
+    }
+
+    /// Writes the runs of `name` that could not be recorded as one failed run, now that the
+    /// database answers; keeps them for later if it fails again.
+    async fn record_unrecorded(&self, name: &'static str) {
+        let taken = self
+            .unrecorded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(name);
+        let Some(u) = taken else { return };
+        let error = format!(
+            "{} run(s) from {} to {} could not be recorded (the database did not answer); \
+             the latest error: {}",
+            u.runs,
+            u.first.format("%Y-%m-%d %H:%M:%S"),
+            u.last.format("%Y-%m-%d %H:%M:%S"),
+            u.error
+        );
+        tracing::warn!("{error}");
+        let store = &self.ctx.store;
+        let recorded = match store.run_started(name, &self.ctx.worker).await {
+            Ok(id) => store
+                .run_finished(id, &Report::default(), Some(&error))
+                .await
+                .is_ok(),
+            Err(_) => false,
+        };
+        if !recorded {
+            self.unrecorded
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(name)
+                .or_insert(u);
         }
     }
 

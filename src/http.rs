@@ -92,9 +92,24 @@ async fn serve(mut stream: tokio::net::TcpStream, daemon: &Daemon) -> anyhow::Re
     Ok(())
 }
 
+/// How long `/healthz` waits for the database.
+const HEALTH_READ_LIMIT: Duration = Duration::from_secs(3);
+
 async fn healthz(daemon: &Daemon) -> (bool, String) {
     let max_age = crate::health::poll_interval(&daemon.ctx.config) * 3;
-    match daemon.ctx.store.health().await {
+    // Bounded: with the database unreachable, the pool would wait its whole acquire timeout,
+    // and a health check that does not answer is no better than none.
+    let read = tokio::time::timeout(HEALTH_READ_LIMIT, daemon.ctx.store.health()).await;
+    let Ok(read) = read else {
+        return (
+            false,
+            format!(
+                "the database did not answer within {} s: check database.url and the database server\n",
+                HEALTH_READ_LIMIT.as_secs()
+            ),
+        );
+    };
+    match read {
         Ok(h) => {
             let problems = crate::health::problems(&h, max_age);
             if problems.is_empty() {

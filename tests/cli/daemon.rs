@@ -32,14 +32,14 @@ fn setup(backend: Backend, server: &SmtpServer) -> Setup {
 }
 
 /// Today in Asia/Shanghai, the daemon's time zone.
-fn today() -> chrono::NaiveDate {
+pub(crate) fn today() -> chrono::NaiveDate {
     Utc::now()
         .with_timezone(&chrono_tz::Asia::Shanghai)
         .date_naive()
 }
 
 /// `duewatch run`, started in the background.
-fn start(s: &Setup) -> Child {
+pub(crate) fn start(s: &Setup) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_duewatch"));
     cmd.env_clear()
         .arg("--config")
@@ -50,7 +50,7 @@ fn start(s: &Setup) -> Child {
     cmd.spawn().expect("duewatch run starts")
 }
 
-fn signal(child: &Child, name: &str) {
+pub(crate) fn signal(child: &Child, name: &str) {
     let ok = Command::new("kill")
         .arg(format!("-{name}"))
         .arg(child.id().to_string())
@@ -60,7 +60,7 @@ fn signal(child: &Child, name: &str) {
 }
 
 /// Waits until `done` holds, at most `limit`.
-fn eventually(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) fn eventually(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
         assert!(start.elapsed() < limit, "not within {limit:?}: {what}");
@@ -69,7 +69,7 @@ fn eventually(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
 }
 
 /// SIGTERM, then the exit status within `limit`, and stderr.
-fn stop(mut child: Child, limit: Duration) -> (std::process::ExitStatus, String) {
+pub(crate) fn stop(mut child: Child, limit: Duration) -> (std::process::ExitStatus, String) {
     signal(&child, "TERM");
     let start = Instant::now();
     loop {

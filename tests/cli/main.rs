@@ -4,6 +4,7 @@
 mod helpers;
 mod case;
 mod daemon;
+mod faults;
 mod mail;
 mod report;
 mod smtp;

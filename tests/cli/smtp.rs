@@ -85,6 +85,45 @@ pub struct Faults {
     /// Keep the message (it counts as received) but wait this long before the final 250: the
     /// window in which a client that dies has handed the mail over without knowing it.
     pub delay_250: Option<Duration>,
+    /// Keep the message (it counts as received), then close the connection without the final
+    /// 250: the relay has the mail and the client cannot know it.
+    pub drop_after_keeping: bool,
+    /// Refuse connections: the listening socket is closed (the client gets "connection
+    /// refused") until this is cleared.
+    pub refuse: bool,
+    /// Close the connection in the middle of the message data (after its first line).
+    pub drop_mid_data: bool,
+    /// Once: stall at a point of the conversation, then disarm (see [`Stall`]).
+    pub stall: Option<Stall>,
+}
+
+/// Where a one-shot stall holds the conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// A new connection gets no greeting yet: the client has claimed its mail and is
+    /// connecting.
+    Greeting,
+    /// After the 250 to MAIL FROM, before RCPT: in the middle of the conversation.
+    AfterMailFrom,
+    /// The message data is taken (it counts as received) and the final 250 is held back.
+    Before250,
+}
+
+/// A stall at `phase` of the message after `skip` others pass (for [`Phase::Greeting`]: of the
+/// connection after `skip` others), held `hold` long.
+#[derive(Debug, Clone, Copy)]
+pub struct Stall {
+    pub phase: Phase,
+    pub skip: u32,
+    pub hold: Duration,
+}
+
+/// A stall that happened: where, and the Message-ID of the message it held (when the data was
+/// taken).
+#[derive(Debug, Clone)]
+pub struct Stalled {
+    pub phase: Phase,
+    pub message_id: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -92,6 +131,26 @@ struct Inner {
     received: Vec<Received>,
     faults: Faults,
     connections: u32,
+    stalled: Vec<Stalled>,
+}
+
+impl Inner {
+    /// Whether the armed stall fires now at `phase`: counts down its `skip`, and disarms it
+    /// when it fires.
+    fn stall_now(&mut self, phase: Phase, message_id: Option<String>) -> Option<Duration> {
+        let stall = self.faults.stall.as_mut()?;
+        if stall.phase != phase {
+            return None;
+        }
+        if stall.skip > 0 {
+            stall.skip -= 1;
+            return None;
+        }
+        let hold = stall.hold;
+        self.faults.stall = None;
+        self.stalled.push(Stalled { phase, message_id });
+        Some(hold)
+    }
 }
 
 /// The running server; it stops with the test process.
@@ -106,18 +165,48 @@ impl SmtpServer {
     pub fn start() -> SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
         let port = listener.local_addr().expect("its address").port();
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
         let inner = Arc::new(Mutex::new(Inner::default()));
         let shared = Arc::clone(&inner);
         std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let shared = Arc::clone(&shared);
-                std::thread::spawn(move || {
-                    let _ = session(stream, &shared);
-                });
+            let mut listener = Some(listener);
+            loop {
+                let refuse = shared.lock().expect("lock").faults.refuse;
+                match (&listener, refuse) {
+                    (Some(_), true) => listener = None,
+                    (None, false) => {
+                        // std sets SO_REUSEADDR: the port can be taken again at once.
+                        let l = TcpListener::bind(("127.0.0.1", port)).expect("the same port");
+                        l.set_nonblocking(true).expect("a non-blocking listener");
+                        listener = Some(l);
+                    }
+                    _ => {}
+                }
+                match listener.as_ref().map(TcpListener::accept) {
+                    Some(Ok((stream, _))) => {
+                        let _ = stream.set_nonblocking(false);
+                        let shared = Arc::clone(&shared);
+                        std::thread::spawn(move || {
+                            let _ = session(stream, &shared);
+                        });
+                    }
+                    _ => std::thread::sleep(Duration::from_millis(5)),
+                }
             }
         });
         SmtpServer { port, inner }
+    }
+
+    /// The stalls that happened so far.
+    pub fn stalled(&self) -> Vec<Stalled> {
+        self.inner.lock().expect("lock").stalled.clone()
+    }
+
+    /// Changes the faults in place.
+    pub fn update_faults(&self, change: impl FnOnce(&mut Faults)) {
+        change(&mut self.inner.lock().expect("lock").faults);
     }
 
     /// Every message accepted so far.
@@ -154,6 +243,13 @@ fn session(stream: TcpStream, shared: &Mutex<Inner>) -> std::io::Result<()> {
         std::thread::sleep(Duration::from_secs(60));
         return Ok(());
     }
+    let hold = shared
+        .lock()
+        .expect("lock")
+        .stall_now(Phase::Greeting, None);
+    if let Some(hold) = hold {
+        std::thread::sleep(hold);
+    }
     writer.write_all(b"220 duewatch-test ESMTP ready\r\n")?;
     let mut from = String::new();
     let mut to = Vec::new();
@@ -184,6 +280,13 @@ fn session(stream: TcpStream, shared: &Mutex<Inner>) -> std::io::Result<()> {
             from = address(&command[10..]);
             to.clear();
             writer.write_all(b"250 OK\r\n")?;
+            let hold = shared
+                .lock()
+                .expect("lock")
+                .stall_now(Phase::AfterMailFrom, None);
+            if let Some(hold) = hold {
+                std::thread::sleep(hold);
+            }
         } else if upper.starts_with("RCPT TO:") {
             let rcpt = address(&command[8..]);
             let fault = {
@@ -219,6 +322,9 @@ fn session(stream: TcpStream, shared: &Mutex<Inner>) -> std::io::Result<()> {
                 if l == b".\r\n" {
                     break;
                 }
+                if faults.drop_mid_data {
+                    return Ok(());
+                }
                 // Dot-unstuffing (RFC 5321, 4.5.2).
                 if l.starts_with(b"..") {
                     l.remove(0);
@@ -228,11 +334,23 @@ fn session(stream: TcpStream, shared: &Mutex<Inner>) -> std::io::Result<()> {
             if faults.drop_before_250 {
                 return Ok(());
             }
-            shared.lock().expect("lock").received.push(Received {
+            let received = Received {
                 from: from.clone(),
                 to: std::mem::take(&mut to),
                 data,
-            });
+            };
+            let message_id = received.header("Message-ID");
+            let hold = {
+                let mut inner = shared.lock().expect("lock");
+                inner.received.push(received);
+                inner.stall_now(Phase::Before250, message_id)
+            };
+            if faults.drop_after_keeping {
+                return Ok(());
+            }
+            if let Some(hold) = hold {
+                std::thread::sleep(hold);
+            }
             if let Some(delay) = faults.delay_250 {
                 std::thread::sleep(delay);
             }
