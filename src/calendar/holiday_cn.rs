@@ -19,6 +19,7 @@ use serde::Deserialize;
 use super::data::Source;
 use super::date_runs;
 use super::file::{FileError, line_and_column, parse_date, parse_year};
+use super::{FIRST_DAY, LAST_DAY};
 
 #[derive(Deserialize)]
 struct RawFile {
@@ -89,6 +90,21 @@ pub fn import(inputs: &[Input<'_>]) -> Result<Imported, Vec<FileError>> {
                 continue;
             }
         };
+        if !(FIRST_DAY.year()..=LAST_DAY.year()).contains(&raw.year) {
+            // Refused before any date arithmetic on it (`year - 1` overflows at i32::MIN).
+            let offset = input.text.find("\"year\"").unwrap_or(0);
+            errors.push(at(
+                input,
+                offset,
+                format!("year {} is out of range", raw.year),
+                &format!(
+                    "give a holiday-cn year file of a year between {} and {}",
+                    FIRST_DAY.year(),
+                    LAST_DAY.year()
+                ),
+            ));
+            continue;
+        }
         if raw.papers.is_empty() {
             notes.push(format!(
                 "{}: the {} notice is not published (empty papers); no file written, {} stays \
