@@ -472,6 +472,57 @@ fn invalid(e: config::ConfigError) -> ConfigError {
     }
 }
 
+/// An unknown key's place: the config crate names the key but not where it was written, so
+/// look for it in the file (`FILE:LINE`) and in the `DUEWATCH__` environment.
+fn locate_unknown(error: ConfigError, origin: &Origin) -> ConfigError {
+    let ConfigError::Invalid { message, help } = error else {
+        return error;
+    };
+    let Some(field) = message
+        .split_once("unknown field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(field, _)| field.to_owned())
+    else {
+        return ConfigError::Invalid { message, help };
+    };
+    let mut places = Vec::new();
+    if let Origin::File(path) = origin
+        && let Ok(text) = std::fs::read_to_string(path)
+    {
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim_start();
+            let key = line
+                .trim_start_matches('[')
+                .split(['=', ']', ' ', '\t'])
+                .next()
+                .unwrap_or_default();
+            // `field = …`, `a.field = …`, `[a.field]`: the key, bare or as the last dotted part.
+            if key == field
+                || key.ends_with(&format!(".{field}"))
+                || key.starts_with(&format!("{field}."))
+            {
+                places.push(format!("{}:{}", path.display(), i + 1));
+            }
+        }
+    }
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with(&format!("{ENV_PREFIX}__"))
+            && name
+                .split("__")
+                .any(|part| part.eq_ignore_ascii_case(&field))
+        {
+            places.push(format!("the environment variable {name}"));
+        }
+    }
+    let message = if places.is_empty() {
+        message
+    } else {
+        format!("{}: {message}", places.join(", "))
+    };
+    ConfigError::Invalid { message, help }
+}
+
 /// The effective configuration as TOML, every layer merged, secrets masked: what
 /// `duewatch config show` prints.
 ///
@@ -505,7 +556,9 @@ pub fn effective(file: Option<&Path>) -> Result<String, ConfigError> {
 /// wrong type or out of range, each naming the key.
 pub fn load(file: Option<&Path>) -> Result<(Config, Origin), ConfigError> {
     let (merged, origin) = layers(file)?;
-    let mut config: Config = merged.try_deserialize().map_err(invalid)?;
+    let mut config: Config = merged
+        .try_deserialize()
+        .map_err(|e| locate_unknown(invalid(e), &origin))?;
     config.rules.reminder_at = config.escalation.reminder_at;
     if config.mail.smtp.password.is_none() {
         config.mail.smtp.password = credential("smtp_password")?;
