@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod helpers;
+mod bad_input;
 mod case;
 mod daemon;
 mod mail;
