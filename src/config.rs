@@ -213,7 +213,7 @@ impl Config {
             for e in emails {
                 if !plausible_address(e) {
                     return Err(invalid(
-                        format!("{key}.emails: \"{e}\" is not an e-mail address"),
+                        format!("{key}.emails: {e:?} is not an e-mail address"),
                         "write addresses as name@example.org",
                     ));
                 }
@@ -222,14 +222,15 @@ impl Config {
         for (i, e) in self.mail.admins.iter().enumerate() {
             if !plausible_address(e) {
                 return Err(invalid(
-                    format!("mail.admins[{i}]: \"{e}\" is not an e-mail address"),
+                    format!("mail.admins[{i}]: {e:?} is not an e-mail address"),
                     "write addresses as name@example.org",
                 ));
             }
         }
         if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(invalid(
-                format!("mail.from: \"{}\" is not a sender", self.mail.from),
+                // Debug-quoted: a line break in the value shows as \r\n, not as a new line.
+                format!("mail.from: {:?} is not a sender", self.mail.from),
                 "write it as \"duewatch <duewatch@bureau.example>\"",
             ));
         }
@@ -582,4 +583,16 @@ fn credential(name: &str) -> Result<Option<secrecy::SecretString>, ConfigError> 
     let password = text.trim_end_matches(['\r', '\n']);
     // An empty credential file (as the tmpfiles snippet makes it) means: no password.
     Ok((!password.is_empty()).then(|| password.to_owned().into()))
+}
+
+/// A configuration from the defaults and `text` alone (no file lookup, no environment), for
+/// unit tests.
+#[cfg(test)]
+pub(crate) fn from_toml(text: &str) -> Config {
+    config::Config::builder()
+        .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+        .add_source(config::File::from_str(text, config::FileFormat::Toml))
+        .build()
+        .and_then(config::Config::try_deserialize)
+        .expect("a test configuration")
 }

@@ -80,8 +80,9 @@ pub fn import(inputs: &[Input<'_>]) -> Result<Imported, Vec<FileError>> {
             Err(e) => {
                 errors.push(FileError {
                     origin: input.origin.to_owned(),
-                    line: e.line(),
-                    column: e.column(),
+                    // serde_json counts an error at the end of a line as column 0.
+                    line: e.line().max(1),
+                    column: e.column().max(1),
                     message: format!("not a holiday-cn file: {e}"),
                     help: "give a holiday-cn year file (year, papers, days with name, date and \
                            isOffDay)"
