@@ -160,7 +160,10 @@ fn rows() -> Vec<Row> {
             args: CONFIG_CHECK,
             env: &[],
             code: 1,
-            says: &["sections[1].emails", "is not an e-mail address"],
+            says: &[
+                "sections[1].emails: \"zc@bureau.example\\r\\nBcc: x@evil.example\" is not an e-mail address",
+                "name@example.org",
+            ],
         },
         Row {
             name: "a sending window that ends before it starts",
@@ -922,7 +925,7 @@ fn rows() -> Vec<Row> {
             says: &["case 2026-9999 does not exist", "case list"],
         },
         Row {
-            name: "a resumption before the suspension began",
+            name: "resuming a case that is not suspended",
             prepare: nothing,
             args: &["case", "resume", "2026-0001", "--on", "2026-11-30"],
             env: &[],
@@ -1049,6 +1052,13 @@ fn each_kind_of_bad_input_is_refused_with_its_place_and_what_to_do_and_writes_no
             .output()
             .expect("the binary runs");
         let stderr = String::from_utf8_lossy(&output.stderr);
+        if std::env::var_os("TEST_LOG").is_some() {
+            eprintln!(
+                "== {} (exit {:?})\n{stderr}",
+                row.name,
+                output.status.code()
+            );
+        }
         let mut wrong = Vec::new();
         if output.status.code() != Some(row.code) {
             wrong.push(format!(
