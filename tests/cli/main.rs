@@ -6,6 +6,7 @@ mod bad_input;
 mod case;
 mod daemon;
 mod mail;
+mod security;
 mod smtp;
 
 use helpers::{Setup, YEAR_2027, duewatch, holiday_cn};
