@@ -140,6 +140,16 @@ pub fn import(inputs: &[Input<'_>]) -> Result<Imported, Vec<FileError>> {
                     continue;
                 }
             };
+            if day.name.trim().is_empty() {
+                // The year file would refuse it; say so here, at the input's line.
+                errors.push(at(
+                    input,
+                    offset,
+                    format!("{date} has an empty name"),
+                    "give the holiday's name as the notice does (元旦, 春节, …)",
+                ));
+                continue;
+            }
             if !(date.year() == year || (date.year() == year - 1 && date.month() == 12)) {
                 errors.push(at(
                     input,
@@ -315,6 +325,23 @@ mod tests {
     }
 
     const Y2027_UNPUBLISHED: &str = r#"{"year": 2027, "papers": [], "days": []}"#;
+
+    #[test]
+    fn a_day_without_a_name_is_refused_at_its_line() {
+        let text = "{\"year\": 2027, \"papers\": [\"u\"], \"days\": [\n{\"name\": \"\", \"date\": \"2027-01-01\", \"isOffDay\": true}]}";
+        let errors = import(&[input("2027.json", text)]).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0].origin, "2027.json",
+            "the input is named, not the generated file"
+        );
+        assert_eq!(errors[0].line, 2);
+        assert!(
+            errors[0].message.contains("2027-01-01 has an empty name"),
+            "{}",
+            errors[0]
+        );
+    }
 
     #[test]
     fn an_unpublished_notice_writes_no_file_and_says_so() {
