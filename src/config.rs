@@ -307,7 +307,7 @@ impl Config {
             for e in emails {
                 if !plausible_address(e) {
                     return Err(invalid(
-                        format!("{key}.emails: \"{e}\" is not an e-mail address"),
+                        format!("{key}.emails: {e:?} is not an e-mail address"),
                         "write addresses as name@example.org",
                     ));
                 }
@@ -316,14 +316,15 @@ impl Config {
         for (i, e) in self.mail.admins.iter().enumerate() {
             if !plausible_address(e) {
                 return Err(invalid(
-                    format!("mail.admins[{i}]: \"{e}\" is not an e-mail address"),
+                    format!("mail.admins[{i}]: {e:?} is not an e-mail address"),
                     "write addresses as name@example.org",
                 ));
             }
         }
         if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(invalid(
-                format!("mail.from: \"{}\" is not a sender", self.mail.from),
+                // Debug-quoted: a line break in the value shows as \r\n, not as a new line.
+                format!("mail.from: {:?} is not a sender", self.mail.from),
                 "write it as \"duewatch <duewatch@bureau.example>\"",
             ));
         }
@@ -647,6 +648,57 @@ fn invalid(e: config::ConfigError) -> ConfigError {
     }
 }
 
+/// An unknown key's place: the config crate names the key but not where it was written, so
+/// look for it in the file (`FILE:LINE`) and in the `DUEWATCH__` environment.
+fn locate_unknown(error: ConfigError, origin: &Origin) -> ConfigError {
+    let ConfigError::Invalid { message, help } = error else {
+        return error;
+    };
+    let Some(field) = message
+        .split_once("unknown field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(field, _)| field.to_owned())
+    else {
+        return ConfigError::Invalid { message, help };
+    };
+    let mut places = Vec::new();
+    if let Origin::File(path) = origin
+        && let Ok(text) = std::fs::read_to_string(path)
+    {
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim_start();
+            let key = line
+                .trim_start_matches('[')
+                .split(['=', ']', ' ', '\t'])
+                .next()
+                .unwrap_or_default();
+            // `field = …`, `a.field = …`, `[a.field]`: the key, bare or as the last dotted part.
+            if key == field
+                || key.ends_with(&format!(".{field}"))
+                || key.starts_with(&format!("{field}."))
+            {
+                places.push(format!("{}:{}", path.display(), i + 1));
+            }
+        }
+    }
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with(&format!("{ENV_PREFIX}__"))
+            && name
+                .split("__")
+                .any(|part| part.eq_ignore_ascii_case(&field))
+        {
+            places.push(format!("the environment variable {name}"));
+        }
+    }
+    let message = if places.is_empty() {
+        message
+    } else {
+        format!("{}: {message}", places.join(", "))
+    };
+    ConfigError::Invalid { message, help }
+}
+
 /// The effective configuration as TOML, every layer merged, secrets masked: what
 /// `duewatch config show` prints.
 ///
@@ -682,7 +734,9 @@ pub fn effective(file: Option<&Path>) -> Result<String, ConfigError> {
 /// wrong type or out of range, each naming the key.
 pub fn load(file: Option<&Path>) -> Result<(Config, Origin), ConfigError> {
     let (merged, origin) = layers(file)?;
-    let mut config: Config = merged.try_deserialize().map_err(invalid)?;
+    let mut config: Config = merged
+        .try_deserialize()
+        .map_err(|e| locate_unknown(invalid(e), &origin))?;
     config.rules.reminder_at = config.escalation.reminder_at;
     if config.mail.smtp.password.is_none() {
         config.mail.smtp.password = credential("smtp_password")?;
@@ -711,4 +765,16 @@ fn credential(name: &str) -> Result<Option<secrecy::SecretString>, ConfigError> 
     let password = text.trim_end_matches(['\r', '\n']);
     // An empty credential file (as the tmpfiles snippet makes it) means: no password.
     Ok((!password.is_empty()).then(|| password.to_owned().into()))
+}
+
+/// A configuration from the defaults and `text` alone (no file lookup, no environment), for
+/// unit tests.
+#[cfg(test)]
+pub(crate) fn from_toml(text: &str) -> Config {
+    config::Config::builder()
+        .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+        .add_source(config::File::from_str(text, config::FileFormat::Toml))
+        .build()
+        .and_then(config::Config::try_deserialize)
+        .expect("a test configuration")
 }

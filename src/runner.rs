@@ -223,6 +223,16 @@ fn case_items(
             .entry((state.to_owned(), stage.responsible.as_str().to_owned()))
             .or_default() += 1;
     }
+    if let Some(code) = &case.section
+        && status.current.is_some()
+        && ctx.config.section(code).is_none()
+    {
+        tracing::warn!(
+            case = %case.reference,
+            "section \"{code}\" is not configured: the case's mail goes to the office; add a \
+             [[sections]] entry with this code back to the config"
+        );
+    }
     let items = escalation::items(&case, &status, &ctx.config);
     report.items += items.len();
     Some(items)

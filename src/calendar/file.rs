@@ -45,6 +45,10 @@ use super::{FIRST_DAY, LAST_DAY};
 /// The longest range a year file may give in one item; longer is almost surely a typo.
 const MAX_NATIONAL_RANGE_DAYS: i64 = 31;
 
+/// The longest range a local overlay may give in one item: a year. A closure of more is not a
+/// closure, and the bound keeps a typo from listing millions of days.
+const MAX_LOCAL_RANGE_DAYS: i64 = 366;
+
 /// One problem in a calendar file, with where it is and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileError {
@@ -217,15 +221,29 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 }
 
 /// Parses `DATE` or an inclusive range `FROM..TO` into its dates.
-fn parse_dates(s: &str) -> Result<Vec<NaiveDate>, String> {
+///
+/// # Errors
+/// A date that is not one, a reversed range, or a range of more than `max_days` days (checked
+/// before the days are listed, so a typo such as `0001-01-01..9999-12-31` costs nothing).
+fn parse_dates(s: &str, max_days: i64) -> Result<Vec<NaiveDate>, (String, String)> {
+    let date_help = || "write \"YYYY-MM-DD\" or \"YYYY-MM-DD..YYYY-MM-DD\"".to_owned();
     let s = s.trim();
     let Some((from, to)) = s.split_once("..") else {
-        return parse_date(s).map(|d| vec![d]);
+        return parse_date(s).map(|d| vec![d]).map_err(|e| (e, date_help()));
     };
-    let (from, to) = (parse_date(from.trim())?, parse_date(to.trim())?);
+    let from = parse_date(from.trim()).map_err(|e| (e, date_help()))?;
+    let to = parse_date(to.trim()).map_err(|e| (e, date_help()))?;
     if to < from {
-        return Err(format!(
-            "the range {from}..{to} ends before it starts; write FROM..TO with FROM first"
+        return Err((
+            format!("the range {from}..{to} ends before it starts; write FROM..TO with FROM first"),
+            date_help(),
+        ));
+    }
+    let days = (to - from).num_days() + 1;
+    if days > max_days {
+        return Err((
+            format!("the range covers {days} days"),
+            format!("a range here is at most {max_days} days; check the dates"),
         ));
     }
     Ok(from.iter_days().take_while(|d| *d <= to).collect())
@@ -324,27 +342,13 @@ pub fn parse_year(
             .chain(holiday.work.iter().map(|s| (s, Declared::Work)));
         for (item, declared) in items {
             let span = item.span();
-            let dates = match parse_dates(item.get_ref()) {
+            let dates = match parse_dates(item.get_ref(), MAX_NATIONAL_RANGE_DAYS) {
                 Ok(dates) => dates,
-                Err(message) => {
-                    p.at(
-                        span,
-                        message,
-                        "write \"YYYY-MM-DD\" or \"YYYY-MM-DD..YYYY-MM-DD\"",
-                    );
+                Err((message, help)) => {
+                    p.at(span, message, help);
                     continue;
                 }
             };
-            if dates.len() as i64 > MAX_NATIONAL_RANGE_DAYS {
-                p.at(
-                    span,
-                    format!("the range covers {} days", dates.len()),
-                    format!(
-                        "a holiday range is at most {MAX_NATIONAL_RANGE_DAYS} days; check the dates"
-                    ),
-                );
-                continue;
-            }
             for date in dates {
                 let in_year =
                     date.year() == year || (date.year() == year - 1 && date.month() == 12);
@@ -436,14 +440,10 @@ pub fn parse_overlay(
                 "say why the bureau is closed or open that day; it is shown in every explanation",
             );
         }
-        let dates = match parse_dates(entry.dates.get_ref()) {
+        let dates = match parse_dates(entry.dates.get_ref(), MAX_LOCAL_RANGE_DAYS) {
             Ok(dates) => dates,
-            Err(message) => {
-                p.at(
-                    span,
-                    message,
-                    "write \"YYYY-MM-DD\" or \"YYYY-MM-DD..YYYY-MM-DD\"",
-                );
+            Err((message, help)) => {
+                p.at(span, message, help);
                 continue;
             }
         };

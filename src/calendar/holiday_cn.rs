@@ -19,6 +19,7 @@ use serde::Deserialize;
 use super::data::Source;
 use super::date_runs;
 use super::file::{FileError, line_and_column, parse_date, parse_year};
+use super::{FIRST_DAY, LAST_DAY};
 
 #[derive(Deserialize)]
 struct RawFile {
@@ -79,8 +80,9 @@ pub fn import(inputs: &[Input<'_>]) -> Result<Imported, Vec<FileError>> {
             Err(e) => {
                 errors.push(FileError {
                     origin: input.origin.to_owned(),
-                    line: e.line(),
-                    column: e.column(),
+                    // serde_json counts an error at the end of a line as column 0.
+                    line: e.line().max(1),
+                    column: e.column().max(1),
                     message: format!("not a holiday-cn file: {e}"),
                     help: "give a holiday-cn year file (year, papers, days with name, date and \
                            isOffDay)"
@@ -89,6 +91,21 @@ pub fn import(inputs: &[Input<'_>]) -> Result<Imported, Vec<FileError>> {
                 continue;
             }
         };
+        if !(FIRST_DAY.year()..=LAST_DAY.year()).contains(&raw.year) {
+            // Refused before any date arithmetic on it (`year - 1` overflows at i32::MIN).
+            let offset = input.text.find("\"year\"").unwrap_or(0);
+            errors.push(at(
+                input,
+                offset,
+                format!("year {} is out of range", raw.year),
+                &format!(
+                    "give a holiday-cn year file of a year between {} and {}",
+                    FIRST_DAY.year(),
+                    LAST_DAY.year()
+                ),
+            ));
+            continue;
+        }
         if raw.papers.is_empty() {
             notes.push(format!(
                 "{}: the {} notice is not published (empty papers); no file written, {} stays \
@@ -123,6 +140,16 @@ pub fn import(inputs: &[Input<'_>]) -> Result<Imported, Vec<FileError>> {
                     continue;
                 }
             };
+            if day.name.trim().is_empty() {
+                // The year file would refuse it; say so here, at the input's line.
+                errors.push(at(
+                    input,
+                    offset,
+                    format!("{date} has an empty name"),
+                    "give the holiday's name as the notice does (元旦, 春节, …)",
+                ));
+                continue;
+            }
             if !(date.year() == year || (date.year() == year - 1 && date.month() == 12)) {
                 errors.push(at(
                     input,
@@ -298,6 +325,23 @@ mod tests {
     }
 
     const Y2027_UNPUBLISHED: &str = r#"{"year": 2027, "papers": [], "days": []}"#;
+
+    #[test]
+    fn a_day_without_a_name_is_refused_at_its_line() {
+        let text = "{\"year\": 2027, \"papers\": [\"u\"], \"days\": [\n{\"name\": \"\", \"date\": \"2027-01-01\", \"isOffDay\": true}]}";
+        let errors = import(&[input("2027.json", text)]).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0].origin, "2027.json",
+            "the input is named, not the generated file"
+        );
+        assert_eq!(errors[0].line, 2);
+        assert!(
+            errors[0].message.contains("2027-01-01 has an empty name"),
+            "{}",
+            errors[0]
+        );
+    }
 
     #[test]
     fn an_unpublished_notice_writes_no_file_and_says_so() {

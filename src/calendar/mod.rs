@@ -594,3 +594,6 @@ fn index_of(date: NaiveDate) -> Result<usize, OutOfRange> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+pub(crate) mod input_properties;

@@ -487,6 +487,7 @@ async fn list(
 ) -> anyhow::Result<ExitCode> {
     let mut shown = 0_u64;
     let mut bad = 0_u64;
+    let mut unconfigured = 0_u64;
     if listing.as_json {
         write!(out, "[")?;
     }
@@ -512,6 +513,19 @@ async fn list(
                     return Ok(());
                 }
             };
+            if let Some(code) = &case.section
+                && status.current.is_some()
+                && config.section(code).is_none()
+            {
+                // Listed all the same (its deadline stands); its mail goes to the office.
+                unconfigured += 1;
+                eprintln!(
+                    "case {}: section \"{code}\" is not configured; the case's mail goes to the \
+                     office\n  help: add a [[sections]] entry with code = \"{code}\" back to the \
+                     config (a section renamed keeps its code)",
+                    case.reference
+                );
+            }
             let row = row_json(&case, &status);
             if listing.as_json {
                 writeln!(out, "{}", if shown == 0 { "" } else { "," })?;
@@ -529,6 +543,13 @@ async fn list(
     if bad > 0 {
         eprintln!(
             "{bad} case(s) could not be evaluated (named above); the other {shown} are listed"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    if unconfigured > 0 {
+        eprintln!(
+            "{unconfigured} open case(s) name a section that is not configured (named above); \
+             all {shown} are listed"
         );
         return Ok(ExitCode::FAILURE);
     }

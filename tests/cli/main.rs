@@ -2,11 +2,13 @@
 
 #[macro_use]
 mod helpers;
+mod bad_input;
 mod case;
 mod daemon;
 mod faults;
 mod mail;
 mod report;
+mod security;
 mod smtp;
 mod source;
 
