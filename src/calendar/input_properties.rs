@@ -4,7 +4,7 @@
 //! without panicking and within a bound, and what it accepts must obey the file rules.
 //!
 //! 256 cases per property by default; `PROPTEST_CASES=100000 cargo test --lib input_properties`
-//! runs a long session (RELIABILITY-input.md records the runs).
+//! runs a long session (RELIABILITY.md records the runs).
 
 use std::collections::HashSet;
 use std::time::Duration;
