@@ -274,6 +274,10 @@ impl Case {
 
     /// Working days granted by extensions so far.
     pub fn extension_days(&self) -> u32 {
-        self.extensions.iter().map(|e| e.days).sum()
+        // Saturating: a nonsense day count from another system must be refused (past the limit),
+        // not wrap around to a small one.
+        self.extensions
+            .iter()
+            .fold(0, |total: u32, e| total.saturating_add(e.days))
     }
 }

@@ -75,7 +75,7 @@ pub fn extend(
             "name who approved the extension (art. 20: the leadership's consent)".to_owned(),
         );
     }
-    let total = case.extension_days() + days;
+    let total = case.extension_days().saturating_add(days);
     if total > rules.max_extension {
         return Err(format!(
             "extending by {days} would bring the extensions to {total} working days; art. 20 \

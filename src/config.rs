@@ -425,16 +425,35 @@ fn plausible_address(e: &str) -> bool {
 
 /// A URL with any password replaced by `***`, for messages.
 pub fn mask(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut masked = match (base.find("://"), base.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
+            let userinfo = &base[scheme + 3..at];
             match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
+                Some((user, _)) => format!("{}{user}:***{}", &base[..scheme + 3], &base[at..]),
+                None => base.to_owned(),
             }
         }
-        _ => url.to_owned(),
+        _ => base.to_owned(),
+    };
+    // sqlx also takes the password as a parameter: `?password=…` (and `sslpassword=…`).
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.to_ascii_lowercase().ends_with("password") => {
+                    format!("{key}=***")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        masked.push('?');
+        masked.push_str(&pairs.join("&"));
     }
+    masked
 }
 
 /// `[database]`.
@@ -777,4 +796,26 @@ pub(crate) fn from_toml(text: &str) -> Config {
         .build()
         .and_then(config::Config::try_deserialize)
         .expect("a test configuration")
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::mask;
+
+    #[test]
+    fn a_password_is_hidden_in_the_user_part_and_in_parameters() {
+        assert_eq!(
+            mask("postgres://duewatch:s3cret@db.example/cases"),
+            "postgres://duewatch:***@db.example/cases"
+        );
+        assert_eq!(
+            mask("postgres://duewatch@db/cases?sslmode=require&password=s3cret&PASSWORD=x"),
+            "postgres://duewatch@db/cases?sslmode=require&password=***&PASSWORD=***"
+        );
+        assert_eq!(
+            mask("mysql://u:p@h/db?sslpassword=k"),
+            "mysql://u:***@h/db?sslpassword=***"
+        );
+        assert_eq!(mask("sqlite://var/duewatch.db"), "sqlite://var/duewatch.db");
+    }
 }

@@ -231,15 +231,17 @@ impl Daemon {
                     dead = report.dead,
                     "done"
                 );
-                if name == "poll" {
-                    // The watchdog hears only of polls that got through.
-                    let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
-                }
             }
             Some(e) => {
                 self.errors.fetch_add(1, Ordering::Relaxed);
                 tracing::error!("failed: {e}");
             }
+        }
+        // The watchdog hears only of polls that made progress: all of it, or at least the
+        // delivery of what is queued (a case system that is down must not get duewatch killed
+        // and restarted in a loop while its own mail waits; `health` reports the failed polls).
+        if name == "poll" && (error.is_none() || report.delivered) {
+            let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
         }
         if let Some(id) = id
             && let Err(e) = store.run_finished(id, &report, error.as_deref()).await

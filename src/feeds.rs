@@ -175,15 +175,16 @@ pub async fn monthly_report(ctx: &Context, now: NaiveDateTime) -> anyhow::Result
     let period = Period::month_before(today);
     let month = format!("{:04}-{:02}", period.from().year(), period.from().month());
     let key = format!("monthly_report:{month}");
-    if ctx.store.notice_queued(&key).await? {
-        return Ok(Monthly::AlreadyQueued);
-    }
     let recipients = ctx.config.report_recipients();
     if recipients.is_empty() {
         tracing::warn!(
             "the monthly report for {month} has no recipient: set [report] recipients or leadership.emails"
         );
         return Ok(Monthly::NoRecipients);
+    }
+    let recipients = ctx.store.notice_not_queued(&key, &recipients).await?;
+    if recipients.is_empty() {
+        return Ok(Monthly::AlreadyQueued);
     }
     let (report, bad) = collect(&ctx.source, &ctx.config, &cal, period).await?;
     for b in &bad {

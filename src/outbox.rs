@@ -375,8 +375,8 @@ impl Store {
                 }
             }
             let repeating = match repeat {
-                Some((day, _)) => sqlx::query_scalar::<_, i64>(
-                    "SELECT 1 FROM repeats WHERE recipient = $1 AND day = $2",
+                Some((day, _)) => sqlx::query(
+                    "SELECT outbox_id FROM repeats WHERE recipient = $1 AND day = $2",
                 )
                 .bind(recipient)
                 .bind(day)
@@ -769,22 +769,35 @@ impl Store {
         Ok(queued)
     }
 
-    /// Whether a notice under `key` was queued already, to anyone (the monthly report asks
-    /// before computing it; [`Store::record_notice`] still decides by the unique key).
+    /// Those of `recipients` a notice under `key` was not queued to yet (the monthly report
+    /// asks before computing it, recipient by recipient: a run stopped after the first
+    /// recipient must still reach the others; [`Store::record_notice`] still decides by the
+    /// unique key).
     ///
     /// # Errors
     /// A database failure.
-    pub async fn notice_queued(&self, key: &str) -> anyhow::Result<bool> {
-        with_pool!(self, pool => {
-            let found: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM notifications WHERE case_reference = '*' AND stage = $1 \
-                 AND level = 'admin' AND outbox_id IS NOT NULL LIMIT 1",
-            )
-            .bind(key)
-            .fetch_optional(pool)
-            .await?;
-            Ok(found.is_some())
-        })
+    pub async fn notice_not_queued(
+        &self,
+        key: &str,
+        recipients: &[String],
+    ) -> anyhow::Result<Vec<String>> {
+        let mut missing = Vec::new();
+        for recipient in recipients {
+            let found: Option<i64> = with_pool!(self, pool => {
+                sqlx::query_scalar(
+                    "SELECT id FROM notifications WHERE case_reference = '*' AND stage = $1 \
+                     AND level = 'admin' AND recipient = $2 AND outbox_id IS NOT NULL LIMIT 1",
+                )
+                .bind(key)
+                .bind(recipient.as_str())
+                .fetch_optional(pool)
+                .await?
+            });
+            if found.is_none() {
+                missing.push(recipient.clone());
+            }
+        }
+        Ok(missing)
     }
 
     /// Queues to each of `recipients` one notice listing those of `lines` it was never sent:

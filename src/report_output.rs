@@ -220,11 +220,31 @@ pub fn csv(out: &mut dyn Write, report: &Report, config: &Config) -> anyhow::Res
         w.write_record([""])?;
         w.write_record(CASE_HEADERS)?;
         for c in &report.cases {
-            w.write_record(case_texts(c, config))?;
+            w.write_record(case_texts(c, config).map(inert))?;
         }
         w.flush()?;
     }
     Ok(())
+}
+
+/// A CSV cell that a spreadsheet will not run: text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return (a formula to Excel) gets a leading `'`. A subject is typed by the public.
+fn inert(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+/// At most the characters an xlsx cell holds (32,767), so that one long subject cannot stop the
+/// whole workbook (and the monthly report).
+fn cell_text(text: &str) -> &str {
+    const MAX: usize = 32_767;
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
 }
 
 fn case_texts(c: &CaseLine, config: &Config) -> [String; 10] {
@@ -308,7 +328,7 @@ pub fn xlsx(report: &Report, config: &Config) -> Result<Vec<u8>, XlsxError> {
     }
     for (row, c) in (1u32..).zip(&report.cases) {
         sheet.write_string(row, 0, &c.reference)?;
-        sheet.write_string(row, 1, c.subject.as_deref().unwrap_or(""))?;
+        sheet.write_string(row, 1, cell_text(c.subject.as_deref().unwrap_or("")))?;
         sheet.write_string(row, 2, stage_name(c.stage))?;
         sheet.write_string(row, 3, party_name(config, &c.responsible))?;
         sheet.write_datetime_with_format(row, 4, excel_date(c.start)?, &date)?;
@@ -321,4 +341,32 @@ pub fn xlsx(report: &Report, config: &Config) -> Result<Vec<u8>, XlsxError> {
         sheet.write_string(row, 9, if c.provisional { "是" } else { "" })?;
     }
     book.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cell_text, inert};
+
+    #[test]
+    fn a_cell_that_a_spreadsheet_would_run_is_made_text() {
+        for formula in [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-1+2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(inert(formula.to_owned()), format!("'{formula}"));
+        }
+        assert_eq!(inert("2026-0001".to_owned()), "2026-0001");
+        assert_eq!(inert("养老保险 = 缴费".to_owned()), "养老保险 = 缴费");
+    }
+
+    #[test]
+    fn an_xlsx_cell_holds_at_most_32767_characters() {
+        let long = "养".repeat(40_000);
+        assert_eq!(cell_text(&long).chars().count(), 32_767);
+        assert_eq!(cell_text("短"), "短");
+    }
 }

@@ -168,6 +168,10 @@ pub struct Report {
     pub lost: usize,
     /// Dead or stuck messages reported to the administrators.
     pub reported: usize,
+    /// Whether the delivery step got through (duewatch's own database answered), even if
+    /// reading the cases failed: the daemon is alive and sending what is queued.
+    #[serde(skip)]
+    pub delivered: bool,
     /// Cases of the case system (`cases.source = "sql"`) that break the rules: (reference as the
     /// case system spells it, what is wrong). Reported to `mail.admins` once per problem.
     #[serde(skip)]
@@ -688,5 +692,6 @@ pub async fn run(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> anyh
         tracing::error!("reconcile failed; delivering what is queued: {e:#}");
     }
     let delivered = deliver(ctx, now, report).await;
+    report.delivered = delivered.is_ok();
     reconciled.and(delivered)
 }

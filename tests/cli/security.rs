@@ -543,6 +543,7 @@ fn no_sql_is_built_from_input() {
             "texts",
             "a Vec of problem lines to report (record_problem_lines)",
         ),
+        ("missing", "a Vec of recipients a notice was not queued to"),
     ];
     // Files that may assert SQL safe, and why.
     const ASSERTED: &[(&str, &str)] = &[(
