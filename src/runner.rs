@@ -311,7 +311,7 @@ impl Pending {
             None => *self.repeat_only.entry(item.level).or_insert(0) += 1,
         }
         self.listed.push((id, item));
-        if self.listed.len() >= 2 * max.max(1) {
+        if self.listed.len() >= 4 * max.max(1) {
             self.trim(max);
         }
     }
@@ -321,10 +321,19 @@ impl Pending {
         (repeating && repeat) || id.is_some_and(|id| still.contains(&id))
     }
 
+    /// Keeps the `max` most urgent new lines and the `max` most urgent repeat-only ones: which
+    /// of them the digest shows is known only when it is made (another instance may have made
+    /// today's repeat meanwhile), so neither kind may crowd out the other.
     fn trim(&mut self, max: usize) {
-        self.listed
-            .sort_by(|(_, a), (_, b)| (a.level, &a.reference).cmp(&(b.level, &b.reference)));
-        self.listed.truncate(max.max(1));
+        let (mut new, mut repeat): (Vec<_>, Vec<_>) = std::mem::take(&mut self.listed)
+            .into_iter()
+            .partition(|(id, _)| id.is_some());
+        for list in [&mut new, &mut repeat] {
+            list.sort_by(|(_, a), (_, b)| (a.level, &a.reference).cmp(&(b.level, &b.reference)));
+            list.truncate(max.max(1));
+        }
+        new.append(&mut repeat);
+        self.listed = new;
     }
 }
 
@@ -457,11 +466,13 @@ pub async fn reconcile(
                             *counts.entry(l.level).or_insert(0) += 1;
                         }
                     }
-                    let shown: Vec<&Item> = listed
+                    let mut shown: Vec<&Item> = listed
                         .iter()
                         .filter(|(id, item)| Pending::shown(*id, item.repeat, still, repeating))
                         .map(|(_, item)| item)
                         .collect();
+                    shown.sort_by(|a, b| (a.level, &a.reference).cmp(&(b.level, &b.reference)));
+                    shown.truncate(max_lines.max(1));
                     let mut rendered = ctx.templates.digest(
                         &recipient,
                         &name,
