@@ -564,6 +564,23 @@ pub struct Section {
     pub emails: Vec<String>,
 }
 
+/// The section `v` names among `sections`, by its code or its configured name (imports and case
+/// systems write either).
+pub fn section_named<'a>(sections: &'a [Section], v: &str) -> Option<&'a Section> {
+    sections
+        .iter()
+        .find(|s| s.code.as_str() == v || s.name == v)
+}
+
+/// The configured sections as `code (name), …`, for a message that asks for one of them.
+pub fn sections_listed(sections: &[Section]) -> String {
+    sections
+        .iter()
+        .map(|s| format!("{} ({})", s.code, s.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `[calendar]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

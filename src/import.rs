@@ -456,20 +456,12 @@ pub(crate) fn close_reason(v: &str) -> Result<CloseReason, String> {
 
 /// A section by its code or its configured name.
 pub(crate) fn section(v: &str, config: &Config) -> Result<SectionCode, String> {
-    config
-        .sections
-        .iter()
-        .find(|s| s.code.as_str() == v || s.name == v)
+    crate::config::section_named(&config.sections, v)
         .map(|s| s.code.clone())
         .ok_or_else(|| {
             format!(
                 "section \"{v}\" is not configured\n  help: use a code or name of [[sections]]: {}",
-                config
-                    .sections
-                    .iter()
-                    .map(|s| format!("{} ({})", s.code, s.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::config::sections_listed(&config.sections)
             )
         })
 }

@@ -5,8 +5,8 @@
 
 use chrono::NaiveDate;
 
-use crate::case::{Case, Extension, Reference, SectionCode, Suspension, SuspensionReason};
-use crate::config::Section;
+use crate::case::{Case, Extension, Reference, Suspension, SuspensionReason};
+use crate::config::{Section, section_named, sections_listed};
 use crate::deadline::Rules;
 use crate::store::StoreError;
 
@@ -58,14 +58,6 @@ fn required<T>(value: Option<T>, column: &str, what: &str) -> Result<T, String> 
     value.ok_or_else(|| format!("{column} is empty ({what})"))
 }
 
-/// A section by its code or configured name.
-fn section(v: &str, sections: &[Section]) -> Option<SectionCode> {
-    sections
-        .iter()
-        .find(|s| s.code.as_str() == v || s.name == v)
-        .map(|s| s.code.clone())
-}
-
 /// Parses a row and its children into a case and replays it through the rules.
 pub(super) fn to_case(
     sections: &[Section],
@@ -110,32 +102,24 @@ fn parse_case(
         .map(crate::import::close_reason)
         .transpose()
         .map_err(|e| format!("close_reason: {e}"))?;
-    // An unknown section is the rules' refusal below; a known name maps to its code.
-    let mut unknown_section = None;
+    // A section's code or configured name maps to its code; any other is refused.
     if let Some(s) = raw
         .section
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        match section(s, sections) {
-            Some(code) => case.section = Some(code),
-            None => unknown_section = Some(s.to_owned()),
-        }
-    }
-    if let Some(s) = unknown_section {
-        let codes: Vec<String> = sections
-            .iter()
-            .map(|s| format!("{} ({})", s.code, s.name))
-            .collect();
-        return Err(format!(
-            "section \"{s}\" is not configured; use a code or name of [[sections]]: {}",
-            if codes.is_empty() {
-                "none is configured".to_owned()
-            } else {
-                codes.join(", ")
-            }
-        ));
+        let known = section_named(sections, s).ok_or_else(|| {
+            format!(
+                "section \"{s}\" is not configured; use a code or name of [[sections]]: {}",
+                if sections.is_empty() {
+                    "none is configured".to_owned()
+                } else {
+                    sections_listed(sections)
+                }
+            )
+        })?;
+        case.section = Some(known.code.clone());
     }
     for e in extensions {
         let e = e?;
@@ -174,6 +158,7 @@ fn parse_case(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::SectionCode;
 
     fn date(s: &str) -> Option<NaiveDate> {
         Some(s.parse().expect("a test date"))

@@ -382,8 +382,28 @@ pub struct SqlCursor {
     done: bool,
 }
 
-/// A child row's reference and content, or why it cannot be read.
-type Child<T> = (String, Result<T, String>);
+/// Reads a batch's children with `$children` (extensions or suspensions), grouped by reference:
+/// each row as `$read` makes it from row `$r`, or why it cannot be read (`$what` names it).
+macro_rules! read_children {
+    ($mode:ident, $tx:expr, $children:expr, $references:expr, $what:literal, |$r:ident| $read:expr) => {{
+        let mut by_reference: HashMap<String, Vec<Result<_, String>>> = HashMap::new();
+        if let Some(children) = $children {
+            let query = sqlx::query(AssertSqlSafe(children.sql($references.len())));
+            let rows = bind_references!($mode, query, $references)
+                .fetch_all(&mut **$tx)
+                .await?;
+            for $r in &rows {
+                let Some(reference) = $r.try_get::<Option<String>, _>("reference")? else {
+                    continue;
+                };
+                let child = (|| -> Result<_, sqlx::Error> { Ok($read) })()
+                    .map_err(|e| format!(concat!($what, " row cannot be read: {}"), e));
+                by_reference.entry(reference).or_default().push(child);
+            }
+        }
+        by_reference
+    }};
+}
 
 /// Binds a batch's references: one array (`array`, PostgreSQL) or one value each (`each`).
 macro_rules! bind_references {
@@ -462,62 +482,27 @@ macro_rules! read_batch {
             let Some(last) = references.last().cloned() else {
                 return Ok(Some((Vec::new(), String::new(), last_row)));
             };
-            let mut extensions: HashMap<String, Vec<Result<RawExtension, String>>> = HashMap::new();
-            if let Some(children) = &inner.reads.extensions {
-                let sql = children.sql(references.len());
-                let query = sqlx::query(AssertSqlSafe(sql));
-                let rows = bind_references!($mode, query, references)
-                    .fetch_all(&mut **tx)
-                    .await?;
-                for r in &rows {
-                    let Some(reference) = r.try_get::<Option<String>, _>("reference")? else {
-                        continue;
-                    };
-                    let child: Child<RawExtension> = (
-                        reference,
-                        (|| -> Result<RawExtension, sqlx::Error> {
-                            Ok(RawExtension {
-                                days: r.try_get("days")?,
-                                approved_on: r.try_get("approved_on")?,
-                                approved_by: r.try_get("approved_by")?,
-                                reason: r.try_get("reason")?,
-                                notice_on: r.try_get("notice_on")?,
-                            })
-                        })()
-                        .map_err(|e| format!("an extension row cannot be read: {e}")),
-                    );
-                    extensions.entry(child.0).or_default().push(child.1);
+            let mut extensions: HashMap<String, Vec<Result<RawExtension, String>>> = read_children!(
+                $mode, tx, &inner.reads.extensions, references, "an extension",
+                |r| RawExtension {
+                    days: r.try_get("days")?,
+                    approved_on: r.try_get("approved_on")?,
+                    approved_by: r.try_get("approved_by")?,
+                    reason: r.try_get("reason")?,
+                    notice_on: r.try_get("notice_on")?,
                 }
-            }
-            let mut suspensions: HashMap<String, Vec<Result<RawSuspension, String>>> =
-                HashMap::new();
-            if let Some(children) = &inner.reads.suspensions {
-                let sql = children.sql(references.len());
-                let query = sqlx::query(AssertSqlSafe(sql));
-                let rows = bind_references!($mode, query, references)
-                    .fetch_all(&mut **tx)
-                    .await?;
-                for r in &rows {
-                    let Some(reference) = r.try_get::<Option<String>, _>("reference")? else {
-                        continue;
-                    };
-                    let child: Child<RawSuspension> = (
-                        reference,
-                        (|| -> Result<RawSuspension, sqlx::Error> {
-                            Ok(RawSuspension {
-                                from_on: r.try_get("from_on")?,
-                                until_on: r.try_get("until_on")?,
-                                reason: r.try_get("reason")?,
-                                note: r.try_get("note")?,
-                                notice_on: r.try_get("notice_on")?,
-                                resumption_notice_on: r.try_get("resumption_notice_on")?,
-                            })
-                        })()
-                        .map_err(|e| format!("a suspension row cannot be read: {e}")),
-                    );
-                    suspensions.entry(child.0).or_default().push(child.1);
+            );
+            let mut suspensions: HashMap<String, Vec<Result<RawSuspension, String>>> = read_children!(
+                $mode, tx, &inner.reads.suspensions, references, "a suspension",
+                |r| RawSuspension {
+                    from_on: r.try_get("from_on")?,
+                    until_on: r.try_get("until_on")?,
+                    reason: r.try_get("reason")?,
+                    note: r.try_get("note")?,
+                    notice_on: r.try_get("notice_on")?,
+                    resumption_notice_on: r.try_get("resumption_notice_on")?,
                 }
-            }
+            );
             // A reference on several rows is one bad case, reported once; none of its rows
             // is watched (which of them would be right is the case system's to say).
             let mut rows_of: HashMap<&str, usize> = HashMap::with_capacity(references.len());
