@@ -8,6 +8,9 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub mod text;
+pub use text::Subject;
+
 /// A case reference such as `2026-0042`: 1–64 characters, letters, digits, `-`, `_`, `/`, `.`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
@@ -27,8 +30,9 @@ impl Reference {
             Ok(Reference(s.to_owned()))
         } else {
             Err(format!(
-                "\"{s}\" is not a case reference: use 1 to 64 letters, digits, '-', '_', '/' or \
-                 '.', such as 2026-0042"
+                "\"{}\" is not a case reference: use 1 to 64 letters, digits, '-', '_', '/' or \
+                 '.', such as 2026-0042",
+                text::escaped(s, false)
             ))
         }
     }
@@ -197,9 +201,9 @@ pub struct Extension {
     pub days: u32,
     /// The day the leadership approved it.
     pub approved_on: NaiveDate,
-    /// Who approved it.
+    /// Who approved it: one line ([`text::one_line`]).
     pub approved_by: String,
-    /// Why.
+    /// Why: one line.
     pub reason: Option<String>,
     /// The day the written notice went to the applicant, once recorded.
     pub notice_on: Option<NaiveDate>,
@@ -214,7 +218,7 @@ pub struct Suspension {
     pub until: Option<NaiveDate>,
     /// Why.
     pub reason: SuspensionReason,
-    /// A note.
+    /// A note: one line.
     pub note: Option<String>,
     /// The day the written notice of the suspension went out.
     pub notice_on: Option<NaiveDate>,
@@ -227,8 +231,9 @@ pub struct Suspension {
 pub struct Case {
     /// The unique reference.
     pub reference: Reference,
-    /// What is asked (no applicant personal data).
-    pub subject: Option<String>,
+    /// What is asked (no applicant personal data): one line, at most [`text::MAX_CHARS`]
+    /// characters.
+    pub subject: Option<Subject>,
     /// How it arrived.
     pub channel: Option<Channel>,
     /// The day the office received it (after a correction, the day the completed request came).

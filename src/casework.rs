@@ -4,12 +4,20 @@
 
 use chrono::NaiveDate;
 
+use crate::case::text::{self, Breaks};
 use crate::case::{
     Case, CloseReason, Extension, NoticeKind, SectionCode, Suspension, SuspensionReason,
 };
 use crate::deadline::Rules;
 
 type Outcome = Result<String, String>;
+
+/// A case's free text (who approved, a reason, a note) is one line without control characters,
+/// at most `text::MAX_CHARS` long: it is shown in mails and on terminals. Callers that read a
+/// spreadsheet fold its line breaks first; a case system's text is mended before the replay.
+fn one_line(field: &str, value: &str) -> Result<String, String> {
+    text::one_line(value, Breaks::Refuse).map_err(|e| format!("{field} {e}"))
+}
 
 fn open(case: &Case) -> Result<(), String> {
     if let Some(closed) = case.closed_on {
@@ -75,6 +83,8 @@ pub fn extend(
             "name who approved the extension (art. 20: the leadership's consent)".to_owned(),
         );
     }
+    let approved_by = one_line("approved_by", approved_by)?;
+    let reason = reason.map(|r| one_line("reason", &r)).transpose()?;
     let total = case.extension_days().saturating_add(days);
     if total > rules.max_extension {
         return Err(format!(
@@ -86,7 +96,7 @@ pub fn extend(
     case.extensions.push(Extension {
         days,
         approved_on: on,
-        approved_by: approved_by.trim().to_owned(),
+        approved_by: approved_by.clone(),
         reason,
         notice_on: None,
     });
@@ -140,6 +150,7 @@ pub fn suspend(
     note: Option<String>,
 ) -> Outcome {
     open(case)?;
+    let note = note.map(|n| one_line("note", &n)).transpose()?;
     if from <= case.received_on {
         return Err(format!(
             "a suspension from {from} must start after receipt on {}",

@@ -225,7 +225,7 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
         };
         let repeat = level == Level::Overdue && policy.overdue_repeat == Repeat::Daily;
         let line = Arc::new(Line {
-            subject: case.subject.clone(),
+            subject: case.subject.as_deref().map(str::to_owned),
             stage_name: stage_name(stage.stage).to_owned(),
             responsible_name: responsible_name(&stage.responsible, config),
             remaining: stage.remaining,
@@ -254,7 +254,7 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
         for notice in status.notices.iter().filter(|n| n.missing) {
             // arts. 20, 21: the section tells the applicant in writing.
             let line = Arc::new(Line {
-                subject: case.subject.clone(),
+                subject: case.subject.as_deref().map(str::to_owned),
                 stage_name: format!("{}书面告知", notice_name(notice.kind)),
                 responsible_name: responsible_name(&responsible, config),
                 remaining: Some(0),

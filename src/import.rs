@@ -15,7 +15,8 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use crate::case::{Case, Channel, CloseReason, NoticeKind, Reference, SectionCode};
+use crate::case::text::{self, Breaks};
+use crate::case::{Case, Channel, CloseReason, NoticeKind, Reference, SectionCode, Subject};
 use crate::casework;
 use crate::config::Config;
 
@@ -61,8 +62,18 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, String> {
             Ok(text.into_owned())
         }
     };
+    // Text that is valid UTF-8 and not plain ASCII is next to never GBK: GBK's two-byte
+    // characters rarely line up as UTF-8 sequences. Decoding it as GBK would garble every
+    // Chinese character (or fail as "neither"); say what it is instead.
+    let looks_utf8 = without_bom.is_some()
+        || (!bytes.is_ascii() && std::str::from_utf8(bytes).is_ok());
     match encoding {
         Encoding::Utf8 => utf8(),
+        Encoding::Gbk if looks_utf8 => Err(
+            "the file looks like UTF-8, not GBK (--encoding gbk)\n  help: leave out --encoding \
+             (or pass --encoding utf-8) to read it as UTF-8"
+                .to_owned(),
+        ),
         Encoding::Gbk => gbk(),
         Encoding::Auto if without_bom.is_some() => utf8(),
         Encoding::Auto => utf8().or_else(|_| gbk()),
@@ -315,7 +326,7 @@ fn row<'r>(
     let mut errors = Vec::new();
     let mut get = |c: Column, name: &str, parse: &dyn Fn(&str) -> Result<(), String>| {
         if let Some(v) = field(c)
-            && let Err(e) = parse(v)
+            && let Err(e) = visible(c, v).and_then(|()| parse(v))
         {
             errors.push(format!("{name}: {e}"));
         }
@@ -334,7 +345,8 @@ fn row<'r>(
             Column::CloseReason => get(*c, name, &|v| close_reason(v).map(drop)),
             Column::Section => get(*c, name, &|v| section(v, config).map(drop)),
             Column::ExtensionDays => get(*c, name, &|v| days(v).map(drop)),
-            Column::Subject | Column::ExtensionApprovedBy => {}
+            Column::Subject => get(*c, name, &|v| Subject::from_cell(v).map(drop).map_err(|e| e.to_string())),
+            Column::ExtensionApprovedBy => get(*c, name, &|v| cell_line(v).map(drop)),
         }
     }
     let reference = field(Column::Reference).map(Reference::parse);
@@ -356,7 +368,10 @@ fn row<'r>(
     let reference = Reference::parse(field(Column::Reference).unwrap_or_default())?;
     let received = d(Column::ReceivedOn)?.unwrap_or_default();
     let mut case = Case::received(reference, received);
-    case.subject = field(Column::Subject).map(str::to_owned);
+    case.subject = field(Column::Subject)
+        .map(Subject::from_cell)
+        .transpose()
+        .map_err(|e| named(format!("subject {e}")))?;
     case.channel = field(Column::Channel).map(channel).transpose()?;
     let mut said = vec![format!("received on {received}")];
 
@@ -376,7 +391,8 @@ fn row<'r>(
     );
     match extension {
         (Some(n), Some(on), Some(by)) => {
-            said.push(casework::extend(&mut case, n, by, on, None, &config.rules).map_err(named)?);
+            let by = cell_line(by).map_err(named)?;
+            said.push(casework::extend(&mut case, n, &by, on, None, &config.rules).map_err(named)?);
             if let Some(notice) = d(Column::ExtensionNoticeOn)? {
                 said.push(
                     casework::notice(&mut case, NoticeKind::Extension, notice).map_err(named)?,
@@ -405,6 +421,25 @@ fn row<'r>(
         }
     }
     Ok((case, said.join("; ")))
+}
+
+/// Text of a cell that must be one line: its line breaks (Alt+Enter in Excel) become spaces.
+fn cell_line(v: &str) -> Result<String, String> {
+    text::one_line(v, Breaks::Fold).map_err(|e| e.to_string())
+}
+
+/// Every cell: no control or format character (a NUL byte, ESC, a bidi override), which no
+/// column needs and which would reach the database (PostgreSQL refuses a NUL in text, naming a
+/// line of its own), mails and terminals. Text columns may hold line breaks (they are folded).
+fn visible(c: Column, v: &str) -> Result<(), String> {
+    if matches!(c, Column::Subject | Column::ExtensionApprovedBy) {
+        // Checked by their own parsers, which fold line breaks first.
+        return Ok(());
+    }
+    match v.chars().enumerate().find(|&(_, ch)| text::is_hidden(ch)) {
+        Some((at, ch)) => Err(text::TextError::Control { ch, at: at + 1 }.to_string()),
+        None => Ok(()),
+    }
 }
 
 /// A date as spreadsheets write it: 2026-11-27, 2026/11/27, 2026-1-5, 2026年1月5日.
@@ -508,6 +543,39 @@ mod tests {
         );
         assert!(decode(&gbk, Encoding::Utf8).is_err());
         assert!(decode(b"\xFF\xFEr\x00", Encoding::Auto).is_err_and(|e| e.contains("UTF-16")));
+    }
+
+    #[test]
+    fn a_utf8_file_read_as_gbk_is_named_utf8() {
+        let text = "编号,收到日期\n2026-0001,2026-11-27\n";
+        let e = decode(text.as_bytes(), Encoding::Gbk).expect_err("UTF-8 is not GBK");
+        assert!(e.contains("looks like UTF-8, not GBK"), "{e}");
+        assert!(e.contains("leave out --encoding"), "{e}");
+        // Plain ASCII is the same in both.
+        assert!(decode(b"reference,received_on\n", Encoding::Gbk).is_ok());
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        assert_eq!(decode(&gbk, Encoding::Gbk).as_deref(), Ok(text));
+    }
+
+    #[test]
+    fn control_characters_in_any_cell_are_refused_and_line_breaks_in_text_cells_folded() {
+        let config = test_config();
+        let (rows, problems) = parse(
+            "reference,received_on,subject,channel\n\
+             2026-0001,2026-11-27,\"a\r\nb\",online\n\
+             2026-0002,2026-11-27,a\0b,\n\
+             2026-0003,2026-11-27,,online\u{7}\n\
+             2026-0004,2026-11-27,\u{202E}x,\n",
+            &config,
+        );
+        assert_eq!(rows.len(), 1, "{problems:?}");
+        assert_eq!(rows[0].case.subject.as_deref(), Some("a b"));
+        let lines: Vec<(u64, &str)> = problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert_eq!(lines[0].0, 4);
+        assert!(lines[0].1.starts_with("case 2026-0002: subject: holds the invisible character U+0000 (NUL)"), "{}", lines[0].1);
+        assert!(lines[1].1.starts_with("case 2026-0003: channel: holds the invisible character U+0007 (bell)"), "{}", lines[1].1);
+        assert!(lines[2].1.contains("U+202E (a bidi override)"), "{}", lines[2].1);
     }
 
     fn test_config() -> Config {

@@ -379,7 +379,7 @@ fn line(
 ) -> CaseLine {
     CaseLine {
         reference: case.reference.to_string(),
-        subject: case.subject.clone(),
+        subject: case.subject.as_deref().map(str::to_owned),
         stage: s.stage,
         responsible: s.responsible.clone(),
         start: s.start,

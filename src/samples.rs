@@ -55,18 +55,18 @@ pub async fn ensure(ctx: &Context) -> anyhow::Result<usize> {
         (3, back(3), "（样例）社保卡补办网点名单"),
     ] {
         let mut case = Case::received(reference(n).map_err(anyhow::Error::msg)?, received);
-        case.subject = Some(subject.to_owned());
+        case.subject = crate::case::Subject::mended(subject);
         cases.push(case);
     }
     if let Some(section) = ctx.config.sections.first() {
         let rules = &ctx.config.rules;
         let mut reply_today = Case::received(reference(4).map_err(anyhow::Error::msg)?, back(11));
-        reply_today.subject = Some("（样例）失业保险金申领条件".to_owned());
+        reply_today.subject = crate::case::Subject::mended("（样例）失业保险金申领条件");
         casework::forward(&mut reply_today, section.code.clone(), back(10), true)
             .map_err(anyhow::Error::msg)?;
         cases.push(reply_today);
         let mut extended = Case::received(reference(5).map_err(anyhow::Error::msg)?, back(17));
-        extended.subject = Some("（样例）医疗保险异地就医备案".to_owned());
+        extended.subject = crate::case::Subject::mended("（样例）医疗保险异地就医备案");
         casework::forward(&mut extended, section.code.clone(), back(16), true)
             .map_err(anyhow::Error::msg)?;
         casework::extend(&mut extended, 3, "局长（样例）", back(12), None, rules)

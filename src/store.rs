@@ -153,7 +153,11 @@ macro_rules! case_from_row {
             Ok(Case {
                 reference: Reference::parse(&reference)
                     .map_err(|e| bad_row(&reference, "reference", e))?,
-                subject: row.try_get("subject")?,
+                // Text stored before it was checked at input is mended for mail and terminal.
+                subject: row
+                    .try_get::<Option<String>, _>("subject")?
+                    .as_deref()
+                    .and_then(crate::case::Subject::mended),
                 channel: channel
                     .map(|c| Channel::parse(&c))
                     .transpose()
@@ -184,8 +188,10 @@ macro_rules! extension_from_row {
         Extension {
             days: u32::try_from(r.try_get::<i32, _>("days")?).unwrap_or(0),
             approved_on: r.try_get::<NaiveDate, _>("approved_on")?,
-            approved_by: r.try_get("approved_by")?,
-            reason: r.try_get("reason")?,
+            approved_by: crate::case::text::cleaned(&r.try_get::<String, _>("approved_by")?),
+            reason: r
+                .try_get::<Option<String>, _>("reason")?
+                .map(|t| crate::case::text::cleaned(&t)),
             notice_on: r.try_get("notice_on")?,
         }
     }};
@@ -200,7 +206,9 @@ macro_rules! suspension_from_row {
             until: r.try_get("until_on")?,
             reason: SuspensionReason::parse(&reason)
                 .map_err(|e| bad_row($reference.as_str(), "suspension reason", e))?,
-            note: r.try_get("note")?,
+            note: r
+                .try_get::<Option<String>, _>("note")?
+                .map(|t| crate::case::text::cleaned(&t)),
             notice_on: r.try_get("notice_on")?,
             resumption_notice_on: r.try_get("resumption_notice_on")?,
         }

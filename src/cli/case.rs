@@ -13,8 +13,9 @@ use serde_json::json;
 use super::{count_arg, date_arg};
 use crate::calendar::Calendar;
 use crate::calendar::load;
+use crate::case::text::escaped;
 use crate::case::{
-    Case, Channel, CloseReason, NoticeKind, Reference, SectionCode, SuspensionReason,
+    Case, Channel, CloseReason, NoticeKind, Reference, SectionCode, Subject, SuspensionReason,
 };
 use crate::casework;
 use crate::config::Config;
@@ -32,7 +33,7 @@ pub(super) enum Command {
         /// The day the office received it, YYYY-MM-DD.
         #[arg(long, value_parser = date_arg)]
         received: NaiveDate,
-        /// What is asked (no personal data of the applicant).
+        /// What is asked (no personal data of the applicant): one line, at most 200 characters.
         #[arg(long)]
         subject: Option<String>,
         /// How it arrived.
@@ -266,7 +267,18 @@ async fn run_async(
             channel,
         } => {
             let mut case = Case::received(reference.clone(), received);
-            case.subject = subject;
+            // Parsed here rather than by clap, whose error would print the raw text.
+            case.subject = subject
+                .as_deref()
+                .map(Subject::parse)
+                .transpose()
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "case {reference}: --subject {e}\n  help: a subject is one line of at most \
+                         {} characters, without control characters; nothing was recorded",
+                        crate::case::text::MAX_CHARS
+                    )
+                })?;
             case.channel = channel;
             let said = format!("received on {received}");
             store.add(&case, "case add", &said).await?;
@@ -421,7 +433,7 @@ async fn import(
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.line);
         for p in &problems {
-            eprintln!("{shown}:{}: {}", p.line, p.message);
+            eprintln!("{shown}:{}: {}", p.line, escaped(&p.message, true));
         }
         eprintln!(
             "{} problem(s); nothing was imported\n  help: correct the rows named above and import the file again",
@@ -497,7 +509,8 @@ async fn list(
                 Ok(case) => case,
                 Err(e) => {
                     bad += 1;
-                    eprintln!("{e}");
+                    // A case system's values are quoted in the message: escaped for the terminal.
+                    eprintln!("{}", escaped(&e.to_string(), true));
                     return Ok(());
                 }
             };
@@ -509,7 +522,7 @@ async fn list(
                 Err(e) => {
                     // One bad case does not hide the others.
                     bad += 1;
-                    eprintln!("case {}: {e}", case.reference);
+                    eprintln!("case {}: {}", case.reference, escaped(&e.to_string(), true));
                     return Ok(());
                 }
             };
@@ -621,7 +634,9 @@ fn show(
     if as_json {
         let h: Vec<_> = history
             .iter()
-            .map(|(at, command, change)| json!({ "at": at, "command": command, "change": change }))
+            .map(|(at, command, change)| {
+                json!({ "at": at, "command": command, "change": escaped(change, false) })
+            })
             .collect();
         serde_json::to_writer_pretty(
             &mut *out,
@@ -667,7 +682,7 @@ fn show(
             )?;
         }
         for line in &s.explanation {
-            writeln!(out, "  {line}")?;
+            writeln!(out, "  {}", escaped(line, false))?;
         }
     }
     for n in &status.notices {
@@ -681,8 +696,15 @@ fn show(
         )?;
     }
     writeln!(out, "history:")?;
+    // History written before text was checked at input may hold anything: escaped.
     for (at, command, change) in history {
-        writeln!(out, "  {at}  {command}: {change}")?;
+        writeln!(
+            out,
+            "  {}  {}: {}",
+            escaped(at, false),
+            escaped(command, false),
+            escaped(change, false)
+        )?;
     }
     Ok(())
 }

@@ -77,7 +77,16 @@ enum Command {
 
 /// Parses the command line, runs the command and returns the process's exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // clap quotes a refused argument as given: one with control characters is printed
+        // escaped (without colours), so that it cannot drive the terminal.
+        Err(e) if crate::case::text::escaped(&e.to_string(), true) != e.to_string() => {
+            eprint!("{}", crate::case::text::escaped(&e.to_string(), true));
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+        Err(e) => e.exit(),
+    };
     // Buffered: `status` over 100,000 cases would otherwise make a write(2) per line.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let result = run(&mut out, cli).and_then(|code| {
@@ -89,7 +98,11 @@ pub fn main() -> ExitCode {
         // A reader that stopped early (`| head`) is not a failure of ours.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Values quoted in a message (a case's, a file's) may hold control characters.
+            eprintln!(
+                "error: {}",
+                crate::case::text::escaped(&format!("{e:#}"), true)
+            );
             ExitCode::FAILURE
         }
     }

@@ -5,7 +5,8 @@
 
 use chrono::NaiveDate;
 
-use crate::case::{Case, Extension, Reference, Suspension, SuspensionReason};
+use crate::case::text::cleaned;
+use crate::case::{Case, Extension, Reference, Subject, Suspension, SuspensionReason};
 use crate::config::{Section, section_named, sections_listed};
 use crate::deadline::Rules;
 use crate::store::StoreError;
@@ -54,6 +55,13 @@ fn suspension_reason(v: &str) -> Result<SuspensionReason, String> {
     }
 }
 
+/// A case system's free text, mended rather than refused (the case stays watched): one line,
+/// control characters shown as U+FFFD, cut at `text::MAX_CHARS` ([`cleaned`]). `None` when
+/// nothing is left.
+fn mended(text: Option<String>) -> Option<String> {
+    text.map(|t| cleaned(&t)).filter(|t| !t.is_empty())
+}
+
 fn required<T>(value: Option<T>, column: &str, what: &str) -> Result<T, String> {
     value.ok_or_else(|| format!("{column} is empty ({what})"))
 }
@@ -86,7 +94,7 @@ fn parse_case(
             "every case has a day of receipt",
         )?,
     );
-    case.subject = raw.subject;
+    case.subject = raw.subject.as_deref().and_then(Subject::mended);
     case.channel = raw
         .channel
         .as_deref()
@@ -131,8 +139,12 @@ fn parse_case(
         case.extensions.push(Extension {
             days,
             approved_on: required(e.approved_on, "extensions: approved_on", "the approval day")?,
-            approved_by: required(e.approved_by, "extensions: approved_by", "who approved")?,
-            reason: e.reason,
+            approved_by: required(
+                mended(e.approved_by),
+                "extensions: approved_by",
+                "who approved",
+            )?,
+            reason: mended(e.reason),
             notice_on: e.notice_on,
         });
     }
@@ -147,7 +159,7 @@ fn parse_case(
             )?,
             until: s.until_on,
             reason: suspension_reason(&reason).map_err(|e| format!("suspensions: reason: {e}"))?,
-            note: s.note,
+            note: mended(s.note),
             notice_on: s.notice_on,
             resumption_notice_on: s.resumption_notice_on,
         });
@@ -204,6 +216,32 @@ mod tests {
         assert_eq!(case.section.as_ref().map(SectionCode::as_str), Some("ss"));
         assert_eq!(case.channel, Some(crate::case::Channel::Online));
         assert_eq!(case.suspensions[0].reason, SuspensionReason::ForceMajeure);
+    }
+
+    #[test]
+    fn a_case_systems_free_text_is_mended_and_the_case_kept() {
+        let mut odd = raw();
+        odd.subject = Some(format!("养老\r\n保险\u{1b}[2J{}", "长".repeat(300)));
+        let extension = RawExtension {
+            days: Some(5),
+            approved_on: date("2026-11-05"),
+            approved_by: Some("局长\n（代）\u{202E}".to_owned()),
+            reason: Some("\r\n".to_owned()),
+            notice_on: None,
+        };
+        let case = to_case(
+            &sections(),
+            &Rules::default(),
+            odd,
+            vec![Ok(extension)],
+            vec![],
+        )
+        .expect("odd text does not stop the case");
+        let subject = case.subject.expect("a subject");
+        assert!(subject.starts_with("养老 保险\u{FFFD}[2J长"), "{subject}");
+        assert_eq!(subject.chars().count(), crate::case::text::MAX_CHARS);
+        assert_eq!(case.extensions[0].approved_by, "局长 （代）\u{FFFD}");
+        assert_eq!(case.extensions[0].reason, None, "nothing but line breaks is no reason");
     }
 
     #[test]

@@ -932,8 +932,191 @@ fn rows() -> Vec<Row> {
             code: 1,
             says: &["case 2026-0001", "the case is not suspended"],
         },
+        // ---- issue 13: input ----
+        Row {
+            name: "a subject with a line break that would forge a line of the mail",
+            prepare: nothing,
+            args: &[
+                "case",
+                "add",
+                "--ref",
+                "2026-0100",
+                "--received",
+                "2026-11-27",
+                "--subject",
+                "养老保险\r\n答复期限：2027-01-01",
+            ],
+            env: &[],
+            code: 1,
+            says: &[
+                "case 2026-0100: --subject holds a line break at character 5",
+                "one line of at most 200 characters",
+            ],
+        },
+        Row {
+            name: "a subject with a terminal escape",
+            prepare: nothing,
+            args: &[
+                "case",
+                "add",
+                "--ref",
+                "2026-0100",
+                "--received",
+                "2026-11-27",
+                "--subject",
+                "a\u{1b}[2Jb",
+            ],
+            env: &[],
+            code: 1,
+            says: &["case 2026-0100: --subject", "U+001B (escape) at character 2"],
+        },
+        Row {
+            name: "a subject of 10,000 characters",
+            prepare: nothing,
+            args: LONG_SUBJECT.get_or_init(|| {
+                let subject: &'static str = "申".repeat(10_000).leak();
+                vec![
+                    "case",
+                    "add",
+                    "--ref",
+                    "2026-0100",
+                    "--received",
+                    "2026-11-27",
+                    "--subject",
+                    subject,
+                ]
+            }),
+            env: &[],
+            code: 1,
+            says: &[
+                "--subject is 10000 characters long; at most 200 are allowed",
+            ],
+        },
+        Row {
+            name: "who approved an extension, with a bidi override",
+            prepare: nothing,
+            args: &[
+                "case",
+                "extend",
+                "2026-0001",
+                "--days",
+                "5",
+                "--approved-by",
+                "局长\u{202E}",
+                "--on",
+                "2026-11-25",
+            ],
+            env: &[],
+            code: 1,
+            says: &[
+                "case 2026-0001: approved_by holds the invisible character U+202E (a bidi override)",
+                "remove it",
+            ],
+        },
+        Row {
+            name: "a suspension's note over two lines",
+            prepare: nothing,
+            args: &[
+                "case",
+                "suspend",
+                "2026-0001",
+                "--from",
+                "2026-11-25",
+                "--reason",
+                "other",
+                "--note",
+                "a\nb",
+            ],
+            env: &[],
+            code: 1,
+            says: &["case 2026-0001: note holds a line break at character 2"],
+        },
+        Row {
+            name: "a CSV subject with a NUL byte",
+            prepare: |s| {
+                write(
+                    s,
+                    "cases.csv",
+                    b"reference,received_on,subject\n2026-0100,2026-11-20,ok\n2026-0101,2026-11-20,\"a\0b\"\n",
+                )
+            },
+            args: CSV_IMPORT,
+            env: &[],
+            code: 1,
+            says: &[
+                "cases.csv:3: case 2026-0101: subject: holds the invisible character U+0000 (NUL) at character 2",
+                "nothing was imported",
+            ],
+        },
+        Row {
+            name: "a NUL byte in a CSV column that is not text",
+            prepare: |s| {
+                write(
+                    s,
+                    "cases.csv",
+                    b"reference,received_on,channel\n2026-0100,2026-11-20,online\0\n",
+                )
+            },
+            args: CSV_IMPORT,
+            env: &[],
+            code: 1,
+            says: &[
+                "cases.csv:2: case 2026-0100: channel: holds the invisible character U+0000 (NUL) at character 7",
+            ],
+        },
+        Row {
+            name: "a CSV subject with a terminal escape",
+            prepare: |s| {
+                csv(
+                    s,
+                    "reference,received_on,subject\n2026-0100,2026-11-20,red\u{1b}[31m\n",
+                )
+            },
+            args: CSV_IMPORT,
+            env: &[],
+            code: 1,
+            says: &["cases.csv:2: case 2026-0100: subject:", "U+001B (escape)"],
+        },
+        Row {
+            name: "a CSV subject of 201 characters",
+            prepare: |s| {
+                csv(
+                    s,
+                    &format!(
+                        "reference,received_on,subject\n2026-0100,2026-11-20,{}\n",
+                        "申".repeat(201)
+                    ),
+                )
+            },
+            args: CSV_IMPORT,
+            env: &[],
+            code: 1,
+            says: &[
+                "cases.csv:2: case 2026-0100: subject: is 201 characters long; at most 200",
+                "shorten it",
+            ],
+        },
+        Row {
+            name: "--encoding gbk on a file that is UTF-8",
+            prepare: |s| {
+                csv(
+                    s,
+                    "编号,收到日期,申请内容\n2026-0100,2026-11-20,养老保险缴费记录\n",
+                )
+            },
+            args: &["case", "import", "--encoding", "gbk", "{dir}/cases.csv"],
+            env: &[],
+            code: 1,
+            says: &[
+                "cases.csv: the file looks like UTF-8, not GBK",
+                "leave out --encoding",
+            ],
+        },
     ]
 }
+
+/// The arguments of the row with a 10,000-character subject (made once).
+static LONG_SUBJECT: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
 
 /// Two cases (one forwarded to `ss`, one at the office), as the commands record them.
 fn prepared() -> Setup {

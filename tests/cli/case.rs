@@ -289,3 +289,60 @@ on_both_backends! {
         assert_eq!(history_len(&s, "2026-0400"), 3);
     };
 }
+
+on_both_backends! {
+    a_line_break_in_a_csv_cell_becomes_a_space_and_the_subject_stays_one_line => |backend| {
+        let s = Setup::with_store(backend);
+        let file = s.dir.path().join("cases.csv");
+        // Excel writes a cell with Alt+Enter line breaks as a quoted field over several lines.
+        std::fs::write(
+            &file,
+            "reference,received_on,subject,forwarded_on,section,extension_days,extension_approved_on,extension_approved_by\n\
+             2026-0100,2026-11-23,\"养老保险\r\n答复期限：2027-01-01\",2026-11-24,ss,5,2026-11-25,\"局长\n（代）\"\n",
+        )
+        .expect("a CSV file");
+        s.duewatch(&["case", "import", file.to_str().expect("a path")])
+            .assert()
+            .success();
+        let shown = json(&s, &["case", "show", "2026-0100", "--json", "--as-of", "2026-11-26"]);
+        assert_eq!(shown["case"]["subject"], "养老保险 答复期限：2027-01-01");
+        assert_eq!(shown["case"]["extensions"][0]["approved_by"], "局长 （代）");
+    };
+
+    text_stored_before_the_checks_never_reaches_the_terminal_raw => |backend| {
+        let s = Setup::with_store(backend);
+        ok(&s, &["case", "add", "--ref", "2026-0042", "--received", "2026-11-23"]);
+        ok(&s, &["case", "forward", "2026-0042", "--section", "ss", "--on", "2026-11-24"]);
+        ok(&s, &["case", "extend", "2026-0042", "--days", "5", "--approved-by", "局长", "--on", "2026-11-25"]);
+        // Rows an older duewatch wrote, before text was checked at input.
+        let chr = |n: u32| match backend {
+            Backend::Sqlite => format!("char({n})"),
+            Backend::Postgres => format!("chr({n})"),
+        };
+        let (esc, rlo, nl, bel) = (chr(27), chr(0x202E), chr(10), chr(7));
+        s.sql(&[
+            &format!("UPDATE cases SET subject = 'a' || {esc} || '[2J' || {rlo} || 'b' || {nl} || 'c'"),
+            &format!("UPDATE extensions SET approved_by = '局长' || {esc} || ']0;title' || {bel}"),
+            &format!("UPDATE history SET change = change || {esc} || '[31m'"),
+        ]);
+        for args in [
+            &["case", "show", "2026-0042", "--as-of", "2026-11-26"][..],
+            &["case", "show", "2026-0042", "--as-of", "2026-11-26", "--json"],
+            &["status", "--as-of", "2026-11-26"],
+            &["case", "list"],
+        ] {
+            let out = s.duewatch(args).output().expect("the binary runs");
+            let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            assert!(
+                !all.chars().any(|c| (c.is_control() && c != '\n') || ('\u{202A}'..='\u{202E}').contains(&c)),
+                "{args:?} printed a raw control character: {all:?}"
+            );
+            assert!(out.status.success(), "{args:?}: {all}");
+        }
+        s.duewatch(&["case", "show", "2026-0042", "--as-of", "2026-11-26"])
+            .assert()
+            .stdout(contains("case 2026-0042  a\u{FFFD}[2J\u{FFFD}b c\n"))
+            .stdout(contains("by 局长\u{FFFD}]0;title\u{FFFD}"))
+            .stdout(contains("\\u{1b}[31m"));
+    };
+}

@@ -354,6 +354,8 @@ fn values_cannot_add_headers_or_run_template_code() {
         server.port
     ));
     let subject = "x\r\nX-Injected: by-subject\r\nBcc: evil@example.org\r\n\r\n{{ 7*7 }} {% include '/etc/passwd' %} {{ self }} {{ range(10)|list }}";
+    // Typed with `--subject`, the line breaks are refused; from a spreadsheet's cell they fold
+    // into spaces (issue 13), so the case is recorded with the rest of the text on one line.
     s.duewatch(&[
         "case",
         "add",
@@ -365,7 +367,20 @@ fn values_cannot_add_headers_or_run_template_code() {
         subject,
     ])
     .assert()
-    .success();
+    .code(1)
+    .stderr(predicates::str::contains("--subject holds a line break"));
+    let csv = s.dir.path().join("cases.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "reference,received_on,subject\n2026-0001,2026-11-23,\"{}\"\n",
+            subject.replace('"', "\"\"")
+        ),
+    )
+    .expect("a CSV file");
+    s.duewatch(&["case", "import", csv.to_str().expect("a path")])
+        .assert()
+        .success();
     s.duewatch(&[
         "case",
         "forward",

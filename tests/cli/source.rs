@@ -661,3 +661,51 @@ fn the_daemon_watches_the_case_system_reports_bad_rows_once_and_counts_them_in_m
         "the good cases are counted as usual:\n{metrics}"
     );
 }
+
+on_both_case_systems! {
+    a_case_systems_text_with_line_breaks_and_control_characters_is_mended_and_the_case_watched => |system| {
+        let cs = CaseSystem::new(system);
+        let s = setup(&cs);
+        let p = &cs.prefix;
+        // A subject typed into the case system's text area (line breaks), pasted with a
+        // terminal escape and a bidi override; and a bad row whose section carries an escape.
+        let (esc, rlo) = match system {
+            System::Postgres => ("chr(27)", "chr(8238)"),
+            System::MariaDb => ("char(27 USING utf8mb4)", "char(0xE280AE USING utf8mb4)"),
+        };
+        let nl = match system {
+            System::Postgres => "chr(13) || chr(10)",
+            System::MariaDb => "char(13, 10 USING utf8mb4)",
+        };
+        let concat = |parts: &[&str]| match system {
+            System::Postgres => parts.join(" || "),
+            System::MariaDb => format!("concat({})", parts.join(", ")),
+        };
+        cs.exec(&[
+            &format!(
+                "INSERT INTO {p}shenqing VALUES (21, '2026-C001', {}, '2026-11-23', NULL, NULL, NULL, NULL)",
+                concat(&["'养老保险'", nl, "'答复期限：2027-01-01'", esc, "'[2J'", rlo, "'x'"])
+            ),
+            &format!(
+                "INSERT INTO {p}shenqing VALUES (22, '2026-C002', 'y', '2026-11-16', '2026-11-18', {}, NULL, NULL)",
+                concat(&["'人事股'", esc, "'[31m'"])
+            ),
+        ]);
+        let (rows, stderr, code) = status_json(&s, "2026-12-01");
+        assert_eq!(code, Some(1), "bad rows are named: {stderr}");
+        let refs: Vec<&str> = rows.iter().map(|r| r["reference"].as_str().expect("a reference")).collect();
+        assert!(refs.contains(&"2026-C001"), "the case with odd text is watched: {refs:?} {stderr}");
+        assert!(!stderr.contains('\u{1b}'), "no raw escape reaches the terminal: {stderr:?}");
+        assert!(stderr.contains("case 2026-C002") && stderr.contains("\\u{1b}[31m"), "{stderr}");
+        let shown = s
+            .duewatch(&["case", "show", "2026-C001", "--as-of", "2026-12-01"])
+            .timeout(Duration::from_secs(60))
+            .output()
+            .expect("duewatch runs");
+        let stdout = String::from_utf8(shown.stdout).expect("UTF-8");
+        assert!(
+            stdout.starts_with("case 2026-C001  养老保险 答复期限：2027-01-01\u{FFFD}[2J\u{FFFD}x\n"),
+            "the subject is one line, its control characters shown as U+FFFD: {stdout:?}"
+        );
+    };
+}
