@@ -971,6 +971,21 @@ fn rows() -> Vec<Row> {
             says: &["case 2026-0100: --subject", "U+001B (escape) at character 2"],
         },
         Row {
+            name: "a reference with a terminal escape is refused and echoed escaped",
+            prepare: nothing,
+            args: &[
+                "case",
+                "add",
+                "--ref",
+                "2026\u{1b}[2J",
+                "--received",
+                "2026-11-27",
+            ],
+            env: &[],
+            code: 2,
+            says: &["\"2026\\u{1b}[2J\" is not a case reference", "such as 2026-0042"],
+        },
+        Row {
             name: "a subject of 10,000 characters",
             prepare: nothing,
             args: LONG_SUBJECT.get_or_init(|| {
