@@ -12,6 +12,10 @@ use serde::Deserialize;
 
 use crate::case::SectionCode;
 
+mod environment;
+mod messages;
+mod numbers;
+
 /// Where the config file is looked for when `--config` is not given.
 pub const DEFAULT_FILE: &str = "/etc/duewatch/duewatch.toml";
 
@@ -381,12 +385,8 @@ impl Config {
                 "e.g. \"127.0.0.1:9187\", or \"\" for no listener",
             ));
         }
-        if self.rules.forward_within == 0 || self.rules.reply_within == 0 {
-            return Err(invalid(
-                "rules.forward_within and rules.reply_within must be at least 1".to_owned(),
-                "the rulebook's numbers are 5 and 10 (art. 19)",
-            ));
-        }
+        self.check_numbers()
+            .map_err(|(message, help)| invalid(message, &help))?;
         if let Some(path) = self.database.url.strip_prefix("sqlite://") {
             if path.is_empty() {
                 return Err(invalid(
@@ -662,16 +662,12 @@ fn layers(file: Option<&Path>) -> Result<(config::Config, Origin), ConfigError> 
         builder =
             builder.add_source(config::File::from(path.as_path()).format(config::FileFormat::Toml));
     }
-    builder = builder.add_source(
-        config::Environment::with_prefix(ENV_PREFIX)
-            .prefix_separator("__")
-            .separator("__"),
-    );
+    builder = environment::layer(builder)?;
     Ok((builder.build().map_err(invalid)?, origin))
 }
 
 fn invalid(e: config::ConfigError) -> ConfigError {
-    let message = e.to_string();
+    let message = messages::reworded(&e).unwrap_or_else(|| messages::dotted(&e.to_string()));
     let help = if message.contains("unknown field") {
         "remove the key or correct its spelling (environment variables count too: \
          DUEWATCH__SECTION__KEY); config/duewatch.example.toml lists every key"

@@ -23,6 +23,9 @@ pub async fn spawn(daemon: Arc<Daemon>) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("http.listen: cannot listen on {listen}"))?;
     tracing::info!(%listen, "health and metrics listener up");
+    for warning in daemon.ctx.config.warnings() {
+        tracing::warn!("{warning}");
+    }
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {

@@ -369,6 +369,9 @@ pub(super) fn config_command(
         }
         ConfigCommand::Check => {
             config.validate()?;
+            for warning in config.warnings() {
+                eprintln!("warning: {warning}");
+            }
             crate::mail::render::Templates::load(&config.mail.templates)?;
             let loaded = crate::calendar::load::load(&config.calendar.dir)?;
             let checked = runtime()?.block_on(async {

@@ -1127,6 +1127,118 @@ fn rows() -> Vec<Row> {
                 "leave out --encoding",
             ],
         },
+        Row {
+            name: "a list from the environment with an entry that is not an address",
+            prepare: nothing,
+            args: CONFIG_CHECK,
+            env: &[("DUEWATCH__MAIL__ADMINS", "it@bureau.example, not-an-address")],
+            code: 1,
+            says: &[
+                "mail.admins[1]: \"not-an-address\" is not an e-mail address",
+                "name@example.org",
+            ],
+        },
+        Row {
+            name: "a list from the environment written as a TOML array of numbers",
+            prepare: nothing,
+            args: CONFIG_CHECK,
+            env: &[("DUEWATCH__OFFICE__EMAILS", "[1, 2]")],
+            code: 1,
+            says: &[
+                "the environment variable DUEWATCH__OFFICE__EMAILS (office.emails)",
+                "not a TOML array of strings",
+                "separated by commas",
+            ],
+        },
+        Row {
+            name: "a section code that is not one, in the second section",
+            prepare: |s| {
+                config_plus(
+                    s,
+                    "[[sections]]\ncode = \"SS X\"\nname = \"又一个\"\nemails = []\n",
+                )
+            },
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &["sections[2].code: \"SS X\" is not a section code", "lower-case letters"],
+        },
+        Row {
+            name: "a word that rules.rest_day_receipt does not know",
+            prepare: |s| config_plus(s, "[rules]\nrest_day_receipt = \"lenient\"\n"),
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &[
+                "rules.rest_day_receipt = \"lenient\"",
+                "the values allowed are \"strict\", \"next_working_day\"",
+            ],
+        },
+        Row {
+            name: "a number of the wrong type from the environment",
+            prepare: nothing,
+            args: CONFIG_CHECK,
+            env: &[("DUEWATCH__RULES__FORWARD_WITHIN", "five")],
+            code: 1,
+            says: &[
+                "rules.forward_within = \"five\" (from the environment variable \
+                 DUEWATCH__RULES__FORWARD_WITHIN): expected a whole number",
+            ],
+        },
+        Row {
+            name: "a reply period of 100 working days",
+            prepare: |s| config_plus(s, "[rules]\nreply_within = 100\n"),
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &[
+                "rules.reply_within = 100 is out of range: working days from 1 to 60",
+                "reply_within = 10",
+            ],
+        },
+        Row {
+            name: "an extension limit past 60 working days",
+            prepare: |s| config_plus(s, "[rules]\nmax_extension = 61\n"),
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &["rules.max_extension = 61 is out of range", "max_extension = 15"],
+        },
+        Row {
+            name: "no working day to record a written notice",
+            prepare: |s| config_plus(s, "[rules]\nnotice_within = 0\n"),
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &["rules.notice_within = 0 is out of range: working days from 1 to 30"],
+        },
+        Row {
+            name: "a reminder as early as the forward period",
+            prepare: |s| config_plus(s, "[escalation]\nreminder_at = 5\n"),
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &[
+                "escalation.reminder_at = 5 is not below the shortest period (5 working days)",
+                "use 0 to 4 (0: no reminders",
+            ],
+        },
+        Row {
+            name: "an SMTP timeout of 0 seconds",
+            prepare: |s| config_plus(s, "[mail.smtp]\ntimeout_secs = 0\n"),
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &["mail.smtp.timeout_secs = 0 is out of range: seconds from 1", "the default is 30"],
+        },
+        Row {
+            name: "a digest that may list no case",
+            prepare: |s| config_plus(s, "[mail]\ndigest_max_lines = 0\n"),
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &["mail.digest_max_lines = 0 is out of range: from 1 to 10000", "the default is 200"],
+        },
     ]
 }
 

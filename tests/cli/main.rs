@@ -4,6 +4,7 @@
 mod helpers;
 mod bad_input;
 mod case;
+mod config;
 mod daemon;
 mod faults;
 mod mail;

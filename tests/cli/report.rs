@@ -592,5 +592,5 @@ fn a_bad_report_recipient_is_named_with_its_key() {
         .stderr(contains(
             "\"the boss\" is neither leadership, office nor an e-mail address",
         ))
-        .stderr(contains("for key `report.recipients[0]`"));
+        .stderr(contains("report.recipients[0]"));
 }

@@ -1,0 +1,145 @@
+//! The configuration's numbers within sane bounds, and what is allowed but worth a warning.
+//! `duewatch config check`, `run` and `mail test` refuse a number out of bounds, naming the key.
+
+use std::ops::RangeInclusive;
+
+use super::Config;
+
+/// `[rules]`: working days (the rulebook's numbers in brackets). Beyond 60 working days (about
+/// three months) a number is a typing error, not a rule.
+const RULES: [(&str, RangeInclusive<u32>, &str); 4] = [
+    ("rules.forward_within", 1..=60, "art. 19: 5"),
+    ("rules.reply_within", 1..=60, "art. 19: 10"),
+    ("rules.max_extension", 0..=60, "art. 20: 15; 0 allows no extension"),
+    ("rules.notice_within", 1..=30, "arts. 20, 21: 2"),
+];
+
+/// `mail.smtp.timeout_secs`: 0 would leave no time at all for a send.
+const TIMEOUT_SECS: RangeInclusive<u64> = 1..=3600;
+
+/// `mail.digest_max_lines`: 0 would list no case at all in a digest.
+const DIGEST_MAX_LINES: RangeInclusive<usize> = 1..=10_000;
+
+impl Config {
+    /// The numbers out of bounds: the first, as `(message, help)`.
+    pub(super) fn check_numbers(&self) -> Result<(), (String, String)> {
+        let r = &self.rules;
+        let values = [r.forward_within, r.reply_within, r.max_extension, r.notice_within];
+        for ((key, range, rulebook), value) in RULES.iter().zip(values) {
+            if !range.contains(&value) {
+                return Err((
+                    format!(
+                        "{key} = {value} is out of range: working days from {} to {} ({rulebook})",
+                        range.start(),
+                        range.end()
+                    ),
+                    "the rulebook's numbers are forward_within = 5, reply_within = 10, \
+                     max_extension = 15, notice_within = 2"
+                        .to_owned(),
+                ));
+            }
+        }
+        let shortest = r.forward_within.min(r.reply_within);
+        if self.escalation.reminder_at >= shortest {
+            return Err((
+                format!(
+                    "escalation.reminder_at = {} is not below the shortest period ({shortest} \
+                     working days): a reminder would be due from the stage's first day",
+                    self.escalation.reminder_at
+                ),
+                format!(
+                    "use 0 to {} (0: no reminders; the default is 2)",
+                    shortest.saturating_sub(1)
+                ),
+            ));
+        }
+        let timeout = self.mail.smtp.timeout_secs;
+        if !TIMEOUT_SECS.contains(&timeout) {
+            return Err((
+                format!(
+                    "mail.smtp.timeout_secs = {timeout} is out of range: seconds from {} to {}",
+                    TIMEOUT_SECS.start(),
+                    TIMEOUT_SECS.end()
+                ),
+                "it bounds each send as a whole; the default is 30".to_owned(),
+            ));
+        }
+        let lines = self.mail.digest_max_lines;
+        if !DIGEST_MAX_LINES.contains(&lines) {
+            return Err((
+                format!(
+                    "mail.digest_max_lines = {lines} is out of range: from {} to {} cases a digest \
+                     lists (the others are counted, and `duewatch status` lists them all)",
+                    DIGEST_MAX_LINES.start(),
+                    DIGEST_MAX_LINES.end()
+                ),
+                "the default is 200".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// What is allowed but worth a warning: `config check` prints each as `warning: …` and the
+    /// daemon logs it.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Ok(address) = self.http.listen.parse::<std::net::SocketAddr>()
+            && !address.ip().is_loopback()
+        {
+            out.push(format!(
+                "http.listen = \"{}\" is not a loopback address: /healthz and /metrics (case \
+                 counts per section) answer anyone who can reach it, without a password; bind \
+                 it to 127.0.0.1 (or ::1) and put a proxy with access control in front if \
+                 another machine must read it",
+                self.http.listen
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn config(extra: &str) -> super::Config {
+        crate::config::from_toml(extra)
+    }
+
+    fn refused(extra: &str) -> String {
+        config(extra)
+            .check_numbers()
+            .map(|()| String::new())
+            .unwrap_or_else(|(message, _)| message)
+    }
+
+    #[test]
+    fn the_defaults_are_within_bounds_and_warn_of_nothing() {
+        assert_eq!(config("").check_numbers(), Ok(()));
+        assert!(config("").warnings().is_empty());
+    }
+
+    #[test]
+    fn a_rule_out_of_bounds_is_refused_naming_its_key() {
+        for (toml, words) in [
+            ("[rules]\nforward_within = 0\n", "rules.forward_within = 0 is out of range: working days from 1 to 60"),
+            ("[rules]\nreply_within = 100\n", "rules.reply_within = 100 is out of range"),
+            ("[rules]\nmax_extension = 61\n", "rules.max_extension = 61"),
+            ("[rules]\nnotice_within = 0\n", "rules.notice_within = 0"),
+            ("[escalation]\nreminder_at = 5\n", "escalation.reminder_at = 5 is not below the shortest period (5"),
+            ("[mail.smtp]\ntimeout_secs = 0\n", "mail.smtp.timeout_secs = 0 is out of range"),
+            ("[mail]\ndigest_max_lines = 0\n", "mail.digest_max_lines = 0 is out of range"),
+        ] {
+            let message = refused(toml);
+            assert!(message.contains(words), "{toml}: {message}");
+        }
+        assert_eq!(refused("[rules]\nmax_extension = 0\n[escalation]\nreminder_at = 0\n"), "");
+    }
+
+    #[test]
+    fn a_listener_on_another_address_than_loopback_is_warned_of() {
+        assert!(config("[http]\nlisten = \"127.0.0.1:9187\"\n").warnings().is_empty());
+        assert!(config("[http]\nlisten = \"[::1]:9187\"\n").warnings().is_empty());
+        let warned = config("[http]\nlisten = \"0.0.0.0:9187\"\n").warnings();
+        assert_eq!(warned.len(), 1);
+        assert!(warned[0].contains("http.listen = \"0.0.0.0:9187\" is not a loopback address"), "{}", warned[0]);
+    }
+}
