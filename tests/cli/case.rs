@@ -346,3 +346,30 @@ on_both_backends! {
             .stdout(contains("\\u{1b}[31m"));
     };
 }
+
+on_both_backends! {
+    a_nul_byte_in_a_csv_cell_is_refused_at_the_check_naming_the_line_and_the_case => |backend| {
+        let s = Setup::with_store(backend);
+        let file = s.dir.path().join("cases.csv");
+        std::fs::write(
+            &file,
+            b"reference,received_on,subject,extension_approved_by\n\
+              2026-0100,2026-11-23,ok,\n\
+              2026-0101,2026-11-23,\"a\0b\",\n",
+        )
+        .expect("a CSV file");
+        let out = s
+            .duewatch(&["case", "import", file.to_str().expect("a path")])
+            .output()
+            .expect("the binary runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("cases.csv:3: case 2026-0101: subject: holds the invisible character U+0000 (NUL) at character 2"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("nothing was imported"), "{stderr}");
+        assert!(!stderr.contains('\0'), "the byte itself is not echoed");
+        s.duewatch(&["case", "show", "2026-0100"]).assert().code(1);
+    };
+}
