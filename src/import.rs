@@ -65,8 +65,8 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<String, String> {
     // Text that is valid UTF-8 and not plain ASCII is next to never GBK: GBK's two-byte
     // characters rarely line up as UTF-8 sequences. Decoding it as GBK would garble every
     // Chinese character (or fail as "neither"); say what it is instead.
-    let looks_utf8 = without_bom.is_some()
-        || (!bytes.is_ascii() && std::str::from_utf8(bytes).is_ok());
+    let looks_utf8 =
+        without_bom.is_some() || (!bytes.is_ascii() && std::str::from_utf8(bytes).is_ok());
     match encoding {
         Encoding::Utf8 => utf8(),
         Encoding::Gbk if looks_utf8 => Err(
@@ -345,7 +345,9 @@ fn row<'r>(
             Column::CloseReason => get(*c, name, &|v| close_reason(v).map(drop)),
             Column::Section => get(*c, name, &|v| section(v, config).map(drop)),
             Column::ExtensionDays => get(*c, name, &|v| days(v).map(drop)),
-            Column::Subject => get(*c, name, &|v| Subject::from_cell(v).map(drop).map_err(|e| e.to_string())),
+            Column::Subject => get(*c, name, &|v| {
+                Subject::from_cell(v).map(drop).map_err(|e| e.to_string())
+            }),
             Column::ExtensionApprovedBy => get(*c, name, &|v| cell_line(v).map(drop)),
         }
     }
@@ -570,12 +572,31 @@ mod tests {
         );
         assert_eq!(rows.len(), 1, "{problems:?}");
         assert_eq!(rows[0].case.subject.as_deref(), Some("a b"));
-        let lines: Vec<(u64, &str)> = problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+        let lines: Vec<(u64, &str)> = problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
         assert_eq!(lines.len(), 3, "{lines:?}");
         assert_eq!(lines[0].0, 4);
-        assert!(lines[0].1.starts_with("case 2026-0002: subject: holds the invisible character U+0000 (NUL)"), "{}", lines[0].1);
-        assert!(lines[1].1.starts_with("case 2026-0003: channel: holds the invisible character U+0007 (bell)"), "{}", lines[1].1);
-        assert!(lines[2].1.contains("U+202E (a bidi override)"), "{}", lines[2].1);
+        assert!(
+            lines[0]
+                .1
+                .starts_with("case 2026-0002: subject: holds the invisible character U+0000 (NUL)"),
+            "{}",
+            lines[0].1
+        );
+        assert!(
+            lines[1].1.starts_with(
+                "case 2026-0003: channel: holds the invisible character U+0007 (bell)"
+            ),
+            "{}",
+            lines[1].1
+        );
+        assert!(
+            lines[2].1.contains("U+202E (a bidi override)"),
+            "{}",
+            lines[2].1
+        );
     }
 
     fn test_config() -> Config {

@@ -349,10 +349,7 @@ mod tests {
     #[test]
     fn a_subject_is_at_most_two_hundred_characters_counted_as_characters() {
         let chinese = "申".repeat(MAX_CHARS);
-        assert_eq!(
-            Subject::parse(&chinese).map(|s| s.chars().count()),
-            Ok(200)
-        );
+        assert_eq!(Subject::parse(&chinese).map(|s| s.chars().count()), Ok(200));
         let long = "申".repeat(10_000);
         assert_eq!(
             Subject::parse(&long),
@@ -365,12 +362,18 @@ mod tests {
                 .contains("at most 200")
         );
         assert_eq!(Subject::parse("   "), Err(TextError::Empty));
-        assert_eq!(Subject::parse("  养老保险  ").map(String::from), Ok("养老保险".to_owned()));
+        assert_eq!(
+            Subject::parse("  养老保险  ").map(String::from),
+            Ok("养老保险".to_owned())
+        );
     }
 
     #[test]
     fn text_from_a_case_system_is_mended_not_refused() {
-        assert_eq!(cleaned("a\r\nb\u{1b}[31m\u{202E}c"), "a b\u{FFFD}[31m\u{FFFD}c");
+        assert_eq!(
+            cleaned("a\r\nb\u{1b}[31m\u{202E}c"),
+            "a b\u{FFFD}[31m\u{FFFD}c"
+        );
         let long = cleaned(&"x".repeat(10_000));
         assert_eq!(long.chars().count(), MAX_CHARS);
         assert!(long.ends_with('…'));

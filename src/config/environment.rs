@@ -104,7 +104,10 @@ mod tests {
     fn a_list_from_the_environment_is_comma_separated_or_a_toml_array() {
         assert_eq!(
             list(" it@bureau.example, ops@bureau.example ,"),
-            Ok(vec!["it@bureau.example".to_owned(), "ops@bureau.example".to_owned()])
+            Ok(vec![
+                "it@bureau.example".to_owned(),
+                "ops@bureau.example".to_owned()
+            ])
         );
         assert_eq!(list(""), Ok(Vec::<String>::new()));
         assert_eq!(

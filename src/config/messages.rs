@@ -28,7 +28,10 @@ fn variable_for(key: &str) -> Option<String> {
     if key.contains('[') {
         return None;
     }
-    let name = format!("{ENV_PREFIX}__{}", key.replace('.', "__").to_ascii_uppercase());
+    let name = format!(
+        "{ENV_PREFIX}__{}",
+        key.replace('.', "__").to_ascii_uppercase()
+    );
     std::env::var_os(&name).map(|_| name)
 }
 
@@ -133,10 +136,7 @@ pub(super) fn reworded(e: &config::ConfigError) -> Option<String> {
             if inner.contains("unknown field `") {
                 return None;
             }
-            Some(format!(
-                "{key}{}: {inner}",
-                place(&key, origin.as_deref())
-            ))
+            Some(format!("{key}{}: {inner}", place(&key, origin.as_deref())))
         }
         _ => None,
     }
@@ -184,14 +184,23 @@ mod tests {
     #[test]
     fn an_index_and_the_key_after_it_are_joined_by_a_dot() {
         assert_eq!(dotted("sections[1]code"), "sections[1].code");
-        assert_eq!(dotted("escalation.recipients.reminder[0]"), "escalation.recipients.reminder[0]");
+        assert_eq!(
+            dotted("escalation.recipients.reminder[0]"),
+            "escalation.recipients.reminder[0]"
+        );
         assert_eq!(dotted("a[0][1]b"), "a[0][1].b");
     }
 
     #[test]
     fn the_words_an_enum_accepts_are_read_from_its_type() {
-        assert_eq!(words_of("RestDayReceipt"), Some(&["strict", "next_working_day"][..]));
-        assert_eq!(words_of("Role"), Some(&["responsible", "office", "leadership"][..]));
+        assert_eq!(
+            words_of("RestDayReceipt"),
+            Some(&["strict", "next_working_day"][..])
+        );
+        assert_eq!(
+            words_of("Role"),
+            Some(&["responsible", "office", "leadership"][..])
+        );
         assert_eq!(words_of("Nothing"), None);
     }
 }

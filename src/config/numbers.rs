@@ -10,7 +10,11 @@ use super::Config;
 const RULES: [(&str, RangeInclusive<u32>, &str); 4] = [
     ("rules.forward_within", 1..=60, "art. 19: 5"),
     ("rules.reply_within", 1..=60, "art. 19: 10"),
-    ("rules.max_extension", 0..=60, "art. 20: 15; 0 allows no extension"),
+    (
+        "rules.max_extension",
+        0..=60,
+        "art. 20: 15; 0 allows no extension",
+    ),
     ("rules.notice_within", 1..=30, "arts. 20, 21: 2"),
 ];
 
@@ -24,7 +28,12 @@ impl Config {
     /// The numbers out of bounds: the first, as `(message, help)`.
     pub(super) fn check_numbers(&self) -> Result<(), (String, String)> {
         let r = &self.rules;
-        let values = [r.forward_within, r.reply_within, r.max_extension, r.notice_within];
+        let values = [
+            r.forward_within,
+            r.reply_within,
+            r.max_extension,
+            r.notice_within,
+        ];
         for ((key, range, rulebook), value) in RULES.iter().zip(values) {
             if !range.contains(&value) {
                 return Err((
@@ -120,26 +129,56 @@ mod tests {
     #[test]
     fn a_rule_out_of_bounds_is_refused_naming_its_key() {
         for (toml, words) in [
-            ("[rules]\nforward_within = 0\n", "rules.forward_within = 0 is out of range: working days from 1 to 60"),
-            ("[rules]\nreply_within = 100\n", "rules.reply_within = 100 is out of range"),
+            (
+                "[rules]\nforward_within = 0\n",
+                "rules.forward_within = 0 is out of range: working days from 1 to 60",
+            ),
+            (
+                "[rules]\nreply_within = 100\n",
+                "rules.reply_within = 100 is out of range",
+            ),
             ("[rules]\nmax_extension = 61\n", "rules.max_extension = 61"),
             ("[rules]\nnotice_within = 0\n", "rules.notice_within = 0"),
-            ("[escalation]\nreminder_at = 5\n", "escalation.reminder_at = 5 is not below the shortest period (5"),
-            ("[mail.smtp]\ntimeout_secs = 0\n", "mail.smtp.timeout_secs = 0 is out of range"),
-            ("[mail]\ndigest_max_lines = 0\n", "mail.digest_max_lines = 0 is out of range"),
+            (
+                "[escalation]\nreminder_at = 5\n",
+                "escalation.reminder_at = 5 is not below the shortest period (5",
+            ),
+            (
+                "[mail.smtp]\ntimeout_secs = 0\n",
+                "mail.smtp.timeout_secs = 0 is out of range",
+            ),
+            (
+                "[mail]\ndigest_max_lines = 0\n",
+                "mail.digest_max_lines = 0 is out of range",
+            ),
         ] {
             let message = refused(toml);
             assert!(message.contains(words), "{toml}: {message}");
         }
-        assert_eq!(refused("[rules]\nmax_extension = 0\n[escalation]\nreminder_at = 0\n"), "");
+        assert_eq!(
+            refused("[rules]\nmax_extension = 0\n[escalation]\nreminder_at = 0\n"),
+            ""
+        );
     }
 
     #[test]
     fn a_listener_on_another_address_than_loopback_is_warned_of() {
-        assert!(config("[http]\nlisten = \"127.0.0.1:9187\"\n").warnings().is_empty());
-        assert!(config("[http]\nlisten = \"[::1]:9187\"\n").warnings().is_empty());
+        assert!(
+            config("[http]\nlisten = \"127.0.0.1:9187\"\n")
+                .warnings()
+                .is_empty()
+        );
+        assert!(
+            config("[http]\nlisten = \"[::1]:9187\"\n")
+                .warnings()
+                .is_empty()
+        );
         let warned = config("[http]\nlisten = \"0.0.0.0:9187\"\n").warnings();
         assert_eq!(warned.len(), 1);
-        assert!(warned[0].contains("http.listen = \"0.0.0.0:9187\" is not a loopback address"), "{}", warned[0]);
+        assert!(
+            warned[0].contains("http.listen = \"0.0.0.0:9187\" is not a loopback address"),
+            "{}",
+            warned[0]
+        );
     }
 }

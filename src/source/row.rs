@@ -241,7 +241,10 @@ mod tests {
         assert!(subject.starts_with("养老 保险\u{FFFD}[2J长"), "{subject}");
         assert_eq!(subject.chars().count(), crate::case::text::MAX_CHARS);
         assert_eq!(case.extensions[0].approved_by, "局长 （代）\u{FFFD}");
-        assert_eq!(case.extensions[0].reason, None, "nothing but line breaks is no reason");
+        assert_eq!(
+            case.extensions[0].reason, None,
+            "nothing but line breaks is no reason"
+        );
     }
 
     #[test]

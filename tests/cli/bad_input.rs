@@ -968,7 +968,10 @@ fn rows() -> Vec<Row> {
             ],
             env: &[],
             code: 1,
-            says: &["case 2026-0100: --subject", "U+001B (escape) at character 2"],
+            says: &[
+                "case 2026-0100: --subject",
+                "U+001B (escape) at character 2",
+            ],
         },
         Row {
             name: "a reference with a terminal escape is refused and echoed escaped",
@@ -983,7 +986,10 @@ fn rows() -> Vec<Row> {
             ],
             env: &[],
             code: 2,
-            says: &["\"2026\\u{1b}[2J\" is not a case reference", "such as 2026-0042"],
+            says: &[
+                "\"2026\\u{1b}[2J\" is not a case reference",
+                "such as 2026-0042",
+            ],
         },
         Row {
             name: "a subject of 10,000 characters",
@@ -1003,9 +1009,7 @@ fn rows() -> Vec<Row> {
             }),
             env: &[],
             code: 1,
-            says: &[
-                "--subject is 10000 characters long; at most 200 are allowed",
-            ],
+            says: &["--subject is 10000 characters long; at most 200 are allowed"],
         },
         Row {
             name: "who approved an extension, with a bidi override",
@@ -1131,7 +1135,10 @@ fn rows() -> Vec<Row> {
             name: "a list from the environment with an entry that is not an address",
             prepare: nothing,
             args: CONFIG_CHECK,
-            env: &[("DUEWATCH__MAIL__ADMINS", "it@bureau.example, not-an-address")],
+            env: &[(
+                "DUEWATCH__MAIL__ADMINS",
+                "it@bureau.example, not-an-address",
+            )],
             code: 1,
             says: &[
                 "mail.admins[1]: \"not-an-address\" is not an e-mail address",
@@ -1161,7 +1168,10 @@ fn rows() -> Vec<Row> {
             args: CONFIG_CHECK,
             env: &[],
             code: 1,
-            says: &["sections[2].code: \"SS X\" is not a section code", "lower-case letters"],
+            says: &[
+                "sections[2].code: \"SS X\" is not a section code",
+                "lower-case letters",
+            ],
         },
         Row {
             name: "a word that rules.rest_day_receipt does not know",
@@ -1202,7 +1212,10 @@ fn rows() -> Vec<Row> {
             args: CONFIG_CHECK,
             env: &[],
             code: 1,
-            says: &["rules.max_extension = 61 is out of range", "max_extension = 15"],
+            says: &[
+                "rules.max_extension = 61 is out of range",
+                "max_extension = 15",
+            ],
         },
         Row {
             name: "no working day to record a written notice",
@@ -1229,7 +1242,10 @@ fn rows() -> Vec<Row> {
             args: CONFIG_CHECK,
             env: &[],
             code: 1,
-            says: &["mail.smtp.timeout_secs = 0 is out of range: seconds from 1", "the default is 30"],
+            says: &[
+                "mail.smtp.timeout_secs = 0 is out of range: seconds from 1",
+                "the default is 30",
+            ],
         },
         Row {
             name: "a digest that may list no case",
@@ -1237,7 +1253,10 @@ fn rows() -> Vec<Row> {
             args: CONFIG_CHECK,
             env: &[],
             code: 1,
-            says: &["mail.digest_max_lines = 0 is out of range: from 1 to 10000", "the default is 200"],
+            says: &[
+                "mail.digest_max_lines = 0 is out of range: from 1 to 10000",
+                "the default is 200",
+            ],
         },
     ]
 }

@@ -12,9 +12,15 @@ fn a_list_key_is_set_from_the_environment_comma_separated_or_as_a_toml_array() {
     let s = Setup::with_store(Backend::Sqlite);
     let shown = s
         .duewatch(&["config", "show"])
-        .env("DUEWATCH__OFFICE__EMAILS", "office@bureau.example, deputy@bureau.example")
+        .env(
+            "DUEWATCH__OFFICE__EMAILS",
+            "office@bureau.example, deputy@bureau.example",
+        )
         .env("DUEWATCH__MAIL__ADMINS", r#"["it@bureau.example"]"#)
-        .env("DUEWATCH__ESCALATION__RECIPIENTS__OVERDUE", "responsible,office,leadership")
+        .env(
+            "DUEWATCH__ESCALATION__RECIPIENTS__OVERDUE",
+            "responsible,office,leadership",
+        )
         .env("DUEWATCH__LEADERSHIP__EMAILS", "")
         .assert()
         .success()
@@ -34,12 +40,21 @@ fn a_list_key_is_set_from_the_environment_comma_separated_or_as_a_toml_array() {
             .map(|v| v.as_str().expect("a string").to_owned())
             .collect()
     };
-    assert_eq!(list("office", "emails"), ["office@bureau.example", "deputy@bureau.example"]);
+    assert_eq!(
+        list("office", "emails"),
+        ["office@bureau.example", "deputy@bureau.example"]
+    );
     assert_eq!(list("mail", "admins"), ["it@bureau.example"]);
-    assert_eq!(list("escalation", "recipients.overdue"), ["responsible", "office", "leadership"]);
+    assert_eq!(
+        list("escalation", "recipients.overdue"),
+        ["responsible", "office", "leadership"]
+    );
     assert!(list("leadership", "emails").is_empty());
     s.duewatch(&["config", "check"])
-        .env("DUEWATCH__OFFICE__EMAILS", "office@bureau.example, deputy@bureau.example")
+        .env(
+            "DUEWATCH__OFFICE__EMAILS",
+            "office@bureau.example, deputy@bureau.example",
+        )
         .env("DUEWATCH__MAIL__ADMINS", "it@bureau.example")
         .assert()
         .success();
