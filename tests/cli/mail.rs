@@ -394,7 +394,9 @@ fn one_digest_per_recipient_lists_every_case_overdue_first_and_field_values_stay
             "--received",
             "2026-11-13",
             "--subject",
-            "{{ 7*7 }} <script>x</script>\r\nBcc: evil@example.org",
+            // A line break is refused at the command line (issue 13); through a CSV cell it is
+            // folded: tests/cli/security.rs.
+            "{{ 7*7 }} <script>x</script> Bcc: evil@example.org",
         ],
     );
     ok(
