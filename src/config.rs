@@ -667,7 +667,17 @@ fn layers(file: Option<&Path>) -> Result<(config::Config, Origin), ConfigError> 
 }
 
 fn invalid(e: config::ConfigError) -> ConfigError {
-    let message = messages::reworded(&e).unwrap_or_else(|| messages::dotted(&e.to_string()));
+    invalid_in(e, &Origin::Defaults)
+}
+
+/// As [`invalid`], naming the line of `origin`'s file that sets a key the crate names without
+/// its place.
+fn invalid_in(e: config::ConfigError, origin: &Origin) -> ConfigError {
+    let file = match origin {
+        Origin::File(path) => Some(path.as_path()),
+        Origin::Defaults => None,
+    };
+    let message = messages::reworded(&e, file).unwrap_or_else(|| messages::dotted(&e.to_string()));
     let help = if message.contains("unknown field") {
         "remove the key or correct its spelling (environment variables count too: \
          DUEWATCH__SECTION__KEY); config/duewatch.example.toml lists every key"
@@ -768,7 +778,7 @@ pub fn load(file: Option<&Path>) -> Result<(Config, Origin), ConfigError> {
     let (merged, origin) = layers(file)?;
     let mut config: Config = merged
         .try_deserialize()
-        .map_err(|e| locate_unknown(invalid(e), &origin))?;
+        .map_err(|e| locate_unknown(invalid_in(e, &origin), &origin))?;
     config.rules.reminder_at = config.escalation.reminder_at;
     if config.mail.smtp.password.is_none() {
         config.mail.smtp.password = credential("smtp_password")?;

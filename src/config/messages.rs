@@ -3,6 +3,8 @@
 //! allowed (for a word such as `rules.rest_day_receipt`, every word it accepts), and where the
 //! value came from (the file, or the environment variable by name).
 
+use std::path::Path;
+
 use serde::de::{self, Deserializer, Visitor};
 
 use super::ENV_PREFIX;
@@ -35,14 +37,34 @@ fn variable_for(key: &str) -> Option<String> {
     std::env::var_os(&name).map(|_| name)
 }
 
-/// Where the value came from: `(in FILE)`, `(from the environment variable NAME)`.
-fn place(key: &str, origin: Option<&str>) -> String {
+/// Where the value came from: `(in FILE)`, `(from the environment variable NAME)`, or, when
+/// the crate does not say, `(in FILE:LINE)` for the line of `file` that sets the key.
+fn place(key: &str, origin: Option<&str>, file: Option<&Path>) -> String {
     match (origin, variable_for(key)) {
         (Some("the environment") | None, Some(name)) => {
             format!(" (from the environment variable {name})")
         }
         (Some(origin), _) => format!(" (in {origin})"),
-        (None, None) => String::new(),
+        (None, None) => file
+            .and_then(|f| line_of(key, f).map(|line| format!(" (in {}:{line})", f.display())))
+            .unwrap_or_default(),
+    }
+}
+
+/// The line of `file` that sets `key`'s last part (`rules.rest_day_receipt` →
+/// `rest_day_receipt = …`; `escalation.recipients.reminder[0]` → `reminder = …`), when exactly
+/// one line does.
+fn line_of(key: &str, file: &Path) -> Option<usize> {
+    let last = key.rsplit('.').next()?;
+    let last = last.split('[').next()?;
+    let text = std::fs::read_to_string(file).ok()?;
+    let mut lines = text.lines().enumerate().filter(|(_, line)| {
+        line.split_once('=')
+            .is_some_and(|(k, _)| k.trim().trim_matches('"') == last)
+    });
+    match (lines.next(), lines.next()) {
+        (Some((i, _)), None) => Some(i + 1),
+        _ => None,
     }
 }
 
@@ -91,7 +113,7 @@ fn words_of(enum_name: &str) -> Option<&'static [&'static str]> {
 
 /// Rewords the crate's error; `None` when it has nothing to add (an unknown key, a file that
 /// does not parse: the crate's message is kept).
-pub(super) fn reworded(e: &config::ConfigError) -> Option<String> {
+pub(super) fn reworded(e: &config::ConfigError, file: Option<&Path>) -> Option<String> {
     match e {
         config::ConfigError::Type {
             origin,
@@ -103,7 +125,7 @@ pub(super) fn reworded(e: &config::ConfigError) -> Option<String> {
             Some(format!(
                 "{key} = {}{}: expected {}",
                 value(&unexpected.to_string()),
-                place(&key, origin.as_deref()),
+                place(&key, origin.as_deref(), file),
                 expected(what)
             ))
         }
@@ -130,13 +152,16 @@ pub(super) fn reworded(e: &config::ConfigError) -> Option<String> {
                 });
                 return Some(format!(
                     "{key} = \"{given}\"{}{allowed}",
-                    place(&key, origin.as_deref())
+                    place(&key, origin.as_deref(), file)
                 ));
             }
             if inner.contains("unknown field `") {
                 return None;
             }
-            Some(format!("{key}{}: {inner}", place(&key, origin.as_deref())))
+            Some(format!(
+                "{key}{}: {inner}",
+                place(&key, origin.as_deref(), file)
+            ))
         }
         _ => None,
     }

@@ -1180,7 +1180,8 @@ fn rows() -> Vec<Row> {
             env: &[],
             code: 1,
             says: &[
-                "rules.rest_day_receipt = \"lenient\"",
+                "rules.rest_day_receipt = \"lenient\" (in ",
+                "duewatch.toml:14)",
                 "the values allowed are \"strict\", \"next_working_day\"",
             ],
         },
