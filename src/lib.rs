@@ -10,7 +10,7 @@
 //! - [`calendar`]: working days, the holiday calendar files and their importer, and O(1)
 //!   arithmetic over them (pure: no clock, no I/O but loading its files);
 //! - [`case`]: a disclosure request as recorded: parsed references and section codes,
-//!   extensions, suspensions;
+//!   extensions, suspensions, and its free text as one checked line ([`case::text`]);
 //! - [`casework`]: the administrators' changes to a case, checked against the rules (pure);
 //! - [`deadline`]: the engine: each stage's due date, standing and escalation level at a date
 //!   (pure);
@@ -27,7 +27,8 @@
 //! - [`store`]: cases in SQLite or PostgreSQL, one code path for both, and duewatch's own state;
 //! - [`source`]: where the watched cases are read: the store, or an existing case system's
 //!   database through the administrator's queries (read-only);
-//! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment);
+//! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment), its
+//!   bounds and its messages;
 //! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`].
 
 pub mod calendar;
