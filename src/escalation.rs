@@ -168,6 +168,20 @@ pub struct Item {
 }
 
 impl Item {
+    /// The digest's order, most urgent first: by level (overdue, due today, reminder, notice
+    /// owed), then the most working days overdue, then the fewest left, then the earliest
+    /// deadline; reference and stage last, so that the order is total.
+    pub fn urgency(&self) -> impl Ord + '_ {
+        (
+            self.level,
+            std::cmp::Reverse(self.line.overdue_by.unwrap_or(0)),
+            self.line.remaining.unwrap_or(0),
+            self.deadline,
+            self.reference.as_str(),
+            self.stage.as_str(),
+        )
+    }
+
     /// A 128-bit digest of the item's unique key (case, stage, level, deadline, recipient),
     /// for remembering which keys are recorded without keeping the strings.
     pub fn key_hash(&self) -> u128 {
@@ -206,12 +220,23 @@ pub struct Line {
     pub provisional: bool,
     /// How the deadline was reached, in one line.
     pub explanation: String,
+    /// What a reader must notice beyond the deadline, one sentence each (a late extension,
+    /// art. 20): [`flags`] makes them.
+    pub flags: Vec<String>,
 }
 
 /// The items `case` calls for, given its `status` evaluated as of the day in question.
 pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
+    items_for(case, status, config).0
+}
+
+/// As [`items`], and the lines that no address receives, one sentence each (level, stage, the
+/// role with no address): `config check` refuses such a configuration, so a pass that finds
+/// one logs and reports it rather than drop the line unseen.
+pub fn items_for(case: &Case, status: &CaseStatus, config: &Config) -> (Vec<Item>, Vec<String>) {
     let policy = &config.escalation;
     let mut out = Vec::new();
+    let mut unaddressed = Vec::new();
     let current = status
         .current
         .and_then(|c| status.stages.iter().find(|s| s.stage == c));
@@ -232,8 +257,19 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
             overdue_by: stage.overdue_by,
             provisional: stage.provisional,
             explanation: explain(case, stage),
+            flags: flags(stage),
         });
-        for (recipient, recipient_name, role) in addresses(roles, &stage.responsible, config) {
+        let (to, none) = addresses(roles, &stage.responsible, config);
+        unaddressed.extend(none.into_iter().map(|role| {
+            format!(
+                "{} {}：{} 无收件地址（escalation.recipients.{}）",
+                stage_name(stage.stage),
+                item_level.as_str(),
+                role_name(role),
+                item_level.as_str()
+            )
+        }));
+        for (recipient, recipient_name, role) in to {
             out.push(Item {
                 reference: case.reference.to_string(),
                 stage: stage.stage.as_str().to_owned(),
@@ -260,6 +296,7 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
                 remaining: Some(0),
                 overdue_by: None,
                 provisional: false,
+                flags: Vec::new(),
                 explanation: format!(
                     "{} {}，应于 {} 前书面告知申请人（第{}条），尚未登记",
                     notice.event_on,
@@ -273,7 +310,15 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
                 ),
             });
             let roles = &policy.recipients.notice_missing;
-            for (recipient, recipient_name, role) in addresses(roles, &responsible, config) {
+            let (to, none) = addresses(roles, &responsible, config);
+            unaddressed.extend(none.into_iter().map(|role| {
+                format!(
+                    "{}书面告知 notice_missing：{} 无收件地址（escalation.recipients.notice_missing）",
+                    notice_name(notice.kind),
+                    role_name(role)
+                )
+            }));
+            for (recipient, recipient_name, role) in to {
                 out.push(Item {
                     reference: case.reference.to_string(),
                     stage: format!("notice:{}:{}", notice.kind, notice.event_on),
@@ -288,16 +333,19 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
             }
         }
     }
-    out
+    unaddressed.dedup();
+    (out, unaddressed)
 }
 
-/// The addresses of `roles`, each once (the first role that names an address wins).
+/// The addresses of `roles`, each once (the first role that names an address wins), and the
+/// roles that name none.
 fn addresses(
     roles: &[Role],
     responsible: &Responsible,
     config: &Config,
-) -> Vec<(Arc<str>, Arc<str>, Role)> {
+) -> (Vec<(Arc<str>, Arc<str>, Role)>, Vec<Role>) {
     let mut out: Vec<(Arc<str>, Arc<str>, Role)> = Vec::new();
+    let mut none = Vec::new();
     for role in roles {
         let (name, emails) = match (role, responsible) {
             (Role::Responsible, Responsible::Section(code)) => match config.section(code) {
@@ -313,11 +361,108 @@ fn addresses(
                 config.leadership.emails.as_slice(),
             ),
         };
+        if emails.is_empty() {
+            none.push(*role);
+        }
         for e in emails {
             if !out.iter().any(|(a, _, _)| a.eq_ignore_ascii_case(e)) {
                 out.push((Arc::from(e.as_str()), Arc::from(name), *role));
             }
         }
+    }
+    (out, none)
+}
+
+/// The roles of each level that would receive a line with no address to send it to: for each,
+/// the level's key, the role's key (`office`, `leadership`, `sections[N]`) and what to add.
+/// `config check` and the daemon's start refuse a configuration with any (a notification sent
+/// to no one is lost without a trace); [`items`] still reports one at run time, should a
+/// configuration reach it unchecked.
+pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
+    let policy = &config.escalation;
+    let levels = [
+        ("reminder", &policy.recipients.reminder, true),
+        ("due_today", &policy.recipients.due_today, true),
+        ("overdue", &policy.recipients.overdue, true),
+        // Notices are owed by the section (arts. 20, 21), never by the office's forward stage.
+        ("notice_missing", &policy.recipients.notice_missing, false),
+    ];
+    let mut out = Vec::new();
+    for (level, roles, has_forward) in levels {
+        if level == "notice_missing" && !policy.notices {
+            continue;
+        }
+        let key = format!("escalation.recipients.{level}");
+        let mut said = |role: &str, whose: &str, add: &str| {
+            let line = format!(
+                "{key} sends the {level} mail to \"{role}\", {whose}, which has no address; \
+                 add {add}"
+            );
+            if !out.contains(&line) {
+                out.push(line);
+            }
+        };
+        for role in roles.iter() {
+            match role {
+                Role::Office | Role::Responsible
+                    if config.office.emails.is_empty()
+                        && (*role == Role::Office || has_forward) =>
+                {
+                    let whose = if *role == Role::Office {
+                        "the office"
+                    } else {
+                        "for a forward stage the office"
+                    };
+                    said(
+                        role_name(*role),
+                        whose,
+                        "office.emails = [\"office@bureau.example\"]",
+                    );
+                }
+                Role::Leadership if config.leadership.emails.is_empty() => said(
+                    "leadership",
+                    "the leadership",
+                    "leadership.emails = [\"leaders@bureau.example\"]",
+                ),
+                _ => {}
+            }
+            if *role == Role::Responsible {
+                for (i, s) in config.sections.iter().enumerate() {
+                    if s.emails.is_empty() {
+                        said(
+                            "responsible",
+                            &format!(
+                                "for a reply stage the section sections[{i}] (code \"{}\", {})",
+                                s.code, s.name
+                            ),
+                            &format!("emails = [\"head@bureau.example\"] to sections[{i}]"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Responsible => "responsible",
+        Role::Office => "office",
+        Role::Leadership => "leadership",
+    }
+}
+
+/// The flag of a stage with an extension approved after the deadline it extends (art. 20).
+const LATE_EXTENSION: &str = "逾期延期：延期批准时原期限已过（第二十条）";
+
+/// What a stage's line must say beyond its deadline, one sentence each. A new flag is one more
+/// `if` here (and shows in every digest: the templates list `flags`).
+fn flags(stage: &StageStatus) -> Vec<String> {
+    let mut out = Vec::new();
+    // art. 20: an extension is approved before the deadline it extends runs out.
+    if !stage.late_extensions.is_empty() {
+        out.push(LATE_EXTENSION.to_owned());
     }
     out
 }
@@ -401,7 +546,8 @@ pub fn sample_items() -> Vec<Item> {
         .into_iter()
         .enumerate()
         .map(|(i, (level, remaining, overdue_by))| Item {
-            reference: format!("2026-900{i}"),
+            // The notice owed (3) is of the case due today (1): a case with two lines.
+            reference: format!("2026-900{}", if i == 3 { 1 } else { i }),
             stage: "reply".to_owned(),
             level,
             deadline: day(25 + i as u32),
@@ -421,6 +567,11 @@ pub fn sample_items() -> Vec<Item> {
                 overdue_by,
                 provisional: i == 2,
                 explanation: "2026-11-13 转办，答复期限 10 个工作日".to_owned(),
+                flags: if i == 0 {
+                    vec![LATE_EXTENSION.to_owned()]
+                } else {
+                    Vec::new()
+                },
             }),
         })
         .collect()

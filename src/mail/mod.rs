@@ -6,6 +6,7 @@
 //! text, HTML and Message-ID (only the `Date` header and the MIME boundary, made when the message
 //! is built for sending, differ), and mail clients fold a duplicate by its Message-ID.
 
+pub mod address;
 pub mod render;
 pub mod transport;
 
