@@ -576,3 +576,6 @@ pub fn sample_items() -> Vec<Item> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

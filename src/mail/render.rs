@@ -451,3 +451,25 @@ fn describe(e: &minijinja::Error) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{field, subject_field};
+
+    #[test]
+    fn a_field_is_one_line_without_control_or_bidi_characters() {
+        assert_eq!(
+            field("社保\r\n  答复期限：2099-12-31\u{1b}[31m\u{7}\u{202e}lave\u{2066}\u{2029}x"),
+            "社保 答复期限：2099-12-31 [31m lave x"
+        );
+        assert_eq!(field("养老保险 缴费记录"), "养老保险 缴费记录");
+    }
+
+    #[test]
+    fn a_subject_is_cut_at_200_characters_with_an_ellipsis() {
+        let cut = subject_field(&"长".repeat(10_000));
+        assert_eq!(cut.chars().count(), 201);
+        assert!(cut.ends_with("长…"));
+        assert_eq!(subject_field(&"长".repeat(200)), "长".repeat(200));
+    }
+}
