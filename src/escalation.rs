@@ -337,14 +337,17 @@ pub fn items_for(case: &Case, status: &CaseStatus, config: &Config) -> (Vec<Item
     (out, unaddressed)
 }
 
+/// An address, whose it is (a name), and why it is told.
+type Addressee = (Arc<str>, Arc<str>, Role);
+
 /// The addresses of `roles`, each once (the first role that names an address wins), and the
 /// roles that name none.
 fn addresses(
     roles: &[Role],
     responsible: &Responsible,
     config: &Config,
-) -> (Vec<(Arc<str>, Arc<str>, Role)>, Vec<Role>) {
-    let mut out: Vec<(Arc<str>, Arc<str>, Role)> = Vec::new();
+) -> (Vec<Addressee>, Vec<Role>) {
+    let mut out: Vec<Addressee> = Vec::new();
     let mut none = Vec::new();
     for role in roles {
         let (name, emails) = match (role, responsible) {

@@ -12,8 +12,11 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn cal() -> Calendar {
-    Calendar::new(shipped::years().expect("shipped years"), LocalOverlay::default())
-        .expect("a calendar")
+    Calendar::new(
+        shipped::years().expect("shipped years"),
+        LocalOverlay::default(),
+    )
+    .expect("a calendar")
 }
 
 const SECTIONS: &str = r#"
@@ -56,7 +59,9 @@ fn the_defaults_name_the_office_and_the_leadership_and_a_level_that_tells_no_one
         "{found:#?}"
     );
     assert!(
-        found.iter().any(|f| f.contains("\"leadership\", the leadership")),
+        found
+            .iter()
+            .any(|f| f.contains("\"leadership\", the leadership")),
         "{found:#?}"
     );
     let config = crate::config::from_toml(
