@@ -494,7 +494,7 @@ on_both_case_systems! {
         // The good cases are watched as usual: the overdue forward stage reaches the office.
         let office = server.to("office@bureau.example");
         assert_eq!(office.len(), 1, "{first}");
-        assert!(office[0].text().contains("编号：2026-A001\n  申请内容：养老保险缴费记录\n"), "{}", office[0].text());
+        assert!(office[0].text().replace("\r\n", "\n").contains("编号：2026-A001\n  申请内容：养老保险缴费记录\n"), "{}", office[0].text());
 
         run("2026-12-01T09:30");
         assert_eq!(server.to(ADMIN).len(), 1, "not reported again on the next poll");
