@@ -671,11 +671,28 @@ pub struct Section {
 }
 
 /// The section `v` names among `sections`, by its code or its configured name (imports and case
-/// systems write either).
+/// systems write either). A code wins; a name held by two sections names none ([`ambiguous`]
+/// says so): `config check` refuses such names, and a command that does not run it (`case
+/// import`) must not guess either.
 pub fn section_named<'a>(sections: &'a [Section], v: &str) -> Option<&'a Section> {
-    sections
+    if let Some(s) = sections.iter().find(|s| s.code.as_str() == v) {
+        return Some(s);
+    }
+    let mut named = sections.iter().filter(|s| s.name == v);
+    match (named.next(), named.next()) {
+        (Some(s), None) => Some(s),
+        _ => None,
+    }
+}
+
+/// When `v` names no section because two or more have that name: their codes, `ss and bg`.
+pub fn ambiguous(sections: &[Section], v: &str) -> Option<String> {
+    let codes: Vec<&str> = sections
         .iter()
-        .find(|s| s.code.as_str() == v || s.name == v)
+        .filter(|s| s.name == v)
+        .map(|s| s.code.as_str())
+        .collect();
+    (codes.len() > 1).then(|| codes.join(" and "))
 }
 
 /// The configured sections as `code (name), …`, for a message that asks for one of them.

@@ -303,10 +303,14 @@ impl Templates {
         sorted.sort_by(|a, b| a.urgency().cmp(&b.urgency()));
         // Each case once, in the order of its most urgent line, with all its listed lines.
         let mut cases: Vec<(&str, Vec<&Item>)> = Vec::new();
+        let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for item in sorted {
-            match cases.iter_mut().find(|(r, _)| *r == item.reference) {
-                Some((_, lines)) => lines.push(item),
-                None => cases.push((&item.reference, vec![item])),
+            match index.get(item.reference.as_str()) {
+                Some(&n) => cases[n].1.push(item),
+                None => {
+                    index.insert(&item.reference, cases.len());
+                    cases.push((&item.reference, vec![item]));
+                }
             }
         }
         let mut groups: Vec<Group> = counts
@@ -330,6 +334,7 @@ impl Templates {
                 more: rest.iter().map(|i| LineView::of(i)).collect(),
             };
             let level = first.level.as_str();
+            // At most four groups: a scan is cheaper than an index.
             match groups.iter_mut().find(|g| g.level == level) {
                 Some(g) => g.items.push(view),
                 None => groups.push(Group {

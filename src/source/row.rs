@@ -110,6 +110,12 @@ fn parse_case(
         .filter(|s| !s.is_empty())
     {
         let known = section_named(sections, s).ok_or_else(|| {
+            if let Some(codes) = crate::config::ambiguous(sections, s) {
+                return format!(
+                    "section \"{s}\" is the name of sections {codes}: write the code, or give \
+                     every section its own name (config check refuses the same name twice)"
+                );
+            }
             format!(
                 "section \"{s}\" is not configured; use a code or name of [[sections]]: {}",
                 if sections.is_empty() {

@@ -1014,6 +1014,27 @@ fn rows() -> Vec<Row> {
                 "SMTPUTF8",
             ],
         },
+        Row {
+            name: "a CSV row naming a section by a name two sections have",
+            prepare: |s| {
+                config_plus(
+                    s,
+                    "[[sections]]\ncode = \"bg\"\nname = \"社会保险股\"\nemails = [\"bg@bureau.example\"]\n",
+                );
+                csv(
+                    s,
+                    "编号,收到日期,转办日期,承办股室\n2026-0301,2026-11-16,2026-11-18,社会保险股\n",
+                );
+            },
+            args: CSV_IMPORT,
+            env: &[],
+            code: 1,
+            says: &[
+                "cases.csv:2",
+                "section \"社会保险股\" is the name of sections ss and bg",
+                "write the code",
+            ],
+        },
     ]
 }
 
