@@ -376,76 +376,106 @@ fn addresses(
     (out, none)
 }
 
-/// The roles of each level that would receive a line with no address to send it to: for each,
-/// the level's key, the role's key (`office`, `leadership`, `sections[N]`) and what to add.
-/// `config check` and the daemon's start refuse a configuration with any (a notification sent
-/// to no one is lost without a trace); [`items`] still reports one at run time, should a
-/// configuration reach it unchecked.
+/// The parties a level would be sent to while they have no address, one sentence each: who
+/// (`the office`, `the leadership`, `the section sections[N] (code "…", name)`), which levels
+/// reach it and as which role, and the key to add. `config check` and the daemon's start refuse
+/// a configuration with any (a notification sent to no one is lost without a trace); [`items_for`]
+/// still reports one at run time, should a configuration reach it unchecked.
 pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
     let policy = &config.escalation;
     let levels = [
-        ("reminder", &policy.recipients.reminder, true),
-        ("due_today", &policy.recipients.due_today, true),
-        ("overdue", &policy.recipients.overdue, true),
-        // Notices are owed by the section (arts. 20, 21), never by the office's forward stage.
-        ("notice_missing", &policy.recipients.notice_missing, false),
+        ("reminder", &policy.recipients.reminder),
+        ("due_today", &policy.recipients.due_today),
+        ("overdue", &policy.recipients.overdue),
+        ("notice_missing", &policy.recipients.notice_missing),
     ];
-    let mut out = Vec::new();
-    for (level, roles, has_forward) in levels {
-        if level == "notice_missing" && !policy.notices {
-            continue;
-        }
-        let key = format!("escalation.recipients.{level}");
-        let mut said = |role: &str, whose: &str, add: &str| {
-            let line = format!(
-                "{key} sends the {level} mail to \"{role}\", {whose}, which has no address; \
-                 add {add}"
-            );
-            if !out.contains(&line) {
-                out.push(line);
+    // (who, what to add) -> [(as which role, at which levels)], in the order first met.
+    type Found<'a> = ((String, String), Vec<(&'static str, Vec<&'a str>)>);
+    let mut found: Vec<Found> = Vec::new();
+    let mut note = |who: String, add: String, level: &'static str, via: &'static str| {
+        let at = match found.iter().position(|(k, _)| k.0 == who) {
+            Some(at) => at,
+            None => {
+                found.push(((who, add), Vec::new()));
+                found.len() - 1
             }
         };
+        let vias = &mut found[at].1;
+        match vias.iter_mut().find(|(v, _)| *v == via) {
+            Some((_, levels)) if !levels.contains(&level) => levels.push(level),
+            Some(_) => {}
+            None => vias.push((via, vec![level])),
+        }
+    };
+    let office = || {
+        (
+            "the office".to_owned(),
+            "office.emails = [\"office@bureau.example\"]".to_owned(),
+        )
+    };
+    for (level, roles) in levels {
+        // Notices are owed by the section (arts. 20, 21), never by the office's forward stage.
+        let notice = level == "notice_missing";
+        if notice && !policy.notices {
+            continue;
+        }
         for role in roles.iter() {
             match role {
-                Role::Office | Role::Responsible
-                    if config.office.emails.is_empty()
-                        && (*role == Role::Office || has_forward) =>
-                {
-                    let whose = if *role == Role::Office {
-                        "the office"
-                    } else {
-                        "for a forward stage the office"
-                    };
-                    said(
-                        role_name(*role),
-                        whose,
-                        "office.emails = [\"office@bureau.example\"]",
-                    );
-                }
-                Role::Leadership if config.leadership.emails.is_empty() => said(
-                    "leadership",
-                    "the leadership",
-                    "leadership.emails = [\"leaders@bureau.example\"]",
-                ),
-                _ => {}
-            }
-            if *role == Role::Responsible {
-                for (i, s) in config.sections.iter().enumerate() {
-                    if s.emails.is_empty() {
-                        said(
-                            "responsible",
-                            &format!(
-                                "for a reply stage the section sections[{i}] (code \"{}\", {})",
-                                s.code, s.name
-                            ),
-                            &format!("emails = [\"head@bureau.example\"] to sections[{i}]"),
-                        );
+                Role::Responsible => {
+                    if !notice && config.office.emails.is_empty() {
+                        let (who, add) = office();
+                        note(who, add, level, "\"responsible\" (of a forward stage)");
+                    }
+                    for (i, s) in config.sections.iter().enumerate() {
+                        if s.emails.is_empty() {
+                            note(
+                                format!(
+                                    "the section sections[{i}] (code \"{}\", {})",
+                                    s.code, s.name
+                                ),
+                                format!("emails = [\"head@bureau.example\"] to sections[{i}]"),
+                                level,
+                                "\"responsible\" (of a reply stage)",
+                            );
+                        }
                     }
                 }
+                Role::Office if config.office.emails.is_empty() => {
+                    let (who, add) = office();
+                    note(who, add, level, "\"office\"");
+                }
+                Role::Leadership if config.leadership.emails.is_empty() => note(
+                    "the leadership".to_owned(),
+                    "leadership.emails = [\"leaders@bureau.example\"]".to_owned(),
+                    level,
+                    "\"leadership\"",
+                ),
+                Role::Office | Role::Leadership => {}
             }
         }
     }
-    out
+    found
+        .into_iter()
+        .map(|((who, add), vias)| {
+            let how: Vec<String> = vias
+                .iter()
+                .map(|(via, levels)| format!("the {} mail as {via}", listed(levels)))
+                .collect();
+            format!(
+                "{who} has no address, but escalation.recipients sends it {}; add {add}",
+                how.join(" and ")
+            )
+        })
+        .collect()
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn listed(words: &[&str]) -> String {
+    match words.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 fn role_name(role: Role) -> &'static str {

@@ -950,10 +950,9 @@ fn rows() -> Vec<Row> {
             env: &[],
             code: 1,
             says: &[
-                "escalation.recipients.reminder sends the reminder mail to \"responsible\"",
-                "sections[2] (code \"bg\", 办公股), which has no address",
+                "the section sections[2] (code \"bg\", 办公股) has no address",
+                "the reminder, due_today, overdue and notice_missing mail as \"responsible\" (of a reply stage)",
                 "add emails = [\"head@bureau.example\"] to sections[2]",
-                "escalation.recipients.notice_missing",
             ],
         },
         Row {
@@ -963,7 +962,8 @@ fn rows() -> Vec<Row> {
             env: &[],
             code: 1,
             says: &[
-                "escalation.recipients.due_today sends the due_today mail to \"office\", the office",
+                "the office has no address",
+                "and the due_today mail as \"office\"",
                 "add office.emails = [\"office@bureau.example\"]",
                 "take the role out of that escalation.recipients list",
             ],
@@ -975,7 +975,7 @@ fn rows() -> Vec<Row> {
             env: &[],
             code: 1,
             says: &[
-                "escalation.recipients.overdue sends the overdue mail to \"leadership\"",
+                "the leadership has no address, but escalation.recipients sends it the overdue mail as \"leadership\"",
                 "add leadership.emails = [\"leaders@bureau.example\"]",
             ],
         },
