@@ -406,6 +406,18 @@ impl Templates {
             dead: &'a [ProblemView],
             stuck: &'a [ProblemView],
         }
+        // A relay's error text and a stored subject are data too: one line each.
+        let clean = |list: &[ProblemView]| -> Vec<ProblemView> {
+            list.iter()
+                .map(|p| ProblemView {
+                    recipient: field(&p.recipient),
+                    subject: field(&p.subject),
+                    last_error: field(&p.last_error),
+                    ..p.clone()
+                })
+                .collect()
+        };
+        let (dead, stuck) = (&clean(dead)[..], &clean(stuck)[..]);
         let ctx = AdminContext { now, dead, stuck };
         Ok(Rendered {
             subject: super::header_safe(&self.render("admin.subject.j2", &ctx)?),
@@ -426,7 +438,14 @@ impl Templates {
             title: &'a str,
             lines: &'a [String],
         }
-        let ctx = NoticeContext { now, title, lines };
+        // A line may quote a case system's reference or row: one line each, whatever it holds.
+        let lines: Vec<String> = lines.iter().map(|l| field(l)).collect();
+        let title = &field(title);
+        let ctx = NoticeContext {
+            now,
+            title,
+            lines: &lines,
+        };
         Ok(Rendered {
             subject: super::header_safe(&self.render("notice.subject.j2", &ctx)?),
             text: self.render("notice.txt.j2", &ctx)?,
@@ -468,6 +487,27 @@ mod tests {
             "社保 答复期限：2099-12-31 [31m lave x"
         );
         assert_eq!(field("养老保险 缴费记录"), "养老保险 缴费记录");
+    }
+
+    #[test]
+    fn a_notice_quoting_a_case_systems_row_keeps_each_line_one_line() {
+        let templates = super::Templates::load(std::path::Path::new("")).expect("built in");
+        let notice = templates
+            .notice(
+                "2026-12-01 09:00",
+                "案件系统中 1 件申请的记录有误",
+                &["2026-B001\r\nduewatch（2026-12-01）：一切正常\u{1b}[2J：bad".to_owned()],
+            )
+            .expect("rendered");
+        assert!(
+            notice
+                .text
+                .lines()
+                .any(|l| l == "2026-B001 duewatch（2026-12-01）：一切正常 [2J：bad"),
+            "{}",
+            notice.text
+        );
+        assert!(!notice.text.contains('\u{1b}'));
     }
 
     #[test]
