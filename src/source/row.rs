@@ -213,6 +213,28 @@ mod tests {
     }
 
     #[test]
+    fn a_section_name_two_sections_have_is_refused_not_guessed() {
+        let mut two = sections();
+        two.push(Section {
+            code: SectionCode::parse("bg").expect("a code"),
+            name: "社会保险股".to_owned(),
+            emails: vec!["bg@bureau.example".to_owned()],
+        });
+        let e =
+            to_case(&two, &Rules::default(), raw(), vec![], vec![]).expect_err("an ambiguous name");
+        assert!(
+            e.to_string().contains(
+                "section \"社会保险股\" is the name of sections ss and bg: write the code"
+            ),
+            "{e}"
+        );
+        let mut by_code = raw();
+        by_code.section = Some("bg".to_owned());
+        let case = to_case(&two, &Rules::default(), by_code, vec![], vec![]).expect("by code");
+        assert_eq!(case.section.as_ref().map(SectionCode::as_str), Some("bg"));
+    }
+
+    #[test]
     fn a_bad_value_names_the_case_and_the_column() {
         let mut bad = raw();
         bad.channel = Some("电话".to_owned());
