@@ -408,7 +408,113 @@ impl Config {
         self.cases
             .validate()
             .map_err(|(message, help)| invalid(message, help))?;
+        self.validate_routing()
+    }
+
+    /// Checks that mail can reach someone: every role a level is sent to has an address
+    /// ([`crate::escalation::unaddressed_roles`]), and section names are unique (imports and
+    /// case systems find a section by its name).
+    ///
+    /// # Errors
+    /// The problems found, each naming the keys.
+    fn validate_routing(&self) -> Result<(), ConfigError> {
+        let invalid = |message: String, help: &str| ConfigError::Invalid {
+            message,
+            help: help.to_owned(),
+        };
+        for (i, s) in self.sections.iter().enumerate() {
+            if let Some((j, other)) = self.sections[..i]
+                .iter()
+                .enumerate()
+                .find(|(_, o)| o.name == s.name)
+            {
+                return Err(invalid(
+                    format!(
+                        "sections[{i}].name: \"{}\" is the name of sections[{j}] (code \"{}\") too",
+                        s.name, other.code
+                    ),
+                    "give every section its own name: CSV imports and case systems may name a \
+                     section by its name, which must then say which one",
+                ));
+            }
+        }
+        for (key, address) in self.addresses() {
+            if let Some(problem) = crate::mail::address::problem(&address) {
+                return Err(invalid(
+                    format!("{key}: \"{address}\": {problem}"),
+                    "use the mailbox's ASCII address (an alias such as kezhang@例子.中国); a \
+                     domain may be internationalised: it is sent as punycode",
+                ));
+            }
+        }
+        let unaddressed = crate::escalation::unaddressed_roles(self);
+        if !unaddressed.is_empty() {
+            return Err(ConfigError::Invalid {
+                message: format!(
+                    "a notification would go to a role with no address:\n  {}",
+                    unaddressed.join("\n  ")
+                ),
+                help: "give the role its addresses, or take the role out of that \
+                       escalation.recipients list (config/duewatch.example.toml)"
+                    .to_owned(),
+            });
+        }
         Ok(())
+    }
+}
+
+impl Config {
+    /// Every configured address with its key: `office.emails`, `leadership.emails`,
+    /// `sections[N].emails`, `mail.admins`, `report.recipients`, `mail.from`.
+    fn addresses(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let lists = [
+            ("office.emails".to_owned(), &self.office.emails),
+            ("leadership.emails".to_owned(), &self.leadership.emails),
+            ("mail.admins".to_owned(), &self.mail.admins),
+        ];
+        let sections = self
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("sections[{i}].emails"), &s.emails));
+        for (key, list) in lists.into_iter().chain(sections) {
+            out.extend(list.iter().map(|a| (key.clone(), a.clone())));
+        }
+        for r in &self.report.recipients {
+            if let ReportRecipient::Address(a) = r {
+                out.push(("report.recipients".to_owned(), a.clone()));
+            }
+        }
+        if let Ok(from) = self.mail.from.parse::<lettre::message::Mailbox>() {
+            out.push(("mail.from".to_owned(), from.email.to_string()));
+        }
+        out
+    }
+
+    /// Writes every internationalised domain of the configured addresses as punycode
+    /// ([`crate::mail::address`]): what is sent, recorded and compared is the ASCII form.
+    fn ascii_addresses(&mut self) {
+        use crate::mail::address::{mailbox_to_ascii, to_ascii};
+        let lists = [
+            &mut self.office.emails,
+            &mut self.leadership.emails,
+            &mut self.mail.admins,
+        ];
+        for list in lists
+            .into_iter()
+            .chain(self.sections.iter_mut().map(|s| &mut s.emails))
+        {
+            for a in list.iter_mut() {
+                *a = to_ascii(a);
+            }
+        }
+        for r in &mut self.report.recipients {
+            if let ReportRecipient::Address(a) = r {
+                *a = to_ascii(a);
+            }
+        }
+        self.mail.from = mailbox_to_ascii(&self.mail.from);
     }
 }
 
@@ -565,11 +671,28 @@ pub struct Section {
 }
 
 /// The section `v` names among `sections`, by its code or its configured name (imports and case
-/// systems write either).
+/// systems write either). A code wins; a name held by two sections names none ([`ambiguous`]
+/// says so): `config check` refuses such names, and a command that does not run it (`case
+/// import`) must not guess either.
 pub fn section_named<'a>(sections: &'a [Section], v: &str) -> Option<&'a Section> {
-    sections
+    if let Some(s) = sections.iter().find(|s| s.code.as_str() == v) {
+        return Some(s);
+    }
+    let mut named = sections.iter().filter(|s| s.name == v);
+    match (named.next(), named.next()) {
+        (Some(s), None) => Some(s),
+        _ => None,
+    }
+}
+
+/// When `v` names no section because two or more have that name: their codes, `ss and bg`.
+pub fn ambiguous(sections: &[Section], v: &str) -> Option<String> {
+    let codes: Vec<&str> = sections
         .iter()
-        .find(|s| s.code.as_str() == v || s.name == v)
+        .filter(|s| s.name == v)
+        .map(|s| s.code.as_str())
+        .collect();
+    (codes.len() > 1).then(|| codes.join(" and "))
 }
 
 /// The configured sections as `code (name), …`, for a message that asks for one of them.
@@ -780,6 +903,7 @@ pub fn load(file: Option<&Path>) -> Result<(Config, Origin), ConfigError> {
         .try_deserialize()
         .map_err(|e| locate_unknown(invalid_in(e, &origin), &origin))?;
     config.rules.reminder_at = config.escalation.reminder_at;
+    config.ascii_addresses();
     if config.mail.smtp.password.is_none() {
         config.mail.smtp.password = credential("smtp_password")?;
     }
@@ -818,6 +942,10 @@ pub(crate) fn from_toml(text: &str) -> Config {
         .add_source(config::File::from_str(text, config::FileFormat::Toml))
         .build()
         .and_then(config::Config::try_deserialize)
+        .map(|mut c: Config| {
+            c.ascii_addresses();
+            c
+        })
         .expect("a test configuration")
 }
 

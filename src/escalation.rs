@@ -168,6 +168,20 @@ pub struct Item {
 }
 
 impl Item {
+    /// The digest's order, most urgent first: by level (overdue, due today, reminder, notice
+    /// owed), then the most working days overdue, then the fewest left, then the earliest
+    /// deadline; reference and stage last, so that the order is total.
+    pub fn urgency(&self) -> impl Ord + '_ {
+        (
+            self.level,
+            std::cmp::Reverse(self.line.overdue_by.unwrap_or(0)),
+            self.line.remaining.unwrap_or(0),
+            self.deadline,
+            self.reference.as_str(),
+            self.stage.as_str(),
+        )
+    }
+
     /// A 128-bit digest of the item's unique key (case, stage, level, deadline, recipient),
     /// for remembering which keys are recorded without keeping the strings.
     pub fn key_hash(&self) -> u128 {
@@ -206,12 +220,23 @@ pub struct Line {
     pub provisional: bool,
     /// How the deadline was reached, in one line.
     pub explanation: String,
+    /// What a reader must notice beyond the deadline, one sentence each (a late extension,
+    /// art. 20): [`flags`] makes them.
+    pub flags: Vec<String>,
 }
 
 /// The items `case` calls for, given its `status` evaluated as of the day in question.
 pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
+    items_for(case, status, config).0
+}
+
+/// As [`items`], and the lines that no address receives, one sentence each (level, stage, the
+/// role with no address): `config check` refuses such a configuration, so a pass that finds
+/// one logs and reports it rather than drop the line unseen.
+pub fn items_for(case: &Case, status: &CaseStatus, config: &Config) -> (Vec<Item>, Vec<String>) {
     let policy = &config.escalation;
     let mut out = Vec::new();
+    let mut unaddressed = Vec::new();
     let current = status
         .current
         .and_then(|c| status.stages.iter().find(|s| s.stage == c));
@@ -232,8 +257,19 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
             overdue_by: stage.overdue_by,
             provisional: stage.provisional,
             explanation: explain(case, stage),
+            flags: flags(stage),
         });
-        for (recipient, recipient_name, role) in addresses(roles, &stage.responsible, config) {
+        let (to, none) = addresses(roles, &stage.responsible, config);
+        unaddressed.extend(none.into_iter().map(|role| {
+            format!(
+                "{} {}：{} 无收件地址（escalation.recipients.{}）",
+                stage_name(stage.stage),
+                item_level.as_str(),
+                role_name(role),
+                item_level.as_str()
+            )
+        }));
+        for (recipient, recipient_name, role) in to {
             out.push(Item {
                 reference: case.reference.to_string(),
                 stage: stage.stage.as_str().to_owned(),
@@ -260,6 +296,7 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
                 remaining: Some(0),
                 overdue_by: None,
                 provisional: false,
+                flags: Vec::new(),
                 explanation: format!(
                     "{} {}，应于 {} 前书面告知申请人（第{}条），尚未登记",
                     notice.event_on,
@@ -273,7 +310,15 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
                 ),
             });
             let roles = &policy.recipients.notice_missing;
-            for (recipient, recipient_name, role) in addresses(roles, &responsible, config) {
+            let (to, none) = addresses(roles, &responsible, config);
+            unaddressed.extend(none.into_iter().map(|role| {
+                format!(
+                    "{}书面告知 notice_missing：{} 无收件地址（escalation.recipients.notice_missing）",
+                    notice_name(notice.kind),
+                    role_name(role)
+                )
+            }));
+            for (recipient, recipient_name, role) in to {
                 out.push(Item {
                     reference: case.reference.to_string(),
                     stage: format!("notice:{}:{}", notice.kind, notice.event_on),
@@ -288,16 +333,22 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
             }
         }
     }
-    out
+    unaddressed.dedup();
+    (out, unaddressed)
 }
 
-/// The addresses of `roles`, each once (the first role that names an address wins).
+/// An address, whose it is (a name), and why it is told.
+type Addressee = (Arc<str>, Arc<str>, Role);
+
+/// The addresses of `roles`, each once (the first role that names an address wins), and the
+/// roles that name none.
 fn addresses(
     roles: &[Role],
     responsible: &Responsible,
     config: &Config,
-) -> Vec<(Arc<str>, Arc<str>, Role)> {
-    let mut out: Vec<(Arc<str>, Arc<str>, Role)> = Vec::new();
+) -> (Vec<Addressee>, Vec<Role>) {
+    let mut out: Vec<Addressee> = Vec::new();
+    let mut none = Vec::new();
     for role in roles {
         let (name, emails) = match (role, responsible) {
             (Role::Responsible, Responsible::Section(code)) => match config.section(code) {
@@ -313,11 +364,138 @@ fn addresses(
                 config.leadership.emails.as_slice(),
             ),
         };
+        if emails.is_empty() {
+            none.push(*role);
+        }
         for e in emails {
             if !out.iter().any(|(a, _, _)| a.eq_ignore_ascii_case(e)) {
                 out.push((Arc::from(e.as_str()), Arc::from(name), *role));
             }
         }
+    }
+    (out, none)
+}
+
+/// The parties a level would be sent to while they have no address, one sentence each: who
+/// (`the office`, `the leadership`, `the section sections[N] (code "…", name)`), which levels
+/// reach it and as which role, and the key to add. `config check` and the daemon's start refuse
+/// a configuration with any (a notification sent to no one is lost without a trace); [`items_for`]
+/// still reports one at run time, should a configuration reach it unchecked.
+pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
+    let policy = &config.escalation;
+    let levels = [
+        ("reminder", &policy.recipients.reminder),
+        ("due_today", &policy.recipients.due_today),
+        ("overdue", &policy.recipients.overdue),
+        ("notice_missing", &policy.recipients.notice_missing),
+    ];
+    // (who, what to add) -> [(as which role, at which levels)], in the order first met.
+    type Found<'a> = ((String, String), Vec<(&'static str, Vec<&'a str>)>);
+    let mut found: Vec<Found> = Vec::new();
+    let mut note = |who: String, add: String, level: &'static str, via: &'static str| {
+        let at = match found.iter().position(|(k, _)| k.0 == who) {
+            Some(at) => at,
+            None => {
+                found.push(((who, add), Vec::new()));
+                found.len() - 1
+            }
+        };
+        let vias = &mut found[at].1;
+        match vias.iter_mut().find(|(v, _)| *v == via) {
+            Some((_, levels)) if !levels.contains(&level) => levels.push(level),
+            Some(_) => {}
+            None => vias.push((via, vec![level])),
+        }
+    };
+    let office = || {
+        (
+            "the office".to_owned(),
+            "office.emails = [\"office@bureau.example\"]".to_owned(),
+        )
+    };
+    for (level, roles) in levels {
+        // Notices are owed by the section (arts. 20, 21), never by the office's forward stage.
+        let notice = level == "notice_missing";
+        if notice && !policy.notices {
+            continue;
+        }
+        for role in roles.iter() {
+            match role {
+                Role::Responsible => {
+                    if !notice && config.office.emails.is_empty() {
+                        let (who, add) = office();
+                        note(who, add, level, "\"responsible\" (of a forward stage)");
+                    }
+                    for (i, s) in config.sections.iter().enumerate() {
+                        if s.emails.is_empty() {
+                            note(
+                                format!(
+                                    "the section sections[{i}] (code \"{}\", {})",
+                                    s.code, s.name
+                                ),
+                                format!("emails = [\"head@bureau.example\"] to sections[{i}]"),
+                                level,
+                                "\"responsible\" (of a reply stage)",
+                            );
+                        }
+                    }
+                }
+                Role::Office if config.office.emails.is_empty() => {
+                    let (who, add) = office();
+                    note(who, add, level, "\"office\"");
+                }
+                Role::Leadership if config.leadership.emails.is_empty() => note(
+                    "the leadership".to_owned(),
+                    "leadership.emails = [\"leaders@bureau.example\"]".to_owned(),
+                    level,
+                    "\"leadership\"",
+                ),
+                Role::Office | Role::Leadership => {}
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|((who, add), vias)| {
+            let how: Vec<String> = vias
+                .iter()
+                .map(|(via, levels)| format!("the {} mail as {via}", listed(levels)))
+                .collect();
+            format!(
+                "{who} has no address, but escalation.recipients sends it {}; add {add}",
+                how.join(" and ")
+            )
+        })
+        .collect()
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn listed(words: &[&str]) -> String {
+    match words.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Responsible => "responsible",
+        Role::Office => "office",
+        Role::Leadership => "leadership",
+    }
+}
+
+/// The flag of a stage with an extension approved after the deadline it extends (art. 20).
+const LATE_EXTENSION: &str = "逾期延期：延期批准时原期限已过（第二十条）";
+
+/// What a stage's line must say beyond its deadline, one sentence each. A new flag is one more
+/// `if` here (and shows in every digest: the templates list `flags`).
+fn flags(stage: &StageStatus) -> Vec<String> {
+    let mut out = Vec::new();
+    // art. 20: an extension is approved before the deadline it extends runs out.
+    if !stage.late_extensions.is_empty() {
+        out.push(LATE_EXTENSION.to_owned());
     }
     out
 }
@@ -401,7 +579,8 @@ pub fn sample_items() -> Vec<Item> {
         .into_iter()
         .enumerate()
         .map(|(i, (level, remaining, overdue_by))| Item {
-            reference: format!("2026-900{i}"),
+            // The notice owed (3) is of the case due today (1): a case with two lines.
+            reference: format!("2026-900{}", if i == 3 { 1 } else { i }),
             stage: "reply".to_owned(),
             level,
             deadline: day(25 + i as u32),
@@ -421,7 +600,15 @@ pub fn sample_items() -> Vec<Item> {
                 overdue_by,
                 provisional: i == 2,
                 explanation: "2026-11-13 转办，答复期限 10 个工作日".to_owned(),
+                flags: if i == 0 {
+                    vec![LATE_EXTENSION.to_owned()]
+                } else {
+                    Vec::new()
+                },
             }),
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -496,6 +496,12 @@ pub(crate) fn section(v: &str, config: &Config) -> Result<SectionCode, String> {
     crate::config::section_named(&config.sections, v)
         .map(|s| s.code.clone())
         .ok_or_else(|| {
+            if let Some(codes) = crate::config::ambiguous(&config.sections, v) {
+                return format!(
+                    "section \"{v}\" is the name of sections {codes}\n  help: write the code, \
+                     and give every section its own name (config check refuses the same name twice)"
+                );
+            }
             format!(
                 "section \"{v}\" is not configured\n  help: use a code or name of [[sections]]: {}",
                 crate::config::sections_listed(&config.sections)

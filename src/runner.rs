@@ -176,6 +176,11 @@ pub struct Report {
     /// case system spells it, what is wrong). Reported to `mail.admins` once per problem.
     #[serde(skip)]
     pub bad_rows: Vec<(String, String)>,
+    /// Lines no address receives: (case reference, the level and the role with no address).
+    /// `config check` refuses such a configuration; a pass that meets one anyway warns and
+    /// reports it to `mail.admins` once per problem.
+    #[serde(skip)]
+    pub unaddressed: Vec<(String, String)>,
     #[serde(skip)]
     /// Open cases by (state of the current stage, responsible): `running`, `suspended`,
     /// `overdue`; the office or a section code.
@@ -237,7 +242,12 @@ fn case_items(
              [[sections]] entry with this code back to the config"
         );
     }
-    let items = escalation::items(&case, &status, &ctx.config);
+    let (items, unaddressed) = escalation::items_for(&case, &status, &ctx.config);
+    for problem in unaddressed {
+        report
+            .unaddressed
+            .push((case.reference.to_string(), problem));
+    }
     report.items += items.len();
     Some(items)
 }
@@ -282,8 +292,8 @@ pub async fn due_items(
 struct Pending {
     name: Option<Arc<str>>,
     lines: Vec<PendingLine>,
-    /// Lines mailed before that only today's repeat lists, by level.
-    repeat_only: BTreeMap<escalation::ItemLevel, usize>,
+    /// Lines mailed before that only today's repeat lists: their case and level.
+    repeat_only: Vec<(u64, escalation::ItemLevel)>,
     listed: Vec<(Option<i64>, Item)>,
 }
 
@@ -295,6 +305,36 @@ struct PendingLine {
     key: u128,
     /// Part of today's repeat of the overdue lines.
     repeat: bool,
+    /// The case (a hash of its reference): a digest counts requests, not lines.
+    case: u64,
+}
+
+/// A hash of a case reference, to count a digest's cases without keeping their references.
+fn case_hash(reference: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    reference.hash(&mut h);
+    h.finish()
+}
+
+/// The number of cases of each level among `lines` (case, level): a case counts once, under
+/// its most urgent level (the group its lines are listed in).
+fn cases_by_level(
+    lines: impl Iterator<Item = (u64, escalation::ItemLevel)>,
+) -> BTreeMap<escalation::ItemLevel, usize> {
+    let mut most_urgent: std::collections::HashMap<u64, escalation::ItemLevel> =
+        std::collections::HashMap::new();
+    for (case, level) in lines {
+        most_urgent
+            .entry(case)
+            .and_modify(|l| *l = (*l).min(level))
+            .or_insert(level);
+    }
+    let mut counts = BTreeMap::new();
+    for level in most_urgent.into_values() {
+        *counts.entry(level).or_insert(0) += 1;
+    }
+    counts
 }
 
 impl Pending {
@@ -307,8 +347,11 @@ impl Pending {
                 level: item.level,
                 key,
                 repeat: item.repeat,
+                case: case_hash(&item.reference),
             }),
-            None => *self.repeat_only.entry(item.level).or_insert(0) += 1,
+            None => self
+                .repeat_only
+                .push((case_hash(&item.reference), item.level)),
         }
         self.listed.push((id, item));
         if self.listed.len() >= 4 * max.max(1) {
@@ -329,7 +372,7 @@ impl Pending {
             .into_iter()
             .partition(|(id, _)| id.is_some());
         for list in [&mut new, &mut repeat] {
-            list.sort_by(|(_, a), (_, b)| (a.level, &a.reference).cmp(&(b.level, &b.reference)));
+            list.sort_by(|(_, a), (_, b)| a.urgency().cmp(&b.urgency()));
             list.truncate(max.max(1));
         }
         new.append(&mut repeat);
@@ -417,6 +460,7 @@ pub async fn reconcile(
     }
     cursor.finish().await?;
     report_bad_rows(ctx, now, &report.bad_rows).await?;
+    report_unaddressed(ctx, now, &report.unaddressed).await?;
 
     let day = today.to_string();
     let mut failed: Option<anyhow::Error> = None;
@@ -444,8 +488,7 @@ pub async fn reconcile(
         p.trim(max_lines);
         let name = p.name.clone().unwrap_or_else(|| Arc::clone(&recipient));
         let candidates: Vec<i64> = p.lines.iter().map(|l| l.id).collect();
-        let repeats =
-            p.lines.iter().filter(|l| l.repeat).count() + p.repeat_only.values().sum::<usize>();
+        let repeats = p.lines.iter().filter(|l| l.repeat).count() + p.repeat_only.len();
         let repeat = (repeats > 0 && !repeated.contains(&*recipient)).then_some((today, repeats));
         let (lines, listed, repeat_only) = (&p.lines, &p.listed, &p.repeat_only);
         let made = match ctx
@@ -456,22 +499,18 @@ pub async fn reconcile(
                 repeat,
                 &ctx.config.mail.from,
                 |still, repeating| {
-                    let mut counts = if repeating {
-                        repeat_only.clone()
-                    } else {
-                        BTreeMap::new()
-                    };
-                    for l in lines {
-                        if Pending::shown(Some(l.id), l.repeat, still, repeating) {
-                            *counts.entry(l.level).or_insert(0) += 1;
-                        }
-                    }
+                    let repeated = repeat_only.iter().filter(|_| repeating).copied();
+                    let new = lines
+                        .iter()
+                        .filter(|l| Pending::shown(Some(l.id), l.repeat, still, repeating))
+                        .map(|l| (l.case, l.level));
+                    let counts = cases_by_level(repeated.chain(new));
                     let mut shown: Vec<&Item> = listed
                         .iter()
                         .filter(|(id, item)| Pending::shown(*id, item.repeat, still, repeating))
                         .map(|(_, item)| item)
                         .collect();
-                    shown.sort_by(|a, b| (a.level, &a.reference).cmp(&(b.level, &b.reference)));
+                    shown.sort_by(|a, b| a.urgency().cmp(&b.urgency()));
                     shown.truncate(max_lines.max(1));
                     let mut rendered = ctx.templates.digest(
                         &recipient,
@@ -563,6 +602,46 @@ async fn report_bad_rows(
     if new > 0 {
         tracing::warn!(new, "the case system's bad rows reported to mail.admins");
     }
+    Ok(())
+}
+
+/// Warns of the lines no address receives (once per pass, with their number) and tells
+/// `mail.admins` of each once, as [`report_bad_rows`] does.
+///
+/// # Errors
+/// A database failure, or a template that fails.
+async fn report_unaddressed(
+    ctx: &Context,
+    now: NaiveDateTime,
+    unaddressed: &[(String, String)],
+) -> anyhow::Result<()> {
+    let Some((reference, problem)) = unaddressed.first() else {
+        return Ok(());
+    };
+    tracing::warn!(
+        lines = unaddressed.len(),
+        "lines with no address to send them to, e.g. {reference}: {problem}; run duewatch config check"
+    );
+    let admins = &ctx.config.mail.admins;
+    if admins.is_empty() {
+        return Ok(());
+    }
+    let when = now.format("%Y-%m-%d %H:%M").to_string();
+    ctx.store
+        .record_problem_lines(
+            "unaddressed",
+            unaddressed,
+            admins,
+            &ctx.config.mail.from,
+            |lines| {
+                let title = format!(
+                    "{} 条提醒没有收件地址，未能发出，请在配置中补充地址（duewatch config check）",
+                    lines.len()
+                );
+                ctx.templates.notice(&when, &title, lines)
+            },
+        )
+        .await?;
     Ok(())
 }
 

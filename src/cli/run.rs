@@ -231,7 +231,7 @@ pub(super) fn mail(
         let transport = crate::mail::transport::Transport::new(&config.mail)?;
         let mail = crate::mail::transport::Outgoing {
             from: config.mail.from.clone(),
-            to: to.clone(),
+            to: crate::mail::address::to_ascii(&to),
             subject: "duewatch 测试邮件 / test mail".to_owned(),
             text: format!(
                 "这是 duewatch 的测试邮件：能收到即说明 [mail] 配置可用。\nThis is a test mail from duewatch: the [mail] configuration works.\n\ntransport: {:?}\n",

@@ -6,6 +6,7 @@
 //! text, HTML and Message-ID (only the `Date` header and the MIME boundary, made when the message
 //! is built for sending, differ), and mail clients fold a duplicate by its Message-ID.
 
+pub mod address;
 pub mod render;
 pub mod transport;
 
@@ -28,7 +29,8 @@ pub struct MailConfig {
     pub templates: PathBuf,
     /// Minutes after which mail still not delivered is reported to the admins.
     pub stuck_after_mins: u32,
-    /// The most case lines one digest lists (most urgent first); the rest are counted.
+    /// The most lines one digest lists (most urgent first); each group counts the cases it
+    /// leaves out.
     pub digest_max_lines: usize,
     /// Attach the section's open deadlines as an iCalendar file (`deadlines.ics`) to each digest
     /// that goes to a section's address.

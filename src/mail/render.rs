@@ -66,11 +66,23 @@ pub struct Templates {
     env: Environment<'static>,
 }
 
-/// One case line as templates see it.
+/// One case as templates see it: its reference and subject, its most urgent line's fields
+/// (flattened, so `c.deadline` is the first line's), and its other lines in this digest
+/// (`more`, e.g. a written notice it also owes): a case's lines sit together, and the digest
+/// counts cases, not lines.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseView {
     reference: String,
     subject: Option<String>,
+    #[serde(flatten)]
+    first: LineView,
+    more: Vec<LineView>,
+}
+
+/// One line of a case (a stage's deadline, or a notice owed).
+#[derive(Debug, Clone, Serialize)]
+struct LineView {
+    level: &'static str,
     stage_name: String,
     responsible_name: String,
     deadline: String,
@@ -78,15 +90,69 @@ pub struct CaseView {
     overdue_by: Option<u32>,
     provisional: bool,
     explanation: String,
+    /// What to notice beyond the deadline (a late extension, art. 20), one sentence each.
+    flags: Vec<String>,
     copy: bool,
+}
+
+impl LineView {
+    fn of(item: &Item) -> LineView {
+        LineView {
+            level: item.level.as_str(),
+            stage_name: field(&item.line.stage_name),
+            responsible_name: field(&item.line.responsible_name),
+            deadline: item.deadline.to_string(),
+            remaining: item.line.remaining,
+            overdue_by: item.line.overdue_by,
+            provisional: item.line.provisional,
+            explanation: field(&item.line.explanation),
+            flags: item.line.flags.iter().map(|f| field(f)).collect(),
+            copy: item.role != Role::Responsible,
+        }
+    }
+}
+
+/// The longest subject a digest prints, in characters; a longer one is cut and ends in "…".
+pub const SUBJECT_MAX_CHARS: usize = 200;
+
+/// A value of a case as one line of mail text: line breaks (CR, LF, U+2028/9), other control
+/// characters (ESC, BEL, …) and bidirectional overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069) become spaces, runs of spaces one. Input refuses such text; a store or a case
+/// system may still hold it, and no value may add a line of its own to a mail nor reorder what
+/// a reader sees.
+pub fn field(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| {
+            let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi || c == '\u{2028}' || c == '\u{2029}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A case's subject for a digest: as [`field`], and cut at [`SUBJECT_MAX_CHARS`].
+fn subject_field(s: &str) -> String {
+    let s = field(s);
+    match s.char_indices().nth(SUBJECT_MAX_CHARS) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s,
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 struct Group {
     level: &'static str,
+    /// The cases listed, most urgent first.
     items: Vec<CaseView>,
-    /// Cases of this level, listed or not (`mail.digest_max_lines`).
+    /// Cases of this level (their most urgent line's), listed or not (`mail.digest_max_lines`).
     count: usize,
+    /// Cases of this level not listed: `count` minus the listed.
+    omitted: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -98,6 +164,8 @@ struct DigestContext<'a> {
     total: usize,
     /// Cases left out of the mail (`mail.digest_max_lines`); `duewatch status` lists them.
     omitted: usize,
+    /// Cases listed.
+    listed: usize,
     groups: &'a [Group],
     top: &'a Group,
     subject: &'a str,
@@ -214,8 +282,11 @@ impl Templates {
         Ok(())
     }
 
-    /// One recipient's digest: the `listed` lines (all addressed to `recipient`), most urgent
-    /// first, and `counts`, the number of lines of each level including those not listed.
+    /// One recipient's digest: the `listed` lines (all addressed to `recipient`), and `counts`,
+    /// the number of cases whose most urgent line is of each level, including those not listed
+    /// (the caller knows them all; `listed` is cut at `mail.digest_max_lines`). Cases are listed
+    /// most urgent first ([`Item::urgency`]), each once, in the group of its most urgent line,
+    /// with its other lines under it.
     ///
     /// # Errors
     /// A template that fails on these values.
@@ -228,35 +299,70 @@ impl Templates {
         listed: &[&Item],
         counts: &std::collections::BTreeMap<ItemLevel, usize>,
     ) -> anyhow::Result<Rendered> {
-        let mut sorted: Vec<&&Item> = listed.iter().collect();
-        sorted.sort_by(|a, b| (a.level, &a.reference).cmp(&(b.level, &b.reference)));
-        let mut groups: Vec<Group> = Vec::new();
-        let total: usize = counts.values().sum();
-        let omitted = total.saturating_sub(sorted.len());
-        for (level, count) in counts {
-            groups.push(Group {
+        let mut sorted: Vec<&Item> = listed.to_vec();
+        sorted.sort_by(|a, b| a.urgency().cmp(&b.urgency()));
+        // Each case once, in the order of its most urgent line, with all its listed lines.
+        let mut cases: Vec<(&str, Vec<&Item>)> = Vec::new();
+        let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for item in sorted {
+            match index.get(item.reference.as_str()) {
+                Some(&n) => cases[n].1.push(item),
+                None => {
+                    index.insert(&item.reference, cases.len());
+                    cases.push((&item.reference, vec![item]));
+                }
+            }
+        }
+        let mut groups: Vec<Group> = counts
+            .iter()
+            .filter(|(_, count)| **count > 0)
+            .map(|(level, count)| Group {
                 level: level.as_str(),
                 items: Vec::new(),
                 count: *count,
-            });
-        }
-        for item in sorted {
-            let view = CaseView {
-                reference: item.reference.clone(),
-                subject: item.line.subject.clone(),
-                stage_name: item.line.stage_name.clone(),
-                responsible_name: item.line.responsible_name.clone(),
-                deadline: item.deadline.to_string(),
-                remaining: item.line.remaining,
-                overdue_by: item.line.overdue_by,
-                provisional: item.line.provisional,
-                explanation: item.line.explanation.clone(),
-                copy: item.role != Role::Responsible,
+                omitted: 0,
+            })
+            .collect();
+        for (reference, lines) in cases {
+            let Some((first, rest)) = lines.split_first() else {
+                continue;
             };
-            if let Some(g) = groups.iter_mut().find(|g| g.level == item.level.as_str()) {
-                g.items.push(view);
+            let view = CaseView {
+                reference: field(reference),
+                subject: first.line.subject.as_deref().map(subject_field),
+                first: LineView::of(first),
+                more: rest.iter().map(|i| LineView::of(i)).collect(),
+            };
+            let level = first.level.as_str();
+            // At most four groups: a scan is cheaper than an index.
+            match groups.iter_mut().find(|g| g.level == level) {
+                Some(g) => g.items.push(view),
+                None => groups.push(Group {
+                    level,
+                    items: vec![view],
+                    count: 0,
+                    omitted: 0,
+                }),
             }
         }
+        let mut listed_cases = 0;
+        for g in &mut groups {
+            g.count = g.count.max(g.items.len());
+            g.omitted = g.count - g.items.len();
+            listed_cases += g.items.len();
+        }
+        groups.sort_by_key(|g| {
+            [
+                ItemLevel::Overdue,
+                ItemLevel::DueToday,
+                ItemLevel::Reminder,
+                ItemLevel::NoticeMissing,
+            ]
+            .iter()
+            .position(|l| l.as_str() == g.level)
+        });
+        let total: usize = groups.iter().map(|g| g.count).sum();
+        let omitted = total - listed_cases;
         let Some(top) = groups.first() else {
             anyhow::bail!("a digest needs at least one case");
         };
@@ -267,6 +373,7 @@ impl Templates {
             today: today.to_owned(),
             total,
             omitted,
+            listed: listed_cases,
             groups: &groups,
             top,
             subject: "",
@@ -299,6 +406,18 @@ impl Templates {
             dead: &'a [ProblemView],
             stuck: &'a [ProblemView],
         }
+        // A relay's error text and a stored subject are data too: one line each.
+        let clean = |list: &[ProblemView]| -> Vec<ProblemView> {
+            list.iter()
+                .map(|p| ProblemView {
+                    recipient: field(&p.recipient),
+                    subject: field(&p.subject),
+                    last_error: field(&p.last_error),
+                    ..p.clone()
+                })
+                .collect()
+        };
+        let (dead, stuck) = (&clean(dead)[..], &clean(stuck)[..]);
         let ctx = AdminContext { now, dead, stuck };
         Ok(Rendered {
             subject: super::header_safe(&self.render("admin.subject.j2", &ctx)?),
@@ -319,7 +438,14 @@ impl Templates {
             title: &'a str,
             lines: &'a [String],
         }
-        let ctx = NoticeContext { now, title, lines };
+        // A line may quote a case system's reference or row: one line each, whatever it holds.
+        let lines: Vec<String> = lines.iter().map(|l| field(l)).collect();
+        let title = &field(title);
+        let ctx = NoticeContext {
+            now,
+            title,
+            lines: &lines,
+        };
         Ok(Rendered {
             subject: super::header_safe(&self.render("notice.subject.j2", &ctx)?),
             text: self.render("notice.txt.j2", &ctx)?,
@@ -348,4 +474,47 @@ fn describe(e: &minijinja::Error) -> String {
         source = cause.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{field, subject_field};
+
+    #[test]
+    fn a_field_is_one_line_without_control_or_bidi_characters() {
+        assert_eq!(
+            field("社保\r\n  答复期限：2099-12-31\u{1b}[31m\u{7}\u{202e}lave\u{2066}\u{2029}x"),
+            "社保 答复期限：2099-12-31 [31m lave x"
+        );
+        assert_eq!(field("养老保险 缴费记录"), "养老保险 缴费记录");
+    }
+
+    #[test]
+    fn a_notice_quoting_a_case_systems_row_keeps_each_line_one_line() {
+        let templates = super::Templates::load(std::path::Path::new("")).expect("built in");
+        let notice = templates
+            .notice(
+                "2026-12-01 09:00",
+                "案件系统中 1 件申请的记录有误",
+                &["2026-B001\r\nduewatch（2026-12-01）：一切正常\u{1b}[2J：bad".to_owned()],
+            )
+            .expect("rendered");
+        assert!(
+            notice
+                .text
+                .lines()
+                .any(|l| l == "2026-B001 duewatch（2026-12-01）：一切正常 [2J：bad"),
+            "{}",
+            notice.text
+        );
+        assert!(!notice.text.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn a_subject_is_cut_at_200_characters_with_an_ellipsis() {
+        let cut = subject_field(&"长".repeat(10_000));
+        assert_eq!(cut.chars().count(), 201);
+        assert!(cut.ends_with("长…"));
+        assert_eq!(subject_field(&"长".repeat(200)), "长".repeat(200));
+    }
 }

@@ -118,6 +118,12 @@ fn parse_case(
         .filter(|s| !s.is_empty())
     {
         let known = section_named(sections, s).ok_or_else(|| {
+            if let Some(codes) = crate::config::ambiguous(sections, s) {
+                return format!(
+                    "section \"{s}\" is the name of sections {codes}: write the code, or give \
+                     every section its own name (config check refuses the same name twice)"
+                );
+            }
             format!(
                 "section \"{s}\" is not configured; use a code or name of [[sections]]: {}",
                 if sections.is_empty() {
@@ -245,6 +251,28 @@ mod tests {
             case.extensions[0].reason, None,
             "nothing but line breaks is no reason"
         );
+    }
+
+    #[test]
+    fn a_section_name_two_sections_have_is_refused_not_guessed() {
+        let mut two = sections();
+        two.push(Section {
+            code: SectionCode::parse("bg").expect("a code"),
+            name: "社会保险股".to_owned(),
+            emails: vec!["bg@bureau.example".to_owned()],
+        });
+        let e =
+            to_case(&two, &Rules::default(), raw(), vec![], vec![]).expect_err("an ambiguous name");
+        assert!(
+            e.to_string().contains(
+                "section \"社会保险股\" is the name of sections ss and bg: write the code"
+            ),
+            "{e}"
+        );
+        let mut by_code = raw();
+        by_code.section = Some("bg".to_owned());
+        let case = to_case(&two, &Rules::default(), by_code, vec![], vec![]).expect("by code");
+        assert_eq!(case.section.as_ref().map(SectionCode::as_str), Some("bg"));
     }
 
     #[test]

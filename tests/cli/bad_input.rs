@@ -451,7 +451,11 @@ fn rows() -> Vec<Row> {
         },
         Row {
             name: "a broken calendar stops `run --once` before it writes",
-            prepare: |s| year_2026(s, "[[holidays]]\nname = \"A\"\nwork = [\"2026-10-08\"]\n"),
+            prepare: |s| {
+                // Addressed, or `run` stops at the roles with no address (issue 13) first.
+                config_plus(s, crate::helpers::ADDRESSES);
+                year_2026(s, "[[holidays]]\nname = \"A\"\nwork = [\"2026-10-08\"]\n");
+            },
             args: &["run", "--once", "--now", "2026-11-26T09:00"],
             env: &[],
             code: 1,
@@ -1257,6 +1261,105 @@ fn rows() -> Vec<Row> {
             says: &[
                 "mail.digest_max_lines = 0 is out of range: from 1 to 10000",
                 "the default is 200",
+            ],
+        },
+        // ---- issue 13: mail ----
+        Row {
+            name: "a section with no address",
+            prepare: |s| {
+                config_plus(s, crate::helpers::ADDRESSES);
+                config_plus(
+                    s,
+                    "[[sections]]\ncode = \"bg\"\nname = \"办公股\"\nemails = []\n",
+                );
+            },
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &[
+                "the section sections[2] (code \"bg\", 办公股) has no address",
+                "the reminder, due_today, overdue and notice_missing mail as \"responsible\" (of a reply stage)",
+                "add emails = [\"head@bureau.example\"] to sections[2]",
+            ],
+        },
+        Row {
+            name: "no address for the office (its default is none)",
+            prepare: |s| config_plus(s, "[leadership]\nemails = [\"leaders@bureau.example\"]\n"),
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &[
+                "the office has no address",
+                "and the due_today mail as \"office\"",
+                "add office.emails = [\"office@bureau.example\"]",
+                "take the role out of that escalation.recipients list",
+            ],
+        },
+        Row {
+            name: "no address for the leadership stops `run --once` too",
+            prepare: |s| config_plus(s, "[office]\nemails = [\"office@bureau.example\"]\n"),
+            args: &["run", "--once", "--now", "2026-11-26T09:00"],
+            env: &[],
+            code: 1,
+            says: &[
+                "the leadership has no address, but escalation.recipients sends it the overdue mail as \"leadership\"",
+                "add leadership.emails = [\"leaders@bureau.example\"]",
+            ],
+        },
+        Row {
+            name: "two sections with the same name",
+            prepare: |s| {
+                config_plus(s, crate::helpers::ADDRESSES);
+                config_plus(
+                    s,
+                    "[[sections]]\ncode = \"bg\"\nname = \"社会保险股\"\nemails = [\"bg@bureau.example\"]\n",
+                );
+            },
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &[
+                "sections[2].name: \"社会保险股\" is the name of sections[0] (code \"ss\") too",
+                "give every section its own name",
+            ],
+        },
+        Row {
+            name: "an address whose part before the @ is not ASCII",
+            prepare: |s| {
+                config_plus(s, crate::helpers::ADDRESSES);
+                config_plus(
+                    s,
+                    "[[sections]]\ncode = \"bg\"\nname = \"办公股\"\nemails = [\"科长@例子.中国\"]\n",
+                );
+            },
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &[
+                "sections[2].emails: \"科长@例子.中国\"",
+                "the part before the @ is not ASCII",
+                "SMTPUTF8",
+            ],
+        },
+        Row {
+            name: "a CSV row naming a section by a name two sections have",
+            prepare: |s| {
+                config_plus(
+                    s,
+                    "[[sections]]\ncode = \"bg\"\nname = \"社会保险股\"\nemails = [\"bg@bureau.example\"]\n",
+                );
+                csv(
+                    s,
+                    "编号,收到日期,转办日期,承办股室\n2026-0301,2026-11-16,2026-11-18,社会保险股\n",
+                );
+            },
+            args: CSV_IMPORT,
+            env: &[],
+            code: 1,
+            says: &[
+                "cases.csv:2",
+                "section \"社会保险股\" is the name of sections ss and bg",
+                "write the code",
             ],
         },
     ]

@@ -56,6 +56,7 @@ fn a_list_key_is_set_from_the_environment_comma_separated_or_as_a_toml_array() {
             "office@bureau.example, deputy@bureau.example",
         )
         .env("DUEWATCH__MAIL__ADMINS", "it@bureau.example")
+        .env("DUEWATCH__LEADERSHIP__EMAILS", "leaders@bureau.example")
         .assert()
         .success();
 }
@@ -63,6 +64,7 @@ fn a_list_key_is_set_from_the_environment_comma_separated_or_as_a_toml_array() {
 #[test]
 fn config_check_warns_of_a_listener_beyond_loopback() {
     let s = Setup::with_store(Backend::Sqlite);
+    s.append_config(crate::helpers::ADDRESSES);
     s.append_config("[http]\nlisten = \"0.0.0.0:9187\"\n");
     s.duewatch(&["config", "check"])
         .assert()
@@ -72,6 +74,7 @@ fn config_check_warns_of_a_listener_beyond_loopback() {
         ))
         .stderr(contains("bind it to 127.0.0.1"));
     let s = Setup::with_store(Backend::Sqlite);
+    s.append_config(crate::helpers::ADDRESSES);
     s.append_config("[http]\nlisten = \"127.0.0.1:9187\"\n");
     s.duewatch(&["config", "check"])
         .assert()

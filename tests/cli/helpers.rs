@@ -68,6 +68,11 @@ pub fn duewatch() -> Command {
     cmd
 }
 
+/// The office's and the leadership's addresses, as a config appends them: `config check` and
+/// `run` refuse a configuration that sends a level to a role with no address.
+pub const ADDRESSES: &str = "[office]\nname = \"办公室\"\nemails = [\"office@bureau.example\"]\n\
+     [leadership]\nname = \"局领导\"\nemails = [\"leaders@bureau.example\"]\n";
+
 /// The holiday-cn JSON files kept for tests.
 pub fn holiday_cn(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

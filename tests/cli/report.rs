@@ -521,6 +521,7 @@ on_both_backends! {
         s.append_config(&format!(
             "[mail]\ntransport = \"smtp\"\nfrom = \"duewatch <duewatch@bureau.example>\"\nattach_ics = true\n\
              [office]\nname = \"办公室\"\nemails = [\"{OFFICE}\"]\n\
+             [leadership]\nemails = [\"leaders@bureau.example\"]\n\
              [mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_secs = 5\n",
             server.port
         ));
@@ -550,9 +551,10 @@ on_both_backends! {
         let server = SmtpServer::start();
         let s = Setup::with_store(backend);
         s.append_config(&format!(
-            "[[sections]]\ncode = \"gs\"\nname = \"工伤保险股\"\nemails = [\"{HEAD}\"]\n\
+            "{}[[sections]]\ncode = \"gs\"\nname = \"工伤保险股\"\nemails = [\"{HEAD}\"]\n\
              [mail]\ntransport = \"smtp\"\nfrom = \"duewatch <duewatch@bureau.example>\"\nattach_ics = true\n\
              [mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_secs = 5\n",
+            crate::helpers::ADDRESSES,
             server.port
         ));
         // Both forwarded Mon 11-16: reply due 11-30, a reminder on 11-26, one digest to HEAD.

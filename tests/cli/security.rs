@@ -143,6 +143,7 @@ fn setup(port: u16) -> Setup {
     let s = Setup::with_store(Backend::Sqlite);
     s.append_config(&format!(
         "[office]\nname = \"办公室\"\nemails = [\"{OFFICE}\"]\n\
+         [leadership]\nemails = [\"leaders@bureau.example\"]\n\
          [mail]\ntransport = \"smtp\"\nfrom = \"duewatch <duewatch@bureau.example>\"\n\
          [mail.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nusername = \"{USER}\"\ntimeout_secs = 5\n\
          [mail.retry]\nbase_secs = 1\ncap_secs = 1\nlease_secs = 30\n"
@@ -347,6 +348,7 @@ fn values_cannot_add_headers_or_run_template_code() {
     ));
     s.append_config(&format!(
         "[office]\nname = \"办公室\\r\\nX-Injected: by-office\"\nemails = [\"{OFFICE}\"]\n\
+         [leadership]\nemails = [\"leaders@bureau.example\"]\n\
          [mail]\ntransport = \"smtp\"\nfrom = \"duewatch <duewatch@bureau.example>\"\ntemplates = \"{}\"\n\
          [mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_secs = 5\n\
          [mail.retry]\nbase_secs = 1\ncap_secs = 1\nlease_secs = 30\n",

@@ -95,6 +95,8 @@ pub struct Faults {
     pub drop_mid_data: bool,
     /// Once: stall at a point of the conversation, then disarm (see [`Stall`]).
     pub stall: Option<Stall>,
+    /// Do not offer SMTPUTF8 in the EHLO reply, as many relays do not.
+    pub no_smtputf8: bool,
 }
 
 /// Where a one-shot stall holds the conversation.
@@ -269,7 +271,11 @@ fn session(stream: TcpStream, shared: &Mutex<Inner>) -> std::io::Result<()> {
             continue;
         }
         if upper.starts_with("EHLO") {
-            writer.write_all(b"250-duewatch-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")?;
+            if faults.no_smtputf8 {
+                writer.write_all(b"250-duewatch-test\r\n250 8BITMIME\r\n")?;
+            } else {
+                writer.write_all(b"250-duewatch-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")?;
+            }
         } else if upper.starts_with("HELO") || upper.starts_with("NOOP") {
             writer.write_all(b"250 OK\r\n")?;
         } else if upper.starts_with("RSET") {

@@ -282,6 +282,7 @@ fn setup(cs: &CaseSystem) -> Setup {
         System::Postgres => Backend::Sqlite,
         System::MariaDb => Backend::Postgres,
     });
+    s.append_config(crate::helpers::ADDRESSES);
     s.append_config(&cs.config());
     s
 }
@@ -469,9 +470,7 @@ on_both_case_systems! {
         let server = SmtpServer::start();
         let s = setup(&cs);
         s.append_config(&format!(
-            "[office]\nname = \"办公室\"\nemails = [\"office@bureau.example\"]\n\
-             [leadership]\nname = \"局领导\"\nemails = [\"leaders@bureau.example\"]\n\
-             [mail]\ntransport = \"smtp\"\nfrom = \"duewatch <duewatch@bureau.example>\"\nadmins = [\"{ADMIN}\"]\n\
+            "[mail]\ntransport = \"smtp\"\nfrom = \"duewatch <duewatch@bureau.example>\"\nadmins = [\"{ADMIN}\"]\n\
              [mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_secs = 2\n",
             server.port
         ));
@@ -495,7 +494,7 @@ on_both_case_systems! {
         // The good cases are watched as usual: the overdue forward stage reaches the office.
         let office = server.to("office@bureau.example");
         assert_eq!(office.len(), 1, "{first}");
-        assert!(office[0].text().contains("2026-A001 养老保险缴费记录"), "{}", office[0].text());
+        assert!(office[0].text().replace("\r\n", "\n").contains("编号：2026-A001\n  申请内容：养老保险缴费记录\n"), "{}", office[0].text());
 
         run("2026-12-01T09:30");
         assert_eq!(server.to(ADMIN).len(), 1, "not reported again on the next poll");
@@ -613,8 +612,7 @@ fn the_daemon_watches_the_case_system_reports_bad_rows_once_and_counts_them_in_m
         .expect("a free port")
         .port();
     s.append_config(&format!(
-        "[office]\nname = \"办公室\"\nemails = [\"office@bureau.example\"]\n\
-         [window]\nfrom = \"00:00\"\nto = \"23:59\"\nevery_day = true\n\
+        "[window]\nfrom = \"00:00\"\nto = \"23:59\"\nevery_day = true\n\
          [schedule]\npoll = \"*/2 * * * * *\"\n[daemon]\nshutdown_grace_secs = 5\n\
          [http]\nlisten = \"127.0.0.1:{port}\"\n\
          [mail]\ntransport = \"smtp\"\nfrom = \"duewatch <duewatch@bureau.example>\"\nadmins = [\"{ADMIN}\"]\n\

@@ -1,0 +1,92 @@
+//! The routing of levels to addresses: a role without one is found by `config check` and, at
+//! run time, reported rather than dropped.
+
+use chrono::NaiveDate;
+
+use super::*;
+use crate::calendar::{LocalOverlay, shipped};
+use crate::case::{Reference, SectionCode};
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a date")
+}
+
+fn cal() -> Calendar {
+    Calendar::new(
+        shipped::years().expect("shipped years"),
+        LocalOverlay::default(),
+    )
+    .expect("a calendar")
+}
+
+const SECTIONS: &str = r#"
+[office]
+emails = ["office@bureau.example"]
+[leadership]
+emails = ["leaders@bureau.example"]
+[[sections]]
+code = "ss"
+name = "社会保险股"
+emails = ["head@bureau.example"]
+[[sections]]
+code = "bg"
+name = "办公股"
+emails = []
+"#;
+
+#[test]
+fn a_section_without_an_address_is_named_with_each_level_that_would_reach_it() {
+    let config = crate::config::from_toml(SECTIONS);
+    let found = unaddressed_roles(&config);
+    assert_eq!(
+        found,
+        [
+            "the section sections[1] (code \"bg\", 办公股) has no address, but escalation.recipients \
+          sends it the reminder, due_today, overdue and notice_missing mail as \"responsible\" (of \
+          a reply stage); add emails = [\"head@bureau.example\"] to sections[1]"
+        ]
+    );
+}
+
+#[test]
+fn the_defaults_name_the_office_and_the_leadership_and_a_level_that_tells_no_one_is_allowed() {
+    let config = crate::config::from_toml("");
+    let found = unaddressed_roles(&config);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.starts_with("the office has no address")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.starts_with("the leadership has no address")),
+        "{found:#?}"
+    );
+    let config = crate::config::from_toml(
+        "[escalation.recipients]\nreminder = []\ndue_today = []\noverdue = []\nnotice_missing = []\n",
+    );
+    assert!(unaddressed_roles(&config).is_empty());
+}
+
+#[test]
+fn a_line_for_a_role_without_an_address_is_reported_not_dropped() {
+    // Unchecked on purpose: what a pass meets if a configuration escaped `config check`.
+    let config = crate::config::from_toml(SECTIONS);
+    let mut case = Case::received(Reference::parse("2026-0042").expect("ref"), d("2026-11-02"));
+    case.forwarded_on = Some(d("2026-11-03"));
+    case.section = Some(SectionCode::parse("bg").expect("code"));
+    let status = crate::deadline::evaluate(&case, &config.rules, &cal(), d("2026-11-18"))
+        .expect("evaluated");
+    let (items, unaddressed) = items_for(&case, &status, &config);
+    assert_eq!(
+        items.iter().map(|i| &*i.recipient).collect::<Vec<_>>(),
+        ["leaders@bureau.example"],
+        "overdue: the leadership is told"
+    );
+    assert_eq!(
+        unaddressed,
+        ["答复 overdue：responsible 无收件地址（escalation.recipients.overdue）"]
+    );
+}
