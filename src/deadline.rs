@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, OutOfRange, Reckoned};
-use crate::case::{Case, NoticeKind, SectionCode};
+use crate::case::{Case, NoticeKind, SectionCode, Suspension};
 
 /// How a request received on a rest day is counted (domain.md, "Receipt on a rest day").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -174,6 +174,9 @@ pub struct StageStatus {
     pub uncovered_year: Option<i32>,
     /// Extensions approved after the deadline they extend had passed (art. 20), by index.
     pub late_extensions: Vec<usize>,
+    /// Suspensions that began after this stage's deadline had passed, by index into the case's
+    /// suspensions: recorded, but they stop no clock (domain.md: "flagged as late").
+    pub late_suspensions: Vec<usize>,
     /// How the deadline was reached, one step a line.
     pub explanation: Vec<String>,
 }
@@ -285,7 +288,7 @@ pub fn evaluate(
         // art. 20: an extension approved after the deadline it extends had passed is flagged.
         let mut granted = rules.reply_within;
         for (i, ext) in case.extensions.iter().enumerate() {
-            let before = counted_due(forwarded_on, granted, case, cal)?;
+            let before = counted_due(forwarded_on, granted, case, case.replied_on, cal)?;
             if let Some(before) = before
                 && ext.approved_on > before.into_parts().0
             {
@@ -396,26 +399,51 @@ fn receipt_start(
     }
 }
 
-/// The N-th counted working day after `start`: working days covered by a closed suspension are
-/// skipped (art. 21). `None` while a suspension has no end: the clock stands still.
+/// Whether a suspension stops the clock of a stage done on `done_on` (not done: `None`).
+///
+/// domain.md: a suspension changes only what it covers. A stage done before the suspension's
+/// first day keeps its deadline and its verdict; so does a stage done on that day itself (the
+/// act fell on a day the clock still ran up to, so the verdict cannot change, and the suspension
+/// is the next stage's).
+fn stops(s: &Suspension, done_on: Option<NaiveDate>) -> bool {
+    done_on.is_none_or(|done| s.from < done)
+}
+
+/// The N-th counted working day after `start`, for a stage done on `done_on` (art. 21): working
+/// days a suspension covers (`from <= d < until`) are skipped, counting only suspensions that
+/// began before the stage was done ([`stops`]). `None` when the count reaches a suspension that
+/// has no end yet: the clock stands still, so there is no deadline for now. A deadline reached
+/// before an open suspension's first day stands: the clock ran out before it could be stopped.
 fn counted_due(
     start: NaiveDate,
     n: u32,
     case: &Case,
+    done_on: Option<NaiveDate>,
     cal: &Calendar,
 ) -> Result<Option<Reckoned<NaiveDate>>, OutOfRange> {
-    if case.suspensions.iter().any(|s| s.until.is_none()) {
-        return Ok(None);
-    }
+    let stopping: Vec<&Suspension> = case
+        .suspensions
+        .iter()
+        .filter(|s| stops(s, done_on))
+        .collect();
     // Skipping suspended days pushes the deadline later, which can reach further suspended
     // days; repeat until the count of skipped days is stable (it only grows, so this ends).
     let mut extra = 0u32;
     loop {
-        let due = cal.add_working_days(start, n + extra)?;
+        let due = cal.add_working_days(start, n.saturating_add(extra))?;
         let (date, _) = due.into_parts();
+        // The candidate only moves later: once an open suspension has begun by it, the n-th
+        // counted day lies beyond that suspension's unknown end.
+        if stopping
+            .iter()
+            .any(|s| s.until.is_none() && s.from <= date)
+        {
+            return Ok(None);
+        }
         let mut skipped = Reckoned::Certain(0u32);
-        for s in &case.suspensions {
-            let until = s.until.expect("open suspensions returned above");
+        for s in &stopping {
+            // An open suspension here begins after `date`: it covers none of these days.
+            let Some(until) = s.until else { continue };
             let days = suspended_working_days(start, date, s.from, until, cal)?;
             skipped = skipped.and_then(|acc| days.map(|x| acc + x));
         }
@@ -459,7 +487,7 @@ fn stage_status(
             uncovered = Some(uncovered.map_or(y, |u: i32| u.min(y)));
         }
     };
-    let due = counted_due(start, limit, case, cal)?;
+    let due = counted_due(start, limit, case, done_on, cal)?;
     let mut status = StageStatus {
         stage,
         responsible,
@@ -473,30 +501,37 @@ fn stage_status(
         provisional: false,
         uncovered_year: None,
         late_extensions: Vec::new(),
+        late_suspensions: Vec::new(),
         explanation: Vec::new(),
     };
     let Some(due) = due else {
         // art. 21: suspended; the clock stands still until the obstacle ends.
-        let open = case
+        // counted_due returns None only for an open suspension that stops this stage.
+        if let Some(open) = case
             .suspensions
             .iter()
-            .find(|s| s.until.is_none())
-            .expect("counted_due returns None only for an open suspension");
-        let (lasted, y) = cal
-            .working_days_between(open.from.pred_opt().unwrap_or(open.from), today)?
-            .into_parts();
-        note(y);
-        explanation.push(format!(
-            "suspended since {} ({}, art. 21): no deadline until the clock runs again",
-            open.from, open.reason
-        ));
-        status.state = match done_on {
-            Some(_) => State::DoneOnTime,
-            None => State::Suspended {
-                since: open.from,
-                working_days: lasted,
-            },
-        };
+            .find(|s| s.until.is_none() && stops(s, done_on))
+        {
+            let (lasted, y) = cal
+                .working_days_between(open.from.pred_opt().unwrap_or(open.from), today)?
+                .into_parts();
+            note(y);
+            explanation.push(format!(
+                "suspended since {} ({}, art. 21): no deadline until the clock runs again",
+                open.from, open.reason
+            ));
+            status.state = match done_on {
+                // Done while the clock stood still: within time.
+                Some(done) => {
+                    explanation.push(format!("done {done}, while suspended: on time"));
+                    State::DoneOnTime
+                }
+                None => State::Suspended {
+                    since: open.from,
+                    working_days: lasted,
+                },
+            };
+        }
         status.explanation = explanation;
         status.uncovered_year = uncovered;
         status.provisional = uncovered.is_some();
@@ -509,7 +544,8 @@ fn stage_status(
         let skipped: Vec<String> = case
             .suspensions
             .iter()
-            .filter_map(|s| s.until.map(|u| (s, u)))
+            .filter(|s| stops(s, done_on) && s.from <= due)
+            .filter_map(|s| s.until.filter(|u| *u > start).map(|u| (s, u)))
             .map(|(s, u)| format!("{}..{} ({})", s.from, u.pred_opt().unwrap_or(u), s.reason))
             .collect();
         explanation.push(format!(
@@ -522,6 +558,19 @@ fn stage_status(
         due.format("%a")
     ));
     status.due = Some(due);
+    // domain.md: a suspension that began after the deadline had passed stops no clock; it is
+    // recorded and flagged as late, like a late extension (art. 20). `from` on the due date
+    // itself is within time (and has moved the deadline above).
+    for (i, s) in case.suspensions.iter().enumerate() {
+        if stops(s, done_on) && s.from > due {
+            status.late_suspensions.push(i);
+            explanation.push(format!(
+                "the suspension from {} came after the deadline ({due}) had passed: the clock \
+                 cannot be stopped after it ran out (art. 21)",
+                s.from
+            ));
+        }
+    }
     match done_on {
         Some(done) if done <= due => {
             status.state = State::DoneOnTime;
@@ -674,6 +723,168 @@ mod tests {
         // art. 21: the suspension notice is owed and missing.
         assert_eq!(status.notices.len(), 1);
         assert!(status.notices[0].missing);
+    }
+
+    fn suspended(mut c: Case, from: &str, until: Option<&str>) -> Case {
+        c.suspensions.push(Suspension {
+            from: d(from),
+            until: until.map(d),
+            reason: SuspensionReason::ThirdParty,
+            note: None,
+            notice_on: Some(d(from)),
+            resumption_notice_on: until.map(d),
+        });
+        c
+    }
+
+    /// What a table row expects of one stage: due, state, level, late suspensions.
+    type Expect = (Option<&'static str>, State, Option<Level>, &'static [usize]);
+
+    #[test]
+    fn a_suspension_changes_only_the_days_it_covers() {
+        // November 2026 has no holiday. Received Mon 11-02: forward due 11-09. Forwarded Tue
+        // 11-03: reply due 11-17.
+        let running = State::Running;
+        let since = |from: &str, working_days| State::Suspended {
+            since: d(from),
+            working_days,
+        };
+        let table: Vec<(&str, Case, &str, usize, Expect)> = vec![
+            (
+                "issue 13 (a): forwarded late, then suspended with no end: the forward stage \
+                 stays late",
+                suspended(forwarded("2026-11-02", "2026-11-12"), "2026-11-13", None),
+                "2026-11-20",
+                0,
+                (Some("2026-11-09"), State::DoneLate { by: 3 }, None, &[]),
+            ),
+            (
+                "issue 13 (a): the reply stage it covers is suspended",
+                suspended(forwarded("2026-11-02", "2026-11-12"), "2026-11-13", None),
+                "2026-11-20",
+                1,
+                (None, since("2026-11-13", 6), None, &[]),
+            ),
+            (
+                "forwarded on time, then suspended: the forward stage keeps its deadline",
+                suspended(forwarded("2026-11-02", "2026-11-05"), "2026-11-06", None),
+                "2026-11-20",
+                0,
+                (Some("2026-11-09"), State::DoneOnTime, None, &[]),
+            ),
+            (
+                "issue 13 (b): suspended after the reply deadline passed: still overdue, the \
+                 suspension is late",
+                suspended(forwarded("2026-11-02", "2026-11-03"), "2026-11-20", None),
+                "2026-11-24",
+                1,
+                (Some("2026-11-17"), running, Some(Level::Overdue), &[0]),
+            ),
+            (
+                "issue 13 (b) after resume: unchanged",
+                suspended(
+                    forwarded("2026-11-02", "2026-11-03"),
+                    "2026-11-20",
+                    Some("2026-11-25"),
+                ),
+                "2026-11-26",
+                1,
+                (Some("2026-11-17"), running, Some(Level::Overdue), &[0]),
+            ),
+            (
+                "a closed suspension that starts after the deadline passed moves nothing",
+                suspended(
+                    forwarded("2026-11-02", "2026-11-03"),
+                    "2026-11-19",
+                    Some("2026-11-23"),
+                ),
+                "2026-11-24",
+                1,
+                (Some("2026-11-17"), running, Some(Level::Overdue), &[0]),
+            ),
+            (
+                "suspended from the due date itself: that day is within time, the clock stops",
+                suspended(forwarded("2026-11-02", "2026-11-03"), "2026-11-17", None),
+                "2026-11-24",
+                1,
+                (None, since("2026-11-17", 6), None, &[]),
+            ),
+            (
+                "suspended from the due date and resumed: the days it covered are added",
+                suspended(
+                    forwarded("2026-11-02", "2026-11-03"),
+                    "2026-11-17",
+                    Some("2026-11-20"),
+                ),
+                "2026-11-19",
+                1,
+                (Some("2026-11-20"), running, Some(Level::Reminder), &[]),
+            ),
+            (
+                "the forward stage overdue, then suspended: still overdue, the suspension late",
+                suspended(case("2026-11-02"), "2026-11-11", None),
+                "2026-11-13",
+                0,
+                (Some("2026-11-09"), running, Some(Level::Overdue), &[0]),
+            ),
+            (
+                "suspended within the forward stage, forwarded while suspended: on time",
+                suspended(forwarded("2026-11-02", "2026-11-10"), "2026-11-05", None),
+                "2026-11-20",
+                0,
+                (None, State::DoneOnTime, None, &[]),
+            ),
+            (
+                "suspended within the forward stage, forwarded while suspended: the reply waits",
+                suspended(forwarded("2026-11-02", "2026-11-10"), "2026-11-05", None),
+                "2026-11-20",
+                1,
+                (None, since("2026-11-05", 12), None, &[]),
+            ),
+            (
+                "suspended within the forward stage and resumed, forwarded a day late",
+                suspended(
+                    forwarded("2026-11-02", "2026-11-12"),
+                    "2026-11-05",
+                    Some("2026-11-09"),
+                ),
+                "2026-11-20",
+                0,
+                (Some("2026-11-11"), State::DoneLate { by: 1 }, None, &[]),
+            ),
+            (
+                "a suspension that ended before forwarding leaves the reply period whole",
+                suspended(
+                    forwarded("2026-11-02", "2026-11-12"),
+                    "2026-11-05",
+                    Some("2026-11-09"),
+                ),
+                "2026-11-20",
+                1,
+                (Some("2026-11-26"), running, None, &[]),
+            ),
+        ];
+        for (name, c, today, stage, (due, state, level, late)) in table {
+            let s = &at(&c, today).stages[stage];
+            assert_eq!(s.due, due.map(d), "{name}: due");
+            assert_eq!(s.state, state, "{name}: state");
+            assert_eq!(s.level, level, "{name}: level");
+            assert_eq!(s.late_suspensions, late, "{name}: late suspensions");
+        }
+    }
+
+    #[test]
+    fn a_late_suspension_says_so_in_the_explanation() {
+        let c = suspended(forwarded("2026-11-02", "2026-11-03"), "2026-11-20", None);
+        let reply = &at(&c, "2026-11-24").stages[1];
+        assert_eq!(reply.overdue_by, Some(5));
+        assert!(
+            reply.explanation.iter().any(|l| l
+                == "the suspension from 2026-11-20 came after the deadline (2026-11-17) had \
+                    passed: the clock cannot be stopped after it ran out (art. 21)"),
+            "{:?}",
+            reply.explanation
+        );
     }
 
     #[test]

@@ -18,8 +18,9 @@
 //!   the working days `d` with `due < d <= act`.
 //! - **open and overdue** (超期未办结): at `to` the stage is not done, the case not closed, and
 //!   `to > due`, whatever period the deadline fell in: an overdue stage stays on every report
-//!   until it is done. A suspended stage (an open suspension) has no deadline and is never
-//!   overdue.
+//!   until it is done. A suspended stage (an open suspension) has no deadline and is not
+//!   overdue; but a suspension that began after the deadline had passed stops no clock
+//!   (domain.md: flagged late), so that stage stays overdue.
 //! - **handled** (应办结件数) = answered + open stages whose deadline fell in the period and had
 //!   passed by `to` (`from <= due < to`). A stage due on `to` itself and not yet done is not
 //!   counted yet: it is not late, and it is counted in the period where it is done.
