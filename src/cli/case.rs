@@ -565,7 +565,7 @@ fn write_row(out: &mut dyn Write, r: &serde_json::Value) -> std::io::Result<()> 
     let n = |k: &str| r[k].as_u64().map_or("-".to_owned(), |v| v.to_string());
     writeln!(
         out,
-        "{:<12} {:<8} {:<8} due {:<10} remaining {:<3} overdue_by {:<3} {:<9}{}{}",
+        "{:<12} {:<8} {:<8} due {:<10} remaining {:<3} overdue_by {:<3} {:<9}{}{}{}{}",
         s("reference"),
         s("stage"),
         s("responsible"),
@@ -580,6 +580,16 @@ fn write_row(out: &mut dyn Write, r: &serde_json::Value) -> std::io::Result<()> 
         },
         if r["provisional"] == true {
             " provisional"
+        } else {
+            ""
+        },
+        if r["late_extension"] == true {
+            " late extension"
+        } else {
+            ""
+        },
+        if r["late_suspension"] == true {
+            " late suspension"
         } else {
             ""
         },
@@ -607,6 +617,7 @@ fn row_json(case: &Case, status: &CaseStatus) -> serde_json::Value {
         "provisional": stage.provisional,
         "suspended": matches!(stage.state, State::Suspended { .. }),
         "late_extension": !stage.late_extensions.is_empty(),
+        "late_suspension": !stage.late_suspensions.is_empty(),
         "notices_missing": status.notices.iter().filter(|n| n.missing).count(),
     })
 }
@@ -664,6 +675,13 @@ fn show(
             writeln!(
                 out,
                 "  late extension: approved after the deadline it extends (art. 20)"
+            )?;
+        }
+        if !s.late_suspensions.is_empty() {
+            writeln!(
+                out,
+                "  late suspension: began after the deadline had passed; the clock was not \
+                 stopped (art. 21)"
             )?;
         }
         for line in &s.explanation {

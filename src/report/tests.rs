@@ -406,6 +406,7 @@ fn a_suspension_after_the_deadline_passed_leaves_the_stage_overdue() {
     let r = november(&[c.clone()]);
     let s = section(&r);
     assert_eq!((s.handled, s.open_overdue), (1, 1));
+    assert_eq!((s.suspensions, s.late_suspensions), (1, 1));
     assert_eq!(r.cases.len(), 1);
     assert_eq!(
         (r.cases[0].due, r.cases[0].working_days, r.cases[0].lateness),
