@@ -95,7 +95,7 @@ impl OutOfRange {
         match self.counted {
             None => format!("{} is {range}", self.date),
             Some(n) => format!(
-                "{n} working {} after {} after {LAST_DAY}, {range}",
+                "{n} working {} after {} {} after {LAST_DAY}, {range}",
                 if n == 1 { "day" } else { "days" },
                 self.date,
                 if n == 1 { "falls" } else { "fall" },
