@@ -434,10 +434,7 @@ fn counted_due(
         let (date, _) = due.into_parts();
         // The candidate only moves later: once an open suspension has begun by it, the n-th
         // counted day lies beyond that suspension's unknown end.
-        if stopping
-            .iter()
-            .any(|s| s.until.is_none() && s.from <= date)
-        {
+        if stopping.iter().any(|s| s.until.is_none() && s.from <= date) {
             return Ok(None);
         }
         let mut skipped = Reckoned::Certain(0u32);

@@ -328,7 +328,11 @@ impl Report {
             row.suspended_days += days;
             if period.contains(sp.from) {
                 row.suspensions += 1;
-                if status.stages.iter().any(|s| s.late_suspensions.contains(&i)) {
+                if status
+                    .stages
+                    .iter()
+                    .any(|s| s.late_suspensions.contains(&i))
+                {
                     row.late_suspensions += 1;
                 }
             }

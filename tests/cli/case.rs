@@ -258,7 +258,8 @@ on_both_backends! {
             }
         }
         let file = csv(&s, "many.csv", text.as_bytes());
-        s.duewatch(&["case", "import", &file]).assert().success();
+        // Received 2025-11-03, more than a year before the tests' today: a backlog, confirmed.
+        s.duewatch(&["case", "import", &file, "--allow-old"]).assert().success();
         let status = json(&s, &["status", "--as-of", "2025-11-05", "--json"]);
         let refs: Vec<String> = status.as_array().unwrap().iter().map(|r| r["reference"].as_str().unwrap().to_owned()).collect();
         let expected: Vec<String> = (1..=2600).filter(|i| i % 3 != 0).map(|i| format!("2025-{i:05}")).collect();
@@ -380,5 +381,36 @@ on_both_backends! {
         assert_eq!(status[1]["due"], "2026-11-17");
         assert_eq!(status[1]["overdue_by"], 7);
         assert_eq!(status[1]["late_suspension"], true);
+    };
+
+    an_extension_whose_deadline_falls_past_2099_is_refused_and_an_old_date_needs_allow_old => |backend| {
+        let s = Setup::with_store(backend);
+        let at_end = |args: &[&str]| {
+            let mut cmd = s.duewatch(args);
+            cmd.env("DUEWATCH_TODAY", "2099-12-31");
+            cmd
+        };
+        // Forwarded Tue 2099-12-01: reply due 2099-12-15 (2099 has no calendar: weekends only).
+        at_end(&["case", "add", "--ref", "2099-0001", "--received", "2099-11-30"]).assert().success();
+        at_end(&["case", "forward", "2099-0001", "--section", "ss", "--on", "2099-12-01"]).assert().success();
+        at_end(&["case", "extend", "2099-0001", "--days", "15", "--approved-by", "局长", "--on", "2099-12-02"])
+            .assert()
+            .code(1)
+            .stderr(contains("case 2099-0001: its deadlines cannot be counted: 25 working days after 2099-12-01 fall after 2099-12-31"))
+            .stderr(contains("help: duewatch counts deadlines from 2000-01-01 to 2099-12-31"));
+        let shown = json(&s, &["case", "show", "2099-0001", "--json", "--as-of", "2099-12-02"]);
+        assert_eq!(shown["case"]["extensions"], serde_json::json!([]), "nothing was written");
+        assert_eq!(shown["status"]["stages"][1]["due"], "2099-12-15");
+
+        // A year and more before the tests' today (2026-12-31) needs --allow-old; then it counts.
+        s.duewatch(&["case", "add", "--ref", "2025-0001", "--received", "2025-12-30"])
+            .assert()
+            .code(1)
+            .stderr(contains("case 2025-0001: the receipt on 2025-12-30 is more than a year before today (2026-12-31)"))
+            .stderr(contains("give --allow-old"));
+        ok(&s, &["case", "add", "--ref", "2025-0001", "--received", "2025-12-30", "--allow-old"]);
+        ok(&s, &["case", "add", "--ref", "2025-0002", "--received", "2025-12-31"]);
+        let listed = json(&s, &["case", "list", "--json", "--as-of", "2026-01-05"]);
+        assert_eq!(listed.as_array().map(Vec::len), Some(3));
     };
 }
