@@ -675,7 +675,16 @@ async fn list(
                 Err(e) => {
                     // One bad case does not hide the others.
                     bad += 1;
-                    eprintln!("case {}: {e}", case.reference);
+                    eprintln!(
+                        "case {}: its deadlines cannot be counted: {e}\n  help: correct the \
+                         date{}; until then the case is not watched",
+                        case.reference,
+                        if config.cases.source == crate::config::CaseSource::Builtin {
+                            ""
+                        } else {
+                            " in the case system"
+                        }
+                    );
                     return Ok(());
                 }
             };

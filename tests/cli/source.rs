@@ -318,6 +318,31 @@ fn status_json(s: &Setup, as_of: &str) -> (Vec<Value>, String, Option<i32>) {
 }
 
 on_both_case_systems! {
+    a_row_whose_deadlines_cannot_be_counted_is_named_by_status_and_the_dry_run => |system| {
+        let cs = CaseSystem::new(system);
+        let p = cs.prefix.clone();
+        cs.exec(&[&format!(
+            "INSERT INTO {p}shenqing VALUES \
+             (21, '2026-C001', '收到日期超出范围', '1999-12-31', NULL, NULL, NULL, NULL)"
+        )]);
+        let s = setup(&cs);
+        let (rows, stderr, code) = status_json(&s, "2026-12-01");
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stderr.contains("case 2026-C001: its deadlines cannot be counted: 1999-12-31 is outside the dates duewatch counts on (2000-01-01 to 2099-12-31); check the year\n  help: correct the date in the case system"), "{stderr}");
+        assert_eq!(rows.len(), 3, "the good open cases are still listed: {stderr}");
+        let dry = s
+            .duewatch(&["run", "--once", "--dry-run", "--now", "2026-12-01T09:00"])
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        let dry = String::from_utf8(dry).expect("UTF-8");
+        assert!(dry.contains("not watched: case 2026-C001: its deadlines cannot be counted: 1999-12-31 is outside"), "{dry}");
+        assert!(dry.contains("4 case(s) could not be read or evaluated (named above)"), "{dry}");
+    };
+
     status_shows_the_case_systems_open_cases_and_names_each_bad_row => |system| {
         let cs = CaseSystem::new(system);
         let s = setup(&cs);
