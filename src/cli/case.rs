@@ -551,15 +551,18 @@ struct Entering {
 impl Entering {
     fn new(command: &Command, config: &Config) -> anyhow::Result<Entering> {
         let writes = !matches!(command, Command::Show { .. } | Command::List { .. });
-        let calendar = if writes {
-            Some(load::load(&config.calendar.dir)?.calendar)
+        let (calendar, today) = if writes {
+            (
+                Some(load::load(&config.calendar.dir)?.calendar),
+                entry_today(config)?,
+            )
         } else {
-            None
+            (None, config.timezone.today())
         };
         Ok(Entering {
             calendar,
             rules: config.rules.clone(),
-            today: entry_today(config)?,
+            today,
         })
     }
 
