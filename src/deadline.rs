@@ -7,7 +7,11 @@
 //!   days (art. 19: 10) plus the extension days granted (art. 20: at most `rules.max_extension`,
 //!   15).
 //! - A stage's deadline is the N-th **counted** working day after its start: a working day that
-//!   no suspension covers (art. 21). While a suspension has no end the stage has no deadline.
+//!   no suspension covers (art. 21). While a suspension has no end the stage it stops has no
+//!   deadline. A suspension changes only what it covers (domain.md): a stage done before its
+//!   first day keeps its deadline and verdict, and a stage whose deadline had passed before
+//!   its first day stays overdue (the clock cannot be stopped after it ran out); such a
+//!   suspension is flagged late (`StageStatus::late_suspensions`), like a late extension.
 //! - The escalation level at `today`: `reminder` when 1..=`reminder_at` working days remain,
 //!   `due_today` on the due date, `overdue` after it.
 //! - Written notices (arts. 20, 21) not recorded within `rules.notice_within` working days are
@@ -17,7 +21,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, OutOfRange, Reckoned};
-use crate::case::{Case, NoticeKind, SectionCode};
+use crate::case::{Case, NoticeKind, SectionCode, Suspension};
 
 /// How a request received on a rest day is counted (domain.md, "Receipt on a rest day").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -174,6 +178,9 @@ pub struct StageStatus {
     pub uncovered_year: Option<i32>,
     /// Extensions approved after the deadline they extend had passed (art. 20), by index.
     pub late_extensions: Vec<usize>,
+    /// Suspensions that began after this stage's deadline had passed, by index into the case's
+    /// suspensions: recorded, but they stop no clock (domain.md: "flagged as late").
+    pub late_suspensions: Vec<usize>,
     /// How the deadline was reached, one step a line.
     pub explanation: Vec<String>,
 }
@@ -285,7 +292,7 @@ pub fn evaluate(
         // art. 20: an extension approved after the deadline it extends had passed is flagged.
         let mut granted = rules.reply_within;
         for (i, ext) in case.extensions.iter().enumerate() {
-            let before = counted_due(forwarded_on, granted, case, cal)?;
+            let before = counted_due(forwarded_on, granted, case, case.replied_on, cal)?;
             if let Some(before) = before
                 && ext.approved_on > before.into_parts().0
             {
@@ -396,26 +403,48 @@ fn receipt_start(
     }
 }
 
-/// The N-th counted working day after `start`: working days covered by a closed suspension are
-/// skipped (art. 21). `None` while a suspension has no end: the clock stands still.
+/// Whether a suspension stops the clock of a stage done on `done_on` (not done: `None`).
+///
+/// domain.md: a suspension changes only what it covers. A stage done before the suspension's
+/// first day keeps its deadline and its verdict; so does a stage done on that day itself (the
+/// act fell on a day the clock still ran up to, so the verdict cannot change, and the suspension
+/// is the next stage's).
+fn stops(s: &Suspension, done_on: Option<NaiveDate>) -> bool {
+    done_on.is_none_or(|done| s.from < done)
+}
+
+/// The N-th counted working day after `start`, for a stage done on `done_on` (art. 21): working
+/// days a suspension covers (`from <= d < until`) are skipped, counting only suspensions that
+/// began before the stage was done ([`stops`]). `None` when the count reaches a suspension that
+/// has no end yet: the clock stands still, so there is no deadline for now. A deadline reached
+/// before an open suspension's first day stands: the clock ran out before it could be stopped.
 fn counted_due(
     start: NaiveDate,
     n: u32,
     case: &Case,
+    done_on: Option<NaiveDate>,
     cal: &Calendar,
 ) -> Result<Option<Reckoned<NaiveDate>>, OutOfRange> {
-    if case.suspensions.iter().any(|s| s.until.is_none()) {
-        return Ok(None);
-    }
+    let stopping: Vec<&Suspension> = case
+        .suspensions
+        .iter()
+        .filter(|s| stops(s, done_on))
+        .collect();
     // Skipping suspended days pushes the deadline later, which can reach further suspended
     // days; repeat until the count of skipped days is stable (it only grows, so this ends).
     let mut extra = 0u32;
     loop {
-        let due = cal.add_working_days(start, n + extra)?;
+        let due = cal.add_working_days(start, n.saturating_add(extra))?;
         let (date, _) = due.into_parts();
+        // The candidate only moves later: once an open suspension has begun by it, the n-th
+        // counted day lies beyond that suspension's unknown end.
+        if stopping.iter().any(|s| s.until.is_none() && s.from <= date) {
+            return Ok(None);
+        }
         let mut skipped = Reckoned::Certain(0u32);
-        for s in &case.suspensions {
-            let until = s.until.expect("open suspensions returned above");
+        for s in &stopping {
+            // An open suspension here begins after `date`: it covers none of these days.
+            let Some(until) = s.until else { continue };
             let days = suspended_working_days(start, date, s.from, until, cal)?;
             skipped = skipped.and_then(|acc| days.map(|x| acc + x));
         }
@@ -459,7 +488,7 @@ fn stage_status(
             uncovered = Some(uncovered.map_or(y, |u: i32| u.min(y)));
         }
     };
-    let due = counted_due(start, limit, case, cal)?;
+    let due = counted_due(start, limit, case, done_on, cal)?;
     let mut status = StageStatus {
         stage,
         responsible,
@@ -473,30 +502,37 @@ fn stage_status(
         provisional: false,
         uncovered_year: None,
         late_extensions: Vec::new(),
+        late_suspensions: Vec::new(),
         explanation: Vec::new(),
     };
     let Some(due) = due else {
         // art. 21: suspended; the clock stands still until the obstacle ends.
-        let open = case
+        // counted_due returns None only for an open suspension that stops this stage.
+        if let Some(open) = case
             .suspensions
             .iter()
-            .find(|s| s.until.is_none())
-            .expect("counted_due returns None only for an open suspension");
-        let (lasted, y) = cal
-            .working_days_between(open.from.pred_opt().unwrap_or(open.from), today)?
-            .into_parts();
-        note(y);
-        explanation.push(format!(
-            "suspended since {} ({}, art. 21): no deadline until the clock runs again",
-            open.from, open.reason
-        ));
-        status.state = match done_on {
-            Some(_) => State::DoneOnTime,
-            None => State::Suspended {
-                since: open.from,
-                working_days: lasted,
-            },
-        };
+            .find(|s| s.until.is_none() && stops(s, done_on))
+        {
+            let (lasted, y) = cal
+                .working_days_between(open.from.pred_opt().unwrap_or(open.from), today)?
+                .into_parts();
+            note(y);
+            explanation.push(format!(
+                "suspended since {} ({}, art. 21): no deadline until the clock runs again",
+                open.from, open.reason
+            ));
+            status.state = match done_on {
+                // Done while the clock stood still: within time.
+                Some(done) => {
+                    explanation.push(format!("done {done}, while suspended: on time"));
+                    State::DoneOnTime
+                }
+                None => State::Suspended {
+                    since: open.from,
+                    working_days: lasted,
+                },
+            };
+        }
         status.explanation = explanation;
         status.uncovered_year = uncovered;
         status.provisional = uncovered.is_some();
@@ -509,7 +545,8 @@ fn stage_status(
         let skipped: Vec<String> = case
             .suspensions
             .iter()
-            .filter_map(|s| s.until.map(|u| (s, u)))
+            .filter(|s| stops(s, done_on) && s.from <= due)
+            .filter_map(|s| s.until.filter(|u| *u > start).map(|u| (s, u)))
             .map(|(s, u)| format!("{}..{} ({})", s.from, u.pred_opt().unwrap_or(u), s.reason))
             .collect();
         explanation.push(format!(
@@ -522,6 +559,19 @@ fn stage_status(
         due.format("%a")
     ));
     status.due = Some(due);
+    // domain.md: a suspension that began after the deadline had passed stops no clock; it is
+    // recorded and flagged as late, like a late extension (art. 20). `from` on the due date
+    // itself is within time (and has moved the deadline above).
+    for (i, s) in case.suspensions.iter().enumerate() {
+        if stops(s, done_on) && s.from > due {
+            status.late_suspensions.push(i);
+            explanation.push(format!(
+                "the suspension from {} came after the deadline ({due}) had passed: the clock \
+                 cannot be stopped after it ran out (art. 21)",
+                s.from
+            ));
+        }
+    }
     match done_on {
         Some(done) if done <= due => {
             status.state = State::DoneOnTime;
@@ -560,195 +610,4 @@ fn stage_status(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::calendar::{LocalOverlay, shipped};
-    use crate::case::{CloseReason, Extension, Reference, Suspension, SuspensionReason};
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    fn cal() -> Calendar {
-        Calendar::new(shipped::years().unwrap(), LocalOverlay::default()).unwrap()
-    }
-
-    fn case(received: &str) -> Case {
-        Case::received(Reference::parse("2026-0042").unwrap(), d(received))
-    }
-
-    fn forwarded(received: &str, on: &str) -> Case {
-        let mut c = case(received);
-        c.forwarded_on = Some(d(on));
-        c.section = Some(SectionCode::parse("ss").unwrap());
-        c
-    }
-
-    fn at(c: &Case, today: &str) -> CaseStatus {
-        evaluate(c, &Rules::default(), &cal(), d(today)).unwrap()
-    }
-
-    #[test]
-    fn the_forward_stage_escalates_as_domain_md_says() {
-        let c = case("2026-11-27");
-        let table = [
-            ("2026-11-30", Some(4), None, None),
-            ("2026-12-02", Some(2), None, Some(Level::Reminder)),
-            ("2026-12-03", Some(1), None, Some(Level::Reminder)),
-            ("2026-12-04", Some(0), None, Some(Level::DueToday)),
-            ("2026-12-05", Some(0), Some(0), Some(Level::Overdue)),
-            ("2026-12-07", Some(0), Some(1), Some(Level::Overdue)),
-        ];
-        for (today, remaining, overdue_by, level) in table {
-            let s = &at(&c, today).stages[0];
-            assert_eq!(s.due, Some(d("2026-12-04")), "{today}");
-            assert_eq!(
-                (s.remaining, s.overdue_by, s.level),
-                (remaining, overdue_by, level),
-                "{today}"
-            );
-            assert_eq!(s.responsible, Responsible::Office);
-        }
-    }
-
-    #[test]
-    fn a_reply_deadline_can_fall_on_a_make_up_saturday() {
-        // Forwarded on the make-up Sunday 2026-09-20: day 1 is 09-21; 中秋节 and 国庆节 are
-        // skipped; day 10 is the make-up Saturday 2026-10-10.
-        let c = forwarded("2026-09-15", "2026-09-20");
-        let status = at(&c, "2026-10-09");
-        let reply = &status.stages[1];
-        assert_eq!(reply.due, Some(d("2026-10-10")));
-        assert_eq!(reply.level, Some(Level::Reminder));
-        assert_eq!(status.current, Some(Stage::Reply));
-        assert_eq!(status.stages[0].state, State::DoneOnTime);
-    }
-
-    #[test]
-    fn a_suspension_across_a_holiday_skips_only_its_working_days() {
-        let mut c = forwarded("2026-09-18", "2026-09-21");
-        assert_eq!(at(&c, "2026-09-22").stages[1].due, Some(d("2026-10-12")));
-        c.suspensions.push(Suspension {
-            from: d("2026-09-29"),
-            until: Some(d("2026-10-09")),
-            reason: SuspensionReason::ForceMajeure,
-            note: None,
-            notice_on: Some(d("2026-09-29")),
-            resumption_notice_on: Some(d("2026-10-09")),
-        });
-        // 09-29, 09-30 and 10-08 do not count (the holiday was not counted anyway).
-        let reply = &at(&c, "2026-10-09").stages[1];
-        assert_eq!(reply.due, Some(d("2026-10-15")));
-        assert!(
-            reply
-                .explanation
-                .iter()
-                .any(|l| l.contains("suspended working days skipped"))
-        );
-    }
-
-    #[test]
-    fn an_open_suspension_has_no_deadline_and_no_escalation() {
-        let mut c = forwarded("2026-11-02", "2026-11-03");
-        c.suspensions.push(Suspension {
-            from: d("2026-11-10"),
-            until: None,
-            reason: SuspensionReason::ThirdParty,
-            note: None,
-            notice_on: None,
-            resumption_notice_on: None,
-        });
-        let status = at(&c, "2026-11-30");
-        let reply = &status.stages[1];
-        assert_eq!(reply.due, None);
-        assert_eq!(reply.level, None);
-        // Working days from 11-10 to 11-30 inclusive: 15.
-        assert_eq!(
-            reply.state,
-            State::Suspended {
-                since: d("2026-11-10"),
-                working_days: 15
-            }
-        );
-        assert_eq!(status.current, Some(Stage::Reply));
-        // art. 21: the suspension notice is owed and missing.
-        assert_eq!(status.notices.len(), 1);
-        assert!(status.notices[0].missing);
-    }
-
-    #[test]
-    fn extensions_add_to_the_reply_period_and_a_late_one_is_flagged() {
-        let mut c = forwarded("2026-10-30", "2026-11-02");
-        assert_eq!(at(&c, "2026-11-03").stages[1].due, Some(d("2026-11-16")));
-        c.extensions.push(Extension {
-            days: 5,
-            approved_on: d("2026-11-10"),
-            approved_by: "局长".into(),
-            reason: None,
-            notice_on: None,
-        });
-        let status = at(&c, "2026-11-13");
-        assert_eq!(status.stages[1].due, Some(d("2026-11-23")));
-        assert!(status.stages[1].late_extensions.is_empty());
-        // art. 20: notice due 2 working days after approval (11-12), so missing on 11-13.
-        assert_eq!(status.notices[0].due, d("2026-11-12"));
-        assert!(status.notices[0].missing);
-
-        c.extensions.push(Extension {
-            days: 3,
-            approved_on: d("2026-11-24"),
-            approved_by: "局长".into(),
-            reason: None,
-            notice_on: Some(d("2026-11-24")),
-        });
-        let status = at(&c, "2026-11-24");
-        assert_eq!(status.stages[1].due, Some(d("2026-11-26")));
-        assert_eq!(status.stages[1].late_extensions, vec![1]);
-    }
-
-    #[test]
-    fn a_late_reply_is_done_late_by_working_days() {
-        let mut c = forwarded("2026-10-30", "2026-11-02");
-        c.replied_on = Some(d("2026-11-18"));
-        let status = at(&c, "2026-11-20");
-        assert_eq!(status.stages[1].state, State::DoneLate { by: 2 });
-        assert_eq!(status.stages[1].level, None);
-        assert_eq!(status.current, None);
-    }
-
-    #[test]
-    fn receipt_on_a_rest_day_is_strict_by_default_and_can_move_a_day() {
-        let c = case("2026-11-29"); // a Sunday
-        assert_eq!(at(&c, "2026-11-30").stages[0].due, Some(d("2026-12-04")));
-        let rules = Rules {
-            rest_day_receipt: RestDayReceipt::NextWorkingDay,
-            ..Rules::default()
-        };
-        let s = evaluate(&c, &rules, &cal(), d("2026-11-30")).unwrap();
-        assert_eq!(s.stages[0].due, Some(d("2026-12-07")));
-        assert!(
-            s.stages[0].explanation[0]
-                .contains("counted as received on the next working day 2026-11-30")
-        );
-    }
-
-    #[test]
-    fn a_deadline_in_an_uncovered_year_is_provisional() {
-        let s = &at(&case("2026-12-28"), "2026-12-28").stages[0];
-        assert_eq!(s.due, Some(d("2027-01-04")));
-        assert!(s.provisional);
-        assert_eq!(s.uncovered_year, Some(2027));
-    }
-
-    #[test]
-    fn answered_on_the_spot_has_no_stages_and_closed_cases_stop_reminders() {
-        let mut c = case("2026-11-27");
-        c.closed_on = Some(d("2026-11-27"));
-        c.close_reason = Some(CloseReason::AnsweredOnSpot);
-        assert!(at(&c, "2026-12-10").stages.is_empty());
-        c.close_reason = Some(CloseReason::Withdrawn);
-        let s = at(&c, "2026-12-10");
-        assert_eq!(s.current, None);
-        assert_eq!(s.stages[0].level, None);
-    }
-}
+mod tests;

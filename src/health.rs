@@ -1,6 +1,7 @@
 //! Is duewatch doing its job? The verdict `duewatch health` and `/healthz` give: the last
-//! successful poll must be recent (by default within three poll intervals) and no dead letter may
-//! be waiting. Both read the database, so they tell the truth about the daemon (or daemons)
+//! successful poll must be recent (by default within three poll intervals), no dead letter may
+//! be waiting, and the latest poll must have watched every open case (none unreadable or
+//! impossible to count). Both read the database, so they tell the truth about the daemon (or daemons)
 //! whatever process asks.
 
 use std::time::Duration;
@@ -48,6 +49,14 @@ pub fn problems(health: &Health, max_age: Duration) -> Vec<String> {
                 .unwrap_or_default()
         )),
         Some(_) => {}
+    }
+    if health.bad_cases > 0 {
+        problems.push(format!(
+            "{} open case(s) could not be read or evaluated at the last poll, so they are not \
+             watched: `duewatch status` names them (mail.admins is told once per problem); \
+             correct their dates or rows",
+            health.bad_cases
+        ));
     }
     if health.dead_letters > 0 {
         problems.push(format!(

@@ -184,6 +184,19 @@ async fn metrics(daemon: &Daemon) -> anyhow::Result<String> {
         "gauge",
         &[(String::new(), unreadable)],
     );
+    let uncountable = daemon
+        .last_poll
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .map_or(0.0, |r| r.unevaluable.len() as f64);
+    metric(
+        "uncountable_cases",
+        "Of those, open cases whose deadlines cannot be counted (a date outside the calendar's \
+         range, 2000-01-01 to 2099-12-31); each is reported to mail.admins once.",
+        "gauge",
+        &[(String::new(), uncountable)],
+    );
     metric(
         "outbox_pending",
         "Mail waiting to be delivered.",

@@ -173,6 +173,48 @@ mod tests {
     }
 
     #[test]
+    fn a_stage_overdue_before_its_suspension_keeps_its_event_and_one_suspended_in_time_has_none() {
+        use crate::calendar::{Calendar, LocalOverlay, shipped};
+        use crate::case::{Reference, SectionCode, Suspension, SuspensionReason};
+        use crate::deadline::{Rules, evaluate};
+        let d = |s: &str| s.parse::<NaiveDate>().expect("a test date");
+        let cal = Calendar::new(
+            shipped::years().expect("shipped years"),
+            LocalOverlay::default(),
+        )
+        .expect("a calendar");
+        // Forwarded Tue 2026-11-03: reply due 11-17.
+        let suspended_from = |from: &str| {
+            let mut c =
+                Case::received(Reference::parse("2026-0042").expect("ref"), d("2026-11-02"));
+            c.forwarded_on = Some(d("2026-11-03"));
+            c.section = Some(SectionCode::parse("ss").expect("code"));
+            c.suspensions.push(Suspension {
+                from: d(from),
+                until: None,
+                reason: SuspensionReason::ThirdParty,
+                note: None,
+                notice_on: None,
+                resumption_notice_on: None,
+            });
+            c
+        };
+        let event_at = |c: &Case| {
+            let status = evaluate(c, &Rules::default(), &cal, d("2026-11-24")).expect("in range");
+            event(c, &status)
+        };
+        // Suspended after the deadline passed: the clock was not stopped, the event stays.
+        let late = event_at(&suspended_from("2026-11-20")).expect("an event");
+        assert_eq!(late.due, d("2026-11-17"));
+        assert!(
+            late.description
+                .contains("came after the deadline (2026-11-17)")
+        );
+        // Suspended on the due date itself: in time, no deadline, no event.
+        assert_eq!(event_at(&suspended_from("2026-11-17")), None);
+    }
+
+    #[test]
     fn text_values_escape_commas_semicolons_backslashes_and_newlines() {
         assert_eq!(escape("a,b;c\\d\r\ne"), "a\\,b\\;c\\\\d\\ne");
     }

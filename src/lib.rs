@@ -12,6 +12,8 @@
 //! - [`case`]: a disclosure request as recorded: parsed references and section codes,
 //!   extensions, suspensions, and its free text as one checked line ([`case::text`]);
 //! - [`casework`]: the administrators' changes to a case, checked against the rules (pure);
+//!   `entry`: what an entered change or imported row must pass besides (the engine can count
+//!   it, its dates are plausible; pure);
 //! - [`deadline`]: the engine: each stage's due date, standing and escalation level at a date
 //!   (pure);
 //! - [`report`]: supervision figures for a period, per section and for the office (arts. 23,
@@ -38,6 +40,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod deadline;
+pub(crate) mod entry;
 pub mod escalation;
 pub mod feeds;
 pub mod health;

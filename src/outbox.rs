@@ -118,8 +118,8 @@ macro_rules! queries {
             run_finished: concat!(
                 "UPDATE runs SET finished_at = ",
                 $now,
-                ", ok = $2, cases = $3, notified = $4, sent = $5, failed = $6, error = $7 \
-                 WHERE id = $1"
+                ", ok = $2, cases = $3, notified = $4, sent = $5, failed = $6, error = $7, \
+                 bad_cases = $8 WHERE id = $1"
             ),
             last_ok_age: concat!(
                 "SELECT ",
@@ -946,6 +946,7 @@ impl Store {
                 .bind(count(report.sent))
                 .bind(count(report.retried + report.dead))
                 .bind(error)
+                .bind(i32::try_from(report.bad_cases).unwrap_or(i32::MAX))
                 .execute(pool)
                 .await?;
             Ok(())
@@ -976,12 +977,20 @@ impl Store {
             .fetch_optional(pool)
             .await?
             .flatten();
+            // The latest poll that finished: the cases it could not watch.
+            let bad_cases: Option<i32> = sqlx::query_scalar(
+                "SELECT bad_cases FROM runs WHERE job = 'poll' AND finished_at IS NOT NULL \
+                 ORDER BY id DESC LIMIT 1",
+            )
+            .fetch_optional(pool)
+            .await?;
             Ok(Health {
                 last_ok_poll_age_secs: last_ok,
                 dead_letters: dead,
                 pending,
                 oldest_pending_age_secs: oldest,
                 last_error,
+                bad_cases: bad_cases.map_or(0, i64::from),
             })
         })
     }
@@ -1000,6 +1009,8 @@ pub struct Health {
     pub oldest_pending_age_secs: Option<f64>,
     /// The error of the latest failed poll, if any.
     pub last_error: Option<String>,
+    /// Open cases the latest finished poll could not read or evaluate (not watched).
+    pub bad_cases: i64,
 }
 
 /// FNV-1a, 64 bits: a stable hash (the same across processes and versions) to key a problem's

@@ -18,8 +18,9 @@
 //!   the working days `d` with `due < d <= act`.
 //! - **open and overdue** (超期未办结): at `to` the stage is not done, the case not closed, and
 //!   `to > due`, whatever period the deadline fell in: an overdue stage stays on every report
-//!   until it is done. A suspended stage (an open suspension) has no deadline and is never
-//!   overdue.
+//!   until it is done. A suspended stage (an open suspension) has no deadline and is not
+//!   overdue; but a suspension that began after the deadline had passed stops no clock
+//!   (domain.md: flagged late), so that stage stays overdue.
 //! - **handled** (应办结件数) = answered + open stages whose deadline fell in the period and had
 //!   passed by `to` (`from <= due < to`). A stage due on `to` itself and not yet done is not
 //!   counted yet: it is not late, and it is counted in the period where it is done.
@@ -30,7 +31,8 @@
 //! - **extensions** (延期): approved in the period (art. 20), with their working days and how many
 //!   were approved after the deadline they extend had passed (late extensions, art. 20). They
 //!   belong to the section.
-//! - **suspensions** (中止): those starting in the period (art. 21), and the working days of the
+//! - **suspensions** (中止): those starting in the period (art. 21), of them those that began
+//!   after the deadline had passed (late, domain.md: they stop no clock), and the working days of the
 //!   period that any suspension covered (`from <= d < until`; an open one up to `to`, or to
 //!   the answer or closure when earlier). A
 //!   suspension belongs to the stage running when it began: the reply stage when the case was
@@ -123,6 +125,9 @@ pub struct Figures {
     pub suspensions: u32,
     /// Working days of the period covered by a suspension.
     pub suspended_days: u32,
+    /// Of the suspensions starting in the period, those that began after the deadline had
+    /// passed (they stop no clock; domain.md).
+    pub late_suspensions: u32,
     /// Written notices (arts. 20, 21) whose time ran out in the period, not recorded by its end.
     pub notices_missing: u32,
 }
@@ -145,6 +150,7 @@ impl Figures {
         self.late_extensions += o.late_extensions;
         self.suspensions += o.suspensions;
         self.suspended_days += o.suspended_days;
+        self.late_suspensions += o.late_suspensions;
         self.notices_missing += o.notices_missing;
     }
 }
@@ -299,7 +305,7 @@ impl Report {
         }
 
         // art. 21: suspensions, by the stage running when they began.
-        for sp in &case.suspensions {
+        for (i, sp) in case.suspensions.iter().enumerate() {
             let party = party_on(sp.from);
             let lo = sp.from.max(period.from);
             // An open suspension stands until the end of the period, or until the case was
@@ -322,6 +328,13 @@ impl Report {
             row.suspended_days += days;
             if period.contains(sp.from) {
                 row.suspensions += 1;
+                if status
+                    .stages
+                    .iter()
+                    .any(|s| s.late_suspensions.contains(&i))
+                {
+                    row.late_suspensions += 1;
+                }
             }
         }
 

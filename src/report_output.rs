@@ -24,7 +24,7 @@ pub enum OutputFormat {
 }
 
 /// The figures' column headers, in order (xlsx and CSV).
-pub const FIGURE_HEADERS: [&str; 16] = [
+pub const FIGURE_HEADERS: [&str; 17] = [
     "责任方",
     "代码",
     "办理件数",
@@ -38,6 +38,7 @@ pub const FIGURE_HEADERS: [&str; 16] = [
     "逾期后延期",
     "中止次数",
     "中止工作日",
+    "逾期后中止",
     "书面告知缺失",
     "按期办结率",
     "备注",
@@ -93,7 +94,7 @@ fn rows(report: &Report, config: &Config) -> Vec<(String, String, Figures)> {
     out
 }
 
-fn numbers(f: &Figures) -> [u32; 12] {
+fn numbers(f: &Figures) -> [u32; 13] {
     [
         f.handled,
         f.on_time,
@@ -106,6 +107,7 @@ fn numbers(f: &Figures) -> [u32; 12] {
         f.late_extensions,
         f.suspensions,
         f.suspended_days,
+        f.late_suspensions,
         f.notices_missing,
     ]
 }
@@ -147,7 +149,7 @@ pub fn table(out: &mut dyn Write, report: &Report, config: &Config) -> std::io::
     writeln!(
         out,
         "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>6}",
-        "", "", "", "", "total/max", "open", "n/days/late", "n/days", "missing", ""
+        "", "", "", "", "total/max", "open", "n/days/late", "n/days/late", "missing", ""
     )?;
     for (name, code, f) in rows(report, config) {
         writeln!(
@@ -163,7 +165,10 @@ pub fn table(out: &mut dyn Write, report: &Report, config: &Config) -> std::io::
                 "{}/{}/{}",
                 f.extensions, f.extension_days, f.late_extensions
             ),
-            format!("{}/{}", f.suspensions, f.suspended_days),
+            format!(
+                "{}/{}/{}",
+                f.suspensions, f.suspended_days, f.late_suspensions
+            ),
             f.notices_missing,
             rate_text(&f),
             name
@@ -301,13 +306,13 @@ pub fn xlsx(report: &Report, config: &Config) -> Result<Vec<u8>, XlsxError> {
             sheet.write_number(row, col, n)?;
         }
         match f.on_time_rate() {
-            Some(r) => sheet.write_number_with_format(row, 14, r, &percent)?,
-            None => sheet.write_string(row, 14, "-")?,
+            Some(r) => sheet.write_number_with_format(row, 15, r, &percent)?,
+            None => sheet.write_string(row, 15, "-")?,
         };
-        sheet.write_string(row, 15, note(report))?;
+        sheet.write_string(row, 16, note(report))?;
     }
     sheet.set_column_width(0, 28)?;
-    for col in 2..15 {
+    for col in 2..16 {
         sheet.set_column_width(col, 12)?;
     }
     sheet.set_freeze_panes(2, 1)?;

@@ -181,6 +181,11 @@ pub struct Report {
     /// reports it to `mail.admins` once per problem.
     #[serde(skip)]
     pub unaddressed: Vec<(String, String)>,
+    /// Cases whose deadlines cannot be counted (a date outside the calendar's range): (reference,
+    /// what is out of range). Named by `run --dry-run`, reported to `mail.admins` once per
+    /// problem, counted in `bad_cases` (so in `health` and `/metrics`).
+    #[serde(skip)]
+    pub unevaluable: Vec<(String, String)>,
     #[serde(skip)]
     /// Open cases by (state of the current stage, responsible): `running`, `suspended`,
     /// `overdue`; the office or a section code.
@@ -215,6 +220,9 @@ fn case_items(
         Err(e) => {
             report.bad_cases += 1;
             tracing::error!(case = %case.reference, "cannot be evaluated: {e}");
+            report
+                .unevaluable
+                .push((case.reference.to_string(), e.to_string()));
             return None;
         }
     };
@@ -461,6 +469,7 @@ pub async fn reconcile(
     cursor.finish().await?;
     report_bad_rows(ctx, now, &report.bad_rows).await?;
     report_unaddressed(ctx, now, &report.unaddressed).await?;
+    report_unevaluable(ctx, now, &report.unevaluable).await?;
 
     let day = today.to_string();
     let mut failed: Option<anyhow::Error> = None;
@@ -642,6 +651,54 @@ async fn report_unaddressed(
             },
         )
         .await?;
+    Ok(())
+}
+
+/// Tells `mail.admins` of the cases whose deadlines cannot be counted, each problem once, as
+/// for the case system's bad rows: such a case is not watched until its dates are corrected.
+///
+/// # Errors
+/// A database failure, or a template that fails.
+async fn report_unevaluable(
+    ctx: &Context,
+    now: NaiveDateTime,
+    cases: &[(String, String)],
+) -> anyhow::Result<()> {
+    if cases.is_empty() {
+        return Ok(());
+    }
+    let admins = &ctx.config.mail.admins;
+    if admins.is_empty() {
+        tracing::warn!(
+            count = cases.len(),
+            "mail.admins is empty: the cases that cannot be counted are in this log only"
+        );
+        return Ok(());
+    }
+    let where_to_fix = if ctx.config.cases.source == crate::config::CaseSource::Builtin {
+        "请用 duewatch case 命令核对其日期"
+    } else {
+        "请在案件系统中更正其日期"
+    };
+    let when = now.format("%Y-%m-%d %H:%M").to_string();
+    let new = ctx
+        .store
+        .record_problem_lines("unevaluable", cases, admins, &ctx.config.mail.from, |lines| {
+            let title = format!(
+                "{} 件申请的期限无法计算（日期超出 {} 至 {}），duewatch 未能监控，{where_to_fix}",
+                lines.len(),
+                crate::calendar::FIRST_DAY,
+                crate::calendar::LAST_DAY
+            );
+            ctx.templates.notice(&when, &title, lines)
+        })
+        .await?;
+    if new > 0 {
+        tracing::warn!(
+            new,
+            "the cases that cannot be counted reported to mail.admins"
+        );
+    }
     Ok(())
 }
 

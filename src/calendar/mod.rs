@@ -66,13 +66,42 @@ pub const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2099, 12, 31) {
 };
 
 /// A date outside [`FIRST_DAY`]..=[`LAST_DAY`], or a count whose answer falls outside it.
+///
+/// The message names what is out of range: the date itself, or, for a count whose answer would
+/// fall past [`LAST_DAY`], the count and its start (the answer is no date the calendar knows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{date} is outside the dates duewatch counts on ({FIRST_DAY} to {LAST_DAY}); check the year"
-)]
+#[error("{}", self.describe())]
 pub struct OutOfRange {
-    /// The date that could not be placed (for a count, the start of the count).
+    /// The date that could not be placed; for a count whose answer falls outside the range,
+    /// the start of the count (which is inside it).
     pub date: NaiveDate,
+    /// For a count whose answer falls past [`LAST_DAY`]: the working days counted after `date`.
+    pub counted: Option<u32>,
+}
+
+impl OutOfRange {
+    /// `date` itself lies outside the range.
+    pub fn date(date: NaiveDate) -> OutOfRange {
+        OutOfRange {
+            date,
+            counted: None,
+        }
+    }
+
+    fn describe(&self) -> String {
+        let range = format!(
+            "outside the dates duewatch counts on ({FIRST_DAY} to {LAST_DAY}); check the year"
+        );
+        match self.counted {
+            None => format!("{} is {range}", self.date),
+            Some(n) => format!(
+                "{n} working {} after {} {} after {LAST_DAY}, {range}",
+                if n == 1 { "day" } else { "days" },
+                self.date,
+                if n == 1 { "falls" } else { "fall" },
+            ),
+        }
+    }
 }
 
 /// A result of calendar arithmetic, and whether it can be relied on.
@@ -495,7 +524,10 @@ impl Calendar {
         }
         let k = self.working_prefix[s] as usize + n as usize;
         let Some(&r) = self.nth_working.get(k) else {
-            return Err(OutOfRange { date: start });
+            return Err(OutOfRange {
+                date: start,
+                counted: Some(n),
+            });
         };
         let r = r as usize;
         Ok(self.reckon(s, r, self.dates[r]))
@@ -587,7 +619,7 @@ fn index_of(date: NaiveDate) -> Result<usize, OutOfRange> {
     const FIRST: i32 = 730_120; // FIRST_DAY.num_days_from_ce(), checked in a test
     let i = date.num_days_from_ce() - FIRST;
     if i < 0 || date > LAST_DAY {
-        return Err(OutOfRange { date });
+        return Err(OutOfRange::date(date));
     }
     Ok(i as usize)
 }

@@ -283,6 +283,27 @@ fn dates_outside_the_counted_range_are_refused_not_guessed() {
 }
 
 #[test]
+fn an_error_about_the_range_names_the_date_that_is_out_of_range() {
+    let cal = shipped_calendar();
+    let message = |e: OutOfRange| e.to_string();
+    // A count whose answer falls past the range names the count, its start and the last day.
+    let e = message(cal.add_working_days(d("2099-12-30"), 10).unwrap_err());
+    assert_eq!(
+        e,
+        "10 working days after 2099-12-30 fall after 2099-12-31, outside the dates duewatch \
+         counts on (2000-01-01 to 2099-12-31); check the year"
+    );
+    // A date outside the range is named itself, whichever end of a span it is.
+    let e = message(
+        cal.working_days_between(d("2026-01-01"), d("2100-01-01"))
+            .unwrap_err(),
+    );
+    assert!(e.starts_with("2100-01-01 is outside the dates"), "{e}");
+    let e = message(cal.add_working_days(d("1999-12-31"), 1).unwrap_err());
+    assert!(e.starts_with("1999-12-31 is outside the dates"), "{e}");
+}
+
+#[test]
 fn the_fast_path_equals_a_naive_count_for_every_date_2019_to_2026() {
     let years = shipped::years().unwrap();
     let cal = Calendar::new(years.clone(), LocalOverlay::default()).unwrap();

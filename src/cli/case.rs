@@ -39,6 +39,8 @@ pub(super) enum Command {
         /// How it arrived.
         #[arg(long, value_enum)]
         channel: Option<Channel>,
+        #[command(flatten)]
+        old: OldDates,
     },
     /// The office forwarded the case to a section (art. 19).
     Forward {
@@ -51,6 +53,8 @@ pub(super) enum Command {
         /// YYYY-MM-DD.
         #[arg(long, value_parser = date_arg)]
         on: NaiveDate,
+        #[command(flatten)]
+        old: OldDates,
     },
     /// The leadership extended the reply period (art. 20).
     Extend {
@@ -69,6 +73,8 @@ pub(super) enum Command {
         /// Why.
         #[arg(long)]
         reason: Option<String>,
+        #[command(flatten)]
+        old: OldDates,
     },
     /// The written notice to the applicant went out (arts. 20, 21).
     Notice {
@@ -81,6 +87,8 @@ pub(super) enum Command {
         /// YYYY-MM-DD.
         #[arg(long, value_parser = date_arg)]
         on: NaiveDate,
+        #[command(flatten)]
+        old: OldDates,
     },
     /// The clock stops from a date (art. 21).
     Suspend {
@@ -96,6 +104,8 @@ pub(super) enum Command {
         /// A note.
         #[arg(long)]
         note: Option<String>,
+        #[command(flatten)]
+        old: OldDates,
     },
     /// The clock runs again from a date (that day counts).
     Resume {
@@ -105,6 +115,8 @@ pub(super) enum Command {
         /// YYYY-MM-DD.
         #[arg(long, value_parser = date_arg)]
         on: NaiveDate,
+        #[command(flatten)]
+        old: OldDates,
     },
     /// Correction (补正): the period starts again from the day the completed request arrived.
     Correct {
@@ -114,6 +126,8 @@ pub(super) enum Command {
         /// YYYY-MM-DD.
         #[arg(long, value_parser = date_arg)]
         received: NaiveDate,
+        #[command(flatten)]
+        old: OldDates,
     },
     /// The section answered.
     Reply {
@@ -123,6 +137,8 @@ pub(super) enum Command {
         /// YYYY-MM-DD.
         #[arg(long, value_parser = date_arg)]
         on: NaiveDate,
+        #[command(flatten)]
+        old: OldDates,
     },
     /// Closed by other means: reminders stop.
     Close {
@@ -135,6 +151,8 @@ pub(super) enum Command {
         /// Why.
         #[arg(long, value_enum)]
         reason: CloseReason,
+        #[command(flatten)]
+        old: OldDates,
     },
     /// One case, its deadlines with their explanation, and its history.
     Show {
@@ -155,6 +173,8 @@ pub(super) enum Command {
         /// Check the file and say what would be recorded, but record nothing.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        old: OldDates,
     },
     /// Cases, one a line.
     List {
@@ -167,6 +187,15 @@ pub(super) enum Command {
         #[command(flatten)]
         view: View,
     },
+}
+
+/// The confirmation an old date needs (src/entry.rs).
+#[derive(Debug, Clone, Copy, Args)]
+pub(super) struct OldDates {
+    /// Accept a date more than a year before today (entering a backlog). Without it such a date
+    /// is refused as a likely mistyped year; a date after today is always refused.
+    #[arg(long)]
+    allow_old: bool,
 }
 
 #[derive(Debug, Args)]
@@ -259,12 +288,14 @@ async fn run_async(
     let store = open_store(config).await?;
     let source = Source::open(config, &store).await?;
     let rules = &config.rules;
+    let entering = Entering::new(&command, config)?;
     let (reference, name, result) = match command {
         Command::Add {
             reference,
             received,
             subject,
             channel,
+            old,
         } => {
             let mut case = Case::received(reference.clone(), received);
             // Parsed here rather than by clap, whose error would print the raw text.
@@ -280,6 +311,12 @@ async fn run_async(
                     )
                 })?;
             case.channel = channel;
+            entering
+                .admit(&case, old, "the receipt", received)
+                .map_err(|message| crate::store::StoreError::Refused {
+                    reference: reference.clone(),
+                    message,
+                })?;
             let said = format!("received on {received}");
             store.add(&case, "case add", &said).await?;
             writeln!(out, "{reference}: {said}")?;
@@ -289,11 +326,13 @@ async fn run_async(
             reference,
             section,
             on,
+            old,
         } => {
             let known = config.section(&section).is_some();
             let r = store
                 .update(&reference, "case forward", |c| {
-                    casework::forward(c, section, on, known)
+                    let said = casework::forward(c, section, on, known)?;
+                    entering.admit(c, old, "the forwarding", on).map(|()| said)
                 })
                 .await;
             (reference, "forward", r)
@@ -304,10 +343,12 @@ async fn run_async(
             approved_by,
             on,
             reason,
+            old,
         } => {
             let r = store
                 .update(&reference, "case extend", |c| {
-                    casework::extend(c, days, &approved_by, on, reason, rules)
+                    let said = casework::extend(c, days, &approved_by, on, reason, rules)?;
+                    entering.admit(c, old, "the approval", on).map(|()| said)
                 })
                 .await;
             (reference, "extend", r)
@@ -316,9 +357,15 @@ async fn run_async(
             reference,
             kind,
             on,
+            old,
         } => {
             let r = store
-                .update(&reference, "case notice", |c| casework::notice(c, kind, on))
+                .update(&reference, "case notice", |c| {
+                    let said = casework::notice(c, kind, on)?;
+                    entering
+                        .admit(c, old, "the written notice", on)
+                        .map(|()| said)
+                })
                 .await;
             (reference, "notice", r)
         }
@@ -327,34 +374,48 @@ async fn run_async(
             from,
             reason,
             note,
+            old,
         } => {
             let r = store
                 .update(&reference, "case suspend", |c| {
-                    casework::suspend(c, from, reason, note)
+                    let said = casework::suspend(c, from, reason, note)?;
+                    entering
+                        .admit(c, old, "the suspension", from)
+                        .map(|()| said)
                 })
                 .await;
             (reference, "suspend", r)
         }
-        Command::Resume { reference, on } => {
+        Command::Resume { reference, on, old } => {
             let r = store
-                .update(&reference, "case resume", |c| casework::resume(c, on))
+                .update(&reference, "case resume", |c| {
+                    let said = casework::resume(c, on)?;
+                    entering.admit(c, old, "the resumption", on).map(|()| said)
+                })
                 .await;
             (reference, "resume", r)
         }
         Command::Correct {
             reference,
             received,
+            old,
         } => {
             let r = store
                 .update(&reference, "case correct", |c| {
-                    casework::correct(c, received)
+                    let said = casework::correct(c, received)?;
+                    entering
+                        .admit(c, old, "the completed request", received)
+                        .map(|()| said)
                 })
                 .await;
             (reference, "correct", r)
         }
-        Command::Reply { reference, on } => {
+        Command::Reply { reference, on, old } => {
             let r = store
-                .update(&reference, "case reply", |c| casework::reply(c, on))
+                .update(&reference, "case reply", |c| {
+                    let said = casework::reply(c, on)?;
+                    entering.admit(c, old, "the reply", on).map(|()| said)
+                })
                 .await;
             (reference, "reply", r)
         }
@@ -362,9 +423,13 @@ async fn run_async(
             reference,
             on,
             reason,
+            old,
         } => {
             let r = store
-                .update(&reference, "case close", |c| casework::close(c, on, reason))
+                .update(&reference, "case close", |c| {
+                    let said = casework::close(c, on, reason)?;
+                    entering.admit(c, old, "the closure", on).map(|()| said)
+                })
                 .await;
             (reference, "close", r)
         }
@@ -384,7 +449,16 @@ async fn run_async(
             file,
             encoding,
             dry_run,
-        } => return import(out, &store, config, &file, encoding, dry_run).await,
+            old,
+        } => {
+            let source = ImportSource {
+                file: &file,
+                encoding,
+                dry_run,
+                old,
+            };
+            return import(out, &store, config, &entering, &source).await;
+        }
         Command::List {
             open,
             section,
@@ -406,15 +480,28 @@ async fn run_async(
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `case import` reads, and how.
+struct ImportSource<'a> {
+    file: &'a std::path::Path,
+    encoding: crate::import::Encoding,
+    dry_run: bool,
+    old: OldDates,
+}
+
 /// `duewatch case import`: all rows or none.
 async fn import(
     out: &mut dyn Write,
     store: &Store,
     config: &Config,
-    file: &std::path::Path,
-    encoding: crate::import::Encoding,
-    dry_run: bool,
+    entering: &Entering,
+    source: &ImportSource<'_>,
 ) -> anyhow::Result<ExitCode> {
+    let ImportSource {
+        file,
+        encoding,
+        dry_run,
+        old,
+    } = *source;
     let shown = file.display();
     let bytes = std::fs::read(file).with_context(|| format!("reading {shown}"))?;
     let text =
@@ -430,6 +517,7 @@ async fn import(
             ),
         });
     }
+    problems.extend(entering.import_problems(&rows, old));
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.line);
         for p in &problems {
@@ -461,6 +549,87 @@ async fn import(
     store.add_all(&entries, "case import").await?;
     writeln!(out, "{shown}: {} case(s) imported", rows.len())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The checks of src/entry.rs for a command that enters something: the calendar to count the
+/// case on, the rules, and today. Built only for the commands that write (the others read no
+/// calendar here).
+struct Entering {
+    calendar: Option<Calendar>,
+    rules: crate::deadline::Rules,
+    today: NaiveDate,
+}
+
+impl Entering {
+    fn new(command: &Command, config: &Config) -> anyhow::Result<Entering> {
+        let writes = !matches!(command, Command::Show { .. } | Command::List { .. });
+        let (calendar, today) = if writes {
+            (
+                Some(load::load(&config.calendar.dir)?.calendar),
+                entry_today(config)?,
+            )
+        } else {
+            (None, config.timezone.today())
+        };
+        Ok(Entering {
+            calendar,
+            rules: config.rules.clone(),
+            today,
+        })
+    }
+
+    /// The case as changed can be counted, and `date`, the act's, is plausible.
+    fn admit(&self, case: &Case, old: OldDates, what: &str, date: NaiveDate) -> Result<(), String> {
+        if let Some(cal) = &self.calendar {
+            crate::entry::countable(case, &self.rules, cal, self.today)?;
+        }
+        self.dating(old).check(what, date)
+    }
+
+    fn dating(&self, old: OldDates) -> crate::entry::Dating {
+        crate::entry::Dating {
+            today: self.today,
+            allow_old: old.allow_old,
+        }
+    }
+
+    /// The rows of an import that cannot be counted or carry an implausible date, by line.
+    fn import_problems(
+        &self,
+        rows: &[crate::import::Row],
+        old: OldDates,
+    ) -> Vec<crate::import::Problem> {
+        let dating = self.dating(old);
+        rows.iter()
+            .filter_map(|row| {
+                let checked = match &self.calendar {
+                    Some(cal) => crate::entry::countable(&row.case, &self.rules, cal, self.today),
+                    None => Ok(()),
+                };
+                checked
+                    .and_then(|()| dating.check_case(&row.case))
+                    .err()
+                    .map(|message| crate::import::Problem {
+                        line: row.line,
+                        message: format!("case {}: {message}", row.case.reference),
+                    })
+            })
+            .collect()
+    }
+}
+
+/// Today for the entry checks: `DUEWATCH_TODAY` (YYYY-MM-DD) when set, else today in
+/// `timezone`. The variable is for tests, and for entering records as of another day.
+fn entry_today(config: &Config) -> anyhow::Result<NaiveDate> {
+    match std::env::var("DUEWATCH_TODAY") {
+        Ok(v) => super::date_arg(v.trim()).map_err(|e| {
+            anyhow::anyhow!(
+                "the environment variable DUEWATCH_TODAY: {e}\n  help: give a date YYYY-MM-DD, \
+                 or unset it to use today"
+            )
+        }),
+        Err(_) => Ok(config.timezone.today()),
+    }
 }
 
 /// `duewatch status`: every open case's current stage.
@@ -522,7 +691,18 @@ async fn list(
                 Err(e) => {
                     // One bad case does not hide the others.
                     bad += 1;
-                    eprintln!("case {}: {}", case.reference, escaped(&e.to_string(), true));
+                    eprintln!(
+                        "case {}: its deadlines cannot be counted: {}
+  help: correct the \
+                         date{}; until then the case is not watched",
+                        case.reference,
+                        escaped(&e.to_string(), true),
+                        if config.cases.source == crate::config::CaseSource::Builtin {
+                            ""
+                        } else {
+                            " in the case system"
+                        }
+                    );
                     return Ok(());
                 }
             };
@@ -578,7 +758,7 @@ fn write_row(out: &mut dyn Write, r: &serde_json::Value) -> std::io::Result<()> 
     let n = |k: &str| r[k].as_u64().map_or("-".to_owned(), |v| v.to_string());
     writeln!(
         out,
-        "{:<12} {:<8} {:<8} due {:<10} remaining {:<3} overdue_by {:<3} {:<9}{}{}",
+        "{:<12} {:<8} {:<8} due {:<10} remaining {:<3} overdue_by {:<3} {:<9}{}{}{}{}",
         s("reference"),
         s("stage"),
         s("responsible"),
@@ -593,6 +773,16 @@ fn write_row(out: &mut dyn Write, r: &serde_json::Value) -> std::io::Result<()> 
         },
         if r["provisional"] == true {
             " provisional"
+        } else {
+            ""
+        },
+        if r["late_extension"] == true {
+            " late extension"
+        } else {
+            ""
+        },
+        if r["late_suspension"] == true {
+            " late suspension"
         } else {
             ""
         },
@@ -620,6 +810,7 @@ fn row_json(case: &Case, status: &CaseStatus) -> serde_json::Value {
         "provisional": stage.provisional,
         "suspended": matches!(stage.state, State::Suspended { .. }),
         "late_extension": !stage.late_extensions.is_empty(),
+        "late_suspension": !stage.late_suspensions.is_empty(),
         "notices_missing": status.notices.iter().filter(|n| n.missing).count(),
     })
 }
@@ -679,6 +870,13 @@ fn show(
             writeln!(
                 out,
                 "  late extension: approved after the deadline it extends (art. 20)"
+            )?;
+        }
+        if !s.late_suspensions.is_empty() {
+            writeln!(
+                out,
+                "  late suspension: began after the deadline had passed; the clock was not \
+                 stopped (art. 21)"
             )?;
         }
         for line in &s.explanation {

@@ -63,8 +63,8 @@ enum Command {
     /// The configuration: check it, show it.
     #[command(subcommand)]
     Config(run::ConfigCommand),
-    /// Is duewatch doing its job? Exit 1 when the last successful poll is too old or dead
-    /// letters wait (for a monitor).
+    /// Is duewatch doing its job? Exit 1 when the last successful poll is too old, dead
+    /// letters wait, or the last poll could not watch some open cases (for a monitor).
     Health {
         /// The oldest a successful poll may be, seconds [default: three poll intervals].
         #[arg(long, value_name = "SECS")]

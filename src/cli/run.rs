@@ -217,7 +217,35 @@ async fn dry_run(
     if by_recipient.is_empty() {
         writeln!(out, "no open case calls for a notification")?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(unwatched(out, &report)?)
+}
+
+/// The dry run's last lines: each case it could not read or evaluate, named; exit 1 if any.
+fn unwatched(out: &mut dyn Write, report: &Report) -> std::io::Result<ExitCode> {
+    let named = report.bad_rows.len() + report.unevaluable.len();
+    for (reference, problem) in &report.bad_rows {
+        writeln!(out, "not watched: case {reference}: {problem}")?;
+    }
+    for (reference, problem) in &report.unevaluable {
+        writeln!(
+            out,
+            "not watched: case {reference}: its deadlines cannot be counted: {problem}"
+        )?;
+    }
+    if report.bad_cases == 0 {
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(
+        out,
+        "{} case(s) could not be read or evaluated{}; a real run reports them to mail.admins",
+        report.bad_cases,
+        if named as u64 == report.bad_cases {
+            " (named above)"
+        } else {
+            " (see the log)"
+        }
+    )?;
+    Ok(ExitCode::FAILURE)
 }
 
 pub(super) fn mail(

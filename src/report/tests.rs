@@ -207,9 +207,9 @@ fn a_closed_suspension_skips_its_working_days() {
 
 #[test]
 fn a_case_still_suspended_is_never_overdue_and_its_days_count_to_the_end() {
-    // Suspended from Thu Nov 26, no end: Nov 26, 27, 30 = 3 days. Its notice is due Nov 30, so
-    // at Nov 30 it is not missing yet.
-    let mut c = case("F", "2026-11-02", Some("2026-11-03"), None);
+    // Forwarded Mon Nov 16: reply due Nov 30. Suspended from Thu Nov 26 (in time), no end:
+    // Nov 26, 27, 30 = 3 days. Its notice is due Nov 30, so at Nov 30 it is not missing yet.
+    let mut c = case("F", "2026-11-13", Some("2026-11-16"), None);
     c.suspensions.push(suspension("2026-11-26", None, false));
     let r = november(&[c]);
     assert_eq!(
@@ -358,4 +358,62 @@ fn a_missed_notice_counts_in_the_period_it_was_missed_only() {
         .add(&c, &Rules::default(), &cal())
         .expect("in range");
     assert_eq!(section(&december).notices_missing, 0);
+}
+
+#[test]
+fn a_stage_forwarded_late_before_an_open_suspension_counts_late() {
+    // issue 13 (a): forward due Mon Nov 9, forwarded Thu Nov 12 (late by 10, 11, 12 = 3), then
+    // suspended from Nov 13 with no end. The suspension covers the reply stage only.
+    let mut c = case("F", "2026-11-02", Some("2026-11-12"), None);
+    c.suspensions.push(suspension("2026-11-13", None, true));
+    let r = november(&[c]);
+    assert_eq!(
+        office(&r),
+        Figures {
+            handled: 1,
+            late: 1,
+            late_days_total: 3,
+            late_days_max: 3,
+            ..Figures::default()
+        }
+    );
+    let listed: Vec<_> = r
+        .cases
+        .iter()
+        .map(|l| (l.stage, l.due, l.done_on, l.working_days, l.lateness))
+        .collect();
+    assert_eq!(
+        listed,
+        [(
+            Stage::Forward,
+            d("2026-11-09"),
+            Some(d("2026-11-12")),
+            3,
+            Lateness::Late
+        )]
+    );
+    // The reply stage is suspended: no deadline, not overdue; Nov 13..30 is 12 working days.
+    assert_eq!(section(&r).open_overdue, 0);
+    assert_eq!(section(&r).suspended_days, 12);
+}
+
+#[test]
+fn a_suspension_after_the_deadline_passed_leaves_the_stage_overdue() {
+    // issue 13 (b): reply due Tue Nov 17, suspended from Fri Nov 20 with no end: at Nov 30 the
+    // stage is still overdue by Nov 18, 19, 20, 23..27, 30 = 9, on the late list.
+    let mut c = case("G", "2026-11-02", Some("2026-11-03"), None);
+    c.suspensions.push(suspension("2026-11-20", None, true));
+    let r = november(&[c.clone()]);
+    let s = section(&r);
+    assert_eq!((s.handled, s.open_overdue), (1, 1));
+    assert_eq!((s.suspensions, s.late_suspensions), (1, 1));
+    assert_eq!(r.cases.len(), 1);
+    assert_eq!(
+        (r.cases[0].due, r.cases[0].working_days, r.cases[0].lateness),
+        (d("2026-11-17"), 9, Lateness::Overdue)
+    );
+    // Resumed on Nov 25: the same.
+    c.suspensions[0].until = Some(d("2026-11-25"));
+    let resumed = november(&[c]);
+    assert_eq!(resumed.cases, r.cases);
 }

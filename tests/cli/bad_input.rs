@@ -1362,6 +1362,202 @@ fn rows() -> Vec<Row> {
                 "write the code",
             ],
         },
+        // ---- issue 13: engine ----
+        // Dates the engine cannot count, refused where they are entered (src/entry.rs); the
+        // tests' today is helpers::TODAY, 2026-12-31, unless a row sets DUEWATCH_TODAY.
+        Row {
+            name: "a receipt on the last day the calendar counts on (its deadline falls past it)",
+            prepare: nothing,
+            args: &[
+                "case",
+                "add",
+                "--ref",
+                "2026-0100",
+                "--received",
+                "2099-12-31",
+            ],
+            env: &[("DUEWATCH_TODAY", "2099-12-31")],
+            code: 1,
+            says: &[
+                "case 2026-0100: its deadlines cannot be counted",
+                "5 working days after 2099-12-31 fall after 2099-12-31",
+                "help: duewatch counts deadlines from 2000-01-01 to 2099-12-31",
+            ],
+        },
+        Row {
+            name: "a receipt after the calendar's range",
+            prepare: nothing,
+            args: &[
+                "case",
+                "add",
+                "--ref",
+                "2026-0100",
+                "--received",
+                "2100-01-01",
+            ],
+            env: &[],
+            code: 1,
+            says: &[
+                "case 2026-0100",
+                "2100-01-01 is outside the dates duewatch counts on",
+                "help: duewatch counts deadlines from",
+            ],
+        },
+        Row {
+            name: "a receipt before the calendar's range",
+            prepare: nothing,
+            args: &[
+                "case",
+                "add",
+                "--ref",
+                "2026-0100",
+                "--received",
+                "1999-12-31",
+                "--allow-old",
+            ],
+            env: &[],
+            code: 1,
+            says: &[
+                "case 2026-0100",
+                "1999-12-31 is outside the dates duewatch counts on",
+                "check the year",
+            ],
+        },
+        Row {
+            name: "a forwarding whose reply deadline falls past the calendar's range",
+            prepare: nothing,
+            args: &[
+                "case",
+                "forward",
+                "2026-0002",
+                "--section",
+                "ss",
+                "--on",
+                "2099-12-20",
+            ],
+            env: &[("DUEWATCH_TODAY", "2099-12-31")],
+            code: 1,
+            says: &[
+                "case 2026-0002: its deadlines cannot be counted",
+                "10 working days after 2099-12-20 fall after 2099-12-31",
+            ],
+        },
+        Row {
+            name: "a receipt dated after today (a mistyped year)",
+            prepare: nothing,
+            args: &[
+                "case",
+                "add",
+                "--ref",
+                "2026-0100",
+                "--received",
+                "2062-11-02",
+            ],
+            env: &[],
+            code: 1,
+            says: &[
+                "case 2026-0100: the receipt on 2062-11-02 is after today (2026-12-31)",
+                "check the year",
+                "help: record it on the day it happens",
+            ],
+        },
+        Row {
+            name: "a reply dated after today",
+            prepare: nothing,
+            args: &["case", "reply", "2026-0001", "--on", "2027-01-04"],
+            env: &[],
+            code: 1,
+            says: &["case 2026-0001: the reply on 2027-01-04 is after today (2026-12-31)"],
+        },
+        Row {
+            name: "a receipt more than a year before today, not confirmed",
+            prepare: nothing,
+            args: &[
+                "case",
+                "add",
+                "--ref",
+                "2026-0100",
+                "--received",
+                "2016-11-02",
+            ],
+            env: &[],
+            code: 1,
+            says: &[
+                "case 2026-0100: the receipt on 2016-11-02 is more than a year before today (2026-12-31)",
+                "help: if the date is right (a backlog), give --allow-old",
+            ],
+        },
+        Row {
+            name: "a suspension from a day still to come",
+            prepare: nothing,
+            args: &[
+                "case",
+                "suspend",
+                "2026-0001",
+                "--from",
+                "2027-01-04",
+                "--reason",
+                "other",
+            ],
+            env: &[],
+            code: 1,
+            says: &["case 2026-0001: the suspension on 2027-01-04 is after today (2026-12-31)"],
+        },
+        Row {
+            name: "a CSV row received more than a year ago, without --allow-old",
+            prepare: |s| {
+                csv(
+                    s,
+                    "reference,received_on\n2026-0100,2026-11-02\n2026-0101,2016-11-02\n",
+                )
+            },
+            args: CSV_IMPORT,
+            env: &[],
+            code: 1,
+            says: &[
+                "cases.csv:3: case 2026-0101: the receipt on 2016-11-02 is more than a year before today",
+                "give --allow-old",
+                "nothing was imported",
+            ],
+        },
+        Row {
+            name: "CSV rows the engine cannot count or dated after today, each with its line",
+            prepare: |s| {
+                csv(
+                    s,
+                    "reference,received_on,forwarded_on,section\n\
+                     2026-0100,2100-01-01,,\n\
+                     2026-0101,2026-11-02,2026-11-03,ss\n\
+                     2026-0102,2026-11-02,2062-11-03,ss\n",
+                )
+            },
+            args: &["case", "import", "{dir}/cases.csv", "--allow-old"],
+            env: &[],
+            code: 1,
+            says: &[
+                "cases.csv:2: case 2026-0100: its deadlines cannot be counted: 2100-01-01 is outside",
+                "cases.csv:4: case 2026-0102: the forwarding on 2062-11-03 is after today (2026-12-31)",
+                "2 problem(s); nothing was imported",
+            ],
+        },
+        Row {
+            name: "a DUEWATCH_TODAY that is not a date",
+            prepare: nothing,
+            args: &[
+                "case",
+                "add",
+                "--ref",
+                "2026-0100",
+                "--received",
+                "2026-11-02",
+            ],
+            env: &[("DUEWATCH_TODAY", "tomorrow")],
+            code: 1,
+            says: &[
+                "the environment variable DUEWATCH_TODAY",
+                "give a date YYYY-MM-DD",
+            ],
+        },
     ]
 }
 

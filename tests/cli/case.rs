@@ -258,7 +258,8 @@ on_both_backends! {
             }
         }
         let file = csv(&s, "many.csv", text.as_bytes());
-        s.duewatch(&["case", "import", &file]).assert().success();
+        // Received 2025-11-03, more than a year before the tests' today: a backlog, confirmed.
+        s.duewatch(&["case", "import", &file, "--allow-old"]).assert().success();
         let status = json(&s, &["status", "--as-of", "2025-11-05", "--json"]);
         let refs: Vec<String> = status.as_array().unwrap().iter().map(|r| r["reference"].as_str().unwrap().to_owned()).collect();
         let expected: Vec<String> = (1..=2600).filter(|i| i % 3 != 0).map(|i| format!("2025-{i:05}")).collect();
@@ -287,6 +288,130 @@ on_both_backends! {
             .code(1)
             .stderr(contains("the case was forwarded already"));
         assert_eq!(history_len(&s, "2026-0400"), 3);
+    };
+
+    a_suspension_changes_only_what_it_covers_in_show_status_mail_and_report => |backend| {
+        let server = crate::smtp::SmtpServer::start();
+        let s = Setup::with_store(backend);
+        s.append_config(&format!(
+            "[office]\nname = \"办公室\"\nemails = [\"office@bureau.example\"]\n\
+             [leadership]\nname = \"局领导\"\nemails = [\"leaders@bureau.example\"]\n\
+             [mail]\ntransport = \"smtp\"\nfrom = \"duewatch <duewatch@bureau.example>\"\n\
+             [mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_secs = 2\n",
+            server.port
+        ));
+        // issue 13 (a): forward due Mon 11-09, forwarded Thu 11-12, suspended from 11-13, no end.
+        ok(&s, &["case", "add", "--ref", "2026-0500", "--received", "2026-11-02"]);
+        ok(&s, &["case", "forward", "2026-0500", "--section", "ss", "--on", "2026-11-12"]);
+        ok(&s, &["case", "suspend", "2026-0500", "--from", "2026-11-13", "--reason", "third_party"]);
+        // issue 13 (b): reply due Tue 11-17, suspended from Fri 11-20, no end.
+        ok(&s, &["case", "add", "--ref", "2026-0501", "--received", "2026-11-02"]);
+        ok(&s, &["case", "forward", "2026-0501", "--section", "ss", "--on", "2026-11-03"]);
+        ok(&s, &["case", "suspend", "2026-0501", "--from", "2026-11-20", "--reason", "third_party"]);
+
+        let shown = s
+            .duewatch(&["case", "show", "2026-0500", "--as-of", "2026-11-24"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let shown = String::from_utf8(shown).expect("UTF-8");
+        assert!(shown.contains("forward (office): done late by 3 working days, due 2026-11-09"), "{shown}");
+        assert!(shown.contains("reply (ss): suspended since 2026-11-13 (8 working days)"), "{shown}");
+        assert!(!shown.contains("done on time"), "{shown}");
+
+        let status = json(&s, &["status", "--as-of", "2026-11-24", "--json"]);
+        let b = &status[1];
+        assert_eq!(b["reference"], "2026-0501");
+        assert_eq!(b["due"], "2026-11-17", "the deadline had passed before the suspension began");
+        assert_eq!(b["level"], "overdue");
+        assert_eq!(b["overdue_by"], 5);
+        assert_eq!(b["suspended"], false);
+        assert_eq!(b["late_suspension"], true);
+        assert_eq!(status[0]["late_suspension"], false);
+        s.duewatch(&["status", "--as-of", "2026-11-24"])
+            .assert()
+            .success()
+            .stdout(contains("late suspension"));
+        s.duewatch(&["case", "show", "2026-0501", "--as-of", "2026-11-24"])
+            .assert()
+            .success()
+            .stdout(contains("reply (ss): running, due 2026-11-17, overdue"))
+            .stdout(contains("late suspension: began after the deadline had passed; the clock was not stopped (art. 21)"));
+
+        // The escalation runs: the leadership is told 2026-0501 is overdue.
+        s.duewatch(&["run", "--once", "--now", "2026-11-24T09:00"])
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .success();
+        let leaders = server.to("leaders@bureau.example");
+        assert_eq!(leaders.len(), 1, "one overdue digest for the leadership");
+        assert!(leaders[0].subject().contains("逾期"), "{}", leaders[0].subject());
+        assert!(leaders[0].text().contains("2026-0501"), "{}", leaders[0].text());
+        assert!(!leaders[0].text().contains("2026-0500"), "{}", leaders[0].text());
+
+        // The report counts the late forwarding late and lists the overdue reply.
+        let table = s
+            .duewatch(&["report", "--from", "2026-11-01", "--to", "2026-11-30"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let table = String::from_utf8(table).expect("UTF-8");
+        assert!(table.contains("late and overdue: 2"), "{table}");
+        let listed = |reference: &str| {
+            table
+                .lines()
+                .find(|l| l.starts_with(reference))
+                .unwrap_or_else(|| panic!("{reference} not listed in\n{table}"))
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(listed("2026-0500"), "2026-0500 forward office due 2026-11-09 done 2026-11-12 3 working day(s) late");
+        assert_eq!(listed("2026-0501"), "2026-0501 reply ss due 2026-11-17 open 9 working day(s) overdue");
+        let office_row = table.lines().find(|l| l.starts_with("office")).expect("an office row");
+        assert_eq!(office_row.split_whitespace().take(4).collect::<Vec<_>>(), ["office", "2", "1", "1"], "{table}");
+
+        // Resumed: unchanged.
+        ok(&s, &["case", "resume", "2026-0501", "--on", "2026-11-25"]);
+        let status = json(&s, &["status", "--as-of", "2026-11-26", "--json"]);
+        assert_eq!(status[1]["due"], "2026-11-17");
+        assert_eq!(status[1]["overdue_by"], 7);
+        assert_eq!(status[1]["late_suspension"], true);
+    };
+
+    an_extension_whose_deadline_falls_past_2099_is_refused_and_an_old_date_needs_allow_old => |backend| {
+        let s = Setup::with_store(backend);
+        let at_end = |args: &[&str]| {
+            let mut cmd = s.duewatch(args);
+            cmd.env("DUEWATCH_TODAY", "2099-12-31");
+            cmd
+        };
+        // Forwarded Tue 2099-12-01: reply due 2099-12-15 (2099 has no calendar: weekends only).
+        at_end(&["case", "add", "--ref", "2099-0001", "--received", "2099-11-30"]).assert().success();
+        at_end(&["case", "forward", "2099-0001", "--section", "ss", "--on", "2099-12-01"]).assert().success();
+        at_end(&["case", "extend", "2099-0001", "--days", "15", "--approved-by", "局长", "--on", "2099-12-02"])
+            .assert()
+            .code(1)
+            .stderr(contains("case 2099-0001: its deadlines cannot be counted: 25 working days after 2099-12-01 fall after 2099-12-31"))
+            .stderr(contains("help: duewatch counts deadlines from 2000-01-01 to 2099-12-31"));
+        let shown = json(&s, &["case", "show", "2099-0001", "--json", "--as-of", "2099-12-02"]);
+        assert_eq!(shown["case"]["extensions"], serde_json::json!([]), "nothing was written");
+        assert_eq!(shown["status"]["stages"][1]["due"], "2099-12-15");
+
+        // A year and more before the tests' today (2026-12-31) needs --allow-old; then it counts.
+        s.duewatch(&["case", "add", "--ref", "2025-0001", "--received", "2025-12-30"])
+            .assert()
+            .code(1)
+            .stderr(contains("case 2025-0001: the receipt on 2025-12-30 is more than a year before today (2026-12-31)"))
+            .stderr(contains("give --allow-old"));
+        ok(&s, &["case", "add", "--ref", "2025-0001", "--received", "2025-12-30", "--allow-old"]);
+        ok(&s, &["case", "add", "--ref", "2025-0002", "--received", "2025-12-31"]);
+        let listed = json(&s, &["case", "list", "--json", "--as-of", "2026-01-05"]);
+        assert_eq!(listed.as_array().map(Vec::len), Some(3));
     };
 }
 

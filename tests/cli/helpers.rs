@@ -61,10 +61,15 @@ impl Setup {
     }
 }
 
-/// The binary under test, with an empty environment.
+/// The day the tests' case commands take as today (`DUEWATCH_TODAY`): their acts are dated in
+/// 2026, and an act after today is refused (src/entry.rs). Fixed, so no test depends on the clock.
+pub const TODAY: &str = "2026-12-31";
+
+/// The binary under test, with an empty environment but for [`TODAY`].
 pub fn duewatch() -> Command {
     let mut cmd = Command::cargo_bin("duewatch").expect("the duewatch binary is built");
     cmd.env_clear();
+    cmd.env("DUEWATCH_TODAY", TODAY);
     cmd
 }
 

@@ -319,6 +319,31 @@ fn status_json(s: &Setup, as_of: &str) -> (Vec<Value>, String, Option<i32>) {
 }
 
 on_both_case_systems! {
+    a_row_whose_deadlines_cannot_be_counted_is_named_by_status_and_the_dry_run => |system| {
+        let cs = CaseSystem::new(system);
+        let p = cs.prefix.clone();
+        cs.exec(&[&format!(
+            "INSERT INTO {p}shenqing VALUES \
+             (21, '2026-C001', '收到日期超出范围', '1999-12-31', NULL, NULL, NULL, NULL)"
+        )]);
+        let s = setup(&cs);
+        let (rows, stderr, code) = status_json(&s, "2026-12-01");
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stderr.contains("case 2026-C001: its deadlines cannot be counted: 1999-12-31 is outside the dates duewatch counts on (2000-01-01 to 2099-12-31); check the year\n  help: correct the date in the case system"), "{stderr}");
+        assert_eq!(rows.len(), 3, "the good open cases are still listed: {stderr}");
+        let dry = s
+            .duewatch(&["run", "--once", "--dry-run", "--now", "2026-12-01T09:00"])
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        let dry = String::from_utf8(dry).expect("UTF-8");
+        assert!(dry.contains("not watched: case 2026-C001: its deadlines cannot be counted: 1999-12-31 is outside"), "{dry}");
+        assert!(dry.contains("4 case(s) could not be read or evaluated (named above)"), "{dry}");
+    };
+
     status_shows_the_case_systems_open_cases_and_names_each_bad_row => |system| {
         let cs = CaseSystem::new(system);
         let s = setup(&cs);
@@ -706,4 +731,109 @@ on_both_case_systems! {
             "the subject is one line, its control characters shown as U+FFFD: {stdout:?}"
         );
     };
+}
+
+#[test]
+fn a_case_system_row_that_cannot_be_counted_is_named_reported_once_counted_and_turns_health_red() {
+    let cs = CaseSystem::new(System::Postgres);
+    let p = cs.prefix.clone();
+    // Received 2100-01-01 (outside the calendar) and 2099-12-31 (its deadline falls past it).
+    cs.exec(&[&format!(
+        "INSERT INTO {p}shenqing VALUES \
+         (21, '2026-C001', '收到日期超出范围', '2100-01-01', NULL, NULL, NULL, NULL), \
+         (22, '2026-C002', '期限超出范围', '2099-12-31', NULL, NULL, NULL, NULL)"
+    )]);
+    let server = SmtpServer::start();
+    let s = setup(&cs);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    s.append_config(&format!(
+        "[window]\nfrom = \"00:00\"\nto = \"23:59\"\nevery_day = true\n\
+         [schedule]\npoll = \"*/2 * * * * *\"\n[daemon]\nshutdown_grace_secs = 5\n\
+         [http]\nlisten = \"127.0.0.1:{port}\"\n\
+         [mail]\ntransport = \"smtp\"\nfrom = \"duewatch <duewatch@bureau.example>\"\nadmins = [\"{ADMIN}\"]\n\
+         [mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_secs = 2\n",
+        server.port
+    ));
+
+    // The dry run names every case it could not watch, and the others are still worked out.
+    let dry = s
+        .duewatch(&["run", "--once", "--dry-run", "--now", "2026-12-01T09:00"])
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let dry = String::from_utf8(dry).expect("UTF-8");
+    for words in [
+        "not watched: case 2026-C001: its deadlines cannot be counted: 2100-01-01 is outside the dates duewatch counts on",
+        "not watched: case 2026-C002: its deadlines cannot be counted: 5 working days after 2099-12-31 fall after 2099-12-31",
+        "not watched: case 2026-B003:",
+        "5 case(s) could not be read or evaluated (named above)",
+        "2026-A001",
+    ] {
+        assert!(dry.contains(words), "{words:?} not in\n{dry}");
+    }
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_duewatch"))
+        .env_clear()
+        .arg("--config")
+        .arg(s.config())
+        .arg("run")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("duewatch run starts");
+    let start = std::time::Instant::now();
+    let mut metrics = String::new();
+    while !(metrics.contains("duewatch_unreadable_cases 5")
+        && metrics.contains("duewatch_uncountable_cases 2"))
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no poll counted the cases within 30 s:\n{metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+        metrics = http_get(port, "/metrics").unwrap_or_default();
+    }
+    // `health` reads the latest poll from the database: not green while cases go unwatched.
+    let health = s.duewatch(&["health"]).output().expect("health runs");
+    let said = String::from_utf8_lossy(&health.stderr).into_owned();
+    assert_eq!(health.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("5 open case(s) could not be read or evaluated at the last poll"),
+        "{said}"
+    );
+    // More polls read the same cases; each problem is reported once.
+    std::thread::sleep(Duration::from_secs(5));
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    assert!(child.wait().expect("duewatch stops").success());
+    let admin = server.to(ADMIN);
+    assert_eq!(
+        admin.len(),
+        2,
+        "the bad rows and the uncountable cases, each once"
+    );
+    let uncountable = admin
+        .iter()
+        .find(|m| m.text().contains("期限无法计算"))
+        .expect("a report of the cases that cannot be counted");
+    let text = uncountable.text();
+    assert!(text.contains("2 件申请的期限无法计算"), "{text}");
+    assert!(
+        text.contains("2026-C001：2100-01-01 is outside the dates"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2026-C002：5 working days after 2099-12-31 fall after 2099-12-31"),
+        "{text}"
+    );
+    assert!(!text.contains("2026-A001"), "{text}");
 }

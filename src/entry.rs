@@ -1,0 +1,207 @@
+//! What an entry must pass, beyond the rules of [`crate::casework`], before it is written: a
+//! change made with a case command, or a row of a CSV import. Pure: the case, the rules, the
+//! calendar and `today` come in; a refusal (what is wrong and what to do) goes out.
+//!
+//! - **Countable**: the engine can count the case as changed. Every stage's deadline and every
+//!   written notice must fall within the dates the calendar counts on (2000-01-01 to
+//!   2099-12-31, [`crate::calendar::FIRST_DAY`]..=[`crate::calendar::LAST_DAY`]). A case it
+//!   cannot count would fail every poll for ever, so it is refused where it is entered: a
+//!   receipt in 1999 or 2100, or an extension or a forwarding whose deadline falls past 2099.
+//! - **Plausible dates**: an act is not dated after today (nothing recorded can have happened
+//!   on a day still to come: 2062 typed for 2026), nor more than a year before today (1926 for
+//!   2026) unless the user confirms it with `--allow-old` (a backlog being entered).
+//!
+//! Cases read from a case system (`cases.source = "sql"`) are not entered here; one that
+//! cannot be counted is reported to `mail.admins` by each poll instead ([`crate::runner`]).
+
+use chrono::{Months, NaiveDate};
+
+use crate::calendar::{Calendar, FIRST_DAY, LAST_DAY};
+use crate::case::Case;
+use crate::deadline::{self, Rules};
+
+/// How far back an act may be dated without `--allow-old`.
+pub(crate) const OLD_AFTER_MONTHS: u32 = 12;
+
+/// The dates an entry is judged against: today, and whether old dates were confirmed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dating {
+    /// Today, in the configured time zone.
+    pub today: NaiveDate,
+    /// `--allow-old` was given: acts more than a year ago are meant.
+    pub allow_old: bool,
+}
+
+impl Dating {
+    /// Refuses `date` for `what` (e.g. "the receipt") when it is after today, or more than a
+    /// year before today without `--allow-old`.
+    ///
+    /// # Errors
+    /// The refusal, naming the date, today and what to do.
+    pub(crate) fn check(&self, what: &str, date: NaiveDate) -> Result<(), String> {
+        let today = self.today;
+        if date > today {
+            return Err(format!(
+                "{what} on {date} is after today ({today}): nothing can be recorded as done on \
+                 a day still to come; check the year\n  help: record it on the day it happens"
+            ));
+        }
+        let oldest = today
+            .checked_sub_months(Months::new(OLD_AFTER_MONTHS))
+            .unwrap_or(FIRST_DAY);
+        if date < oldest && !self.allow_old {
+            return Err(format!(
+                "{what} on {date} is more than a year before today ({today}); check the year\n  \
+                 help: if the date is right (a backlog), give --allow-old"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every act of `case` checked as by [`Dating::check`], the first refused returned.
+    ///
+    /// # Errors
+    /// The first implausible date.
+    pub(crate) fn check_case(&self, case: &Case) -> Result<(), String> {
+        let mut acts: Vec<(&str, NaiveDate)> = vec![("the receipt", case.received_on)];
+        acts.extend(case.forwarded_on.map(|d| ("the forwarding", d)));
+        for e in &case.extensions {
+            acts.push(("the extension's approval", e.approved_on));
+            acts.extend(e.notice_on.map(|d| ("the extension's written notice", d)));
+        }
+        for s in &case.suspensions {
+            acts.push(("the suspension", s.from));
+            acts.extend(s.until.map(|d| ("the resumption", d)));
+        }
+        acts.extend(case.replied_on.map(|d| ("the reply", d)));
+        acts.extend(case.closed_on.map(|d| ("the closure", d)));
+        acts.into_iter()
+            .try_for_each(|(what, d)| self.check(what, d))
+    }
+}
+
+/// Refuses `case` when the engine cannot count it: its deadlines or written notices fall
+/// outside the calendar's range.
+///
+/// # Errors
+/// The date (or the count) that is out of range, and what to do.
+pub(crate) fn countable(
+    case: &Case,
+    rules: &Rules,
+    cal: &Calendar,
+    today: NaiveDate,
+) -> Result<(), String> {
+    let at = today.clamp(FIRST_DAY, LAST_DAY);
+    match deadline::evaluate(case, rules, cal, at) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!(
+            "its deadlines cannot be counted: {e}\n  help: duewatch counts deadlines from \
+             {FIRST_DAY} to {LAST_DAY}; correct the date (a receipt, forwarding, extension or \
+             suspension) so that every deadline falls within them"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::{LocalOverlay, shipped};
+    use crate::case::{Extension, Reference, SectionCode};
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().expect("a test date")
+    }
+
+    fn cal() -> Calendar {
+        Calendar::new(
+            shipped::years().expect("shipped years"),
+            LocalOverlay::default(),
+        )
+        .expect("a calendar")
+    }
+
+    fn case(received: &str) -> Case {
+        Case::received(
+            Reference::parse("2026-0042").expect("a reference"),
+            d(received),
+        )
+    }
+
+    #[test]
+    fn a_case_whose_deadline_falls_past_2099_cannot_be_counted_and_says_which_count() {
+        let rules = Rules::default();
+        let table = [
+            (
+                "2099-12-31",
+                Some("5 working days after 2099-12-31 fall after 2099-12-31"),
+            ),
+            ("2100-01-01", Some("2100-01-01 is outside the dates")),
+            ("1999-12-31", Some("1999-12-31 is outside the dates")),
+            ("2000-01-03", None),
+            ("2099-12-01", None),
+        ];
+        for (received, refused) in table {
+            let got = countable(&case(received), &rules, &cal(), d("2026-12-01"));
+            match refused {
+                None => assert_eq!(got, Ok(()), "{received}"),
+                Some(words) => {
+                    let e = got.expect_err(received);
+                    assert!(e.contains(words), "{received}: {e}");
+                    assert!(e.contains("help: duewatch counts deadlines from"), "{e}");
+                }
+            }
+        }
+        // An extension that pushes the reply deadline past 2099.
+        // Forwarded Tue 2099-12-01: reply due 2099-12-15 (2099 uncovered: weekends only).
+        let mut c = case("2099-11-30");
+        c.forwarded_on = Some(d("2099-12-01"));
+        c.section = Some(SectionCode::parse("ss").expect("a code"));
+        assert_eq!(countable(&c, &rules, &cal(), d("2099-12-02")), Ok(()));
+        c.extensions.push(Extension {
+            days: 15,
+            approved_on: d("2099-12-02"),
+            approved_by: "局长".to_owned(),
+            reason: None,
+            notice_on: None,
+        });
+        let e = countable(&c, &rules, &cal(), d("2099-12-02")).expect_err("past 2099");
+        assert!(e.contains("25 working days after 2099-12-01"), "{e}");
+    }
+
+    #[test]
+    fn an_act_after_today_is_refused_and_one_over_a_year_old_needs_allow_old() {
+        let strict = Dating {
+            today: d("2026-12-01"),
+            allow_old: false,
+        };
+        let lenient = Dating {
+            allow_old: true,
+            ..strict
+        };
+        let table = [
+            ("2026-12-01", Ok(()), Ok(())),
+            (
+                "2026-12-02",
+                Err("is after today (2026-12-01)"),
+                Err("after today"),
+            ),
+            ("2062-11-02", Err("check the year"), Err("after today")),
+            ("2025-12-01", Ok(()), Ok(())),
+            ("2025-11-30", Err("more than a year before today"), Ok(())),
+            ("1926-11-02", Err("give --allow-old"), Ok(())),
+        ];
+        for (date, without, with) in table {
+            for (dating, expected) in [(strict, without), (lenient, with)] {
+                let got = dating.check("the receipt", d(date));
+                match expected {
+                    Ok(()) => assert_eq!(got, Ok(()), "{date}"),
+                    Err(words) => {
+                        let e = got.expect_err(date);
+                        assert!(e.contains(words), "{date}: {e}");
+                        assert!(e.starts_with(&format!("the receipt on {date}")), "{e}");
+                    }
+                }
+            }
+        }
+    }
+}
