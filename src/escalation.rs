@@ -489,6 +489,10 @@ fn role_name(role: Role) -> &'static str {
 /// The flag of a stage with an extension approved after the deadline it extends (art. 20).
 const LATE_EXTENSION: &str = "逾期延期：延期批准时原期限已过（第二十条）";
 
+/// The flag of a stage with a suspension that began after its deadline had passed: recorded, but
+/// it stopped no clock (art. 21; domain.md, "a suspension changes only what it covers").
+const LATE_SUSPENSION: &str = "逾期中止：中止开始时期限已过，期限不因此顺延（第二十一条）";
+
 /// What a stage's line must say beyond its deadline, one sentence each. A new flag is one more
 /// `if` here (and shows in every digest: the templates list `flags`).
 fn flags(stage: &StageStatus) -> Vec<String> {
@@ -496,6 +500,10 @@ fn flags(stage: &StageStatus) -> Vec<String> {
     // art. 20: an extension is approved before the deadline it extends runs out.
     if !stage.late_extensions.is_empty() {
         out.push(LATE_EXTENSION.to_owned());
+    }
+    // art. 21: the clock cannot be stopped after it ran out.
+    if !stage.late_suspensions.is_empty() {
+        out.push(LATE_SUSPENSION.to_owned());
     }
     out
 }
@@ -549,10 +557,12 @@ fn explain(case: &Case, stage: &StageStatus) -> String {
             }
         }
     };
+    // Only the suspensions that stopped this stage's clock: a late one is flagged instead.
     let suspensions = case
         .suspensions
         .iter()
-        .filter(|x| x.from > stage.start)
+        .enumerate()
+        .filter(|(i, x)| x.from > stage.start && !stage.late_suspensions.contains(i))
         .count();
     if stage.stage == Stage::Reply && suspensions > 0 {
         s.push_str(&format!("，中止 {suspensions} 次（中止期间不计）"));

@@ -350,6 +350,12 @@ on_both_backends! {
         assert!(leaders[0].subject().contains("逾期"), "{}", leaders[0].subject());
         assert!(leaders[0].text().contains("2026-0501"), "{}", leaders[0].text());
         assert!(!leaders[0].text().contains("2026-0500"), "{}", leaders[0].text());
+        assert!(
+            leaders[0].text().contains("逾期中止：中止开始时期限已过，期限不因此顺延（第二十一条）"),
+            "the mail says the suspension came too late: {}",
+            leaders[0].text()
+        );
+        assert!(!leaders[0].text().contains("中止 1 次"), "{}", leaders[0].text());
 
         // The report counts the late forwarding late and lists the overdue reply.
         let table = s
