@@ -77,7 +77,7 @@ impl Config {
         if !DIGEST_MAX_LINES.contains(&lines) {
             return Err((
                 format!(
-                    "mail.digest_max_lines = {lines} is out of range: from {} to {} cases a digest \
+                    "mail.digest_max_lines = {lines} is out of range: from {} to {} lines a digest \
                      lists (the others are counted, and `duewatch status` lists them all)",
                     DIGEST_MAX_LINES.start(),
                     DIGEST_MAX_LINES.end()
