@@ -327,6 +327,7 @@ impl Store {
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .idle_timeout(IDLE_CONNECTION)
+                .after_release(|conn, _| Box::pin(outside_any_transaction(conn)))
                 .connect_with(options)
                 .await
                 .with_context(|| format!("opening the SQLite database {path} (database.url)"))?;
@@ -562,6 +563,31 @@ impl Store {
             done: false,
         })
     }
+}
+
+/// Whether a SQLite connection going back to the pool is outside any transaction; one that is
+/// not is closed instead (closing rolls back whatever it holds), and the pool opens a fresh one.
+///
+/// After an error (a full disk, an I/O error) SQLite may roll a transaction back by itself;
+/// sqlx's ROLLBACK on drop then fails ("no transaction is active") and sqlx goes on counting a
+/// transaction: the next `BEGIN IMMEDIATE` on that connection fails ("begin_with at non-zero
+/// transaction depth") and a plain `begin` becomes a SAVEPOINT whose rollback leaves a
+/// transaction open, holding the write lock ("database is locked" for every other connection,
+/// for good). And a failed COMMIT may leave the transaction open. Both are caught here, on
+/// every release: SQLite is asked (a `BEGIN` fails inside a transaction), and so is sqlx.
+async fn outside_any_transaction(conn: &mut sqlx::SqliteConnection) -> sqlx::Result<bool> {
+    use sqlx::Connection as _;
+    // Statements run in order on the connection's worker: a rollback queued by a dropped
+    // transaction has run before this BEGIN does.
+    let sqlite_idle = sqlx::raw_sql("BEGIN; ROLLBACK").execute(&mut *conn).await.is_ok();
+    let clean = sqlite_idle && !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!(
+            "a database connection left inside a transaction after an error is closed; \
+             a fresh one takes its place"
+        );
+    }
+    Ok(clean)
 }
 
 /// How long an unused database connection is kept: well under the usual poll interval, so that
