@@ -18,6 +18,8 @@
 //! - **systemd**: `READY=1` once the database is migrated, the calendar and templates loaded and
 //!   the jobs scheduled (not after SMTP: an outage must queue mail, not restart us);
 //!   `WATCHDOG=1` after each successful poll only, so a wedged poll loop is restarted.
+//! - **Reloading** (SIGHUP): the templates and the calendar files are re-read by a poll started
+//!   at once; bad templates are refused and the ones in use stay. SIGHUP never stops the daemon.
 //! - **Stopping** (SIGTERM, SIGINT): no new ticks, running passes stop claiming mail, the daemon
 //!   waits up to `daemon.shutdown_grace_secs` for them, gives back any claim it still holds, and
 //!   exits 0.
@@ -25,7 +27,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
@@ -55,6 +57,8 @@ pub struct Daemon {
     /// Runs the database could not record (it was unreachable), by job: written to `runs` as
     /// one failed run once it can be, so that `health` tells of the outage afterwards.
     unrecorded: std::sync::Mutex<HashMap<&'static str, Unrecorded>>,
+    /// Set by SIGHUP: the next poll re-reads the templates and the calendar first.
+    reload_requested: AtomicBool,
 }
 
 /// Runs of a job that could not be recorded.
@@ -166,6 +170,7 @@ impl Daemon {
             skipped: AtomicU64::new(0),
             last_poll: std::sync::Mutex::new(None),
             unrecorded: std::sync::Mutex::new(HashMap::new()),
+            reload_requested: AtomicBool::new(false),
         })
     }
 
@@ -308,12 +313,50 @@ impl Daemon {
     }
 
     async fn poll(&self, report: &mut Report) -> anyhow::Result<()> {
-        self.reload_calendar_if_changed().await?;
+        let requested = self.reload_requested.swap(false, Ordering::SeqCst);
+        if requested {
+            self.reload_templates();
+        }
+        if let Err(e) = self.reload_calendar(requested).await {
+            if requested {
+                // The database failed while the calendar was compared: the next poll again.
+                self.reload_requested.store(true, Ordering::SeqCst);
+            }
+            return Err(e);
+        }
         runner::run(&self.ctx, self.ctx.now(), report).await
     }
 
-    /// Puts an edited calendar in force, or keeps the last good one and says why.
-    async fn reload_calendar_if_changed(&self) -> anyhow::Result<()> {
+    /// Asks for the templates and the calendar to be re-read (SIGHUP), by the next poll, and
+    /// starts one now (skipped, and the request kept for the next tick, if a poll is running).
+    fn request_reload(self: &Arc<Self>) {
+        self.reload_requested.store(true, Ordering::SeqCst);
+        let shared = Arc::clone(self);
+        tokio::spawn(async move { shared.run_job("poll").await });
+    }
+
+    /// Re-reads the templates (SIGHUP): good ones are used for the next mails; bad ones are
+    /// refused and the ones in use stay, with the reason in the log.
+    fn reload_templates(&self) {
+        let dir = &self.ctx.config.mail.templates;
+        match crate::mail::render::Templates::load(dir) {
+            Ok(templates) => {
+                self.ctx.set_templates(templates);
+                tracing::info!(
+                    dir = %dir.display(),
+                    "SIGHUP: the mail templates were re-read and are in use"
+                );
+            }
+            Err(e) => tracing::error!(
+                "SIGHUP: the mail templates are refused; the ones in use stay: {e:#}\n  help: \
+                 correct them (`duewatch config check` shows the problem), then send SIGHUP again"
+            ),
+        }
+    }
+
+    /// Puts an edited calendar in force, or keeps the last good one and says why; `force`
+    /// (SIGHUP) reads the files even if their names, sizes and times look unchanged.
+    async fn reload_calendar(&self, force: bool) -> anyhow::Result<()> {
         let dir = &self.ctx.config.calendar.dir;
         let now = fingerprint(dir);
         let unchanged = *self
@@ -321,7 +364,7 @@ impl Daemon {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             == now;
-        if unchanged {
+        if unchanged && !force {
             return Ok(());
         }
         // The fingerprint is taken as handled only once the edit is in force or its refusal
@@ -349,7 +392,12 @@ impl Daemon {
                 handled();
                 tracing::info!(
                     moved = moved.len(),
-                    "calendar files changed; the new calendar is in force"
+                    "{}; the new calendar is in force",
+                    if force {
+                        "SIGHUP: the calendar files were re-read"
+                    } else {
+                        "calendar files changed"
+                    }
                 );
                 if !moved.is_empty() {
                     let lines: Vec<String> = moved
@@ -452,7 +500,7 @@ impl Daemon {
         let now = self.ctx.now();
         let rendered =
             self.ctx
-                .templates
+                .templates()
                 .notice(&now.format("%Y-%m-%d %H:%M").to_string(), title, lines)?;
         self.ctx
             .store
@@ -494,6 +542,8 @@ fn fxhash(files: &[(String, u64, Option<SystemTime>)]) -> u64 {
 /// # Errors
 /// What stops the start (each named); a failure to schedule the jobs.
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    // Listening from the start: SIGHUP's default action would end the process.
+    let mut signals = Signals::listen()?;
     let daemon = Arc::new(Daemon::load(config).await?);
     if daemon.ctx.config.daemon.samples {
         crate::samples::ensure(&daemon.ctx).await?;
@@ -526,7 +576,17 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tokio::spawn(async move { shared.run_job("poll").await });
     }
 
-    wait_for_stop().await?;
+    loop {
+        match signals.next().await {
+            Signal::Stop => break,
+            Signal::Reload => {
+                tracing::info!(
+                    "SIGHUP: re-reading the calendar and the mail templates, then polling"
+                );
+                daemon.request_reload();
+            }
+        }
+    }
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     tracing::info!("stopping: no new runs; waiting for the running ones");
     daemon.ctx.stop();
@@ -554,13 +614,34 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn wait_for_stop() -> anyhow::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
-    let mut int = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
+/// The signals the daemon acts on: SIGTERM and SIGINT stop it, SIGHUP re-reads the calendar and
+/// the templates (`systemctl reload duewatch`).
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+enum Signal {
+    Stop,
+    Reload,
+}
+
+impl Signals {
+    fn listen() -> anyhow::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+            int: signal(SignalKind::interrupt()).context("listening for SIGINT")?,
+            hup: signal(SignalKind::hangup()).context("listening for SIGHUP")?,
+        })
     }
-    Ok(())
+
+    async fn next(&mut self) -> Signal {
+        tokio::select! {
+            _ = self.term.recv() => Signal::Stop,
+            _ = self.int.recv() => Signal::Stop,
+            _ = self.hup.recv() => Signal::Reload,
+        }
+    }
 }

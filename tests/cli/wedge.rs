@@ -132,3 +132,82 @@ fn a_full_disk_under_sqlite_delays_the_mail_until_space_is_back_and_never_wedges
          was freed; stopped {stopped:?} after SIGTERM"
     );
 }
+
+/// The subjects of the mail `address` received.
+fn subjects(server: &SmtpServer, address: &str) -> Vec<String> {
+    server.to(address).iter().map(|m| m.subject()).collect()
+}
+
+#[test]
+fn sighup_re_reads_the_calendar_and_the_templates_and_the_daemon_keeps_running() {
+    let _reaper = Reaper;
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server, 2, QUICK, "");
+    let templates = s.dir.path().join("templates");
+    std::fs::create_dir(&templates).expect("a template directory");
+    let subject = templates.join("digest.subject.j2");
+    std::fs::write(&subject, "旧模板：{{ top.count }} 件").expect("a template");
+    // Polls only at the start and when SIGHUP asks (the schedule's next is on 1 January).
+    let config = std::fs::read_to_string(s.config()).expect("the config");
+    s.write_config(
+        &config
+            .replace("poll = \"*/1 * * * * *\"", "poll = \"0 0 0 1 1 *\"")
+            .replace(
+                "[mail]\n",
+                &format!("[mail]\ntemplates = \"{}\"\n", templates.display()),
+            ),
+    );
+    overdue_cases(&s, None, &[(1, 0)]);
+    let today = crate::daemon::today();
+    s.duewatch(&["case", "add", "--ref", "2026-0500", "--received", &today.to_string()])
+        .assert()
+        .success();
+    let mut daemon = start(&s, "daemon");
+    within(&s, Duration::from_secs(30), "the first poll's mail", || {
+        !server.to("s0@bureau.example").is_empty()
+    });
+    assert!(subjects(&server, "s0@bureau.example")[0].contains("旧模板"));
+
+    // A new template, a calendar edit that moves 2026-0500's deadline, a new overdue case.
+    std::fs::write(&subject, "新模板：{{ top.count }} 件").expect("a template");
+    let from = today.checked_add_days(chrono::Days::new(1)).expect("a date");
+    let to = today.checked_add_days(chrono::Days::new(3)).expect("a date");
+    s.write_calendar(
+        "local.toml",
+        &format!("[[closures]]\ndates = \"{from}..{to}\"\nreason = \"停电检修\"\n"),
+    );
+    overdue_cases(&s, None, &[(2, 1)]);
+    crate::daemon::signal(&daemon, "HUP");
+    within(&s, Duration::from_secs(30), "the new case's mail", || {
+        !server.to("s1@bureau.example").is_empty()
+    });
+    let new = subjects(&server, "s1@bureau.example");
+    assert!(new[0].contains("新模板"), "the new template is used: {new:?}");
+    within(&s, Duration::from_secs(30), "the moved deadline's notice", || {
+        subjects(&server, "it@bureau.example")
+            .iter()
+            .any(|t| t.contains("节假日安排变更，1 件申请的期限随之改变"))
+    });
+    assert!(daemon.try_wait().expect("wait").is_none(), "{}", log(&s, "daemon"));
+
+    // A broken template is refused; the one in use stays and the daemon runs on.
+    std::fs::write(&subject, "{{ top.count").expect("a template");
+    crate::daemon::signal(&daemon, "HUP");
+    within(&s, Duration::from_secs(30), "the refusal in the log", || {
+        log(&s, "daemon").contains("SIGHUP: the mail templates are refused")
+    });
+    assert!(daemon.try_wait().expect("wait").is_none(), "{}", log(&s, "daemon"));
+    let text = log(&s, "daemon");
+    for says in [
+        "SIGHUP: re-reading the calendar and the mail templates",
+        "SIGHUP: the mail templates were re-read",
+        "SIGHUP: the calendar files were re-read; the new calendar is in force",
+        "digest.subject.j2",
+    ] {
+        assert!(text.contains(says), "the log says \"{says}\":\n{text}");
+    }
+    let status = stop(daemon, Duration::from_secs(10));
+    assert!(status.success(), "{status:?}\n{}", log(&s, "daemon"));
+    let rows = outbox(&s, None);
+    assert!(delivered_once_or_duplicated(&server, &rows).is_empty());
+}
