@@ -59,7 +59,18 @@ pub struct Daemon {
     unrecorded: std::sync::Mutex<HashMap<&'static str, Unrecorded>>,
     /// Set by SIGHUP: the next poll re-reads the templates and the calendar first.
     reload_requested: AtomicBool,
+    /// A read of the calendar files that took longer than [`CALENDAR_READ_LIMIT`] and is still
+    /// under way (a hung file system): polls go on meanwhile and start no second one.
+    calendar_read: std::sync::Mutex<Option<CalendarRead>>,
 }
+
+type CalendarRead =
+    tokio::task::JoinHandle<Result<crate::calendar::load::Loaded, crate::calendar::load::LoadError>>;
+
+/// How long a poll waits for the calendar files to be read before it goes on with the calendar
+/// in force. Reading cannot block on a FIFO or a device (`calendar::load` refuses them unread);
+/// this bounds the rest, a file system that stops answering.
+const CALENDAR_READ_LIMIT: Duration = Duration::from_secs(10);
 
 /// Runs of a job that could not be recorded.
 #[derive(Debug)]
@@ -171,6 +182,7 @@ impl Daemon {
             last_poll: std::sync::Mutex::new(None),
             unrecorded: std::sync::Mutex::new(HashMap::new()),
             reload_requested: AtomicBool::new(false),
+            calendar_read: std::sync::Mutex::new(None),
         })
     }
 
@@ -377,7 +389,10 @@ impl Daemon {
         };
         let edit = format!("{:x}", fxhash(&now));
         let today = self.ctx.now().date();
-        match crate::calendar::load::load(dir) {
+        let Some(loaded) = self.read_calendar().await else {
+            return Ok(());
+        };
+        match loaded {
             Ok(loaded) => {
                 let old = self.ctx.calendar();
                 let moved = moved_deadlines(
@@ -427,6 +442,59 @@ impl Daemon {
             }
         }
         Ok(())
+    }
+
+    /// Reads the calendar files on a blocking thread, for at most [`CALENDAR_READ_LIMIT`];
+    /// `None` when that read, or an earlier one, is still under way (logged).
+    async fn read_calendar(
+        &self,
+    ) -> Option<Result<crate::calendar::load::Loaded, crate::calendar::load::LoadError>> {
+        let dir = self.ctx.config.calendar.dir.clone();
+        let earlier = self
+            .calendar_read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let mut read = match earlier {
+            Some(read) if !read.is_finished() => {
+                tracing::warn!(
+                    "the calendar files are still being read (for more than {} s): the calendar \
+                     in force stays\n  help: check the file system under {} (calendar.dir)",
+                    CALENDAR_READ_LIMIT.as_secs(),
+                    dir.display()
+                );
+                *self
+                    .calendar_read
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(read);
+                return None;
+            }
+            // A slow read that ended since: read again, the files may have changed meanwhile.
+            _ => {
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || crate::calendar::load::load(&dir))
+            }
+        };
+        match tokio::time::timeout(CALENDAR_READ_LIMIT, &mut read).await {
+            Ok(Ok(loaded)) => Some(loaded),
+            Ok(Err(e)) => {
+                tracing::error!("reading the calendar files failed: {e}");
+                None
+            }
+            Err(_) => {
+                tracing::error!(
+                    "reading the calendar files took longer than {} s: the calendar in force \
+                     stays, polls go on\n  help: check the file system under {} (calendar.dir)",
+                    CALENDAR_READ_LIMIT.as_secs(),
+                    dir.display()
+                );
+                *self
+                    .calendar_read
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(read);
+                None
+            }
+        }
     }
 
     /// Daily: last month's report, from the month's first working day on, once

@@ -211,3 +211,41 @@ fn sighup_re_reads_the_calendar_and_the_templates_and_the_daemon_keeps_running()
     let rows = outbox(&s, None);
     assert!(delivered_once_or_duplicated(&server, &rows).is_empty());
 }
+
+#[test]
+fn a_fifo_or_a_link_to_dev_zero_in_calendar_dir_is_refused_unread_and_the_polls_go_on() {
+    let _reaper = Reaper;
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server, 2, QUICK, "");
+    overdue_cases(&s, None, &[(1, 0)]);
+    let daemon = start(&s, "daemon");
+    within(&s, Duration::from_secs(30), "the first mail", || {
+        !server.to("s0@bureau.example").is_empty()
+    });
+    let made = std::process::Command::new("mkfifo")
+        .arg(s.calendars().join("2027.toml"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", s.calendars().join("local.toml")).expect("a link");
+    within(&s, Duration::from_secs(30), "the administrators hear of it", || {
+        server.to("it@bureau.example").iter().any(|m| {
+            let body = m.text();
+            m.subject().contains("节假日文件有误")
+                && body.contains("2027.toml")
+                && body.contains("not a regular file (a FIFO)")
+                && body.contains("local.toml")
+                && body.contains("not a regular file (a character device)")
+        })
+    });
+    // The polls go on: a new case is mailed.
+    overdue_cases(&s, None, &[(2, 1)]);
+    within(&s, Duration::from_secs(30), "the new case's mail", || {
+        !server.to("s1@bureau.example").is_empty()
+    });
+    let stopping = Instant::now();
+    let status = stop(daemon, Duration::from_secs(10));
+    assert!(status.success(), "{status:?}\n{}", log(&s, "daemon"));
+    assert!(log(&s, "daemon").contains("stopped"));
+    eprintln!("figures: stopped {:?} after SIGTERM", stopping.elapsed());
+}
