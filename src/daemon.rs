@@ -20,6 +20,8 @@
 //!   `WATCHDOG=1` after each successful poll only, so a wedged poll loop is restarted.
 //! - **Reloading** (SIGHUP): the templates and the calendar files are re-read by a poll started
 //!   at once; bad templates are refused and the ones in use stay. SIGHUP never stops the daemon.
+//! - **The SQLite file** is checked before every run: deleted or replaced, the daemon stops with
+//!   an error instead of splitting its state between two files.
 //! - **Stopping** (SIGTERM, SIGINT): no new ticks, running passes stop claiming mail, the daemon
 //!   waits up to `daemon.shutdown_grace_secs` for them, gives back any claim it still holds, and
 //!   exits 0.
@@ -59,6 +61,12 @@ pub struct Daemon {
     unrecorded: std::sync::Mutex<HashMap<&'static str, Unrecorded>>,
     /// Set by SIGHUP: the next poll re-reads the templates and the calendar first.
     reload_requested: AtomicBool,
+    /// The SQLite database file and its identity when the daemon opened it (PostgreSQL: none).
+    database_file: Option<(std::path::PathBuf, crate::store::FileIdentity)>,
+    /// Why the daemon must stop on its own (its database file was replaced), once known.
+    fatal: std::sync::Mutex<Option<String>>,
+    /// Wakes the main loop when `fatal` is set.
+    fatal_set: tokio::sync::Notify,
     /// A read of the calendar files that took longer than [`CALENDAR_READ_LIMIT`] and is still
     /// under way (a hung file system): polls go on meanwhile and start no second one.
     calendar_read: std::sync::Mutex<Option<CalendarRead>>,
@@ -166,6 +174,13 @@ impl Daemon {
     pub async fn load(config: Config) -> anyhow::Result<Daemon> {
         let dir = config.calendar.dir.clone();
         let ctx = Context::load(config).await?;
+        let database_file = match ctx.store.sqlite_file() {
+            None => None,
+            Some((path, identity)) => Some((
+                path.clone(),
+                identity.with_context(|| format!("examining {}", path.display()))?,
+            )),
+        };
         let locks = ctx
             .config
             .schedule
@@ -183,6 +198,9 @@ impl Daemon {
             unrecorded: std::sync::Mutex::new(HashMap::new()),
             reload_requested: AtomicBool::new(false),
             calendar_read: std::sync::Mutex::new(None),
+            database_file,
+            fatal: std::sync::Mutex::new(None),
+            fatal_set: tokio::sync::Notify::new(),
         })
     }
 
@@ -200,9 +218,57 @@ impl Daemon {
             );
             return;
         };
+        if let Err(why) = self.check_database_file() {
+            tracing::error!(job = name, "{why}");
+            let mut fatal = self
+                .fatal
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            fatal.get_or_insert(why);
+            self.fatal_set.notify_one();
+            return;
+        }
         self.run_locked(name)
             .instrument(tracing::info_span!("run", job = name))
             .await;
+    }
+
+    /// Whether the SQLite database file is still the one the daemon opened (checked before
+    /// every run): deleted, connections opened since would fail (or, before, make an empty
+    /// database: "no such table"); replaced (a copy moved over it), the connections opened
+    /// before write to the old file and new ones to the new. Either splits the state, so the
+    /// daemon stops instead, saying so.
+    fn check_database_file(&self) -> Result<(), String> {
+        let Some((path, opened)) = &self.database_file else {
+            return Ok(());
+        };
+        let now = crate::store::FileIdentity::of(path);
+        let what = match now {
+            Ok(now) if now == *opened => return Ok(()),
+            Ok(now) => format!(
+                "was replaced by another file (device {} inode {} when duewatch opened it, now \
+                 device {} inode {})",
+                opened.device, opened.inode, now.device, now.inode
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => "was deleted".to_owned(),
+            Err(e) => format!("cannot be examined ({e})"),
+        };
+        Err(format!(
+            "the SQLite database {} {what} while duewatch was running: duewatch stops rather \
+             than keep its state in two files\n  help: put the right database file back at {} \
+             and start duewatch again (if the file was replaced on purpose, e.g. restored from a \
+             backup, just start it again); what the old file held since is not in the new one",
+            path.display(),
+            path.display()
+        ))
+    }
+
+    /// Why the daemon must stop on its own, if it must.
+    fn fatal(&self) -> Option<String> {
+        self.fatal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     async fn run_locked(&self, name: &'static str) {
@@ -644,17 +710,20 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tokio::spawn(async move { shared.run_job("poll").await });
     }
 
-    loop {
-        match signals.next().await {
-            Signal::Stop => break,
-            Signal::Reload => {
-                tracing::info!(
-                    "SIGHUP: re-reading the calendar and the mail templates, then polling"
-                );
-                daemon.request_reload();
-            }
+    let fatal = loop {
+        tokio::select! {
+            signal = signals.next() => match signal {
+                Signal::Stop => break None,
+                Signal::Reload => {
+                    tracing::info!(
+                        "SIGHUP: re-reading the calendar and the mail templates, then polling"
+                    );
+                    daemon.request_reload();
+                }
+            },
+            () = daemon.fatal_set.notified() => break daemon.fatal(),
         }
-    }
+    };
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     tracing::info!("stopping: no new runs; waiting for the running ones");
     daemon.ctx.stop();
@@ -669,6 +738,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         }
     })
     .await;
+    if let Some(why) = fatal {
+        // Nothing more is written: which file would it go to?
+        anyhow::bail!("{why}");
+    }
     if drained.is_err() {
         // A send may still be under way: its claims run out with their lease instead, so that
         // no other instance sends the same mail meanwhile.

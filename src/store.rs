@@ -319,11 +319,21 @@ impl Store {
             // busy_timeout before WAL (pitfalls.md); FULL so a committed row survives power loss.
             let options = SqliteConnectOptions::from_str(url)
                 .with_context(|| format!("database.url: cannot use \"{url}\""))?
-                .create_if_missing(true)
                 .busy_timeout(Duration::from_secs(10))
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true);
+            // The file is made here, once; the pool's connections never make one: a database
+            // deleted under a running daemon must not come back empty behind its back.
+            if !options.get_filename().exists() {
+                use sqlx::Connection as _;
+                sqlx::SqliteConnection::connect_with(&options.clone().create_if_missing(true))
+                    .await
+                    .with_context(|| format!("creating the SQLite database {path} (database.url)"))?
+                    .close()
+                    .await?;
+            }
+            let options = options.create_if_missing(false);
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .idle_timeout(IDLE_CONNECTION)
@@ -344,6 +354,17 @@ impl Store {
                 })?;
             Ok(Store::Postgres(pool))
         }
+    }
+
+    /// The SQLite database file and its identity now (device, inode); `None` for PostgreSQL.
+    /// The daemon compares it with the one it opened, to notice the file deleted or replaced.
+    pub fn sqlite_file(&self) -> Option<(std::path::PathBuf, std::io::Result<FileIdentity>)> {
+        let Store::Sqlite(pool) = self else {
+            return None;
+        };
+        let path = pool.connect_options().get_filename().to_owned();
+        let identity = FileIdentity::of(&path);
+        Some((path, identity))
     }
 
     /// Applies the migrations this binary carries (safe to run again).
@@ -561,6 +582,31 @@ impl Store {
             after: String::new(),
             open_only,
             done: false,
+        })
+    }
+}
+
+/// Which file a path names: device and inode. A file deleted and made again, or replaced by a
+/// copy (`mv`), has another identity under the same path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileIdentity {
+    /// The device.
+    pub device: u64,
+    /// The inode.
+    pub inode: u64,
+}
+
+impl FileIdentity {
+    /// The identity of the file at `path` now.
+    ///
+    /// # Errors
+    /// The file is missing or cannot be examined.
+    pub fn of(path: &Path) -> std::io::Result<FileIdentity> {
+        use std::os::unix::fs::MetadataExt as _;
+        let meta = std::fs::metadata(path)?;
+        Ok(FileIdentity {
+            device: meta.dev(),
+            inode: meta.ino(),
         })
     }
 }

@@ -249,3 +249,52 @@ fn a_fifo_or_a_link_to_dev_zero_in_calendar_dir_is_refused_unread_and_the_polls_
     assert!(log(&s, "daemon").contains("stopped"));
     eprintln!("figures: stopped {:?} after SIGTERM", stopping.elapsed());
 }
+
+#[test]
+fn the_sqlite_file_deleted_or_replaced_under_a_running_daemon_stops_it_with_a_clear_error() {
+    let _reaper = Reaper;
+    for (what, change, says) in [
+        (
+            "deleted",
+            (|db: &std::path::Path| std::fs::remove_file(db).expect("deleted"))
+                as fn(&std::path::Path),
+            "was deleted",
+        ),
+        (
+            "replaced",
+            |db: &std::path::Path| {
+                let copy = db.with_extension("restored");
+                std::fs::copy(db, &copy).expect("a copy");
+                std::fs::rename(&copy, db).expect("moved over the database");
+            },
+            "was replaced by another file",
+        ),
+    ] {
+        let server = SmtpServer::start();
+        let s = setup(Backend::Sqlite, &server, 2, QUICK, "");
+        overdue_cases(&s, None, &[(1, 0)]);
+        let mut daemon = start(&s, "daemon");
+        within(&s, Duration::from_secs(30), "the first mail", || {
+            !server.to("s0@bureau.example").is_empty()
+        });
+        let db = s.dir.path().join("var/duewatch.db");
+        change(&db);
+        let changed = Instant::now();
+        let mut status = None;
+        within(&s, Duration::from_secs(20), &format!("the daemon stops ({what})"), || {
+            status = daemon.try_wait().expect("wait");
+            status.is_some()
+        });
+        let text = log(&s, "daemon");
+        let status = status.expect("an exit status");
+        assert_eq!(status.code(), Some(1), "{what}: exit 1\n{text}");
+        for words in [says, &*db.display().to_string(), "duewatch stops", "help: "] {
+            assert!(text.contains(words), "{what}: the log says {words:?}:\n{text}");
+        }
+        assert!(!text.contains("no such table"), "{what}:\n{text}");
+        if what == "deleted" {
+            assert!(!db.exists(), "no empty database was made in its place");
+        }
+        eprintln!("figures: {what}: stopped {:?} after", changed.elapsed());
+    }
+}
