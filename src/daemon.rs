@@ -174,6 +174,10 @@ impl Daemon {
     pub async fn load(config: Config) -> anyhow::Result<Daemon> {
         let dir = config.calendar.dir.clone();
         let ctx = Context::load(config).await?;
+        // Not a daemon whose every poll fails: a database it cannot write stops the start.
+        ctx.store
+            .check_writable(&crate::config::mask(&ctx.config.database.url))
+            .await?;
         let database_file = match ctx.store.sqlite_file() {
             None => None,
             Some((path, identity)) => Some((
@@ -280,8 +284,8 @@ impl Daemon {
                 Some(id)
             }
             Err(e) => {
-                tracing::error!("cannot record the run: {e:#}");
-                unrecorded = Some(format!("{e:#}"));
+                tracing::error!("cannot record the run: {}", crate::error::chain(&e));
+                unrecorded = Some(crate::error::chain(&e));
                 None
             }
         };
@@ -303,7 +307,7 @@ impl Daemon {
             "monthly_report" => self.monthly_report(&mut report).await,
             _ => Ok(()),
         };
-        let error = result.as_ref().err().map(|e| format!("{e:#}"));
+        let error = result.as_ref().err().map(crate::error::chain);
         match &error {
             None => {
                 tracing::info!(
@@ -329,8 +333,8 @@ impl Daemon {
         if let Some(id) = id
             && let Err(e) = store.run_finished(id, &report, error.as_deref()).await
         {
-            tracing::error!("cannot record the end of the run: {e:#}");
-            unrecorded = Some(format!("{e:#}"));
+            tracing::error!("cannot record the end of the run: {}", crate::error::chain(&e));
+            unrecorded = Some(crate::error::chain(&e));
         }
         if let Some(recording) = unrecorded {
             self.remember_unrecorded(name, error.unwrap_or(recording));
@@ -426,8 +430,9 @@ impl Daemon {
                 );
             }
             Err(e) => tracing::error!(
-                "SIGHUP: the mail templates are refused; the ones in use stay: {e:#}\n  help: \
-                 correct them (`duewatch config check` shows the problem), then send SIGHUP again"
+                "SIGHUP: the mail templates are refused; the ones in use stay: {}\n  help: \
+                 correct them (`duewatch config check` shows the problem), then send SIGHUP again",
+                crate::error::chain(&e)
             ),
         }
     }

@@ -28,7 +28,8 @@
 //! - [`source`]: where the watched cases are read: the store, or an existing case system's
 //!   database through the administrator's queries (read-only);
 //! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment);
-//! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`].
+//! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`]; `error`: how
+//!   an error reads to an operator (each cause once).
 
 pub mod calendar;
 pub mod case;
@@ -37,6 +38,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod deadline;
+mod error;
 pub mod escalation;
 pub mod feeds;
 pub mod health;

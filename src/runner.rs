@@ -522,7 +522,7 @@ pub async fn reconcile(
             Ok(made) => made,
             Err(e) => {
                 // This recipient's lines stay unmailed for the next pass; the others go on.
-                tracing::error!(recipient = %recipient, "digest not made: {e:#}");
+                tracing::error!(recipient = %recipient, "digest not made: {}", crate::error::chain(&e));
                 failed.get_or_insert(e);
                 continue;
             }
@@ -717,7 +717,10 @@ pub async fn run_once(ctx: &Context, now: NaiveDateTime) -> anyhow::Result<Repor
 pub async fn run(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> anyhow::Result<()> {
     let reconciled = reconcile(ctx, now, report).await;
     if let Err(e) = &reconciled {
-        tracing::error!("reconcile failed; delivering what is queued: {e:#}");
+        tracing::error!(
+            "reconcile failed; delivering what is queued: {}",
+            crate::error::chain(&e)
+        );
     }
     let delivered = deliver(ctx, now, report).await;
     report.delivered = delivered.is_ok();

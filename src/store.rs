@@ -325,11 +325,19 @@ impl Store {
                 .foreign_keys(true);
             // The file is made here, once; the pool's connections never make one: a database
             // deleted under a running daemon must not come back empty behind its back.
+            let cannot_open = |doing: &str, e: sqlx::Error| {
+                anyhow::anyhow!(
+                    "{doing} the SQLite database {path} (database.url): {e}\n  help: check that \
+                     duewatch's user may read and write the file and its directory, and that it \
+                     is not on a read-only file system (SQLite keeps its -wal and -shm files \
+                     beside the database)"
+                )
+            };
             if !options.get_filename().exists() {
                 use sqlx::Connection as _;
                 sqlx::SqliteConnection::connect_with(&options.clone().create_if_missing(true))
                     .await
-                    .with_context(|| format!("creating the SQLite database {path} (database.url)"))?
+                    .map_err(|e| cannot_open("creating", e))?
                     .close()
                     .await?;
             }
@@ -340,7 +348,7 @@ impl Store {
                 .after_release(|conn, _| Box::pin(outside_any_transaction(conn)))
                 .connect_with(options)
                 .await
-                .with_context(|| format!("opening the SQLite database {path} (database.url)"))?;
+                .map_err(|e| cannot_open("opening", e))?;
             Ok(Store::Sqlite(pool))
         } else {
             let pool = PgPoolOptions::new()
@@ -365,6 +373,43 @@ impl Store {
         let path = pool.connect_options().get_filename().to_owned();
         let identity = FileIdentity::of(&path);
         Some((path, identity))
+    }
+
+    /// Checks that the database takes writes, not only reads: begins a write transaction,
+    /// creates a table in it and rolls it back (nothing is kept). `shown` is `database.url`
+    /// as it may be shown (password masked).
+    ///
+    /// # Errors
+    /// A database that can be read but not written (a read-only file, directory or file
+    /// system; a read-only PostgreSQL standby or role), said with what to check.
+    pub async fn check_writable(&self, shown: &str) -> anyhow::Result<()> {
+        let tried: sqlx::Result<()> = with_pool!(self, pool => {
+            async {
+                let mut tx = pool.begin_write().await?;
+                sqlx::query("CREATE TABLE duewatch_write_check (x INTEGER)")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.rollback().await
+            }
+            .await
+        });
+        tried.map_err(|e| {
+            let help = match self {
+                Store::Sqlite(_) => {
+                    "check that duewatch's user may write the file and its directory (SQLite \
+                     keeps its -wal and -shm files beside it), that the file is not immutable \
+                     (lsattr) and that the file system is not mounted read-only"
+                }
+                Store::Postgres(_) => {
+                    "check that the server is not a read-only standby \
+                     (default_transaction_read_only) and that the role may write and create \
+                     tables in its schema"
+                }
+            };
+            anyhow::anyhow!(
+                "the database {shown} can be read but not written: {e}\n  help: {help}"
+            )
+        })
     }
 
     /// Applies the migrations this binary carries (safe to run again).

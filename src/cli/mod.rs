@@ -89,7 +89,7 @@ pub fn main() -> ExitCode {
         // A reader that stopped early (`| head`) is not a failure of ours.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", crate::error::chain(&e));
             ExitCode::FAILURE
         }
     }

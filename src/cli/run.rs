@@ -377,6 +377,9 @@ pub(super) fn config_command(
             let loaded = crate::calendar::load::load(&config.calendar.dir)?;
             let checked = runtime()?.block_on(async {
                 let store = crate::store::Store::connect(&config.database.url).await?;
+                store
+                    .check_writable(&crate::config::mask(&config.database.url))
+                    .await?;
                 drop(store);
                 match config.cases.source {
                     crate::config::CaseSource::Builtin => anyhow::Ok(None),

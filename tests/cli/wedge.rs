@@ -298,3 +298,97 @@ fn the_sqlite_file_deleted_or_replaced_under_a_running_daemon_stops_it_with_a_cl
         eprintln!("figures: {what}: stopped {:?} after", changed.elapsed());
     }
 }
+
+/// Makes a file immutable (`chattr +i`: not even root may write it) until dropped.
+struct Immutable(std::path::PathBuf);
+
+impl Immutable {
+    fn set(path: &std::path::Path) -> Option<Immutable> {
+        let ok = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("SKIPPED: chattr +i {} is not permitted here", path.display());
+        }
+        ok.then(|| Immutable(path.to_owned()))
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr").arg("-i").arg(&self.0).status();
+    }
+}
+
+/// Whether no line of `text` says `words` twice.
+fn said_once_a_line(text: &str, words: &str) -> bool {
+    text.lines().all(|line| line.matches(words).count() <= 1)
+}
+
+#[test]
+fn a_read_only_database_fails_config_check_and_the_start_and_its_error_is_said_once() {
+    let _reaper = Reaper;
+    let server = SmtpServer::start();
+    // A database file the daemon may not write (as a file mode would for its user: the tests
+    // run as root, whom modes do not stop, so the file is made immutable).
+    let s = setup(Backend::Sqlite, &server, 2, QUICK, "");
+    overdue_cases(&s, None, &[(1, 0)]);
+    let db = s.dir.path().join("var/duewatch.db");
+    let Some(_immutable) = Immutable::set(&db) else {
+        return;
+    };
+    let says = ["the database sqlite://", "can be read but not written", "help: "];
+    let check = s.duewatch(&["config", "check"]).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(check.status.code(), Some(1), "{stderr}");
+    for words in says {
+        assert!(stderr.contains(words), "config check says {words:?}: {stderr}");
+    }
+    let started = Instant::now();
+    let run = s
+        .duewatch(&["run"])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "the start is refused: {stderr}");
+    for words in says {
+        assert!(stderr.contains(words), "run says {words:?}: {stderr}");
+    }
+    assert!(started.elapsed() < Duration::from_secs(20));
+    // A single pass, which does not check first, fails on its first write: the database's
+    // message once per line, not twice.
+    let once = s.duewatch(&["run", "--once"]).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&once.stderr);
+    assert_eq!(once.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("readonly database"), "{stderr}");
+    assert!(said_once_a_line(&stderr, "readonly database"), "said twice: {stderr}");
+
+    // A read-only file system (or directory): the database cannot be written, or (when SQLite
+    // finds no -shm file and cannot make one) not even opened.
+    let s = setup(Backend::Sqlite, &server, 2, QUICK, "");
+    let Some(disk) = Mount::tmpfs(&s.dir.path().join("var"), "size=8m") else {
+        return;
+    };
+    overdue_cases(&s, None, &[(1, 0)]);
+    disk.remount("remount,ro");
+    for args in [&["config", "check"][..], &["run"]] {
+        let out = s
+            .duewatch(args)
+            .timeout(Duration::from_secs(30))
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        for words in [&*db_path(&s), "read-only", "help: "] {
+            assert!(stderr.contains(words), "{args:?} says {words:?}: {stderr}");
+        }
+        assert!(said_once_a_line(&stderr, "unable to open"), "said twice: {stderr}");
+    }
+}
+
+fn db_path(s: &Setup) -> String {
+    s.dir.path().join("var/duewatch.db").display().to_string()
+}
