@@ -72,8 +72,9 @@ pub struct Daemon {
     calendar_read: std::sync::Mutex<Option<CalendarRead>>,
 }
 
-type CalendarRead =
-    tokio::task::JoinHandle<Result<crate::calendar::load::Loaded, crate::calendar::load::LoadError>>;
+type CalendarRead = tokio::task::JoinHandle<
+    Result<crate::calendar::load::Loaded, crate::calendar::load::LoadError>,
+>;
 
 /// How long a poll waits for the calendar files to be read before it goes on with the calendar
 /// in force. Reading cannot block on a FIFO or a device (`calendar::load` refuses them unread);
@@ -333,7 +334,10 @@ impl Daemon {
         if let Some(id) = id
             && let Err(e) = store.run_finished(id, &report, error.as_deref()).await
         {
-            tracing::error!("cannot record the end of the run: {}", crate::error::chain(&e));
+            tracing::error!(
+                "cannot record the end of the run: {}",
+                crate::error::chain(&e)
+            );
             unrecorded = Some(crate::error::chain(&e));
         }
         if let Some(recording) = unrecorded {

@@ -719,7 +719,7 @@ pub async fn run(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> anyh
     if let Err(e) = &reconciled {
         tracing::error!(
             "reconcile failed; delivering what is queued: {}",
-            crate::error::chain(&e)
+            crate::error::chain(e)
         );
     }
     let delivered = deliver(ctx, now, report).await;

@@ -406,9 +406,7 @@ impl Store {
                      tables in its schema"
                 }
             };
-            anyhow::anyhow!(
-                "the database {shown} can be read but not written: {e}\n  help: {help}"
-            )
+            anyhow::anyhow!("the database {shown} can be read but not written: {e}\n  help: {help}")
         })
     }
 
@@ -670,7 +668,10 @@ async fn outside_any_transaction(conn: &mut sqlx::SqliteConnection) -> sqlx::Res
     use sqlx::Connection as _;
     // Statements run in order on the connection's worker: a rollback queued by a dropped
     // transaction has run before this BEGIN does.
-    let sqlite_idle = sqlx::raw_sql("BEGIN; ROLLBACK").execute(&mut *conn).await.is_ok();
+    let sqlite_idle = sqlx::raw_sql("BEGIN; ROLLBACK")
+        .execute(&mut *conn)
+        .await
+        .is_ok();
     let clean = sqlite_idle && !conn.is_in_transaction();
     if !clean {
         tracing::warn!(

@@ -237,7 +237,10 @@ fn read(path: &Path) -> Result<String, FileErrors> {
     }
     String::from_utf8(bytes).map_err(|e| {
         refuse(
-            format!("not UTF-8 text (byte {} is not)", e.utf8_error().valid_up_to() + 1),
+            format!(
+                "not UTF-8 text (byte {} is not)",
+                e.utf8_error().valid_up_to() + 1
+            ),
             "save the file as UTF-8",
         )
     })

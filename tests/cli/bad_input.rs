@@ -954,7 +954,11 @@ fn rows() -> Vec<Row> {
             args: CALENDAR_DUE,
             env: &[],
             code: 1,
-            says: &["local.toml", "not a regular file (a character device)", "help:"],
+            says: &[
+                "local.toml",
+                "not a regular file (a character device)",
+                "help:",
+            ],
         },
         Row {
             name: "a directory named as a year file in calendar.dir",

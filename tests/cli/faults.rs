@@ -36,7 +36,13 @@ pub(crate) struct Timing {
 
 /// A store with sections `s0`..`s{sections}`, the office and the leadership, mail to `server`,
 /// a poll every second, the window always open, and the given timings; `extra` is appended.
-pub(crate) fn setup(backend: Backend, server: &SmtpServer, sections: u32, t: Timing, extra: &str) -> Setup {
+pub(crate) fn setup(
+    backend: Backend,
+    server: &SmtpServer,
+    sections: u32,
+    t: Timing,
+    extra: &str,
+) -> Setup {
     let s = Setup::with_store(backend);
     let mut text = format!(
         "[office]\nname = \"办公室\"\nemails = [\"{OFFICE}\"]\n\
@@ -209,7 +215,10 @@ pub(crate) fn all_delivered(server: &SmtpServer, rows: &[Value]) -> bool {
 
 /// Asserts that the server holds exactly the outbox's mail, each at least once; returns the
 /// duplicates: Message-ID → copies beyond the first.
-pub(crate) fn delivered_once_or_duplicated(server: &SmtpServer, rows: &[Value]) -> BTreeMap<String, usize> {
+pub(crate) fn delivered_once_or_duplicated(
+    server: &SmtpServer,
+    rows: &[Value],
+) -> BTreeMap<String, usize> {
     let got = copies(server);
     let ids = message_ids(rows);
     for (row, id) in rows.iter().zip(&ids) {

@@ -257,7 +257,11 @@ impl Mount {
             .arg(&self.path)
             .status()
             .expect("mount runs");
-        assert!(ok.success(), "remounting {} with {options}", self.path.display());
+        assert!(
+            ok.success(),
+            "remounting {} with {options}",
+            self.path.display()
+        );
     }
 }
 

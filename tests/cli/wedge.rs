@@ -6,8 +6,8 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use crate::faults::{
-    Reaper, Timing, all_delivered, delivered_once_or_duplicated, log, outbox, overdue_cases,
-    setup, start, stop,
+    Reaper, Timing, all_delivered, delivered_once_or_duplicated, log, outbox, overdue_cases, setup,
+    start, stop,
 };
 use crate::helpers::{Backend, Mount, Setup};
 use crate::smtp::SmtpServer;
@@ -36,7 +36,10 @@ fn within(s: &Setup, limit: Duration, what: &str, mut done: impl FnMut() -> bool
 /// so that its shared-memory index (`-shm`) stays in place: a daemon started on a full disk can
 /// then open the database (SQLite cannot make that file without space, which stops the start).
 fn keep_open(s: &Setup) -> std::sync::mpsc::Sender<()> {
-    let url = format!("sqlite://{}", s.dir.path().join("var/duewatch.db").display());
+    let url = format!(
+        "sqlite://{}",
+        s.dir.path().join("var/duewatch.db").display()
+    );
     let (done, wait) = std::sync::mpsc::channel::<()>();
     let (opened, is_open) = std::sync::mpsc::channel::<()>();
     std::thread::spawn(move || {
@@ -92,9 +95,12 @@ fn a_full_disk_under_sqlite_delays_the_mail_until_space_is_back_and_never_wedges
     let fitted = fill(&filler);
 
     let daemon = start(&s, "daemon");
-    within(&s, Duration::from_secs(30), "a poll fails on the full disk", || {
-        log(&s, "daemon").contains("disk is full")
-    });
+    within(
+        &s,
+        Duration::from_secs(30),
+        "a poll fails on the full disk",
+        || log(&s, "daemon").contains("disk is full"),
+    );
     drop(kept);
     // Several polls on the full disk: nothing can be recorded, so nothing is sent.
     std::thread::sleep(Duration::from_secs(4));
@@ -159,9 +165,16 @@ fn sighup_re_reads_the_calendar_and_the_templates_and_the_daemon_keeps_running()
     );
     overdue_cases(&s, None, &[(1, 0)]);
     let today = crate::daemon::today();
-    s.duewatch(&["case", "add", "--ref", "2026-0500", "--received", &today.to_string()])
-        .assert()
-        .success();
+    s.duewatch(&[
+        "case",
+        "add",
+        "--ref",
+        "2026-0500",
+        "--received",
+        &today.to_string(),
+    ])
+    .assert()
+    .success();
     let mut daemon = start(&s, "daemon");
     within(&s, Duration::from_secs(30), "the first poll's mail", || {
         !server.to("s0@bureau.example").is_empty()
@@ -170,8 +183,12 @@ fn sighup_re_reads_the_calendar_and_the_templates_and_the_daemon_keeps_running()
 
     // A new template, a calendar edit that moves 2026-0500's deadline, a new overdue case.
     std::fs::write(&subject, "新模板：{{ top.count }} 件").expect("a template");
-    let from = today.checked_add_days(chrono::Days::new(1)).expect("a date");
-    let to = today.checked_add_days(chrono::Days::new(3)).expect("a date");
+    let from = today
+        .checked_add_days(chrono::Days::new(1))
+        .expect("a date");
+    let to = today
+        .checked_add_days(chrono::Days::new(3))
+        .expect("a date");
     s.write_calendar(
         "local.toml",
         &format!("[[closures]]\ndates = \"{from}..{to}\"\nreason = \"停电检修\"\n"),
@@ -182,21 +199,40 @@ fn sighup_re_reads_the_calendar_and_the_templates_and_the_daemon_keeps_running()
         !server.to("s1@bureau.example").is_empty()
     });
     let new = subjects(&server, "s1@bureau.example");
-    assert!(new[0].contains("新模板"), "the new template is used: {new:?}");
-    within(&s, Duration::from_secs(30), "the moved deadline's notice", || {
-        subjects(&server, "it@bureau.example")
-            .iter()
-            .any(|t| t.contains("节假日安排变更，1 件申请的期限随之改变"))
-    });
-    assert!(daemon.try_wait().expect("wait").is_none(), "{}", log(&s, "daemon"));
+    assert!(
+        new[0].contains("新模板"),
+        "the new template is used: {new:?}"
+    );
+    within(
+        &s,
+        Duration::from_secs(30),
+        "the moved deadline's notice",
+        || {
+            subjects(&server, "it@bureau.example")
+                .iter()
+                .any(|t| t.contains("节假日安排变更，1 件申请的期限随之改变"))
+        },
+    );
+    assert!(
+        daemon.try_wait().expect("wait").is_none(),
+        "{}",
+        log(&s, "daemon")
+    );
 
     // A broken template is refused; the one in use stays and the daemon runs on.
     std::fs::write(&subject, "{{ top.count").expect("a template");
     crate::daemon::signal(&daemon, "HUP");
-    within(&s, Duration::from_secs(30), "the refusal in the log", || {
-        log(&s, "daemon").contains("SIGHUP: the mail templates are refused")
-    });
-    assert!(daemon.try_wait().expect("wait").is_none(), "{}", log(&s, "daemon"));
+    within(
+        &s,
+        Duration::from_secs(30),
+        "the refusal in the log",
+        || log(&s, "daemon").contains("SIGHUP: the mail templates are refused"),
+    );
+    assert!(
+        daemon.try_wait().expect("wait").is_none(),
+        "{}",
+        log(&s, "daemon")
+    );
     let text = log(&s, "daemon");
     for says in [
         "SIGHUP: re-reading the calendar and the mail templates",
@@ -228,16 +264,21 @@ fn a_fifo_or_a_link_to_dev_zero_in_calendar_dir_is_refused_unread_and_the_polls_
         .expect("mkfifo runs");
     assert!(made.success());
     std::os::unix::fs::symlink("/dev/zero", s.calendars().join("local.toml")).expect("a link");
-    within(&s, Duration::from_secs(30), "the administrators hear of it", || {
-        server.to("it@bureau.example").iter().any(|m| {
-            let body = m.text();
-            m.subject().contains("节假日文件有误")
-                && body.contains("2027.toml")
-                && body.contains("not a regular file (a FIFO)")
-                && body.contains("local.toml")
-                && body.contains("not a regular file (a character device)")
-        })
-    });
+    within(
+        &s,
+        Duration::from_secs(30),
+        "the administrators hear of it",
+        || {
+            server.to("it@bureau.example").iter().any(|m| {
+                let body = m.text();
+                m.subject().contains("节假日文件有误")
+                    && body.contains("2027.toml")
+                    && body.contains("not a regular file (a FIFO)")
+                    && body.contains("local.toml")
+                    && body.contains("not a regular file (a character device)")
+            })
+        },
+    );
     // The polls go on: a new case is mailed.
     overdue_cases(&s, None, &[(2, 1)]);
     within(&s, Duration::from_secs(30), "the new case's mail", || {
@@ -281,15 +322,23 @@ fn the_sqlite_file_deleted_or_replaced_under_a_running_daemon_stops_it_with_a_cl
         change(&db);
         let changed = Instant::now();
         let mut status = None;
-        within(&s, Duration::from_secs(20), &format!("the daemon stops ({what})"), || {
-            status = daemon.try_wait().expect("wait");
-            status.is_some()
-        });
+        within(
+            &s,
+            Duration::from_secs(20),
+            &format!("the daemon stops ({what})"),
+            || {
+                status = daemon.try_wait().expect("wait");
+                status.is_some()
+            },
+        );
         let text = log(&s, "daemon");
         let status = status.expect("an exit status");
         assert_eq!(status.code(), Some(1), "{what}: exit 1\n{text}");
         for words in [says, &*db.display().to_string(), "duewatch stops", "help: "] {
-            assert!(text.contains(words), "{what}: the log says {words:?}:\n{text}");
+            assert!(
+                text.contains(words),
+                "{what}: the log says {words:?}:\n{text}"
+            );
         }
         assert!(!text.contains("no such table"), "{what}:\n{text}");
         if what == "deleted" {
@@ -310,7 +359,10 @@ impl Immutable {
             .status()
             .is_ok_and(|s| s.success());
         if !ok {
-            eprintln!("SKIPPED: chattr +i {} is not permitted here", path.display());
+            eprintln!(
+                "SKIPPED: chattr +i {} is not permitted here",
+                path.display()
+            );
         }
         ok.then(|| Immutable(path.to_owned()))
     }
@@ -318,7 +370,10 @@ impl Immutable {
 
 impl Drop for Immutable {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("chattr").arg("-i").arg(&self.0).status();
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
     }
 }
 
@@ -339,12 +394,19 @@ fn a_read_only_database_fails_config_check_and_the_start_and_its_error_is_said_o
     let Some(_immutable) = Immutable::set(&db) else {
         return;
     };
-    let says = ["the database sqlite://", "can be read but not written", "help: "];
+    let says = [
+        "the database sqlite://",
+        "can be read but not written",
+        "help: ",
+    ];
     let check = s.duewatch(&["config", "check"]).output().expect("runs");
     let stderr = String::from_utf8_lossy(&check.stderr);
     assert_eq!(check.status.code(), Some(1), "{stderr}");
     for words in says {
-        assert!(stderr.contains(words), "config check says {words:?}: {stderr}");
+        assert!(
+            stderr.contains(words),
+            "config check says {words:?}: {stderr}"
+        );
     }
     let started = Instant::now();
     let run = s
@@ -364,7 +426,10 @@ fn a_read_only_database_fails_config_check_and_the_start_and_its_error_is_said_o
     let stderr = String::from_utf8_lossy(&once.stderr);
     assert_eq!(once.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("readonly database"), "{stderr}");
-    assert!(said_once_a_line(&stderr, "readonly database"), "said twice: {stderr}");
+    assert!(
+        said_once_a_line(&stderr, "readonly database"),
+        "said twice: {stderr}"
+    );
 
     // A read-only file system (or directory): the database cannot be written, or (when SQLite
     // finds no -shm file and cannot make one) not even opened.
@@ -385,7 +450,10 @@ fn a_read_only_database_fails_config_check_and_the_start_and_its_error_is_said_o
         for words in [&*db_path(&s), "read-only", "help: "] {
             assert!(stderr.contains(words), "{args:?} says {words:?}: {stderr}");
         }
-        assert!(said_once_a_line(&stderr, "unable to open"), "said twice: {stderr}");
+        assert!(
+            said_once_a_line(&stderr, "unable to open"),
+            "said twice: {stderr}"
+        );
     }
 }
 
