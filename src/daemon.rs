@@ -76,8 +76,8 @@ type CalendarRead = tokio::task::JoinHandle<
     Result<crate::calendar::load::Loaded, crate::calendar::load::LoadError>,
 >;
 
-/// How long a poll waits for the calendar files to be read before it goes on with the calendar
-/// in force. Reading cannot block on a FIFO or a device (`calendar::load` refuses them unread);
+/// How long a poll waits for the calendar files (and, on SIGHUP, the templates) to be read
+/// before it goes on with those in force. Reading cannot block on a FIFO or a device (`calendar::load` refuses them unread);
 /// this bounds the rest, a file system that stops answering.
 const CALENDAR_READ_LIMIT: Duration = Duration::from_secs(10);
 
@@ -401,7 +401,7 @@ impl Daemon {
     async fn poll(&self, report: &mut Report) -> anyhow::Result<()> {
         let requested = self.reload_requested.swap(false, Ordering::SeqCst);
         if requested {
-            self.reload_templates();
+            self.reload_templates().await;
         }
         if let Err(e) = self.reload_calendar(requested).await {
             if requested {
@@ -421,22 +421,36 @@ impl Daemon {
         tokio::spawn(async move { shared.run_job("poll").await });
     }
 
-    /// Re-reads the templates (SIGHUP): good ones are used for the next mails; bad ones are
-    /// refused and the ones in use stay, with the reason in the log.
-    fn reload_templates(&self) {
-        let dir = &self.ctx.config.mail.templates;
-        match crate::mail::render::Templates::load(dir) {
-            Ok(templates) => {
+    /// Re-reads the templates (SIGHUP), on a blocking thread for at most
+    /// [`CALENDAR_READ_LIMIT`] (a FIFO or a hung file system among them must not stall the
+    /// poll): good ones are used for the next mails; bad ones are refused and the ones in use
+    /// stay, with the reason in the log.
+    async fn reload_templates(&self) {
+        let dir = self.ctx.config.mail.templates.clone();
+        let read = {
+            let dir = dir.clone();
+            tokio::task::spawn_blocking(move || crate::mail::render::Templates::load(&dir))
+        };
+        match tokio::time::timeout(CALENDAR_READ_LIMIT, read).await {
+            Ok(Ok(Ok(templates))) => {
                 self.ctx.set_templates(templates);
                 tracing::info!(
                     dir = %dir.display(),
                     "SIGHUP: the mail templates were re-read and are in use"
                 );
             }
-            Err(e) => tracing::error!(
+            Ok(Ok(Err(e))) => tracing::error!(
                 "SIGHUP: the mail templates are refused; the ones in use stay: {}\n  help: \
                  correct them (`duewatch config check` shows the problem), then send SIGHUP again",
                 crate::error::chain(&e)
+            ),
+            Ok(Err(e)) => tracing::error!("SIGHUP: reading the mail templates failed: {e}"),
+            Err(_) => tracing::error!(
+                "SIGHUP: reading the mail templates took longer than {} s; the ones in use stay\n  \
+                 help: check {} (mail.templates) for a file that is not a regular file (a FIFO) \
+                 or a file system that does not answer",
+                CALENDAR_READ_LIMIT.as_secs(),
+                dir.display()
             ),
         }
     }

@@ -460,3 +460,40 @@ fn a_read_only_database_fails_config_check_and_the_start_and_its_error_is_said_o
 fn db_path(s: &Setup) -> String {
     s.dir.path().join("var/duewatch.db").display().to_string()
 }
+
+#[test]
+fn a_fifo_among_the_templates_does_not_stall_the_polls_after_sighup() {
+    let _reaper = Reaper;
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server, 2, QUICK, "");
+    let templates = s.dir.path().join("templates");
+    std::fs::create_dir(&templates).expect("a template directory");
+    let config = std::fs::read_to_string(s.config()).expect("the config");
+    s.write_config(&config.replace(
+        "[mail]\n",
+        &format!("[mail]\ntemplates = \"{}\"\n", templates.display()),
+    ));
+    overdue_cases(&s, None, &[(1, 0)]);
+    let daemon = start(&s, "daemon");
+    within(&s, Duration::from_secs(30), "the first mail", || {
+        !server.to("s0@bureau.example").is_empty()
+    });
+    let made = std::process::Command::new("mkfifo")
+        .arg(templates.join("digest.txt.j2"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    crate::daemon::signal(&daemon, "HUP");
+    within(
+        &s,
+        Duration::from_secs(30),
+        "the templates' read given up",
+        || log(&s, "daemon").contains("SIGHUP: reading the mail templates took longer than"),
+    );
+    overdue_cases(&s, None, &[(2, 1)]);
+    within(&s, Duration::from_secs(30), "the new case's mail", || {
+        !server.to("s1@bureau.example").is_empty()
+    });
+    let status = stop(daemon, Duration::from_secs(10));
+    assert!(status.success(), "{status:?}\n{}", log(&s, "daemon"));
+}
