@@ -328,9 +328,9 @@ impl Store {
             let cannot_open = |doing: &str, e: sqlx::Error| {
                 anyhow::anyhow!(
                     "{doing} the SQLite database {path} (database.url): {e}\n  help: check that \
-                     duewatch's user may read and write the file and its directory, and that it \
-                     is not on a read-only file system (SQLite keeps its -wal and -shm files \
-                     beside the database)"
+                     duewatch's user may read and write the file and its directory, and that its \
+                     file system is neither read-only nor full (SQLite keeps its -wal and -shm \
+                     files beside the database)"
                 )
             };
             if !options.get_filename().exists() {
