@@ -41,6 +41,12 @@ use crate::config::Config;
 use crate::deadline;
 use crate::runner::{self, Context, Report};
 
+mod files;
+mod signals;
+
+use files::CalendarRead;
+use signals::{Signal, Signals};
+
 /// The running daemon's state, shared by its jobs.
 #[derive(Debug)]
 pub struct Daemon {
@@ -67,19 +73,10 @@ pub struct Daemon {
     fatal: std::sync::Mutex<Option<String>>,
     /// Wakes the main loop when `fatal` is set.
     fatal_set: tokio::sync::Notify,
-    /// A read of the calendar files that took longer than [`CALENDAR_READ_LIMIT`] and is still
-    /// under way (a hung file system): polls go on meanwhile and start no second one.
+    /// A read of the calendar files that took longer than [`files::CALENDAR_READ_LIMIT`] and
+    /// is still under way (a hung file system): polls go on meanwhile and start no second one.
     calendar_read: std::sync::Mutex<Option<CalendarRead>>,
 }
-
-type CalendarRead = tokio::task::JoinHandle<
-    Result<crate::calendar::load::Loaded, crate::calendar::load::LoadError>,
->;
-
-/// How long a poll waits for the calendar files (and, on SIGHUP, the templates) to be read
-/// before it goes on with those in force. Reading cannot block on a FIFO or a device (`calendar::load` refuses them unread);
-/// this bounds the rest, a file system that stops answering.
-const CALENDAR_READ_LIMIT: Duration = Duration::from_secs(10);
 
 /// Runs of a job that could not be recorded.
 #[derive(Debug)]
@@ -238,44 +235,6 @@ impl Daemon {
             .await;
     }
 
-    /// Whether the SQLite database file is still the one the daemon opened (checked before
-    /// every run): deleted, connections opened since would fail (or, before, make an empty
-    /// database: "no such table"); replaced (a copy moved over it), the connections opened
-    /// before write to the old file and new ones to the new. Either splits the state, so the
-    /// daemon stops instead, saying so.
-    fn check_database_file(&self) -> Result<(), String> {
-        let Some((path, opened)) = &self.database_file else {
-            return Ok(());
-        };
-        let now = crate::store::FileIdentity::of(path);
-        let what = match now {
-            Ok(now) if now == *opened => return Ok(()),
-            Ok(now) => format!(
-                "was replaced by another file (device {} inode {} when duewatch opened it, now \
-                 device {} inode {})",
-                opened.device, opened.inode, now.device, now.inode
-            ),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => "was deleted".to_owned(),
-            Err(e) => format!("cannot be examined ({e})"),
-        };
-        Err(format!(
-            "the SQLite database {} {what} while duewatch was running: duewatch stops rather \
-             than keep its state in two files\n  help: put the right database file back at {} \
-             and start duewatch again (if the file was replaced on purpose, e.g. restored from a \
-             backup, just start it again); what the old file held since is not in the new one",
-            path.display(),
-            path.display()
-        ))
-    }
-
-    /// Why the daemon must stop on its own, if it must.
-    fn fatal(&self) -> Option<String> {
-        self.fatal
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-
     async fn run_locked(&self, name: &'static str) {
         let store = &self.ctx.store;
         let mut unrecorded: Option<String> = None;
@@ -421,40 +380,6 @@ impl Daemon {
         tokio::spawn(async move { shared.run_job("poll").await });
     }
 
-    /// Re-reads the templates (SIGHUP), on a blocking thread for at most
-    /// [`CALENDAR_READ_LIMIT`] (a FIFO or a hung file system among them must not stall the
-    /// poll): good ones are used for the next mails; bad ones are refused and the ones in use
-    /// stay, with the reason in the log.
-    async fn reload_templates(&self) {
-        let dir = self.ctx.config.mail.templates.clone();
-        let read = {
-            let dir = dir.clone();
-            tokio::task::spawn_blocking(move || crate::mail::render::Templates::load(&dir))
-        };
-        match tokio::time::timeout(CALENDAR_READ_LIMIT, read).await {
-            Ok(Ok(Ok(templates))) => {
-                self.ctx.set_templates(templates);
-                tracing::info!(
-                    dir = %dir.display(),
-                    "SIGHUP: the mail templates were re-read and are in use"
-                );
-            }
-            Ok(Ok(Err(e))) => tracing::error!(
-                "SIGHUP: the mail templates are refused; the ones in use stay: {}\n  help: \
-                 correct them (`duewatch config check` shows the problem), then send SIGHUP again",
-                crate::error::chain(&e)
-            ),
-            Ok(Err(e)) => tracing::error!("SIGHUP: reading the mail templates failed: {e}"),
-            Err(_) => tracing::error!(
-                "SIGHUP: reading the mail templates took longer than {} s; the ones in use stay\n  \
-                 help: check {} (mail.templates) for a file that is not a regular file (a FIFO) \
-                 or a file system that does not answer",
-                CALENDAR_READ_LIMIT.as_secs(),
-                dir.display()
-            ),
-        }
-    }
-
     /// Puts an edited calendar in force, or keeps the last good one and says why; `force`
     /// (SIGHUP) reads the files even if their names, sizes and times look unchanged.
     async fn reload_calendar(&self, force: bool) -> anyhow::Result<()> {
@@ -531,59 +456,6 @@ impl Daemon {
             }
         }
         Ok(())
-    }
-
-    /// Reads the calendar files on a blocking thread, for at most [`CALENDAR_READ_LIMIT`];
-    /// `None` when that read, or an earlier one, is still under way (logged).
-    async fn read_calendar(
-        &self,
-    ) -> Option<Result<crate::calendar::load::Loaded, crate::calendar::load::LoadError>> {
-        let dir = self.ctx.config.calendar.dir.clone();
-        let earlier = self
-            .calendar_read
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        let mut read = match earlier {
-            Some(read) if !read.is_finished() => {
-                tracing::warn!(
-                    "the calendar files are still being read (for more than {} s): the calendar \
-                     in force stays\n  help: check the file system under {} (calendar.dir)",
-                    CALENDAR_READ_LIMIT.as_secs(),
-                    dir.display()
-                );
-                *self
-                    .calendar_read
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(read);
-                return None;
-            }
-            // A slow read that ended since: read again, the files may have changed meanwhile.
-            _ => {
-                let dir = dir.clone();
-                tokio::task::spawn_blocking(move || crate::calendar::load::load(&dir))
-            }
-        };
-        match tokio::time::timeout(CALENDAR_READ_LIMIT, &mut read).await {
-            Ok(Ok(loaded)) => Some(loaded),
-            Ok(Err(e)) => {
-                tracing::error!("reading the calendar files failed: {e}");
-                None
-            }
-            Err(_) => {
-                tracing::error!(
-                    "reading the calendar files took longer than {} s: the calendar in force \
-                     stays, polls go on\n  help: check the file system under {} (calendar.dir)",
-                    CALENDAR_READ_LIMIT.as_secs(),
-                    dir.display()
-                );
-                *self
-                    .calendar_read
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(read);
-                None
-            }
-        }
     }
 
     /// Daily: last month's report, from the month's first working day on, once
@@ -776,36 +648,4 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let released = daemon.ctx.store.release(&daemon.ctx.worker).await?;
     tracing::info!(released, "stopped");
     Ok(())
-}
-
-/// The signals the daemon acts on: SIGTERM and SIGINT stop it, SIGHUP re-reads the calendar and
-/// the templates (`systemctl reload duewatch`).
-struct Signals {
-    term: tokio::signal::unix::Signal,
-    int: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
-}
-
-enum Signal {
-    Stop,
-    Reload,
-}
-
-impl Signals {
-    fn listen() -> anyhow::Result<Signals> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Signals {
-            term: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
-            int: signal(SignalKind::interrupt()).context("listening for SIGINT")?,
-            hup: signal(SignalKind::hangup()).context("listening for SIGHUP")?,
-        })
-    }
-
-    async fn next(&mut self) -> Signal {
-        tokio::select! {
-            _ = self.term.recv() => Signal::Stop,
-            _ = self.int.recv() => Signal::Stop,
-            _ = self.hup.recv() => Signal::Reload,
-        }
-    }
 }
