@@ -18,6 +18,10 @@
 //! - **systemd**: `READY=1` once the database is migrated, the calendar and templates loaded and
 //!   the jobs scheduled (not after SMTP: an outage must queue mail, not restart us);
 //!   `WATCHDOG=1` after each successful poll only, so a wedged poll loop is restarted.
+//! - **Reloading** (SIGHUP): the templates and the calendar files are re-read by a poll started
+//!   at once; bad templates are refused and the ones in use stay. SIGHUP never stops the daemon.
+//! - **The SQLite file** is checked before every run: deleted or replaced, the daemon stops with
+//!   an error instead of splitting its state between two files.
 //! - **Stopping** (SIGTERM, SIGINT): no new ticks, running passes stop claiming mail, the daemon
 //!   waits up to `daemon.shutdown_grace_secs` for them, gives back any claim it still holds, and
 //!   exits 0.
@@ -25,7 +29,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
@@ -36,6 +40,12 @@ use crate::calendar::Calendar;
 use crate::config::Config;
 use crate::deadline;
 use crate::runner::{self, Context, Report};
+
+mod files;
+mod signals;
+
+use files::CalendarRead;
+use signals::{Signal, Signals};
 
 /// The running daemon's state, shared by its jobs.
 #[derive(Debug)]
@@ -55,6 +65,17 @@ pub struct Daemon {
     /// Runs the database could not record (it was unreachable), by job: written to `runs` as
     /// one failed run once it can be, so that `health` tells of the outage afterwards.
     unrecorded: std::sync::Mutex<HashMap<&'static str, Unrecorded>>,
+    /// Set by SIGHUP: the next poll re-reads the templates and the calendar first.
+    reload_requested: AtomicBool,
+    /// The SQLite database file and its identity when the daemon opened it (PostgreSQL: none).
+    database_file: Option<(std::path::PathBuf, crate::store::FileIdentity)>,
+    /// Why the daemon must stop on its own (its database file was replaced), once known.
+    fatal: std::sync::Mutex<Option<String>>,
+    /// Wakes the main loop when `fatal` is set.
+    fatal_set: tokio::sync::Notify,
+    /// A read of the calendar files that took longer than [`files::CALENDAR_READ_LIMIT`] and
+    /// is still under way (a hung file system): polls go on meanwhile and start no second one.
+    calendar_read: std::sync::Mutex<Option<CalendarRead>>,
 }
 
 /// Runs of a job that could not be recorded.
@@ -151,6 +172,17 @@ impl Daemon {
     pub async fn load(config: Config) -> anyhow::Result<Daemon> {
         let dir = config.calendar.dir.clone();
         let ctx = Context::load(config).await?;
+        // Not a daemon whose every poll fails: a database it cannot write stops the start.
+        ctx.store
+            .check_writable(&crate::config::mask(&ctx.config.database.url))
+            .await?;
+        let database_file = match ctx.store.sqlite_file() {
+            None => None,
+            Some((path, identity)) => Some((
+                path.clone(),
+                identity.with_context(|| format!("examining {}", path.display()))?,
+            )),
+        };
         let locks = ctx
             .config
             .schedule
@@ -166,6 +198,11 @@ impl Daemon {
             skipped: AtomicU64::new(0),
             last_poll: std::sync::Mutex::new(None),
             unrecorded: std::sync::Mutex::new(HashMap::new()),
+            reload_requested: AtomicBool::new(false),
+            calendar_read: std::sync::Mutex::new(None),
+            database_file,
+            fatal: std::sync::Mutex::new(None),
+            fatal_set: tokio::sync::Notify::new(),
         })
     }
 
@@ -183,6 +220,16 @@ impl Daemon {
             );
             return;
         };
+        if let Err(why) = self.check_database_file() {
+            tracing::error!(job = name, "{why}");
+            let mut fatal = self
+                .fatal
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            fatal.get_or_insert(why);
+            self.fatal_set.notify_one();
+            return;
+        }
         self.run_locked(name)
             .instrument(tracing::info_span!("run", job = name))
             .await;
@@ -197,8 +244,8 @@ impl Daemon {
                 Some(id)
             }
             Err(e) => {
-                tracing::error!("cannot record the run: {e:#}");
-                unrecorded = Some(format!("{e:#}"));
+                tracing::error!("cannot record the run: {}", crate::error::chain(&e));
+                unrecorded = Some(crate::error::chain(&e));
                 None
             }
         };
@@ -220,7 +267,7 @@ impl Daemon {
             "monthly_report" => self.monthly_report(&mut report).await,
             _ => Ok(()),
         };
-        let error = result.as_ref().err().map(|e| format!("{e:#}"));
+        let error = result.as_ref().err().map(crate::error::chain);
         match &error {
             None => {
                 tracing::info!(
@@ -246,8 +293,11 @@ impl Daemon {
         if let Some(id) = id
             && let Err(e) = store.run_finished(id, &report, error.as_deref()).await
         {
-            tracing::error!("cannot record the end of the run: {e:#}");
-            unrecorded = Some(format!("{e:#}"));
+            tracing::error!(
+                "cannot record the end of the run: {}",
+                crate::error::chain(&e)
+            );
+            unrecorded = Some(crate::error::chain(&e));
         }
         if let Some(recording) = unrecorded {
             self.remember_unrecorded(name, error.unwrap_or(recording));
@@ -308,12 +358,31 @@ impl Daemon {
     }
 
     async fn poll(&self, report: &mut Report) -> anyhow::Result<()> {
-        self.reload_calendar_if_changed().await?;
+        let requested = self.reload_requested.swap(false, Ordering::SeqCst);
+        if requested {
+            self.reload_templates().await;
+        }
+        if let Err(e) = self.reload_calendar(requested).await {
+            if requested {
+                // The database failed while the calendar was compared: the next poll again.
+                self.reload_requested.store(true, Ordering::SeqCst);
+            }
+            return Err(e);
+        }
         runner::run(&self.ctx, self.ctx.now(), report).await
     }
 
-    /// Puts an edited calendar in force, or keeps the last good one and says why.
-    async fn reload_calendar_if_changed(&self) -> anyhow::Result<()> {
+    /// Asks for the templates and the calendar to be re-read (SIGHUP), by the next poll, and
+    /// starts one now (skipped, and the request kept for the next tick, if a poll is running).
+    fn request_reload(self: &Arc<Self>) {
+        self.reload_requested.store(true, Ordering::SeqCst);
+        let shared = Arc::clone(self);
+        tokio::spawn(async move { shared.run_job("poll").await });
+    }
+
+    /// Puts an edited calendar in force, or keeps the last good one and says why; `force`
+    /// (SIGHUP) reads the files even if their names, sizes and times look unchanged.
+    async fn reload_calendar(&self, force: bool) -> anyhow::Result<()> {
         let dir = &self.ctx.config.calendar.dir;
         let now = fingerprint(dir);
         let unchanged = *self
@@ -321,7 +390,7 @@ impl Daemon {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             == now;
-        if unchanged {
+        if unchanged && !force {
             return Ok(());
         }
         // The fingerprint is taken as handled only once the edit is in force or its refusal
@@ -334,7 +403,10 @@ impl Daemon {
         };
         let edit = format!("{:x}", fxhash(&now));
         let today = self.ctx.now().date();
-        match crate::calendar::load::load(dir) {
+        let Some(loaded) = self.read_calendar().await else {
+            return Ok(());
+        };
+        match loaded {
             Ok(loaded) => {
                 let old = self.ctx.calendar();
                 let moved = moved_deadlines(
@@ -349,7 +421,12 @@ impl Daemon {
                 handled();
                 tracing::info!(
                     moved = moved.len(),
-                    "calendar files changed; the new calendar is in force"
+                    "{}; the new calendar is in force",
+                    if force {
+                        "SIGHUP: the calendar files were re-read"
+                    } else {
+                        "calendar files changed"
+                    }
                 );
                 if !moved.is_empty() {
                     let lines: Vec<String> = moved
@@ -452,7 +529,7 @@ impl Daemon {
         let now = self.ctx.now();
         let rendered =
             self.ctx
-                .templates
+                .templates()
                 .notice(&now.format("%Y-%m-%d %H:%M").to_string(), title, lines)?;
         self.ctx
             .store
@@ -494,6 +571,8 @@ fn fxhash(files: &[(String, u64, Option<SystemTime>)]) -> u64 {
 /// # Errors
 /// What stops the start (each named); a failure to schedule the jobs.
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    // Listening from the start: SIGHUP's default action would end the process.
+    let mut signals = Signals::listen()?;
     let daemon = Arc::new(Daemon::load(config).await?);
     if daemon.ctx.config.daemon.samples {
         crate::samples::ensure(&daemon.ctx).await?;
@@ -526,7 +605,20 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tokio::spawn(async move { shared.run_job("poll").await });
     }
 
-    wait_for_stop().await?;
+    let fatal = loop {
+        tokio::select! {
+            signal = signals.next() => match signal {
+                Signal::Stop => break None,
+                Signal::Reload => {
+                    tracing::info!(
+                        "SIGHUP: re-reading the calendar and the mail templates, then polling"
+                    );
+                    daemon.request_reload();
+                }
+            },
+            () = daemon.fatal_set.notified() => break daemon.fatal(),
+        }
+    };
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     tracing::info!("stopping: no new runs; waiting for the running ones");
     daemon.ctx.stop();
@@ -541,6 +633,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         }
     })
     .await;
+    if let Some(why) = fatal {
+        // Nothing more is written: which file would it go to?
+        anyhow::bail!("{why}");
+    }
     if drained.is_err() {
         // A send may still be under way: its claims run out with their lease instead, so that
         // no other instance sends the same mail meanwhile.
@@ -551,16 +647,5 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     let released = daemon.ctx.store.release(&daemon.ctx.worker).await?;
     tracing::info!(released, "stopped");
-    Ok(())
-}
-
-async fn wait_for_stop() -> anyhow::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
-    let mut int = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
     Ok(())
 }

@@ -238,7 +238,7 @@ pub async fn monthly_report(ctx: &Context, now: NaiveDateTime) -> anyhow::Result
         period.from().month()
     );
     let mut rendered =
-        ctx.templates
+        ctx.templates()
             .notice(&now.format("%Y-%m-%d %H:%M").to_string(), &title, &lines)?;
     rendered.attachments.push(Attachment {
         filename: format!("duewatch-report-{month}.xlsx"),

@@ -31,7 +31,8 @@
 //!   database through the administrator's queries (read-only);
 //! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment), its
 //!   bounds and its messages;
-//! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`].
+//! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`]; `error`: how
+//!   an error reads to an operator (each cause once).
 
 pub mod calendar;
 pub mod case;
@@ -41,6 +42,7 @@ pub mod config;
 pub mod daemon;
 pub mod deadline;
 pub(crate) mod entry;
+mod error;
 pub mod escalation;
 pub mod feeds;
 pub mod health;

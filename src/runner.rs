@@ -36,8 +36,8 @@ pub struct Context {
     pub source: Source,
     /// The calendar; the daemon swaps in a new one when its files change.
     pub calendar: std::sync::RwLock<Arc<Calendar>>,
-    /// The mail templates.
-    pub templates: Templates,
+    /// The mail templates; the daemon swaps in new ones on SIGHUP.
+    pub templates: std::sync::RwLock<Arc<Templates>>,
     /// Where mail goes.
     pub transport: Transport,
     /// This worker's name in claims: host, process and a random part.
@@ -69,7 +69,7 @@ impl Context {
             store,
             source,
             calendar: std::sync::RwLock::new(Arc::new(calendar)),
-            templates,
+            templates: std::sync::RwLock::new(Arc::new(templates)),
             transport,
             worker: worker_name(),
             stopping: AtomicBool::new(false),
@@ -103,6 +103,23 @@ impl Context {
         match self.calendar.read() {
             Ok(c) => Arc::clone(&c),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// The mail templates in use now.
+    pub fn templates(&self) -> Arc<Templates> {
+        match self.templates.read() {
+            Ok(t) => Arc::clone(&t),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Puts `templates` in use for the next mails.
+    pub fn set_templates(&self, templates: Templates) {
+        let fresh = Arc::new(templates);
+        match self.templates.write() {
+            Ok(mut t) => *t = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
         }
     }
 
@@ -521,7 +538,7 @@ pub async fn reconcile(
                         .collect();
                     shown.sort_by(|a, b| a.urgency().cmp(&b.urgency()));
                     shown.truncate(max_lines.max(1));
-                    let mut rendered = ctx.templates.digest(
+                    let mut rendered = ctx.templates().digest(
                         &recipient,
                         &name,
                         &ctx.config.office.name,
@@ -553,7 +570,7 @@ pub async fn reconcile(
             Ok(made) => made,
             Err(e) => {
                 // This recipient's lines stay unmailed for the next pass; the others go on.
-                tracing::error!(recipient = %recipient, "digest not made: {e:#}");
+                tracing::error!(recipient = %recipient, "digest not made: {}", crate::error::chain(&e));
                 failed.get_or_insert(e);
                 continue;
             }
@@ -604,7 +621,7 @@ async fn report_bad_rows(
                     "案件系统中 {} 件申请的记录有误，duewatch 未能监控，请在案件系统中更正",
                     lines.len()
                 );
-                ctx.templates.notice(&when, &title, lines)
+                ctx.templates().notice(&when, &title, lines)
             },
         )
         .await?;
@@ -647,7 +664,7 @@ async fn report_unaddressed(
                     "{} 条提醒没有收件地址，未能发出，请在配置中补充地址（duewatch config check）",
                     lines.len()
                 );
-                ctx.templates.notice(&when, &title, lines)
+                ctx.templates().notice(&when, &title, lines)
             },
         )
         .await?;
@@ -690,7 +707,7 @@ async fn report_unevaluable(
                 crate::calendar::FIRST_DAY,
                 crate::calendar::LAST_DAY
             );
-            ctx.templates.notice(&when, &title, lines)
+            ctx.templates().notice(&when, &title, lines)
         })
         .await?;
     if new > 0 {
@@ -727,7 +744,7 @@ pub async fn deliver(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> 
                 tracing::warn!("mail.admins is empty: undeliverable mail is reported in this log only");
             }
             let now = now.format("%Y-%m-%d %H:%M").to_string();
-            let rendered = ctx.templates.admin(&now, dead, stuck)?;
+            let rendered = ctx.templates().admin(&now, dead, stuck)?;
             Ok(admins.iter().map(|a| (a.clone(), rendered.clone())).collect())
         })
         .await?;
@@ -836,7 +853,10 @@ pub async fn run_once(ctx: &Context, now: NaiveDateTime) -> anyhow::Result<Repor
 pub async fn run(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> anyhow::Result<()> {
     let reconciled = reconcile(ctx, now, report).await;
     if let Err(e) = &reconciled {
-        tracing::error!("reconcile failed; delivering what is queued: {e:#}");
+        tracing::error!(
+            "reconcile failed; delivering what is queued: {}",
+            crate::error::chain(e)
+        );
     }
     let delivered = deliver(ctx, now, report).await;
     report.delivered = delivered.is_ok();

@@ -327,17 +327,36 @@ impl Store {
             // busy_timeout before WAL (pitfalls.md); FULL so a committed row survives power loss.
             let options = SqliteConnectOptions::from_str(url)
                 .with_context(|| format!("database.url: cannot use \"{url}\""))?
-                .create_if_missing(true)
                 .busy_timeout(Duration::from_secs(10))
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true);
+            // The file is made here, once; the pool's connections never make one: a database
+            // deleted under a running daemon must not come back empty behind its back.
+            let cannot_open = |doing: &str, e: sqlx::Error| {
+                anyhow::anyhow!(
+                    "{doing} the SQLite database {path} (database.url): {e}\n  help: check that \
+                     duewatch's user may read and write the file and its directory, and that its \
+                     file system is neither read-only nor full (SQLite keeps its -wal and -shm \
+                     files beside the database)"
+                )
+            };
+            if !options.get_filename().exists() {
+                use sqlx::Connection as _;
+                sqlx::SqliteConnection::connect_with(&options.clone().create_if_missing(true))
+                    .await
+                    .map_err(|e| cannot_open("creating", e))?
+                    .close()
+                    .await?;
+            }
+            let options = options.create_if_missing(false);
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .idle_timeout(IDLE_CONNECTION)
+                .after_release(|conn, _| Box::pin(outside_any_transaction(conn)))
                 .connect_with(options)
                 .await
-                .with_context(|| format!("opening the SQLite database {path} (database.url)"))?;
+                .map_err(|e| cannot_open("opening", e))?;
             Ok(Store::Sqlite(pool))
         } else {
             let pool = PgPoolOptions::new()
@@ -351,6 +370,52 @@ impl Store {
                 })?;
             Ok(Store::Postgres(pool))
         }
+    }
+
+    /// The SQLite database file and its identity now (device, inode); `None` for PostgreSQL.
+    /// The daemon compares it with the one it opened, to notice the file deleted or replaced.
+    pub fn sqlite_file(&self) -> Option<(std::path::PathBuf, std::io::Result<FileIdentity>)> {
+        let Store::Sqlite(pool) = self else {
+            return None;
+        };
+        let path = pool.connect_options().get_filename().to_owned();
+        let identity = FileIdentity::of(&path);
+        Some((path, identity))
+    }
+
+    /// Checks that the database takes writes, not only reads: begins a write transaction,
+    /// creates a table in it and rolls it back (nothing is kept). `shown` is `database.url`
+    /// as it may be shown (password masked).
+    ///
+    /// # Errors
+    /// A database that can be read but not written (a read-only file, directory or file
+    /// system; a read-only PostgreSQL standby or role), said with what to check.
+    pub async fn check_writable(&self, shown: &str) -> anyhow::Result<()> {
+        let tried: sqlx::Result<()> = with_pool!(self, pool => {
+            async {
+                let mut tx = pool.begin_write().await?;
+                sqlx::query("CREATE TABLE duewatch_write_check (x INTEGER)")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.rollback().await
+            }
+            .await
+        });
+        tried.map_err(|e| {
+            let help = match self {
+                Store::Sqlite(_) => {
+                    "check that duewatch's user may write the file and its directory (SQLite \
+                     keeps its -wal and -shm files beside it), that the file is not immutable \
+                     (lsattr) and that the file system is not mounted read-only"
+                }
+                Store::Postgres(_) => {
+                    "check that the server is not a read-only standby \
+                     (default_transaction_read_only) and that the role may write and create \
+                     tables in its schema"
+                }
+            };
+            anyhow::anyhow!("the database {shown} can be read but not written: {e}\n  help: {help}")
+        })
     }
 
     /// Applies the migrations this binary carries (safe to run again).
@@ -570,6 +635,59 @@ impl Store {
             done: false,
         })
     }
+}
+
+/// Which file a path names: device and inode. A file deleted and made again, or replaced by a
+/// copy (`mv`), has another identity under the same path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileIdentity {
+    /// The device.
+    pub device: u64,
+    /// The inode.
+    pub inode: u64,
+}
+
+impl FileIdentity {
+    /// The identity of the file at `path` now.
+    ///
+    /// # Errors
+    /// The file is missing or cannot be examined.
+    pub fn of(path: &Path) -> std::io::Result<FileIdentity> {
+        use std::os::unix::fs::MetadataExt as _;
+        let meta = std::fs::metadata(path)?;
+        Ok(FileIdentity {
+            device: meta.dev(),
+            inode: meta.ino(),
+        })
+    }
+}
+
+/// Whether a SQLite connection going back to the pool is outside any transaction; one that is
+/// not is closed instead (closing rolls back whatever it holds), and the pool opens a fresh one.
+///
+/// After an error (a full disk, an I/O error) SQLite may roll a transaction back by itself;
+/// sqlx's ROLLBACK on drop then fails ("no transaction is active") and sqlx goes on counting a
+/// transaction: the next `BEGIN IMMEDIATE` on that connection fails ("begin_with at non-zero
+/// transaction depth") and a plain `begin` becomes a SAVEPOINT whose rollback leaves a
+/// transaction open, holding the write lock ("database is locked" for every other connection,
+/// for good). And a failed COMMIT may leave the transaction open. Both are caught here, on
+/// every release: SQLite is asked (a `BEGIN` fails inside a transaction), and so is sqlx.
+async fn outside_any_transaction(conn: &mut sqlx::SqliteConnection) -> sqlx::Result<bool> {
+    use sqlx::Connection as _;
+    // Statements run in order on the connection's worker: a rollback queued by a dropped
+    // transaction has run before this BEGIN does.
+    let sqlite_idle = sqlx::raw_sql("BEGIN; ROLLBACK")
+        .execute(&mut *conn)
+        .await
+        .is_ok();
+    let clean = sqlite_idle && !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!(
+            "a database connection left inside a transaction after an error is closed; \
+             a fresh one takes its place"
+        );
+    }
+    Ok(clean)
 }
 
 /// How long an unused database connection is kept: well under the usual poll interval, so that

@@ -98,10 +98,11 @@ pub fn main() -> ExitCode {
         // A reader that stopped early (`| head`) is not a failure of ours.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            // Values quoted in a message (a case's, a file's) may hold control characters.
+            // Values quoted in a message (a case's, a file's) may hold control characters; each
+            // cause is said once (sqlx repeats a database error's cause as its source).
             eprintln!(
                 "error: {}",
-                crate::case::text::escaped(&format!("{e:#}"), true)
+                crate::case::text::escaped(&crate::error::chain(&e), true)
             );
             ExitCode::FAILURE
         }

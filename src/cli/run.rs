@@ -80,7 +80,11 @@ pub(super) fn run(out: &mut dyn Write, args: RunArgs, config: Config) -> anyhow:
         if args.now.is_some() || args.dry_run {
             anyhow::bail!("--now and --dry-run go with --once");
         }
-        runtime()?.block_on(crate::daemon::run(config))?;
+        let runtime = runtime()?;
+        let ran = runtime.block_on(crate::daemon::run(config));
+        // Not waiting for ever on a blocking read still under way (a hung file system).
+        runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+        ran?;
         return Ok(ExitCode::SUCCESS);
     }
     runtime()?.block_on(async {
@@ -404,6 +408,9 @@ pub(super) fn config_command(
             let loaded = crate::calendar::load::load(&config.calendar.dir)?;
             let checked = runtime()?.block_on(async {
                 let store = crate::store::Store::connect(&config.database.url).await?;
+                store
+                    .check_writable(&crate::config::mask(&config.database.url))
+                    .await?;
                 drop(store);
                 match config.cases.source {
                     crate::config::CaseSource::Builtin => anyhow::Ok(None),
@@ -501,8 +508,12 @@ pub(super) fn calendar_diff(
     std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
     let result = (|| -> anyhow::Result<crate::calendar::Calendar> {
         if let Ok(entries) = std::fs::read_dir(&config.calendar.dir) {
+            // Only the calendar files, which the load above found to be regular files: copying
+            // a FIFO would block.
             for entry in entries.flatten() {
-                std::fs::copy(entry.path(), scratch.join(entry.file_name()))?;
+                if entry.file_name().to_string_lossy().ends_with(".toml") {
+                    std::fs::copy(entry.path(), scratch.join(entry.file_name()))?;
+                }
             }
         }
         std::fs::copy(file, scratch.join(name))

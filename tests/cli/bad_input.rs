@@ -1558,11 +1558,72 @@ fn rows() -> Vec<Row> {
                 "give a date YYYY-MM-DD",
             ],
         },
+        // ---- issue 13: daemon ----
+        Row {
+            name: "a FIFO named as a year file in calendar.dir",
+            prepare: |s| mkfifo(&s.calendars().join("2026.toml")),
+            args: CALENDAR_DUE,
+            env: &[],
+            code: 1,
+            says: &[
+                "2026.toml",
+                "not a regular file (a FIFO)",
+                "help: calendar.dir holds regular files only",
+            ],
+        },
+        Row {
+            name: "local.toml a link to /dev/zero",
+            prepare: |s| {
+                std::os::unix::fs::symlink("/dev/zero", s.calendars().join("local.toml"))
+                    .expect("a link")
+            },
+            args: CALENDAR_DUE,
+            env: &[],
+            code: 1,
+            says: &[
+                "local.toml",
+                "not a regular file (a character device)",
+                "help:",
+            ],
+        },
+        Row {
+            name: "a directory named as a year file in calendar.dir",
+            prepare: |s| {
+                // Addressed, or `config check` stops at the roles with no address first.
+                config_plus(s, crate::helpers::ADDRESSES);
+                std::fs::create_dir(s.calendars().join("2027.toml")).expect("a directory")
+            },
+            args: &["config", "check"],
+            env: &[],
+            code: 1,
+            says: &["2027.toml", "not a regular file (a directory)", "help:"],
+        },
+        Row {
+            name: "a year file larger than 1 MiB",
+            prepare: |s| {
+                let mut text = String::from("year = 2026\n[[notices]]\nurl = \"u\"\n");
+                text.push_str(&"# padding\n".repeat(110_000));
+                s.write_calendar("2026.toml", &text);
+            },
+            args: CALENDAR_DUE,
+            env: &[],
+            code: 1,
+            says: &["2026.toml", "larger than 1 MiB", "help:"],
+        },
     ]
 }
 
 /// The arguments of the row with a 10,000-character subject (made once).
 static LONG_SUBJECT: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+
+/// A named pipe at `path` (a FIFO: opening it for reading blocks until a writer comes).
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
 
 /// Two cases (one forwarded to `ss`, one at the office), as the commands record them.
 fn prepared() -> Setup {
@@ -1755,16 +1816,22 @@ fn a_case_of_a_removed_section_is_named_and_the_others_are_still_listed() {
     );
 }
 
-/// File names in a directory, sorted, with their contents.
+/// File names in a directory, sorted, with their contents (regular files; the type of others:
+/// reading a FIFO would block).
 fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .map(|entries| {
             entries
                 .flatten()
                 .map(|e| {
+                    let regular = std::fs::symlink_metadata(e.path()).is_ok_and(|m| m.is_file());
                     (
                         e.file_name().to_string_lossy().into_owned(),
-                        std::fs::read(e.path()).unwrap_or_default(),
+                        if regular {
+                            std::fs::read(e.path()).unwrap_or_default()
+                        } else {
+                            format!("{:?}", e.file_type().ok()).into_bytes()
+                        },
                     )
                 })
                 .collect()

@@ -27,16 +27,22 @@ const ADMIN: &str = "it@bureau.example";
 
 /// Timings of a test's daemon, in seconds.
 #[derive(Clone, Copy)]
-struct Timing {
-    timeout: u64,
-    base: u64,
-    cap: u64,
-    lease: u64,
+pub(crate) struct Timing {
+    pub(crate) timeout: u64,
+    pub(crate) base: u64,
+    pub(crate) cap: u64,
+    pub(crate) lease: u64,
 }
 
 /// A store with sections `s0`..`s{sections}`, the office and the leadership, mail to `server`,
 /// a poll every second, the window always open, and the given timings; `extra` is appended.
-fn setup(backend: Backend, server: &SmtpServer, sections: u32, t: Timing, extra: &str) -> Setup {
+pub(crate) fn setup(
+    backend: Backend,
+    server: &SmtpServer,
+    sections: u32,
+    t: Timing,
+    extra: &str,
+) -> Setup {
     let s = Setup::with_store(backend);
     let mut text = format!(
         "[office]\nname = \"办公室\"\nemails = [\"{OFFICE}\"]\n\
@@ -61,7 +67,7 @@ fn setup(backend: Backend, server: &SmtpServer, sections: u32, t: Timing, extra:
 
 /// `duewatch run` in the background, its log in a file of the test's directory (a pipe nobody
 /// reads would fill up and stall the daemon on a long test).
-fn start(s: &Setup, name: &str) -> Child {
+pub(crate) fn start(s: &Setup, name: &str) -> Child {
     let log = std::fs::File::create(s.dir.path().join(format!("{name}.log"))).expect("a log file");
     let child = Command::new(env!("CARGO_BIN_EXE_duewatch"))
         .env_clear()
@@ -82,10 +88,10 @@ fn start(s: &Setup, name: &str) -> Child {
 /// The daemons started by each test thread, killed when its [`Reaper`] drops (a failed test
 /// must not leave a daemon running: it would poll forever and hold what the test process held,
 /// such as the shared cargo lock).
-static STARTED: Mutex<Vec<(std::thread::ThreadId, u32)>> = Mutex::new(Vec::new());
+pub(crate) static STARTED: Mutex<Vec<(std::thread::ThreadId, u32)>> = Mutex::new(Vec::new());
 
 /// Kills, when dropped (also when the test panics), the daemons its thread started.
-struct Reaper;
+pub(crate) struct Reaper;
 
 impl Drop for Reaper {
     fn drop(&mut self) {
@@ -108,7 +114,7 @@ impl Drop for Reaper {
 }
 
 /// SIGTERM, then the exit status within `limit`.
-fn stop(mut child: Child, limit: Duration) -> std::process::ExitStatus {
+pub(crate) fn stop(mut child: Child, limit: Duration) -> std::process::ExitStatus {
     signal(&child, "TERM");
     let started = Instant::now();
     loop {
@@ -124,7 +130,7 @@ fn stop(mut child: Child, limit: Duration) -> std::process::ExitStatus {
 }
 
 /// A log written by [`start`].
-fn log(s: &Setup, name: &str) -> String {
+pub(crate) fn log(s: &Setup, name: &str) -> String {
     std::fs::read_to_string(s.dir.path().join(format!("{name}.log"))).unwrap_or_default()
 }
 
@@ -136,7 +142,16 @@ fn kill(child: &mut Child) {
 
 /// Overdue cases (received 40 days ago, forwarded to a section 38 days ago), imported:
 /// (number, section) each, reference `2026-{number}`; `url` overrides `database.url`.
-fn overdue_cases(s: &Setup, url: Option<&str>, cases: &[(u32, u32)]) {
+pub(crate) fn overdue_cases(s: &Setup, url: Option<&str>, cases: &[(u32, u32)]) {
+    let env: Vec<(&str, &str)> = url
+        .map(|u| ("DUEWATCH__DATABASE__URL", u))
+        .into_iter()
+        .collect();
+    overdue_cases_with(s, &env, cases);
+}
+
+/// [`overdue_cases`] with extra environment variables for the import.
+pub(crate) fn overdue_cases_with(s: &Setup, env: &[(&str, &str)], cases: &[(u32, u32)]) {
     let received = today().checked_sub_days(Days::new(40)).expect("a date");
     let forwarded = today().checked_sub_days(Days::new(38)).expect("a date");
     let mut csv = String::from("reference,received_on,forwarded_on,section\n");
@@ -148,14 +163,12 @@ fn overdue_cases(s: &Setup, url: Option<&str>, cases: &[(u32, u32)]) {
     let file = s.dir.path().join(format!("cases-{}.csv", cases[0].0));
     std::fs::write(&file, csv).expect("writing the cases");
     let mut cmd = s.duewatch(&["case", "import", file.to_str().expect("a UTF-8 path")]);
-    if let Some(url) = url {
-        cmd.env("DUEWATCH__DATABASE__URL", url);
-    }
+    cmd.envs(env.iter().copied());
     cmd.timeout(Duration::from_secs(60)).assert().success();
 }
 
 /// The outbox as `duewatch outbox list --json` shows it (`database.url` overridden by `url`).
-fn outbox(s: &Setup, url: Option<&str>) -> Vec<Value> {
+pub(crate) fn outbox(s: &Setup, url: Option<&str>) -> Vec<Value> {
     let mut cmd = s.duewatch(&["outbox", "list", "--json", "--limit", "10000"]);
     if let Some(url) = url {
         cmd.env("DUEWATCH__DATABASE__URL", url);
@@ -175,7 +188,7 @@ fn outbox(s: &Setup, url: Option<&str>) -> Vec<Value> {
 }
 
 /// Copies received at the server, by Message-ID.
-fn copies(server: &SmtpServer) -> BTreeMap<String, usize> {
+pub(crate) fn copies(server: &SmtpServer) -> BTreeMap<String, usize> {
     let mut by_id = BTreeMap::new();
     for m in server.received() {
         *by_id
@@ -186,7 +199,7 @@ fn copies(server: &SmtpServer) -> BTreeMap<String, usize> {
 }
 
 /// The outbox's Message-IDs (in angle brackets, as in the header).
-fn message_ids(rows: &[Value]) -> Vec<String> {
+pub(crate) fn message_ids(rows: &[Value]) -> Vec<String> {
     rows.iter()
         .map(|r| {
             let id = r["message_id"].as_str().expect("a Message-ID");
@@ -200,7 +213,7 @@ fn message_ids(rows: &[Value]) -> Vec<String> {
 }
 
 /// Whether every row is sent and every one arrived at least once.
-fn all_delivered(server: &SmtpServer, rows: &[Value]) -> bool {
+pub(crate) fn all_delivered(server: &SmtpServer, rows: &[Value]) -> bool {
     let got = copies(server);
     !rows.is_empty()
         && rows.iter().all(|r| r["state"] == "sent")
@@ -209,7 +222,10 @@ fn all_delivered(server: &SmtpServer, rows: &[Value]) -> bool {
 
 /// Asserts that the server holds exactly the outbox's mail, each at least once; returns the
 /// duplicates: Message-ID → copies beyond the first.
-fn delivered_once_or_duplicated(server: &SmtpServer, rows: &[Value]) -> BTreeMap<String, usize> {
+pub(crate) fn delivered_once_or_duplicated(
+    server: &SmtpServer,
+    rows: &[Value],
+) -> BTreeMap<String, usize> {
     let got = copies(server);
     let ids = message_ids(rows);
     for (row, id) in rows.iter().zip(&ids) {

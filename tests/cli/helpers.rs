@@ -224,3 +224,63 @@ pub fn fresh_postgres_database() -> String {
     on_postgres(&format!("CREATE DATABASE {name}")).expect("creating the test database");
     name
 }
+
+/// A tmpfs the test mounted (the tests run as root), unmounted when dropped: a small disk that
+/// a test can fill, or a read-only one.
+pub struct Mount {
+    pub path: PathBuf,
+}
+
+impl Mount {
+    /// Mounts a tmpfs of `options` (`size=4m`, `ro`…) on `path` (created if missing); `None`,
+    /// with the reason on stderr, where mounting is not permitted (not root, a container
+    /// without CAP_SYS_ADMIN): the calling test is skipped then.
+    pub fn tmpfs(path: &Path, options: &str) -> Option<Mount> {
+        std::fs::create_dir_all(path).expect("the mount point");
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+            .arg(path)
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Some(Mount {
+                path: path.to_owned(),
+            }),
+            Ok(o) => {
+                eprintln!(
+                    "SKIPPED: cannot mount a tmpfs on {} (needs root): {}",
+                    path.display(),
+                    String::from_utf8_lossy(&o.stderr).trim()
+                );
+                None
+            }
+            Err(e) => {
+                eprintln!("SKIPPED: cannot run mount: {e}");
+                None
+            }
+        }
+    }
+
+    /// Remounts with `options` (e.g. `remount,ro`).
+    pub fn remount(&self, options: &str) {
+        let ok = std::process::Command::new("mount")
+            .args(["-o", options])
+            .arg(&self.path)
+            .status()
+            .expect("mount runs");
+        assert!(
+            ok.success(),
+            "remounting {} with {options}",
+            self.path.display()
+        );
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        // Lazy: a process that still has a file open there must not keep the mount.
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.path)
+            .status();
+    }
+}

@@ -12,6 +12,7 @@ mod report;
 mod security;
 mod smtp;
 mod source;
+mod wedge;
 
 use helpers::{Setup, YEAR_2027, duewatch, holiday_cn};
 use predicates::prelude::*;
