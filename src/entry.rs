@@ -7,6 +7,9 @@
 //!   2099-12-31, [`crate::calendar::FIRST_DAY`]..=[`crate::calendar::LAST_DAY`]). A case it
 //!   cannot count would fail every poll for ever, so it is refused where it is entered: a
 //!   receipt in 1999 or 2100, or an extension or a forwarding whose deadline falls past 2099.
+//!   Only a change that makes a countable case uncountable is refused: a case stored
+//!   uncountable (by an older duewatch, or by hand) can still be replied to, forwarded, extended
+//!   and closed, and a closure is never refused for it ([`how_to_fix`] says how to finish it).
 //! - **Plausible dates**: an act is not dated after today (nothing recorded can have happened
 //!   on a day still to come: 2062 typed for 2026), nor more than a year before today (1926 for
 //!   2026) unless the user confirms it with `--allow-old` (a backlog being entered).
@@ -16,8 +19,9 @@
 
 use chrono::{Months, NaiveDate};
 
-use crate::calendar::{Calendar, FIRST_DAY, LAST_DAY};
-use crate::case::Case;
+use crate::calendar::{Calendar, FIRST_DAY, LAST_DAY, load};
+use crate::case::{Case, Reference};
+use crate::config::Config;
 use crate::deadline::{self, Rules};
 
 /// How far back an act may be dated without `--allow-old`.
@@ -99,6 +103,113 @@ pub(crate) fn countable(
              {FIRST_DAY} to {LAST_DAY}; correct the date (a receipt, forwarding, extension or \
              suspension) so that every deadline falls within them"
         )),
+    }
+}
+
+/// What to do with a recorded case whose dates are wrong (a receipt in 2099 for 2026, which a
+/// correction cannot move earlier: 补正 only replaces the receipt by a later date): close it and
+/// record it anew.
+pub(crate) fn how_to_fix(reference: &Reference) -> String {
+    format!(
+        "close it with `duewatch case close {reference} --on DATE --reason withdrawn` and record \
+         it anew with the right dates under a new reference (`duewatch case add`)"
+    )
+}
+
+/// The checks of this module for a command that enters something: the calendar to count the
+/// case on, the rules, and today. The calendar is loaded only for the commands that write.
+pub(crate) struct Entering {
+    calendar: Option<Calendar>,
+    rules: Rules,
+    today: NaiveDate,
+}
+
+impl Entering {
+    /// # Errors
+    /// The calendar cannot be loaded, or `DUEWATCH_TODAY` is not a date.
+    pub(crate) fn new(writes: bool, config: &Config) -> anyhow::Result<Entering> {
+        let (calendar, today) = if writes {
+            (
+                Some(load::load(&config.calendar.dir)?.calendar),
+                entry_today(config)?,
+            )
+        } else {
+            (None, config.timezone.today())
+        };
+        Ok(Entering {
+            calendar,
+            rules: config.rules.clone(),
+            today,
+        })
+    }
+
+    /// `case` as changed can be counted (or `before`, the case as it was, could not be counted
+    /// either: a change does not have to mend it), and `date`, the act's, is plausible.
+    /// `before` is `None` for a new case.
+    ///
+    /// # Errors
+    /// The refusal.
+    pub(crate) fn admit(
+        &self,
+        before: Option<&Case>,
+        case: &Case,
+        allow_old: bool,
+        what: &str,
+        date: NaiveDate,
+    ) -> Result<(), String> {
+        if let Some(cal) = &self.calendar {
+            let was_countable =
+                before.is_none_or(|b| countable(b, &self.rules, cal, self.today).is_ok());
+            if was_countable {
+                countable(case, &self.rules, cal, self.today)?;
+            }
+        }
+        self.dating(allow_old).check(what, date)
+    }
+
+    pub(crate) fn dating(&self, allow_old: bool) -> Dating {
+        Dating {
+            today: self.today,
+            allow_old,
+        }
+    }
+
+    /// The rows of an import that cannot be counted or carry an implausible date, by line.
+    pub(crate) fn import_problems(
+        &self,
+        rows: &[crate::import::Row],
+        allow_old: bool,
+    ) -> Vec<crate::import::Problem> {
+        let dating = self.dating(allow_old);
+        rows.iter()
+            .filter_map(|row| {
+                let checked = match &self.calendar {
+                    Some(cal) => countable(&row.case, &self.rules, cal, self.today),
+                    None => Ok(()),
+                };
+                checked
+                    .and_then(|()| dating.check_case(&row.case))
+                    .err()
+                    .map(|message| crate::import::Problem {
+                        line: row.line,
+                        message: format!("case {}: {message}", row.case.reference),
+                    })
+            })
+            .collect()
+    }
+}
+
+/// Today for the entry checks: `DUEWATCH_TODAY` (YYYY-MM-DD) when set, else today in
+/// `timezone`. The variable is for tests, and for entering records as of another day.
+fn entry_today(config: &Config) -> anyhow::Result<NaiveDate> {
+    match std::env::var("DUEWATCH_TODAY") {
+        Ok(v) => crate::calendar::file::parse_date(v.trim()).map_err(|e| {
+            anyhow::anyhow!(
+                "the environment variable DUEWATCH_TODAY: {e}\n  help: give a date YYYY-MM-DD, \
+                 or unset it to use today"
+            )
+        }),
+        Err(_) => Ok(config.timezone.today()),
     }
 }
 

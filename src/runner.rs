@@ -698,7 +698,7 @@ async fn report_unevaluable(
         return Ok(());
     }
     let where_to_fix = if ctx.config.cases.source == crate::config::CaseSource::Builtin {
-        "请用 duewatch case 命令核对其日期"
+        "其日期有误的，请用 duewatch case close 编号 --on 日期 --reason withdrawn 结案，并以正确日期重新登记"
     } else {
         "请在案件系统中更正其日期"
     };
