@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::{count_arg, date_arg};
+use super::{as_of_arg, count_arg, date_arg};
 use crate::calendar::Calendar;
 use crate::calendar::load;
 use crate::case::text::escaped;
@@ -201,8 +201,8 @@ pub(super) struct OldDates {
 
 #[derive(Debug, Args)]
 pub(super) struct View {
-    /// As of this date instead of today (YYYY-MM-DD).
-    #[arg(long, value_parser = date_arg, value_name = "DATE")]
+    /// As of this date instead of today (YYYY-MM-DD, 2000-01-01 to 2099-12-31).
+    #[arg(long, value_parser = as_of_arg, value_name = "DATE")]
     as_of: Option<NaiveDate>,
     /// JSON instead of text.
     #[arg(long)]
