@@ -397,7 +397,9 @@ async fn run_async(
                 .update(&reference, "case resume", |c| {
                     let before = c.clone();
                     let said = casework::resume(c, on)?;
-                    entering.admit(Some(&before), c, old.allow_old, "the resumption", on).map(|()| said)
+                    entering
+                        .admit_resumption(&before, c, old.allow_old, on)
+                        .map(|()| said)
                 })
                 .await;
             (reference, "resume", r)

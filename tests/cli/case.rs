@@ -464,6 +464,27 @@ on_both_backends! {
             .stderr(contains("case 2099-0001: its deadlines cannot be counted: 25 working days after 2099-12-01"));
     };
 
+    a_resumption_may_be_dated_the_next_working_day_after_today => |backend| {
+        let s = Setup::with_store(backend);
+        // Friday 2026-11-27: the obstacle ended after hours, the clock runs again on Monday.
+        let on_friday = |args: &[&str]| {
+            let mut cmd = s.duewatch(args);
+            cmd.env("DUEWATCH_TODAY", "2026-11-27");
+            cmd
+        };
+        for reference in ["2026-0042", "2026-0043"] {
+            on_friday(&["case", "add", "--ref", reference, "--received", "2026-11-23"]).assert().success();
+            on_friday(&["case", "suspend", reference, "--from", "2026-11-25", "--reason", "third_party"]).assert().success();
+        }
+        on_friday(&["case", "resume", "2026-0042", "--on", "2026-11-30"]).assert().success();
+        on_friday(&["case", "resume", "2026-0043", "--on", "2026-12-01"])
+            .assert()
+            .code(1)
+            .stderr(contains("case 2026-0043: the resumption on 2026-12-01 is after the next working day (2026-11-30)"));
+        let shown = json(&s, &["case", "show", "2026-0043", "--json", "--as-of", "2026-11-27"]);
+        assert_eq!(shown["case"]["suspensions"][0]["until"], serde_json::Value::Null, "nothing was written");
+    };
+
     a_line_break_in_a_csv_cell_becomes_a_space_and_the_subject_stays_one_line => |backend| {
         let s = Setup::with_store(backend);
         let file = s.dir.path().join("cases.csv");
