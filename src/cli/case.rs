@@ -18,9 +18,9 @@ use crate::case::{
     Case, Channel, CloseReason, NoticeKind, Reference, SectionCode, Subject, SuspensionReason,
 };
 use crate::casework;
-use crate::entry::Entering;
 use crate::config::Config;
 use crate::deadline::{self, CaseStatus, State};
+use crate::entry::Entering;
 use crate::source::Source;
 use crate::store::Store;
 
@@ -335,7 +335,9 @@ async fn run_async(
                 .update(&reference, "case forward", |c| {
                     let before = c.clone();
                     let said = casework::forward(c, section, on, known)?;
-                    entering.admit(Some(&before), c, old.allow_old, "the forwarding", on).map(|()| said)
+                    entering
+                        .admit(Some(&before), c, old.allow_old, "the forwarding", on)
+                        .map(|()| said)
                 })
                 .await;
             (reference, "forward", r)
@@ -352,7 +354,9 @@ async fn run_async(
                 .update(&reference, "case extend", |c| {
                     let before = c.clone();
                     let said = casework::extend(c, days, &approved_by, on, reason, rules)?;
-                    entering.admit(Some(&before), c, old.allow_old, "the approval", on).map(|()| said)
+                    entering
+                        .admit(Some(&before), c, old.allow_old, "the approval", on)
+                        .map(|()| said)
                 })
                 .await;
             (reference, "extend", r)
@@ -414,7 +418,13 @@ async fn run_async(
                     let before = c.clone();
                     let said = casework::correct(c, received)?;
                     entering
-                        .admit(Some(&before), c, old.allow_old, "the completed request", received)
+                        .admit(
+                            Some(&before),
+                            c,
+                            old.allow_old,
+                            "the completed request",
+                            received,
+                        )
                         .map(|()| said)
                 })
                 .await;
@@ -425,7 +435,9 @@ async fn run_async(
                 .update(&reference, "case reply", |c| {
                     let before = c.clone();
                     let said = casework::reply(c, on)?;
-                    entering.admit(Some(&before), c, old.allow_old, "the reply", on).map(|()| said)
+                    entering
+                        .admit(Some(&before), c, old.allow_old, "the reply", on)
+                        .map(|()| said)
                 })
                 .await;
             (reference, "reply", r)
@@ -441,7 +453,10 @@ async fn run_async(
                     let said = casework::close(c, on, reason)?;
                     // Always let a closure through, even of a case that cannot be counted: it
                     // is how such a case is finished (src/entry.rs); only its date is checked.
-                    entering.dating(old.allow_old).check("the closure", on).map(|()| said)
+                    entering
+                        .dating(old.allow_old)
+                        .check("the closure", on)
+                        .map(|()| said)
                 })
                 .await;
             (reference, "close", r)

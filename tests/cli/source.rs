@@ -886,7 +886,10 @@ fn a_case_system_row_that_cannot_be_counted_is_named_reported_once_counted_and_t
         said.contains("5 open case(s) could not be read or evaluated at the last poll"),
         "{said}"
     );
-    for words in ["duewatch_unreadable_cases 5", "duewatch_uncountable_cases 2"] {
+    for words in [
+        "duewatch_unreadable_cases 5",
+        "duewatch_uncountable_cases 2",
+    ] {
         assert!(metrics.contains(words), "{words:?} not in\n{metrics}");
     }
 }
