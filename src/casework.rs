@@ -209,8 +209,11 @@ pub fn correct(case: &mut Case, received: NaiveDate) -> Outcome {
     }
     if received < case.received_on {
         return Err(format!(
-            "the completed request on {received} cannot precede the first receipt on {}",
-            case.received_on
+            "the completed request on {received} cannot precede the first receipt on {}\n  \
+             help: a correction (补正) replaces the receipt by a later date; if the receipt was \
+             recorded with a wrong date, {}",
+            case.received_on,
+            crate::entry::how_to_fix(&case.reference)
         ));
     }
     let old = case.received_on;

@@ -60,7 +60,7 @@ pub struct Daemon {
     pub errors: AtomicU64,
     /// Ticks skipped because the previous run was still going, since start.
     pub skipped: AtomicU64,
-    /// What the last successful poll saw, for `/metrics`.
+    /// What the last poll that read the cases saw (not one outside the window), for `/metrics`.
     pub last_poll: std::sync::Mutex<Option<Report>>,
     /// Runs the database could not record (it was unreachable), by job: written to `runs` as
     /// one failed run once it can be, so that `health` tells of the outage afterwards.
@@ -253,7 +253,8 @@ impl Daemon {
         let result = match name {
             "poll" => {
                 let r = self.poll(&mut report).await;
-                if r.is_ok() {
+                // Only a poll that read the cases replaces the figures /metrics shows.
+                if r.is_ok() && report.counted {
                     let mut last = self
                         .last_poll
                         .lock()

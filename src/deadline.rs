@@ -293,7 +293,7 @@ pub fn evaluate(
         let mut granted = rules.reply_within;
         for (i, ext) in case.extensions.iter().enumerate() {
             let before = counted_due(forwarded_on, granted, case, case.replied_on, cal)?;
-            if let Some(before) = before
+            if let Counted::Due(before) = before
                 && ext.approved_on > before.into_parts().0
             {
                 reply.late_extensions.push(i);
@@ -415,16 +415,17 @@ fn stops(s: &Suspension, done_on: Option<NaiveDate>) -> bool {
 
 /// The N-th counted working day after `start`, for a stage done on `done_on` (art. 21): working
 /// days a suspension covers (`from <= d < until`) are skipped, counting only suspensions that
-/// began before the stage was done ([`stops`]). `None` when the count reaches a suspension that
-/// has no end yet: the clock stands still, so there is no deadline for now. A deadline reached
-/// before an open suspension's first day stands: the clock ran out before it could be stopped.
-fn counted_due(
+/// began before the stage was done ([`stops`]). [`Counted::Stopped`], with that suspension, when
+/// the count reaches a suspension that has no end yet: the clock stands still, so there is no
+/// deadline for now. A deadline reached before an open suspension's first day stands: the clock
+/// ran out before it could be stopped.
+fn counted_due<'a>(
     start: NaiveDate,
     n: u32,
-    case: &Case,
+    case: &'a Case,
     done_on: Option<NaiveDate>,
     cal: &Calendar,
-) -> Result<Option<Reckoned<NaiveDate>>, OutOfRange> {
+) -> Result<Counted<'a>, OutOfRange> {
     let stopping: Vec<&Suspension> = case
         .suspensions
         .iter()
@@ -438,8 +439,11 @@ fn counted_due(
         let (date, _) = due.into_parts();
         // The candidate only moves later: once an open suspension has begun by it, the n-th
         // counted day lies beyond that suspension's unknown end.
-        if stopping.iter().any(|s| s.until.is_none() && s.from <= date) {
-            return Ok(None);
+        if let Some(open) = stopping
+            .iter()
+            .find(|s| s.until.is_none() && s.from <= date)
+        {
+            return Ok(Counted::Stopped(open));
         }
         let mut skipped = Reckoned::Certain(0u32);
         for s in &stopping {
@@ -450,7 +454,7 @@ fn counted_due(
         }
         let (count, _) = skipped.into_parts();
         if count == extra {
-            return Ok(Some(due.and_then(|d| skipped.map(|_| d))));
+            return Ok(Counted::Due(due.and_then(|d| skipped.map(|_| d))));
         }
         extra = count;
     }
@@ -467,6 +471,14 @@ fn suspended_working_days(
     let lo = start.max(from.pred_opt().unwrap_or(from));
     let hi = end.min(until.pred_opt().unwrap_or(until));
     cal.working_days_between(lo, hi)
+}
+
+/// What [`counted_due`] found: the deadline, or the open suspension that stops the clock (so a
+/// stage without a deadline always has the suspension that explains it: the invariant is in the
+/// type, it cannot silently leave the stage running).
+enum Counted<'a> {
+    Due(Reckoned<NaiveDate>),
+    Stopped(&'a Suspension),
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -505,14 +517,10 @@ fn stage_status(
         late_suspensions: Vec::new(),
         explanation: Vec::new(),
     };
-    let Some(due) = due else {
+    let due = match due {
+        Counted::Due(due) => due,
         // art. 21: suspended; the clock stands still until the obstacle ends.
-        // counted_due returns None only for an open suspension that stops this stage.
-        if let Some(open) = case
-            .suspensions
-            .iter()
-            .find(|s| s.until.is_none() && stops(s, done_on))
-        {
+        Counted::Stopped(open) => {
             let (lasted, y) = cal
                 .working_days_between(open.from.pred_opt().unwrap_or(open.from), today)?
                 .into_parts();
@@ -532,11 +540,11 @@ fn stage_status(
                     working_days: lasted,
                 },
             };
+            status.explanation = explanation;
+            status.uncovered_year = uncovered;
+            status.provisional = uncovered.is_some();
+            return Ok(status);
         }
-        status.explanation = explanation;
-        status.uncovered_year = uncovered;
-        status.provisional = uncovered.is_some();
-        return Ok(status);
     };
     let (due, y) = due.into_parts();
     note(y);

@@ -7,17 +7,24 @@
 //!   2099-12-31, [`crate::calendar::FIRST_DAY`]..=[`crate::calendar::LAST_DAY`]). A case it
 //!   cannot count would fail every poll for ever, so it is refused where it is entered: a
 //!   receipt in 1999 or 2100, or an extension or a forwarding whose deadline falls past 2099.
+//!   Only a change that makes a countable case uncountable is refused: a case stored
+//!   uncountable (by an older duewatch, or by hand) can still be replied to, forwarded, extended
+//!   and closed, and a closure is never refused for it ([`how_to_fix`] says how to finish it).
 //! - **Plausible dates**: an act is not dated after today (nothing recorded can have happened
 //!   on a day still to come: 2062 typed for 2026), nor more than a year before today (1926 for
-//!   2026) unless the user confirms it with `--allow-old` (a backlog being entered).
+//!   2026) unless the user confirms it with `--allow-old` (a backlog being entered). A
+//!   resumption is the exception: its date is the day the clock runs again, and an obstacle
+//!   that ends after hours makes that the next working day, so it may be dated up to the next
+//!   working day after today.
 //!
 //! Cases read from a case system (`cases.source = "sql"`) are not entered here; one that
 //! cannot be counted is reported to `mail.admins` by each poll instead ([`crate::runner`]).
 
 use chrono::{Months, NaiveDate};
 
-use crate::calendar::{Calendar, FIRST_DAY, LAST_DAY};
-use crate::case::Case;
+use crate::calendar::{Calendar, FIRST_DAY, LAST_DAY, load};
+use crate::case::{Case, Reference};
+use crate::config::Config;
 use crate::deadline::{self, Rules};
 
 /// How far back an act may be dated without `--allow-old`.
@@ -30,6 +37,14 @@ pub(crate) struct Dating {
     pub today: NaiveDate,
     /// `--allow-old` was given: acts more than a year ago are meant.
     pub allow_old: bool,
+    /// The first working day after today: the latest day a resumption may be dated.
+    pub next_working_day: NaiveDate,
+}
+
+/// The first working day after `today` on `cal` (`today` itself if it cannot be counted).
+pub(crate) fn next_working_day(cal: &Calendar, today: NaiveDate) -> NaiveDate {
+    cal.add_working_days(today, 1)
+        .map_or(today, |d| d.into_parts().0)
 }
 
 impl Dating {
@@ -58,6 +73,24 @@ impl Dating {
         Ok(())
     }
 
+    /// A resumption on `until`, the day the clock runs again: it may be up to the next working
+    /// day after today (the obstacle ended today after hours), and as [`Dating::check`] else.
+    ///
+    /// # Errors
+    /// The refusal, naming the date, the latest allowed and what to do.
+    pub(crate) fn check_resumption(&self, until: NaiveDate) -> Result<(), String> {
+        let latest = self.next_working_day.max(self.today);
+        if until > latest {
+            return Err(format!(
+                "the resumption on {until} is after the next working day ({latest}): the day \
+                 the clock runs again is at most the next working day after today ({}); check \
+                 the year\n  help: record the resumption when the obstacle has ended",
+                self.today
+            ));
+        }
+        self.check("the resumption", until.min(self.today))
+    }
+
     /// Every act of `case` checked as by [`Dating::check`], the first refused returned.
     ///
     /// # Errors
@@ -71,12 +104,15 @@ impl Dating {
         }
         for s in &case.suspensions {
             acts.push(("the suspension", s.from));
-            acts.extend(s.until.map(|d| ("the resumption", d)));
         }
         acts.extend(case.replied_on.map(|d| ("the reply", d)));
         acts.extend(case.closed_on.map(|d| ("the closure", d)));
         acts.into_iter()
-            .try_for_each(|(what, d)| self.check(what, d))
+            .try_for_each(|(what, d)| self.check(what, d))?;
+        case.suspensions
+            .iter()
+            .filter_map(|s| s.until)
+            .try_for_each(|until| self.check_resumption(until))
     }
 }
 
@@ -99,6 +135,139 @@ pub(crate) fn countable(
              {FIRST_DAY} to {LAST_DAY}; correct the date (a receipt, forwarding, extension or \
              suspension) so that every deadline falls within them"
         )),
+    }
+}
+
+/// What to do with a recorded case whose dates are wrong (a receipt in 2099 for 2026, which a
+/// correction cannot move earlier: 补正 only replaces the receipt by a later date): close it and
+/// record it anew.
+pub(crate) fn how_to_fix(reference: &Reference) -> String {
+    format!(
+        "close it with `duewatch case close {reference} --on DATE --reason withdrawn` and record \
+         it anew with the right dates under a new reference (`duewatch case add`)"
+    )
+}
+
+/// The checks of this module for a command that enters something: the calendar to count the
+/// case on, the rules, and today. The calendar is loaded only for the commands that write.
+pub(crate) struct Entering {
+    calendar: Option<Calendar>,
+    rules: Rules,
+    today: NaiveDate,
+}
+
+impl Entering {
+    /// # Errors
+    /// The calendar cannot be loaded, or `DUEWATCH_TODAY` is not a date.
+    pub(crate) fn new(writes: bool, config: &Config) -> anyhow::Result<Entering> {
+        let (calendar, today) = if writes {
+            (
+                Some(load::load(&config.calendar.dir)?.calendar),
+                entry_today(config)?,
+            )
+        } else {
+            (None, config.timezone.today())
+        };
+        Ok(Entering {
+            calendar,
+            rules: config.rules.clone(),
+            today,
+        })
+    }
+
+    /// `case` as changed can be counted (or `before`, the case as it was, could not be counted
+    /// either: a change does not have to mend it), and `date`, the act's, is plausible.
+    /// `before` is `None` for a new case.
+    ///
+    /// # Errors
+    /// The refusal.
+    pub(crate) fn admit(
+        &self,
+        before: Option<&Case>,
+        case: &Case,
+        allow_old: bool,
+        what: &str,
+        date: NaiveDate,
+    ) -> Result<(), String> {
+        self.admit_count(before, case)?;
+        self.dating(allow_old).check(what, date)
+    }
+
+    /// A resumption on `until`: the case as changed can be counted (as by [`Entering::admit`])
+    /// and `until` is at most the next working day after today ([`Dating::check_resumption`]).
+    ///
+    /// # Errors
+    /// The refusal.
+    pub(crate) fn admit_resumption(
+        &self,
+        before: &Case,
+        case: &Case,
+        allow_old: bool,
+        until: NaiveDate,
+    ) -> Result<(), String> {
+        self.admit_count(Some(before), case)?;
+        self.dating(allow_old).check_resumption(until)
+    }
+
+    /// Refuses a change that makes a countable case (or a new one) uncountable.
+    fn admit_count(&self, before: Option<&Case>, case: &Case) -> Result<(), String> {
+        if let Some(cal) = &self.calendar {
+            let was_countable =
+                before.is_none_or(|b| countable(b, &self.rules, cal, self.today).is_ok());
+            if was_countable {
+                countable(case, &self.rules, cal, self.today)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn dating(&self, allow_old: bool) -> Dating {
+        Dating {
+            today: self.today,
+            allow_old,
+            next_working_day: self
+                .calendar
+                .as_ref()
+                .map_or(self.today, |cal| next_working_day(cal, self.today)),
+        }
+    }
+
+    /// The rows of an import that cannot be counted or carry an implausible date, by line.
+    pub(crate) fn import_problems(
+        &self,
+        rows: &[crate::import::Row],
+        allow_old: bool,
+    ) -> Vec<crate::import::Problem> {
+        let dating = self.dating(allow_old);
+        rows.iter()
+            .filter_map(|row| {
+                let checked = match &self.calendar {
+                    Some(cal) => countable(&row.case, &self.rules, cal, self.today),
+                    None => Ok(()),
+                };
+                checked
+                    .and_then(|()| dating.check_case(&row.case))
+                    .err()
+                    .map(|message| crate::import::Problem {
+                        line: row.line,
+                        message: format!("case {}: {message}", row.case.reference),
+                    })
+            })
+            .collect()
+    }
+}
+
+/// Today for the entry checks: `DUEWATCH_TODAY` (YYYY-MM-DD) when set, else today in
+/// `timezone`. The variable is for tests, and for entering records as of another day.
+fn entry_today(config: &Config) -> anyhow::Result<NaiveDate> {
+    match std::env::var("DUEWATCH_TODAY") {
+        Ok(v) => crate::calendar::file::parse_date(v.trim()).map_err(|e| {
+            anyhow::anyhow!(
+                "the environment variable DUEWATCH_TODAY: {e}\n  help: give a date YYYY-MM-DD, \
+                 or unset it to use today"
+            )
+        }),
+        Err(_) => Ok(config.timezone.today()),
     }
 }
 
@@ -169,10 +338,55 @@ mod tests {
     }
 
     #[test]
+    fn a_resumption_may_be_dated_up_to_the_next_working_day_after_today() {
+        // Fri 2026-11-27: the next working day is Mon 2026-11-30 (the clock runs again then,
+        // when the obstacle ended after hours).
+        let dating = Dating {
+            today: d("2026-11-27"),
+            allow_old: false,
+            next_working_day: d("2026-11-30"),
+        };
+        for (until, allowed) in [
+            ("2026-11-27", true),
+            ("2026-11-28", true),
+            ("2026-11-30", true),
+            ("2026-12-01", false),
+        ] {
+            let got = dating.check_resumption(d(until));
+            if allowed {
+                assert_eq!(got, Ok(()), "{until}");
+            } else {
+                let e = got.expect_err(until);
+                assert!(e.contains("after the next working day (2026-11-30)"), "{e}");
+            }
+        }
+        // Any other act stays refused after today.
+        assert!(dating.check("the reply", d("2026-11-28")).is_err());
+        // The next working day comes from the calendar (2026-10-01..07: National Day).
+        assert_eq!(next_working_day(&cal(), d("2026-09-30")), d("2026-10-08"));
+        let mut c = case("2026-09-01");
+        c.suspensions.push(crate::case::Suspension {
+            from: d("2026-09-10"),
+            until: Some(d("2026-10-08")),
+            reason: crate::case::SuspensionReason::ThirdParty,
+            note: None,
+            notice_on: None,
+            resumption_notice_on: None,
+        });
+        let dating = Dating {
+            today: d("2026-09-30"),
+            allow_old: false,
+            next_working_day: next_working_day(&cal(), d("2026-09-30")),
+        };
+        assert_eq!(dating.check_case(&c), Ok(()));
+    }
+
+    #[test]
     fn an_act_after_today_is_refused_and_one_over_a_year_old_needs_allow_old() {
         let strict = Dating {
             today: d("2026-12-01"),
             allow_old: false,
+            next_working_day: d("2026-12-02"),
         };
         let lenient = Dating {
             allow_old: true,

@@ -171,12 +171,8 @@ async fn metrics(daemon: &Daemon) -> anyhow::Result<String> {
         "gauge",
         &[(String::new(), overdue)],
     );
-    let unreadable = daemon
-        .last_poll
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .as_ref()
-        .map_or(0.0, |r| r.bad_cases as f64);
+    // From the database: the latest poll that counted the cases (not one outside the window).
+    let unreadable = h.bad_cases as f64;
     metric(
         "unreadable_cases",
         "Open cases the last poll could not read or evaluate (rows of a case system that break \
@@ -184,12 +180,7 @@ async fn metrics(daemon: &Daemon) -> anyhow::Result<String> {
         "gauge",
         &[(String::new(), unreadable)],
     );
-    let uncountable = daemon
-        .last_poll
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .as_ref()
-        .map_or(0.0, |r| r.unevaluable.len() as f64);
+    let uncountable = h.uncountable_cases as f64;
     metric(
         "uncountable_cases",
         "Of those, open cases whose deadlines cannot be counted (a date outside the calendar's \

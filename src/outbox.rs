@@ -119,7 +119,7 @@ macro_rules! queries {
                 "UPDATE runs SET finished_at = ",
                 $now,
                 ", ok = $2, cases = $3, notified = $4, sent = $5, failed = $6, error = $7, \
-                 bad_cases = $8 WHERE id = $1"
+                 bad_cases = $8, uncountable_cases = $9 WHERE id = $1"
             ),
             last_ok_age: concat!(
                 "SELECT ",
@@ -946,7 +946,13 @@ impl Store {
                 .bind(count(report.sent))
                 .bind(count(report.retried + report.dead))
                 .bind(error)
-                .bind(i32::try_from(report.bad_cases).unwrap_or(i32::MAX))
+                // NULL when the run did not count the cases (window closed, failure, other job).
+                .bind(
+                    report
+                        .counted
+                        .then(|| i32::try_from(report.bad_cases).unwrap_or(i32::MAX)),
+                )
+                .bind(report.counted.then(|| count(report.unevaluable.len())))
                 .execute(pool)
                 .await?;
             Ok(())
@@ -977,10 +983,11 @@ impl Store {
             .fetch_optional(pool)
             .await?
             .flatten();
-            // The latest poll that finished: the cases it could not watch.
-            let bad_cases: Option<i32> = sqlx::query_scalar(
-                "SELECT bad_cases FROM runs WHERE job = 'poll' AND finished_at IS NOT NULL \
-                 ORDER BY id DESC LIMIT 1",
+            // The latest poll that counted the cases (a poll outside the window or a failed one
+            // records NULL): the cases it could not watch, and of those the uncountable ones.
+            let counted: Option<(i32, Option<i32>)> = sqlx::query_as(
+                "SELECT bad_cases, uncountable_cases FROM runs WHERE job = 'poll' \
+                 AND finished_at IS NOT NULL AND bad_cases IS NOT NULL ORDER BY id DESC LIMIT 1",
             )
             .fetch_optional(pool)
             .await?;
@@ -990,7 +997,8 @@ impl Store {
                 pending,
                 oldest_pending_age_secs: oldest,
                 last_error,
-                bad_cases: bad_cases.map_or(0, i64::from),
+                bad_cases: counted.map_or(0, |(bad, _)| i64::from(bad)),
+                uncountable_cases: counted.and_then(|(_, u)| u).map_or(0, i64::from),
             })
         })
     }
@@ -1009,8 +1017,10 @@ pub struct Health {
     pub oldest_pending_age_secs: Option<f64>,
     /// The error of the latest failed poll, if any.
     pub last_error: Option<String>,
-    /// Open cases the latest finished poll could not read or evaluate (not watched).
+    /// Open cases the latest poll that counted them could not read or evaluate (not watched).
     pub bad_cases: i64,
+    /// Of those, the cases whose deadlines cannot be counted.
+    pub uncountable_cases: i64,
 }
 
 /// FNV-1a, 64 bits: a stable hash (the same across processes and versions) to key a problem's

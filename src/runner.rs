@@ -171,6 +171,11 @@ pub struct Report {
     pub cases: u64,
     /// Cases that could not be read or evaluated (named in the log).
     pub bad_cases: u64,
+    /// Whether this pass read every open case (the window was open and reading did not fail):
+    /// only then are `bad_cases`, `unevaluable` and `open` figures of the cases. A pass that did
+    /// not count records no figure, so `health` and `/metrics` keep the last counted ones.
+    #[serde(skip)]
+    pub counted: bool,
     /// Digest lines worked out (new or not).
     pub items: usize,
     /// Digests made (one per recipient with new lines).
@@ -693,7 +698,7 @@ async fn report_unevaluable(
         return Ok(());
     }
     let where_to_fix = if ctx.config.cases.source == crate::config::CaseSource::Builtin {
-        "请用 duewatch case 命令核对其日期"
+        "其日期有误的，请用 duewatch case close 编号 --on 日期 --reason withdrawn 结案，并以正确日期重新登记"
     } else {
         "请在案件系统中更正其日期"
     };
@@ -852,6 +857,8 @@ pub async fn run_once(ctx: &Context, now: NaiveDateTime) -> anyhow::Result<Repor
 /// The first failure of either step.
 pub async fn run(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> anyhow::Result<()> {
     let reconciled = reconcile(ctx, now, report).await;
+    // Outside the window no case was read; a failed reconcile may have read only some.
+    report.counted = report.window_open && reconciled.is_ok();
     if let Err(e) = &reconciled {
         tracing::error!(
             "reconcile failed; delivering what is queued: {}",

@@ -55,8 +55,8 @@ pub(super) enum Command {
     Diff {
         /// The file, as it would be installed in the calendar directory (YYYY.toml, local.toml).
         file: std::path::PathBuf,
-        /// As of this date instead of today (YYYY-MM-DD).
-        #[arg(long, value_parser = date_arg, value_name = "DATE")]
+        /// As of this date instead of today (YYYY-MM-DD, 2000-01-01 to 2099-12-31).
+        #[arg(long, value_parser = super::as_of_arg, value_name = "DATE")]
         as_of: Option<NaiveDate>,
     },
     /// Show a year's holidays, make-up working days and local closures and reopenings.

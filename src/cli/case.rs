@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::{count_arg, date_arg};
+use super::{as_of_arg, count_arg, date_arg};
 use crate::calendar::Calendar;
 use crate::calendar::load;
 use crate::case::text::escaped;
@@ -20,6 +20,7 @@ use crate::case::{
 use crate::casework;
 use crate::config::Config;
 use crate::deadline::{self, CaseStatus, State};
+use crate::entry::Entering;
 use crate::source::Source;
 use crate::store::Store;
 
@@ -200,8 +201,8 @@ pub(super) struct OldDates {
 
 #[derive(Debug, Args)]
 pub(super) struct View {
-    /// As of this date instead of today (YYYY-MM-DD).
-    #[arg(long, value_parser = date_arg, value_name = "DATE")]
+    /// As of this date instead of today (YYYY-MM-DD, 2000-01-01 to 2099-12-31).
+    #[arg(long, value_parser = as_of_arg, value_name = "DATE")]
     as_of: Option<NaiveDate>,
     /// JSON instead of text.
     #[arg(long)]
@@ -288,7 +289,8 @@ async fn run_async(
     let store = open_store(config).await?;
     let source = Source::open(config, &store).await?;
     let rules = &config.rules;
-    let entering = Entering::new(&command, config)?;
+    let writes = !matches!(command, Command::Show { .. } | Command::List { .. });
+    let entering = Entering::new(writes, config)?;
     let (reference, name, result) = match command {
         Command::Add {
             reference,
@@ -312,7 +314,7 @@ async fn run_async(
                 })?;
             case.channel = channel;
             entering
-                .admit(&case, old, "the receipt", received)
+                .admit(None, &case, old.allow_old, "the receipt", received)
                 .map_err(|message| crate::store::StoreError::Refused {
                     reference: reference.clone(),
                     message,
@@ -331,8 +333,11 @@ async fn run_async(
             let known = config.section(&section).is_some();
             let r = store
                 .update(&reference, "case forward", |c| {
+                    let before = c.clone();
                     let said = casework::forward(c, section, on, known)?;
-                    entering.admit(c, old, "the forwarding", on).map(|()| said)
+                    entering
+                        .admit(Some(&before), c, old.allow_old, "the forwarding", on)
+                        .map(|()| said)
                 })
                 .await;
             (reference, "forward", r)
@@ -347,8 +352,11 @@ async fn run_async(
         } => {
             let r = store
                 .update(&reference, "case extend", |c| {
+                    let before = c.clone();
                     let said = casework::extend(c, days, &approved_by, on, reason, rules)?;
-                    entering.admit(c, old, "the approval", on).map(|()| said)
+                    entering
+                        .admit(Some(&before), c, old.allow_old, "the approval", on)
+                        .map(|()| said)
                 })
                 .await;
             (reference, "extend", r)
@@ -361,9 +369,10 @@ async fn run_async(
         } => {
             let r = store
                 .update(&reference, "case notice", |c| {
+                    let before = c.clone();
                     let said = casework::notice(c, kind, on)?;
                     entering
-                        .admit(c, old, "the written notice", on)
+                        .admit(Some(&before), c, old.allow_old, "the written notice", on)
                         .map(|()| said)
                 })
                 .await;
@@ -378,9 +387,10 @@ async fn run_async(
         } => {
             let r = store
                 .update(&reference, "case suspend", |c| {
+                    let before = c.clone();
                     let said = casework::suspend(c, from, reason, note)?;
                     entering
-                        .admit(c, old, "the suspension", from)
+                        .admit(Some(&before), c, old.allow_old, "the suspension", from)
                         .map(|()| said)
                 })
                 .await;
@@ -389,8 +399,11 @@ async fn run_async(
         Command::Resume { reference, on, old } => {
             let r = store
                 .update(&reference, "case resume", |c| {
+                    let before = c.clone();
                     let said = casework::resume(c, on)?;
-                    entering.admit(c, old, "the resumption", on).map(|()| said)
+                    entering
+                        .admit_resumption(&before, c, old.allow_old, on)
+                        .map(|()| said)
                 })
                 .await;
             (reference, "resume", r)
@@ -402,9 +415,16 @@ async fn run_async(
         } => {
             let r = store
                 .update(&reference, "case correct", |c| {
+                    let before = c.clone();
                     let said = casework::correct(c, received)?;
                     entering
-                        .admit(c, old, "the completed request", received)
+                        .admit(
+                            Some(&before),
+                            c,
+                            old.allow_old,
+                            "the completed request",
+                            received,
+                        )
                         .map(|()| said)
                 })
                 .await;
@@ -413,8 +433,11 @@ async fn run_async(
         Command::Reply { reference, on, old } => {
             let r = store
                 .update(&reference, "case reply", |c| {
+                    let before = c.clone();
                     let said = casework::reply(c, on)?;
-                    entering.admit(c, old, "the reply", on).map(|()| said)
+                    entering
+                        .admit(Some(&before), c, old.allow_old, "the reply", on)
+                        .map(|()| said)
                 })
                 .await;
             (reference, "reply", r)
@@ -428,7 +451,12 @@ async fn run_async(
             let r = store
                 .update(&reference, "case close", |c| {
                     let said = casework::close(c, on, reason)?;
-                    entering.admit(c, old, "the closure", on).map(|()| said)
+                    // Always let a closure through, even of a case that cannot be counted: it
+                    // is how such a case is finished (src/entry.rs); only its date is checked.
+                    entering
+                        .dating(old.allow_old)
+                        .check("the closure", on)
+                        .map(|()| said)
                 })
                 .await;
             (reference, "close", r)
@@ -517,7 +545,7 @@ async fn import(
             ),
         });
     }
-    problems.extend(entering.import_problems(&rows, old));
+    problems.extend(entering.import_problems(&rows, old.allow_old));
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.line);
         for p in &problems {
@@ -549,87 +577,6 @@ async fn import(
     store.add_all(&entries, "case import").await?;
     writeln!(out, "{shown}: {} case(s) imported", rows.len())?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The checks of src/entry.rs for a command that enters something: the calendar to count the
-/// case on, the rules, and today. Built only for the commands that write (the others read no
-/// calendar here).
-struct Entering {
-    calendar: Option<Calendar>,
-    rules: crate::deadline::Rules,
-    today: NaiveDate,
-}
-
-impl Entering {
-    fn new(command: &Command, config: &Config) -> anyhow::Result<Entering> {
-        let writes = !matches!(command, Command::Show { .. } | Command::List { .. });
-        let (calendar, today) = if writes {
-            (
-                Some(load::load(&config.calendar.dir)?.calendar),
-                entry_today(config)?,
-            )
-        } else {
-            (None, config.timezone.today())
-        };
-        Ok(Entering {
-            calendar,
-            rules: config.rules.clone(),
-            today,
-        })
-    }
-
-    /// The case as changed can be counted, and `date`, the act's, is plausible.
-    fn admit(&self, case: &Case, old: OldDates, what: &str, date: NaiveDate) -> Result<(), String> {
-        if let Some(cal) = &self.calendar {
-            crate::entry::countable(case, &self.rules, cal, self.today)?;
-        }
-        self.dating(old).check(what, date)
-    }
-
-    fn dating(&self, old: OldDates) -> crate::entry::Dating {
-        crate::entry::Dating {
-            today: self.today,
-            allow_old: old.allow_old,
-        }
-    }
-
-    /// The rows of an import that cannot be counted or carry an implausible date, by line.
-    fn import_problems(
-        &self,
-        rows: &[crate::import::Row],
-        old: OldDates,
-    ) -> Vec<crate::import::Problem> {
-        let dating = self.dating(old);
-        rows.iter()
-            .filter_map(|row| {
-                let checked = match &self.calendar {
-                    Some(cal) => crate::entry::countable(&row.case, &self.rules, cal, self.today),
-                    None => Ok(()),
-                };
-                checked
-                    .and_then(|()| dating.check_case(&row.case))
-                    .err()
-                    .map(|message| crate::import::Problem {
-                        line: row.line,
-                        message: format!("case {}: {message}", row.case.reference),
-                    })
-            })
-            .collect()
-    }
-}
-
-/// Today for the entry checks: `DUEWATCH_TODAY` (YYYY-MM-DD) when set, else today in
-/// `timezone`. The variable is for tests, and for entering records as of another day.
-fn entry_today(config: &Config) -> anyhow::Result<NaiveDate> {
-    match std::env::var("DUEWATCH_TODAY") {
-        Ok(v) => super::date_arg(v.trim()).map_err(|e| {
-            anyhow::anyhow!(
-                "the environment variable DUEWATCH_TODAY: {e}\n  help: give a date YYYY-MM-DD, \
-                 or unset it to use today"
-            )
-        }),
-        Err(_) => Ok(config.timezone.today()),
-    }
 }
 
 /// `duewatch status`: every open case's current stage.
@@ -692,15 +639,14 @@ async fn list(
                     // One bad case does not hide the others.
                     bad += 1;
                     eprintln!(
-                        "case {}: its deadlines cannot be counted: {}
-  help: correct the \
-                         date{}; until then the case is not watched",
+                        "case {}: its deadlines cannot be counted: {}\n  help: {}; until then the \
+                         case is not watched",
                         case.reference,
                         escaped(&e.to_string(), true),
                         if config.cases.source == crate::config::CaseSource::Builtin {
-                            ""
+                            crate::entry::how_to_fix(&case.reference)
                         } else {
-                            " in the case system"
+                            "correct the date in the case system".to_owned()
                         }
                     );
                     return Ok(());

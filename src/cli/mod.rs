@@ -141,6 +141,25 @@ fn date_arg(s: &str) -> Result<NaiveDate, String> {
     parse_date(s)
 }
 
+/// clap parser for the day to see things as of (`--as-of`, and the date of `--now`): within the
+/// dates duewatch counts on, or every case would be reported as one that cannot be counted.
+fn as_of_arg(s: &str) -> Result<NaiveDate, String> {
+    parse_date(s).and_then(within_range)
+}
+
+/// `date` if duewatch counts on it (2000-01-01 to 2099-12-31), else what to do.
+fn within_range(date: NaiveDate) -> Result<NaiveDate, String> {
+    use crate::calendar::{FIRST_DAY, LAST_DAY};
+    if (FIRST_DAY..=LAST_DAY).contains(&date) {
+        Ok(date)
+    } else {
+        Err(format!(
+            "{date} is outside the dates duewatch counts on ({FIRST_DAY} to {LAST_DAY}); give a \
+             date within them"
+        ))
+    }
+}
+
 /// clap parser for a count of working days (a whole number from 0).
 fn count_arg(s: &str) -> Result<u32, String> {
     s.parse::<u32>().map_err(|_| {

@@ -45,8 +45,8 @@ pub(super) struct IcsArgs {
     /// Write to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// The deadlines as of this date instead of today (YYYY-MM-DD).
-    #[arg(long, value_parser = date_arg, value_name = "DATE")]
+    /// The deadlines as of this date instead of today (YYYY-MM-DD, 2000-01-01 to 2099-12-31).
+    #[arg(long, value_parser = super::as_of_arg, value_name = "DATE")]
     as_of: Option<NaiveDate>,
 }
 

@@ -28,9 +28,10 @@ pub(super) struct RunArgs {
 }
 
 fn now_arg(s: &str) -> Result<NaiveDateTime, String> {
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").map_err(|_| {
+    let now = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").map_err(|_| {
         format!("\"{s}\" is not a local time; write YYYY-MM-DDTHH:MM, e.g. 2026-11-27T09:00")
-    })
+    })?;
+    super::within_range(now.date()).map(|_| now)
 }
 
 /// `duewatch mail …`.

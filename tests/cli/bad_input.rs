@@ -1558,6 +1558,39 @@ fn rows() -> Vec<Row> {
                 "give a date YYYY-MM-DD",
             ],
         },
+        Row {
+            name: "a --now outside the dates duewatch counts on",
+            prepare: nothing,
+            args: &["run", "--once", "--now", "2100-01-02T09:00"],
+            env: &[],
+            code: 2,
+            says: &[
+                "invalid value '2100-01-02T09:00' for '--now",
+                "2100-01-02 is outside the dates duewatch counts on (2000-01-01 to 2099-12-31)",
+            ],
+        },
+        Row {
+            name: "a --as-of outside the dates duewatch counts on",
+            prepare: nothing,
+            args: &["status", "--as-of", "2100-01-01"],
+            env: &[],
+            code: 2,
+            says: &[
+                "invalid value '2100-01-01' for '--as-of",
+                "2100-01-01 is outside the dates duewatch counts on (2000-01-01 to 2099-12-31)",
+            ],
+        },
+        Row {
+            name: "an ics --as-of before the dates duewatch counts on",
+            prepare: nothing,
+            args: &["ics", "--section", "ss", "--as-of", "1999-12-31"],
+            env: &[],
+            code: 2,
+            says: &[
+                "invalid value '1999-12-31' for '--as-of",
+                "1999-12-31 is outside the dates duewatch counts on (2000-01-01 to 2099-12-31)",
+            ],
+        },
         // ---- issue 13: daemon ----
         Row {
             name: "a FIFO named as a year file in calendar.dir",

@@ -422,6 +422,69 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    a_stored_case_that_cannot_be_counted_can_still_be_replied_forwarded_and_closed => |backend| {
+        let s = Setup::with_store(backend);
+        ok(&s, &["case", "add", "--ref", "2026-0042", "--received", "2026-11-23"]);
+        ok(&s, &["case", "forward", "2026-0042", "--section", "ss", "--on", "2026-11-24"]);
+        ok(&s, &["case", "add", "--ref", "2026-0043", "--received", "2026-11-23"]);
+        // Stored before the entry checks (or by hand): a receipt the engine cannot count.
+        s.sql(&["UPDATE cases SET received_on = '1999-12-31'"]);
+        s.duewatch(&["status", "--as-of", "2026-12-01"])
+            .assert()
+            .code(1)
+            .stderr(contains("case 2026-0043: its deadlines cannot be counted: 1999-12-31 is outside the dates"))
+            .stderr(contains("duewatch case close 2026-0043 --on DATE --reason withdrawn"));
+        // The changes that finish such a case go through; so does one that leaves it as it was.
+        ok(&s, &["case", "reply", "2026-0042", "--on", "2026-12-01"]);
+        ok(&s, &["case", "forward", "2026-0043", "--section", "ss", "--on", "2026-12-01"]);
+        ok(&s, &["case", "close", "2026-0043", "--on", "2026-12-02", "--reason", "withdrawn"]);
+        let listed = json(&s, &["status", "--as-of", "2026-12-03", "--json"]);
+        assert_eq!(listed, serde_json::json!([]), "both finished");
+        // A correction cannot move the receipt earlier (补正 replaces it by a later date): the
+        // refusal says what to do instead.
+        ok(&s, &["case", "add", "--ref", "2026-0044", "--received", "2026-12-01"]);
+        s.sql(&["UPDATE cases SET received_on = '2099-12-31' WHERE reference = '2026-0044'"]);
+        s.duewatch(&["case", "correct", "2026-0044", "--received", "2026-12-01"])
+            .assert()
+            .code(1)
+            .stderr(contains("cannot precede the first receipt on 2099-12-31"))
+            .stderr(contains("duewatch case close 2026-0044 --on DATE --reason withdrawn"));
+        // A change that makes a countable case uncountable is still refused (see also
+        // an_extension_whose_deadline_falls_past_2099_is_refused_and_an_old_date_needs_allow_old).
+        let at_end = |args: &[&str]| {
+            let mut cmd = s.duewatch(args);
+            cmd.env("DUEWATCH_TODAY", "2099-12-31");
+            cmd
+        };
+        at_end(&["case", "add", "--ref", "2099-0001", "--received", "2099-11-30"]).assert().success();
+        at_end(&["case", "forward", "2099-0001", "--section", "ss", "--on", "2099-12-01"]).assert().success();
+        at_end(&["case", "extend", "2099-0001", "--days", "15", "--approved-by", "局长", "--on", "2099-12-02"])
+            .assert()
+            .code(1)
+            .stderr(contains("case 2099-0001: its deadlines cannot be counted: 25 working days after 2099-12-01"));
+    };
+
+    a_resumption_may_be_dated_the_next_working_day_after_today => |backend| {
+        let s = Setup::with_store(backend);
+        // Friday 2026-11-27: the obstacle ended after hours, the clock runs again on Monday.
+        let on_friday = |args: &[&str]| {
+            let mut cmd = s.duewatch(args);
+            cmd.env("DUEWATCH_TODAY", "2026-11-27");
+            cmd
+        };
+        for reference in ["2026-0042", "2026-0043"] {
+            on_friday(&["case", "add", "--ref", reference, "--received", "2026-11-23"]).assert().success();
+            on_friday(&["case", "suspend", reference, "--from", "2026-11-25", "--reason", "third_party"]).assert().success();
+        }
+        on_friday(&["case", "resume", "2026-0042", "--on", "2026-11-30"]).assert().success();
+        on_friday(&["case", "resume", "2026-0043", "--on", "2026-12-01"])
+            .assert()
+            .code(1)
+            .stderr(contains("case 2026-0043: the resumption on 2026-12-01 is after the next working day (2026-11-30)"));
+        let shown = json(&s, &["case", "show", "2026-0043", "--json", "--as-of", "2026-11-27"]);
+        assert_eq!(shown["case"]["suspensions"][0]["until"], serde_json::Value::Null, "nothing was written");
+    };
+
     a_line_break_in_a_csv_cell_becomes_a_space_and_the_subject_stays_one_line => |backend| {
         let s = Setup::with_store(backend);
         let file = s.dir.path().join("cases.csv");

@@ -836,4 +836,60 @@ fn a_case_system_row_that_cannot_be_counted_is_named_reported_once_counted_and_t
         "{text}"
     );
     assert!(!text.contains("2026-A001"), "{text}");
+
+    // A poll outside the sending window reads no case: health and /metrics keep what the last
+    // poll that counted found, they do not turn green overnight. The window is moved (by the
+    // environment) to a half hour twelve hours away, in the config's Asia/Shanghai.
+    std::thread::sleep(Duration::from_secs(3));
+    let local = chrono::Utc::now() + chrono::Duration::hours(8);
+    let hour = (chrono::Timelike::hour(&local) + 12) % 24;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_duewatch"))
+        .env_clear()
+        .env("DUEWATCH__WINDOW__FROM", format!("{hour:02}:00"))
+        .env("DUEWATCH__WINDOW__TO", format!("{hour:02}:30"))
+        .arg("--config")
+        .arg(s.config())
+        .arg("run")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("duewatch run starts");
+    let start = std::time::Instant::now();
+    let polled_now = |metrics: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("duewatch_last_success_age_seconds "))
+            .and_then(|v| v.parse::<f64>().ok())
+            .is_some_and(|age| (0.0..2.5).contains(&age))
+    };
+    let mut metrics = String::new();
+    while !polled_now(&metrics) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no poll outside the window within 30 s:\n{metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+        metrics = http_get(port, "/metrics").unwrap_or_default();
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let metrics = http_get(port, "/metrics").unwrap_or_default();
+    let health = s.duewatch(&["health"]).output().expect("health runs");
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    assert!(child.wait().expect("duewatch stops").success());
+    let said = String::from_utf8_lossy(&health.stderr).into_owned();
+    assert_eq!(health.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("5 open case(s) could not be read or evaluated at the last poll"),
+        "{said}"
+    );
+    for words in [
+        "duewatch_unreadable_cases 5",
+        "duewatch_uncountable_cases 2",
+    ] {
+        assert!(metrics.contains(words), "{words:?} not in\n{metrics}");
+    }
 }
