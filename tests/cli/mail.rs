@@ -875,8 +875,8 @@ fn text_stored_in_a_case_cannot_forge_a_line_of_the_mail_nor_carry_control_chara
             assert!(!part.contains(c), "{c:?} reached the mail:\n{part}");
         }
     }
-    // The store mends such a subject as it reads it (cut to 200 characters with the "…"), and
-    // the mail would cut it at 200 too: either way no more than 200 of them reach the mail.
+    // The store mends such a subject as it reads it (cut to 199 characters and the "…", 200 in
+    // all), and the mail cuts by the same rule (`text::cut`): no more than 200 reach the mail.
     let long = "长".repeat(199);
     assert!(
         text.contains(&format!("  申请内容：{long}…\n")),
