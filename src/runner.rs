@@ -587,8 +587,59 @@ pub async fn reconcile(
     failed.map_or(Ok(()), Err)
 }
 
-/// Tells `mail.admins` of the case system's rows that break the rules, each problem once (the
-/// outbox keys it by reference and a hash of the problem: a changed problem is told again).
+/// A kind of problem the administrators hear about, each problem once (the outbox keys it by
+/// kind, reference and a hash of the problem: a changed problem is told again).
+struct Problems<'a> {
+    /// The outbox's kind of row: `source_row`, `unaddressed`, `unevaluable`.
+    kind: &'static str,
+    /// Logged when `mail.admins` is empty (`None`: nothing).
+    no_admins: Option<&'a str>,
+    /// Logged when new problems were told (`None`: nothing).
+    told: Option<&'a str>,
+}
+
+/// Tells `mail.admins` of `lines` (reference, problem) in one notice whose title `title` makes
+/// from the number of lines new to the outbox.
+///
+/// # Errors
+/// A database failure, or a template that fails.
+async fn report_problems(
+    ctx: &Context,
+    now: NaiveDateTime,
+    problems: Problems<'_>,
+    lines: &[(String, String)],
+    title: impl Fn(usize) -> String,
+) -> anyhow::Result<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let admins = &ctx.config.mail.admins;
+    if admins.is_empty() {
+        if let Some(message) = problems.no_admins {
+            tracing::warn!(count = lines.len(), "{message}");
+        }
+        return Ok(());
+    }
+    let when = now.format("%Y-%m-%d %H:%M").to_string();
+    let new = ctx
+        .store
+        .record_problem_lines(
+            problems.kind,
+            lines,
+            admins,
+            &ctx.config.mail.from,
+            |lines| ctx.templates().notice(&when, &title(lines.len()), lines),
+        )
+        .await?;
+    if new > 0
+        && let Some(message) = problems.told
+    {
+        tracing::warn!(new, "{message}");
+    }
+    Ok(())
+}
+
+/// Tells `mail.admins` of the case system's rows that break the rules.
 ///
 /// # Errors
 /// A database failure, or a template that fails.
@@ -597,42 +648,19 @@ async fn report_bad_rows(
     now: NaiveDateTime,
     bad_rows: &[(String, String)],
 ) -> anyhow::Result<()> {
-    if bad_rows.is_empty() {
-        return Ok(());
-    }
-    let admins = &ctx.config.mail.admins;
-    if admins.is_empty() {
-        tracing::warn!(
-            count = bad_rows.len(),
-            "mail.admins is empty: the case system's bad rows are in this log only"
-        );
-        return Ok(());
-    }
-    let when = now.format("%Y-%m-%d %H:%M").to_string();
-    let new = ctx
-        .store
-        .record_problem_lines(
-            "source_row",
-            bad_rows,
-            admins,
-            &ctx.config.mail.from,
-            |lines| {
-                let title = format!(
-                    "案件系统中 {} 件申请的记录有误，duewatch 未能监控，请在案件系统中更正",
-                    lines.len()
-                );
-                ctx.templates().notice(&when, &title, lines)
-            },
-        )
-        .await?;
-    if new > 0 {
-        tracing::warn!(new, "the case system's bad rows reported to mail.admins");
-    }
-    Ok(())
+    let problems = Problems {
+        kind: "source_row",
+        no_admins: Some("mail.admins is empty: the case system's bad rows are in this log only"),
+        told: Some("the case system's bad rows reported to mail.admins"),
+    };
+    report_problems(ctx, now, problems, bad_rows, |n| {
+        format!("案件系统中 {n} 件申请的记录有误，duewatch 未能监控，请在案件系统中更正")
+    })
+    .await
 }
 
 /// Warns of the lines no address receives (once per pass, with their number) and tells
-/// `mail.admins` of each once, as [`report_bad_rows`] does.
+/// `mail.admins` of each once.
 ///
 /// # Errors
 /// A database failure, or a template that fails.
@@ -648,31 +676,19 @@ async fn report_unaddressed(
         lines = unaddressed.len(),
         "lines with no address to send them to, e.g. {reference}: {problem}; run duewatch config check"
     );
-    let admins = &ctx.config.mail.admins;
-    if admins.is_empty() {
-        return Ok(());
-    }
-    let when = now.format("%Y-%m-%d %H:%M").to_string();
-    ctx.store
-        .record_problem_lines(
-            "unaddressed",
-            unaddressed,
-            admins,
-            &ctx.config.mail.from,
-            |lines| {
-                let title = format!(
-                    "{} 条提醒没有收件地址，未能发出，请在配置中补充地址（duewatch config check）",
-                    lines.len()
-                );
-                ctx.templates().notice(&when, &title, lines)
-            },
-        )
-        .await?;
-    Ok(())
+    let problems = Problems {
+        kind: "unaddressed",
+        no_admins: None,
+        told: None,
+    };
+    report_problems(ctx, now, problems, unaddressed, |n| {
+        format!("{n} 条提醒没有收件地址，未能发出，请在配置中补充地址（duewatch config check）")
+    })
+    .await
 }
 
-/// Tells `mail.admins` of the cases whose deadlines cannot be counted, each problem once, as
-/// for the case system's bad rows: such a case is not watched until its dates are corrected.
+/// Tells `mail.admins` of the cases whose deadlines cannot be counted: such a case is not
+/// watched until its dates are corrected.
 ///
 /// # Errors
 /// A database failure, or a template that fails.
@@ -681,42 +697,27 @@ async fn report_unevaluable(
     now: NaiveDateTime,
     cases: &[(String, String)],
 ) -> anyhow::Result<()> {
-    if cases.is_empty() {
-        return Ok(());
-    }
-    let admins = &ctx.config.mail.admins;
-    if admins.is_empty() {
-        tracing::warn!(
-            count = cases.len(),
-            "mail.admins is empty: the cases that cannot be counted are in this log only"
-        );
-        return Ok(());
-    }
     let where_to_fix = if ctx.config.cases.source == crate::config::CaseSource::Builtin {
         "请用 duewatch case 命令核对其日期"
     } else {
         "请在案件系统中更正其日期"
     };
-    let when = now.format("%Y-%m-%d %H:%M").to_string();
-    let new = ctx
-        .store
-        .record_problem_lines("unevaluable", cases, admins, &ctx.config.mail.from, |lines| {
-            let title = format!(
-                "{} 件申请的期限无法计算（日期超出 {} 至 {}），duewatch 未能监控，{where_to_fix}",
-                lines.len(),
-                crate::calendar::FIRST_DAY,
-                crate::calendar::LAST_DAY
-            );
-            ctx.templates().notice(&when, &title, lines)
-        })
-        .await?;
-    if new > 0 {
-        tracing::warn!(
-            new,
-            "the cases that cannot be counted reported to mail.admins"
-        );
-    }
-    Ok(())
+    let problems = Problems {
+        kind: "unevaluable",
+        no_admins: Some(
+            "mail.admins is empty: the cases that cannot be counted are in this log only",
+        ),
+        told: Some("the cases that cannot be counted reported to mail.admins"),
+    };
+    report_problems(ctx, now, problems, cases, |n| {
+        format!(
+            "{} 件申请的期限无法计算（日期超出 {} 至 {}），duewatch 未能监控，{where_to_fix}",
+            n,
+            crate::calendar::FIRST_DAY,
+            crate::calendar::LAST_DAY
+        )
+    })
+    .await
 }
 
 /// Deliver: sends every due message (digests only while the window is open), then reports
