@@ -193,7 +193,8 @@ pub struct Report {
     /// case system spells it, what is wrong). Reported to `mail.admins` once per problem.
     #[serde(skip)]
     pub bad_rows: Vec<(String, String)>,
-    /// Lines no address receives: (case reference, the level and the role with no address).
+    /// Lines a role with no address did not get: (case reference, the level, the role with no
+    /// address, and whether the line went to the other roles or to no one).
     /// `config check` refuses such a configuration; a pass that meets one anyway warns and
     /// reports it to `mail.admins` once per problem.
     #[serde(skip)]
@@ -659,7 +660,7 @@ async fn report_bad_rows(
     .await
 }
 
-/// Warns of the lines no address receives (once per pass, with their number) and tells
+/// Warns of the lines that a role with no address did not get (once per pass, with their number) and tells
 /// `mail.admins` of each once.
 ///
 /// # Errors
@@ -674,7 +675,7 @@ async fn report_unaddressed(
     };
     tracing::warn!(
         lines = unaddressed.len(),
-        "lines with no address to send them to, e.g. {reference}: {problem}; run duewatch config check"
+        "lines a role with no address did not get (each says whether others got it), e.g. {reference}: {problem}; run duewatch config check"
     );
     let problems = Problems {
         kind: "unaddressed",
@@ -682,7 +683,10 @@ async fn report_unaddressed(
         told: None,
     };
     report_problems(ctx, now, problems, unaddressed, |n| {
-        format!("{n} 条提醒没有收件地址，未能发出，请在配置中补充地址（duewatch config check）")
+        format!(
+            "{n} 条提醒有收件角色没有地址，该角色未收到（各条注明已发给谁，或未发给任何人），\
+             请在配置中补充地址（duewatch config check）"
+        )
     })
     .await
 }

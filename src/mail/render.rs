@@ -13,8 +13,8 @@ use anyhow::Context;
 use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
 
-use crate::escalation::{Item, ItemLevel, Role};
 use crate::case::text;
+use crate::escalation::{Item, ItemLevel, Role};
 
 /// The template files and their built-in text.
 const BUILT_IN: &[(&str, &str)] = &[
@@ -476,9 +476,17 @@ mod tests {
         // The same rule as the store's (`text::cleaned`): all of category Cf, not only the bidi
         // overrides: a zero-width space, a direction mark, a byte order mark in a section's name
         // from the config or a relay's error.
-        for raw in ["办公\u{200B}室", "法规\u{200E}科", "科\u{200F}室\u{61C}", "\u{FEFF}x\u{E0041}"] {
+        for raw in [
+            "办公\u{200B}室",
+            "法规\u{200E}科",
+            "科\u{200F}室\u{61C}",
+            "\u{FEFF}x\u{E0041}",
+        ] {
             let f = field(raw);
-            assert!(!f.chars().any(crate::case::text::is_hidden), "{raw:?}: {f:?}");
+            assert!(
+                !f.chars().any(crate::case::text::is_hidden),
+                "{raw:?}: {f:?}"
+            );
             assert_eq!(f, crate::case::text::cleaned(raw), "{raw:?}");
         }
     }
@@ -511,7 +519,11 @@ mod tests {
         assert_eq!(cut.chars().count(), crate::case::text::MAX_CHARS);
         assert_eq!(cut.chars().count(), 200);
         assert!(cut.ends_with("长…"));
-        assert_eq!(cut, crate::case::text::cleaned(&long), "one rule with the store's");
+        assert_eq!(
+            cut,
+            crate::case::text::cleaned(&long),
+            "one rule with the store's"
+        );
         assert_eq!(subject_field(&"长".repeat(200)), "长".repeat(200));
     }
 }
