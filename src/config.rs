@@ -461,8 +461,7 @@ impl Config {
             if let Some(problem) = crate::mail::address::problem(&address) {
                 return Err(invalid(
                     format!("{key}: \"{address}\": {problem}"),
-                    "use the mailbox's ASCII address (an alias such as kezhang@例子.中国); a \
-                     domain may be internationalised: it is sent as punycode",
+                    crate::mail::address::PROBLEM_HELP,
                 ));
             }
         }

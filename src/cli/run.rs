@@ -259,6 +259,13 @@ pub(super) fn mail(
 ) -> anyhow::Result<ExitCode> {
     config.validate()?;
     let MailCommand::Test { to } = command;
+    // As `config check` checks the configured addresses: a relay would refuse it, or bounce it.
+    if let Some(problem) = crate::mail::address::problem(&crate::mail::address::to_ascii(&to)) {
+        anyhow::bail!(
+            "--to: \"{to}\": {problem}\n  help: {}",
+            crate::mail::address::PROBLEM_HELP
+        );
+    }
     runtime()?.block_on(async {
         let transport = crate::mail::transport::Transport::new(&config.mail)?;
         let mail = crate::mail::transport::Outgoing {

@@ -458,6 +458,25 @@ fn mail_test_reports_success_and_says_what_went_wrong() {
 }
 
 #[test]
+fn mail_test_refuses_a_to_address_whose_part_before_the_at_is_not_ascii() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    s.duewatch(&["mail", "test", "--to", "科长@例子.中国"])
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "--to: \"科长@例子.中国\": the part before the @ is not ASCII",
+        ))
+        .stderr(contains("help: use the mailbox's ASCII address"));
+    assert!(server.received().is_empty(), "nothing reached the relay");
+    // An internationalised domain is fine: it is sent as punycode.
+    s.duewatch(&["mail", "test", "--to", "kezhang@例子.中国"])
+        .assert()
+        .success();
+    assert_eq!(server.to("kezhang@xn--fsqu00a.xn--fiqs8s").len(), 1);
+}
+
+#[test]
 fn tls_none_to_a_remote_relay_is_refused() {
     let server = SmtpServer::start();
     let s = setup(Backend::Sqlite, &server);
