@@ -358,6 +358,9 @@ pub(super) fn outbox(
                     serde_json::to_writer_pretty(&mut *out, &rows)?;
                     writeln!(out)?;
                 } else {
+                    // A relay's error (and, stored, any field) is shown escaped: it must not
+                    // drive the terminal nor add a line of its own.
+                    let esc = |t: &str| crate::case::text::escaped(t, false).into_owned();
                     for r in &rows {
                         writeln!(
                             out,
@@ -366,9 +369,9 @@ pub(super) fn outbox(
                             r.state,
                             r.kind,
                             r.attempts,
-                            r.recipient,
-                            r.subject,
-                            r.last_error.as_deref().map(|e| format!("\n        last error: {e}")).unwrap_or_default(),
+                            esc(&r.recipient),
+                            esc(&r.subject),
+                            r.last_error.as_deref().map(|e| format!("\n        last error: {}", esc(e))).unwrap_or_default(),
                             if r.possible_duplicate { "\n        the relay may already have a copy (same Message-ID)" } else { "" },
                         )?;
                     }

@@ -477,6 +477,36 @@ fn mail_test_refuses_a_to_address_whose_part_before_the_at_is_not_ascii() {
 }
 
 #[test]
+fn outbox_list_shows_a_relays_error_with_its_control_characters_escaped() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    one_case(&s);
+    run_at(&s, "2026-11-26T09:00");
+    // As a relay may word it: its reply is stored as the message's last error.
+    s.sql(&[
+        "UPDATE outbox SET last_error = '451 busy' || char(27) || '[2J' || char(13) || \
+             char(10) || '#9 sent' || char(8238) || 'x'",
+    ]);
+    let out = s
+        .duewatch(&["outbox", "list"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).expect("UTF-8");
+    assert!(
+        out.contains("last error: 451 busy\\u{1b}[2J\\u{d}\\u{a}#9 sent\\u{202e}x"),
+        "{out}"
+    );
+    assert!(
+        !out.chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+        "no raw control character reaches the terminal: {out:?}"
+    );
+}
+
+#[test]
 fn tls_none_to_a_remote_relay_is_refused() {
     let server = SmtpServer::start();
     let s = setup(Backend::Sqlite, &server);
