@@ -13,6 +13,7 @@ use anyhow::Context;
 use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
 
+use crate::bounded_file::ReadError;
 use crate::case::text;
 use crate::escalation::{Item, ItemLevel, Role};
 
@@ -174,6 +175,9 @@ pub struct ProblemView {
     pub created_at: String,
 }
 
+/// The largest template file read, in bytes (1 MiB): a template is a few kilobytes.
+pub const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
+
 impl Templates {
     /// The built-in templates, each replaced by the file of the same name in `dir` if there is
     /// one (`dir` empty: built-in only).
@@ -195,8 +199,22 @@ impl Templates {
         for (name, text) in BUILT_IN {
             let path = dir.join(name);
             let (source, origin) = if !dir.as_os_str().is_empty() && path.exists() {
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {} (mail.templates)", path.display()))?;
+                let text = crate::bounded_file::read(&path, MAX_TEMPLATE_BYTES).map_err(|e| {
+                    let help = match e {
+                        ReadError::Unreadable(_) => {
+                            "check that it exists and that duewatch may read it"
+                        }
+                        ReadError::NotRegular(_) => {
+                            "mail.templates holds regular files only (the template files, or \
+                             links to such files): remove this one or move it elsewhere"
+                        }
+                        ReadError::TooLarge { .. } => {
+                            "a template is a few kilobytes: check that this is the right file"
+                        }
+                        ReadError::NotUtf8(_) => "save the file as UTF-8",
+                    };
+                    anyhow::anyhow!("{} (mail.templates): {e}\n  help: {help}", path.display())
+                })?;
                 (text, path.display().to_string())
             } else {
                 ((*text).to_owned(), format!("built-in {name}"))

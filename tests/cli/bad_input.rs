@@ -1396,6 +1396,23 @@ fn rows() -> Vec<Row> {
                 "add leadership.emails",
             ],
         },
+        Row {
+            name: "a FIFO named as a template in mail.templates",
+            prepare: |s| {
+                config_plus(s, crate::helpers::ADDRESSES);
+                let dir = s.dir.path().join("templates");
+                std::fs::create_dir(&dir).expect("a templates directory");
+                mkfifo(&dir.join("digest.txt.j2"));
+                config_plus(s, &format!("[mail]\ntemplates = \"{}\"\n", dir.display()));
+            },
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &[
+                "templates/digest.txt.j2 (mail.templates): not a regular file (a FIFO)",
+                "help: mail.templates holds regular files only",
+            ],
+        },
         // ---- issue 13: engine ----
         // Dates the engine cannot count, refused where they are entered (src/entry.rs); the
         // tests' today is helpers::TODAY, 2026-12-31, unless a row sets DUEWATCH_TODAY.
