@@ -309,11 +309,13 @@ pub async fn due_items(
     Ok(by_recipient)
 }
 
-/// One recipient's lines for this pass's digest: those recorded and not yet in a mail (with
-/// their id, level and key), and, while the recipient's daily repeat of today is not made, the
-/// still-overdue lines already mailed before, counted by level; and the most urgent
-/// `digest_max_lines` items to list. Memory is bounded by the list, not by the number of
-/// lines.
+/// One recipient's lines for this pass's digest: those recorded and not yet in a mail (their
+/// id, level, key and case), the still-overdue lines already mailed before that only today's
+/// repeat lists (their case and level, whether today's repeat turns out to be made or not), and
+/// the items to list. Every line costs one small fixed-size entry (no text), so that the digest
+/// can count cases by level; the full items, with their text, are bounded by the list (trimmed
+/// to the `digest_max_lines` most urgent new and as many repeat-only ones whenever it reaches
+/// four times that).
 #[derive(Debug, Default)]
 struct Pending {
     name: Option<Arc<str>>,
