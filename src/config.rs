@@ -412,8 +412,9 @@ impl Config {
     }
 
     /// Checks that mail can reach someone: every role a level is sent to has an address
-    /// ([`crate::escalation::unaddressed_roles`]), and section names are unique (imports and
-    /// case systems find a section by its name).
+    /// ([`crate::escalation::unaddressed_roles`]) and so does every role the monthly report is
+    /// sent to, and section names are unique and no section's code (imports and case systems
+    /// find a section by its code or its name).
     ///
     /// # Errors
     /// The problems found, each naming the keys.
@@ -438,12 +439,29 @@ impl Config {
                 ));
             }
         }
+        for (i, s) in self.sections.iter().enumerate() {
+            // `section_named` takes a code first: this name would never name its section.
+            if let Some((j, other)) = self
+                .sections
+                .iter()
+                .enumerate()
+                .find(|(j, o)| *j != i && o.code.as_str() == s.name)
+            {
+                return Err(invalid(
+                    format!(
+                        "sections[{i}].name: \"{}\" is the code of sections[{j}] ({}): an import or \
+                         a case system naming \"{}\" would mean sections[{j}]",
+                        s.name, other.name, s.name
+                    ),
+                    "give every section a name that is no section's code",
+                ));
+            }
+        }
         for (key, address) in self.addresses() {
             if let Some(problem) = crate::mail::address::problem(&address) {
                 return Err(invalid(
                     format!("{key}: \"{address}\": {problem}"),
-                    "use the mailbox's ASCII address (an alias such as kezhang@例子.中国); a \
-                     domain may be internationalised: it is sent as punycode",
+                    crate::mail::address::PROBLEM_HELP,
                 ));
             }
         }
@@ -458,6 +476,29 @@ impl Config {
                        escalation.recipients list (config/duewatch.example.toml)"
                     .to_owned(),
             });
+        }
+        if !self.schedule.monthly_report.trim().is_empty() {
+            for r in &self.report.recipients {
+                let (role, key, emails) = match r {
+                    ReportRecipient::Leadership => {
+                        ("leadership", "leadership.emails", &self.leadership.emails)
+                    }
+                    ReportRecipient::Office => ("office", "office.emails", &self.office.emails),
+                    ReportRecipient::Address(_) => continue,
+                };
+                if emails.is_empty() {
+                    return Err(invalid(
+                        format!(
+                            "report.recipients: \"{role}\" has no address ({key} is empty): the \
+                             monthly report would not reach it"
+                        ),
+                        &format!(
+                            "add {key} = [\"{role}@bureau.example\"], or take \"{role}\" out of \
+                             report.recipients (schedule.monthly_report = \"\" turns the report off)"
+                        ),
+                    ));
+                }
+            }
         }
         Ok(())
     }

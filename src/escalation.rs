@@ -230,7 +230,7 @@ pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
     items_for(case, status, config).0
 }
 
-/// As [`items`], and the lines that no address receives, one sentence each (level, stage, the
+/// As [`items`], and the lines a role with no address did not get, one sentence each (level, stage, the
 /// role with no address): `config check` refuses such a configuration, so a pass that finds
 /// one logs and reports it rather than drop the line unseen.
 pub fn items_for(case: &Case, status: &CaseStatus, config: &Config) -> (Vec<Item>, Vec<String>) {
@@ -262,10 +262,10 @@ pub fn items_for(case: &Case, status: &CaseStatus, config: &Config) -> (Vec<Item
         let (to, none) = addresses(roles, &stage.responsible, config);
         unaddressed.extend(none.into_iter().map(|role| {
             format!(
-                "{} {}：{} 无收件地址（escalation.recipients.{}）",
+                "{} {}：{}（escalation.recipients.{}）",
                 stage_name(stage.stage),
                 item_level.as_str(),
-                role_name(role),
+                not_received(role, &to),
                 item_level.as_str()
             )
         }));
@@ -313,9 +313,9 @@ pub fn items_for(case: &Case, status: &CaseStatus, config: &Config) -> (Vec<Item
             let (to, none) = addresses(roles, &responsible, config);
             unaddressed.extend(none.into_iter().map(|role| {
                 format!(
-                    "{}书面告知 notice_missing：{} 无收件地址（escalation.recipients.notice_missing）",
+                    "{}书面告知 notice_missing：{}（escalation.recipients.notice_missing）",
                     notice_name(notice.kind),
-                    role_name(role)
+                    not_received(role, &to)
                 )
             }));
             for (recipient, recipient_name, role) in to {
@@ -335,6 +335,26 @@ pub fn items_for(case: &Case, status: &CaseStatus, config: &Config) -> (Vec<Item
     }
     unaddressed.dedup();
     (out, unaddressed)
+}
+
+/// That `role` has no address and did not get a line, and whether the line went to the other
+/// roles (`to`, which did get it) or to no one.
+fn not_received(role: Role, to: &[Addressee]) -> String {
+    let mut others: Vec<&str> = Vec::new();
+    for (_, _, r) in to {
+        if !others.contains(&role_name(*r)) {
+            others.push(role_name(*r));
+        }
+    }
+    if others.is_empty() {
+        format!("{} 无收件地址，此条提醒未发给任何人", role_name(role))
+    } else {
+        format!(
+            "{} 无收件地址，未收到此条提醒；已发给 {}",
+            role_name(role),
+            others.join("、")
+        )
+    }
 }
 
 /// An address, whose it is (a name), and why it is told.

@@ -34,6 +34,7 @@
 //! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`]; `error`: how
 //!   an error reads to an operator (each cause once).
 
+mod bounded_file;
 pub mod calendar;
 pub mod case;
 pub mod casework;

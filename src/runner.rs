@@ -198,7 +198,8 @@ pub struct Report {
     /// case system spells it, what is wrong). Reported to `mail.admins` once per problem.
     #[serde(skip)]
     pub bad_rows: Vec<(String, String)>,
-    /// Lines no address receives: (case reference, the level and the role with no address).
+    /// Lines a role with no address did not get: (case reference, the level, the role with no
+    /// address, and whether the line went to the other roles or to no one).
     /// `config check` refuses such a configuration; a pass that meets one anyway warns and
     /// reports it to `mail.admins` once per problem.
     #[serde(skip)]
@@ -313,11 +314,13 @@ pub async fn due_items(
     Ok(by_recipient)
 }
 
-/// One recipient's lines for this pass's digest: those recorded and not yet in a mail (with
-/// their id, level and key), and, while the recipient's daily repeat of today is not made, the
-/// still-overdue lines already mailed before, counted by level; and the most urgent
-/// `digest_max_lines` items to list. Memory is bounded by the list, not by the number of
-/// lines.
+/// One recipient's lines for this pass's digest: those recorded and not yet in a mail (their
+/// id, level, key and case), the still-overdue lines already mailed before that only today's
+/// repeat lists (their case and level, whether today's repeat turns out to be made or not), and
+/// the items to list. Every line costs one small fixed-size entry (no text), so that the digest
+/// can count cases by level; the full items, with their text, are bounded by the list (trimmed
+/// to the `digest_max_lines` most urgent new and as many repeat-only ones whenever it reaches
+/// four times that).
 #[derive(Debug, Default)]
 struct Pending {
     name: Option<Arc<str>>,
@@ -592,8 +595,59 @@ pub async fn reconcile(
     failed.map_or(Ok(()), Err)
 }
 
-/// Tells `mail.admins` of the case system's rows that break the rules, each problem once (the
-/// outbox keys it by reference and a hash of the problem: a changed problem is told again).
+/// A kind of problem the administrators hear about, each problem once (the outbox keys it by
+/// kind, reference and a hash of the problem: a changed problem is told again).
+struct Problems<'a> {
+    /// The outbox's kind of row: `source_row`, `unaddressed`, `unevaluable`.
+    kind: &'static str,
+    /// Logged when `mail.admins` is empty (`None`: nothing).
+    no_admins: Option<&'a str>,
+    /// Logged when new problems were told (`None`: nothing).
+    told: Option<&'a str>,
+}
+
+/// Tells `mail.admins` of `lines` (reference, problem) in one notice whose title `title` makes
+/// from the number of lines new to the outbox.
+///
+/// # Errors
+/// A database failure, or a template that fails.
+async fn report_problems(
+    ctx: &Context,
+    now: NaiveDateTime,
+    problems: Problems<'_>,
+    lines: &[(String, String)],
+    title: impl Fn(usize) -> String,
+) -> anyhow::Result<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let admins = &ctx.config.mail.admins;
+    if admins.is_empty() {
+        if let Some(message) = problems.no_admins {
+            tracing::warn!(count = lines.len(), "{message}");
+        }
+        return Ok(());
+    }
+    let when = now.format("%Y-%m-%d %H:%M").to_string();
+    let new = ctx
+        .store
+        .record_problem_lines(
+            problems.kind,
+            lines,
+            admins,
+            &ctx.config.mail.from,
+            |lines| ctx.templates().notice(&when, &title(lines.len()), lines),
+        )
+        .await?;
+    if new > 0
+        && let Some(message) = problems.told
+    {
+        tracing::warn!(new, "{message}");
+    }
+    Ok(())
+}
+
+/// Tells `mail.admins` of the case system's rows that break the rules.
 ///
 /// # Errors
 /// A database failure, or a template that fails.
@@ -602,42 +656,19 @@ async fn report_bad_rows(
     now: NaiveDateTime,
     bad_rows: &[(String, String)],
 ) -> anyhow::Result<()> {
-    if bad_rows.is_empty() {
-        return Ok(());
-    }
-    let admins = &ctx.config.mail.admins;
-    if admins.is_empty() {
-        tracing::warn!(
-            count = bad_rows.len(),
-            "mail.admins is empty: the case system's bad rows are in this log only"
-        );
-        return Ok(());
-    }
-    let when = now.format("%Y-%m-%d %H:%M").to_string();
-    let new = ctx
-        .store
-        .record_problem_lines(
-            "source_row",
-            bad_rows,
-            admins,
-            &ctx.config.mail.from,
-            |lines| {
-                let title = format!(
-                    "案件系统中 {} 件申请的记录有误，duewatch 未能监控，请在案件系统中更正",
-                    lines.len()
-                );
-                ctx.templates().notice(&when, &title, lines)
-            },
-        )
-        .await?;
-    if new > 0 {
-        tracing::warn!(new, "the case system's bad rows reported to mail.admins");
-    }
-    Ok(())
+    let problems = Problems {
+        kind: "source_row",
+        no_admins: Some("mail.admins is empty: the case system's bad rows are in this log only"),
+        told: Some("the case system's bad rows reported to mail.admins"),
+    };
+    report_problems(ctx, now, problems, bad_rows, |n| {
+        format!("案件系统中 {n} 件申请的记录有误，duewatch 未能监控，请在案件系统中更正")
+    })
+    .await
 }
 
-/// Warns of the lines no address receives (once per pass, with their number) and tells
-/// `mail.admins` of each once, as [`report_bad_rows`] does.
+/// Warns of the lines that a role with no address did not get (once per pass, with their number) and tells
+/// `mail.admins` of each once.
 ///
 /// # Errors
 /// A database failure, or a template that fails.
@@ -651,33 +682,24 @@ async fn report_unaddressed(
     };
     tracing::warn!(
         lines = unaddressed.len(),
-        "lines with no address to send them to, e.g. {reference}: {problem}; run duewatch config check"
+        "lines a role with no address did not get (each says whether others got it), e.g. {reference}: {problem}; run duewatch config check"
     );
-    let admins = &ctx.config.mail.admins;
-    if admins.is_empty() {
-        return Ok(());
-    }
-    let when = now.format("%Y-%m-%d %H:%M").to_string();
-    ctx.store
-        .record_problem_lines(
-            "unaddressed",
-            unaddressed,
-            admins,
-            &ctx.config.mail.from,
-            |lines| {
-                let title = format!(
-                    "{} 条提醒没有收件地址，未能发出，请在配置中补充地址（duewatch config check）",
-                    lines.len()
-                );
-                ctx.templates().notice(&when, &title, lines)
-            },
+    let problems = Problems {
+        kind: "unaddressed",
+        no_admins: None,
+        told: None,
+    };
+    report_problems(ctx, now, problems, unaddressed, |n| {
+        format!(
+            "{n} 条提醒有收件角色没有地址，该角色未收到（各条注明已发给谁，或未发给任何人），\
+             请在配置中补充地址（duewatch config check）"
         )
-        .await?;
-    Ok(())
+    })
+    .await
 }
 
-/// Tells `mail.admins` of the cases whose deadlines cannot be counted, each problem once, as
-/// for the case system's bad rows: such a case is not watched until its dates are corrected.
+/// Tells `mail.admins` of the cases whose deadlines cannot be counted: such a case is not
+/// watched until its dates are corrected.
 ///
 /// # Errors
 /// A database failure, or a template that fails.
@@ -686,42 +708,27 @@ async fn report_unevaluable(
     now: NaiveDateTime,
     cases: &[(String, String)],
 ) -> anyhow::Result<()> {
-    if cases.is_empty() {
-        return Ok(());
-    }
-    let admins = &ctx.config.mail.admins;
-    if admins.is_empty() {
-        tracing::warn!(
-            count = cases.len(),
-            "mail.admins is empty: the cases that cannot be counted are in this log only"
-        );
-        return Ok(());
-    }
     let where_to_fix = if ctx.config.cases.source == crate::config::CaseSource::Builtin {
         "其日期有误的，请用 duewatch case close 编号 --on 日期 --reason withdrawn 结案，并以正确日期重新登记"
     } else {
         "请在案件系统中更正其日期"
     };
-    let when = now.format("%Y-%m-%d %H:%M").to_string();
-    let new = ctx
-        .store
-        .record_problem_lines("unevaluable", cases, admins, &ctx.config.mail.from, |lines| {
-            let title = format!(
-                "{} 件申请的期限无法计算（日期超出 {} 至 {}），duewatch 未能监控，{where_to_fix}",
-                lines.len(),
-                crate::calendar::FIRST_DAY,
-                crate::calendar::LAST_DAY
-            );
-            ctx.templates().notice(&when, &title, lines)
-        })
-        .await?;
-    if new > 0 {
-        tracing::warn!(
-            new,
-            "the cases that cannot be counted reported to mail.admins"
-        );
-    }
-    Ok(())
+    let problems = Problems {
+        kind: "unevaluable",
+        no_admins: Some(
+            "mail.admins is empty: the cases that cannot be counted are in this log only",
+        ),
+        told: Some("the cases that cannot be counted reported to mail.admins"),
+    };
+    report_problems(ctx, now, problems, cases, |n| {
+        format!(
+            "{} 件申请的期限无法计算（日期超出 {} 至 {}），duewatch 未能监控，{where_to_fix}",
+            n,
+            crate::calendar::FIRST_DAY,
+            crate::calendar::LAST_DAY
+        )
+    })
+    .await
 }
 
 /// Deliver: sends every due message (digests only while the window is open), then reports

@@ -180,89 +180,33 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadError> {
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Reads a calendar file: a regular file (or a link to one) of at most [`MAX_FILE_BYTES`], in
-/// UTF-8. Anything else is refused without being read: a FIFO would block the read (and the
-/// daemon's poll) for ever, a device such as `/dev/zero` never ends.
+/// UTF-8 ([`crate::bounded_file::read`]). Anything else is refused without being read: a FIFO
+/// would block the read (and the daemon's poll) for ever, a device such as `/dev/zero` never
+/// ends.
 fn read(path: &Path) -> Result<String, FileErrors> {
-    use std::io::Read as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let refuse = |message: String, help: &str| {
+    use crate::bounded_file::ReadError;
+    crate::bounded_file::read(path, MAX_FILE_BYTES).map_err(|e| {
+        let help = match &e {
+            ReadError::Unreadable(_) => {
+                "check that it exists, is UTF-8 text, and that duewatch may read it"
+            }
+            ReadError::NotRegular(_) => {
+                "calendar.dir holds regular files only (YYYY.toml and local.toml, or links to \
+                 such files): remove this one or move it elsewhere"
+            }
+            ReadError::TooLarge { .. } => {
+                "a calendar file is a few kilobytes: check that this is the right file"
+            }
+            ReadError::NotUtf8(_) => "save the file as UTF-8",
+        };
         FileErrors(vec![FileError {
             origin: path.display().to_string(),
             line: 1,
             column: 1,
-            message,
+            message: e.to_string(),
             help: help.to_owned(),
         }])
-    };
-    let unreadable = |e: std::io::Error| {
-        refuse(
-            format!("cannot read the file: {e}"),
-            "check that it exists, is UTF-8 text, and that duewatch may read it",
-        )
-    };
-    let too_large = |len: u64| {
-        refuse(
-            format!("{len} bytes, larger than 1 MiB ({MAX_FILE_BYTES} bytes); it was not read"),
-            "a calendar file is a few kilobytes: check that this is the right file",
-        )
-    };
-    let checked = |meta: &std::fs::Metadata| -> Result<(), FileErrors> {
-        if !meta.is_file() {
-            return Err(refuse(
-                format!("not a regular file ({}); it was not read", kind(meta)),
-                "calendar.dir holds regular files only (YYYY.toml and local.toml, or links to \
-                 such files): remove this one or move it elsewhere",
-            ));
-        }
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(too_large(meta.len()));
-        }
-        Ok(())
-    };
-    // The type first (following a link), then opened without blocking and checked again on
-    // the open file: a FIFO put in place between the two must not block the open either.
-    checked(&std::fs::metadata(path).map_err(unreadable)?)?;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(unreadable)?;
-    checked(&file.metadata().map_err(unreadable)?)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large(bytes.len() as u64));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        refuse(
-            format!(
-                "not UTF-8 text (byte {} is not)",
-                e.utf8_error().valid_up_to() + 1
-            ),
-            "save the file as UTF-8",
-        )
     })
-}
-
-/// What a file that is not a regular file is, in words.
-fn kind(meta: &std::fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt as _;
-    let t = meta.file_type();
-    if t.is_dir() {
-        "a directory"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_char_device() {
-        "a character device"
-    } else if t.is_block_device() {
-        "a block device"
-    } else if t.is_socket() {
-        "a socket"
-    } else {
-        "not a file"
-    }
 }
 
 /// The year a file name like `2027.toml` gives.

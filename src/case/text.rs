@@ -143,15 +143,15 @@ fn fold(text: &str) -> String {
             continue;
         }
         if pending {
+            if c == ' ' {
+                continue; // the spaces after a break go with it
+            }
             let trimmed = out.trim_end_matches(' ').len();
             out.truncate(trimmed);
             if !out.is_empty() {
                 out.push(' ');
             }
             pending = false;
-            if c == ' ' {
-                continue;
-            }
         }
         out.push(c);
     }
@@ -194,20 +194,32 @@ pub fn one_line(text: &str, breaks: Breaks) -> Result<String, TextError> {
 }
 
 /// Text from a case system or stored before these checks, mended so that it is one clean line:
-/// line breaks and tabs fold to a space, other control and format characters become U+FFFD,
-/// and past [`MAX_CHARS`] it is cut to `MAX_CHARS - 1` characters and "…". Empty stays empty.
+/// as [`one_clean_line`], and past [`MAX_CHARS`] cut by [`cut`]. Empty stays empty.
 pub fn cleaned(text: &str) -> String {
-    let folded = fold(text);
-    let mut out: String = folded
+    cut(one_clean_line(text))
+}
+
+/// `text` as one clean line, at any length: line breaks and tabs fold to a space, other control
+/// and format characters ([`is_hidden`]) become U+FFFD; trimmed. A mail's fields use it, so that
+/// what the store, a case system and a mail hide is one rule.
+pub fn one_clean_line(text: &str) -> String {
+    fold(text)
         .trim_matches(' ')
         .chars()
         .map(|c| if is_hidden(c) { '\u{FFFD}' } else { c })
-        .collect();
-    if out.chars().count() > MAX_CHARS {
-        out = out.chars().take(MAX_CHARS - 1).collect();
-        out.push('…');
+        .collect()
+}
+
+/// `text` cut to `MAX_CHARS - 1` characters and "…" when it is longer than [`MAX_CHARS`].
+pub fn cut(text: String) -> String {
+    match text.char_indices().nth(MAX_CHARS) {
+        Some(_) => {
+            let mut out: String = text.chars().take(MAX_CHARS - 1).collect();
+            out.push('…');
+            out
+        }
+        None => text,
     }
-    out
 }
 
 /// `text` for a terminal: each control or format character as `\u{1b}`; line breaks too,
@@ -300,7 +312,7 @@ mod tests {
             Ok("养老保险 答复期限：2027-01-01".to_owned())
         );
         assert_eq!(
-            one_line("a \n\n\t b", Breaks::Fold).as_deref(),
+            one_line("a \n\n\t   b", Breaks::Fold).as_deref(),
             Ok("a b"),
             "a run of breaks and the spaces around it is one space"
         );

@@ -260,6 +260,13 @@ pub(super) fn mail(
 ) -> anyhow::Result<ExitCode> {
     config.validate()?;
     let MailCommand::Test { to } = command;
+    // As `config check` checks the configured addresses: a relay would refuse it, or bounce it.
+    if let Some(problem) = crate::mail::address::problem(&crate::mail::address::to_ascii(&to)) {
+        anyhow::bail!(
+            "--to: \"{to}\": {problem}\n  help: {}",
+            crate::mail::address::PROBLEM_HELP
+        );
+    }
     runtime()?.block_on(async {
         let transport = crate::mail::transport::Transport::new(&config.mail)?;
         let mail = crate::mail::transport::Outgoing {
@@ -352,6 +359,9 @@ pub(super) fn outbox(
                     serde_json::to_writer_pretty(&mut *out, &rows)?;
                     writeln!(out)?;
                 } else {
+                    // A relay's error (and, stored, any field) is shown escaped: it must not
+                    // drive the terminal nor add a line of its own.
+                    let esc = |t: &str| crate::case::text::escaped(t, false).into_owned();
                     for r in &rows {
                         writeln!(
                             out,
@@ -360,9 +370,9 @@ pub(super) fn outbox(
                             r.state,
                             r.kind,
                             r.attempts,
-                            r.recipient,
-                            r.subject,
-                            r.last_error.as_deref().map(|e| format!("\n        last error: {e}")).unwrap_or_default(),
+                            esc(&r.recipient),
+                            esc(&r.subject),
+                            r.last_error.as_deref().map(|e| format!("\n        last error: {}", esc(e))).unwrap_or_default(),
                             if r.possible_duplicate { "\n        the relay may already have a copy (same Message-ID)" } else { "" },
                         )?;
                     }

@@ -87,6 +87,29 @@ fn a_line_for_a_role_without_an_address_is_reported_not_dropped() {
     );
     assert_eq!(
         unaddressed,
-        ["答复 overdue：responsible 无收件地址（escalation.recipients.overdue）"]
+        [
+            "答复 overdue：responsible 无收件地址，未收到此条提醒；已发给 leadership\
+             （escalation.recipients.overdue）"
+        ],
+        "the line reached the leadership: the notice must not say it was not sent"
+    );
+}
+
+#[test]
+fn a_line_that_no_role_receives_is_reported_as_sent_to_no_one() {
+    let config = crate::config::from_toml(&format!(
+        "{SECTIONS}\n[escalation.recipients]\noverdue = [\"responsible\"]\n"
+    ));
+    let mut case = Case::received(Reference::parse("2026-0042").expect("ref"), d("2026-11-02"));
+    case.forwarded_on = Some(d("2026-11-03"));
+    case.section = Some(SectionCode::parse("bg").expect("code"));
+    let status = crate::deadline::evaluate(&case, &config.rules, &cal(), d("2026-11-18"))
+        .expect("evaluated");
+    let (items, unaddressed) = items_for(&case, &status, &config);
+    assert!(items.is_empty(), "{items:?}");
+    assert_eq!(
+        unaddressed,
+        ["答复 overdue：responsible 无收件地址，此条提醒未发给任何人\
+             （escalation.recipients.overdue）"]
     );
 }

@@ -32,6 +32,9 @@ pub fn mailbox_to_ascii(mailbox: &str) -> String {
         None => to_ascii(mailbox),
     }
 }
+/// What to do about an address [`problem`] refuses (`config check`, `mail test --to`).
+pub(crate) const PROBLEM_HELP: &str = "use the mailbox's ASCII address (an alias such as \
+     kezhang@例子.中国); a domain may be internationalised: it is sent as punycode";
 
 /// Why `address` (after [`to_ascii`]) cannot be sent to every relay, if it cannot.
 pub fn problem(address: &str) -> Option<&'static str> {

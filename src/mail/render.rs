@@ -13,6 +13,8 @@ use anyhow::Context;
 use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
 
+use crate::bounded_file::ReadError;
+use crate::case::text;
 use crate::escalation::{Item, ItemLevel, Role};
 
 /// The template files and their built-in text.
@@ -112,36 +114,21 @@ impl LineView {
     }
 }
 
-/// The longest subject a digest prints, in characters; a longer one is cut and ends in "…".
-pub const SUBJECT_MAX_CHARS: usize = 200;
-
-/// A value of a case as one line of mail text: line breaks (CR, LF, U+2028/9), other control
-/// characters (ESC, BEL, …) and bidirectional overrides and isolates (U+202A–U+202E,
-/// U+2066–U+2069) become spaces, runs of spaces one. Input refuses such text; a store or a case
-/// system may still hold it, and no value may add a line of its own to a mail nor reorder what
-/// a reader sees.
+/// A value of a case, a config or a relay as one line of mail text, by the rule of the store
+/// ([`text::one_clean_line`]): line breaks and tabs fold to a space, any other control or format
+/// character ([`text::is_hidden`]: ESC, BEL, the bidi overrides, zero-width characters,
+/// direction marks, …) becomes U+FFFD. Input refuses such text; a store, a case system, the
+/// config's names or a relay's error may still hold it, and no value may add a line of its own
+/// to a mail nor reorder or hide what a reader sees.
 pub fn field(s: &str) -> String {
-    let cleaned: String = s
-        .chars()
-        .map(|c| {
-            let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-            if c.is_control() || bidi || c == '\u{2028}' || c == '\u{2029}' {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+    text::one_clean_line(s)
 }
 
-/// A case's subject for a digest: as [`field`], and cut at [`SUBJECT_MAX_CHARS`].
+/// A case's subject for a digest: as [`field`], and cut as the store cuts it ([`text::cut`],
+/// [`text::MAX_CHARS`] with the "…"): a subject is mended when read, so this cut is defence in
+/// depth.
 fn subject_field(s: &str) -> String {
-    let s = field(s);
-    match s.char_indices().nth(SUBJECT_MAX_CHARS) {
-        Some((cut, _)) => format!("{}…", &s[..cut]),
-        None => s,
-    }
+    text::cut(field(s))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -188,6 +175,9 @@ pub struct ProblemView {
     pub created_at: String,
 }
 
+/// The largest template file read, in bytes (1 MiB): a template is a few kilobytes.
+pub const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
+
 impl Templates {
     /// The built-in templates, each replaced by the file of the same name in `dir` if there is
     /// one (`dir` empty: built-in only).
@@ -209,8 +199,22 @@ impl Templates {
         for (name, text) in BUILT_IN {
             let path = dir.join(name);
             let (source, origin) = if !dir.as_os_str().is_empty() && path.exists() {
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {} (mail.templates)", path.display()))?;
+                let text = crate::bounded_file::read(&path, MAX_TEMPLATE_BYTES).map_err(|e| {
+                    let help = match e {
+                        ReadError::Unreadable(_) => {
+                            "check that it exists and that duewatch may read it"
+                        }
+                        ReadError::NotRegular(_) => {
+                            "mail.templates holds regular files only (the template files, or \
+                             links to such files): remove this one or move it elsewhere"
+                        }
+                        ReadError::TooLarge { .. } => {
+                            "a template is a few kilobytes: check that this is the right file"
+                        }
+                        ReadError::NotUtf8(_) => "save the file as UTF-8",
+                    };
+                    anyhow::anyhow!("{} (mail.templates): {e}\n  help: {help}", path.display())
+                })?;
                 (text, path.display().to_string())
             } else {
                 ((*text).to_owned(), format!("built-in {name}"))
@@ -481,12 +485,28 @@ mod tests {
     use super::{field, subject_field};
 
     #[test]
-    fn a_field_is_one_line_without_control_or_bidi_characters() {
+    fn a_field_is_one_line_without_control_or_format_characters() {
         assert_eq!(
             field("社保\r\n  答复期限：2099-12-31\u{1b}[31m\u{7}\u{202e}lave\u{2066}\u{2029}x"),
-            "社保 答复期限：2099-12-31 [31m lave x"
+            "社保 答复期限：2099-12-31\u{FFFD}[31m\u{FFFD}\u{FFFD}lave\u{FFFD} x"
         );
         assert_eq!(field("养老保险 缴费记录"), "养老保险 缴费记录");
+        // The same rule as the store's (`text::cleaned`): all of category Cf, not only the bidi
+        // overrides: a zero-width space, a direction mark, a byte order mark in a section's name
+        // from the config or a relay's error.
+        for raw in [
+            "办公\u{200B}室",
+            "法规\u{200E}科",
+            "科\u{200F}室\u{61C}",
+            "\u{FEFF}x\u{E0041}",
+        ] {
+            let f = field(raw);
+            assert!(
+                !f.chars().any(crate::case::text::is_hidden),
+                "{raw:?}: {f:?}"
+            );
+            assert_eq!(f, crate::case::text::cleaned(raw), "{raw:?}");
+        }
     }
 
     #[test]
@@ -503,7 +523,7 @@ mod tests {
             notice
                 .text
                 .lines()
-                .any(|l| l == "2026-B001 duewatch（2026-12-01）：一切正常 [2J：bad"),
+                .any(|l| l == "2026-B001 duewatch（2026-12-01）：一切正常\u{FFFD}[2J：bad"),
             "{}",
             notice.text
         );
@@ -511,10 +531,17 @@ mod tests {
     }
 
     #[test]
-    fn a_subject_is_cut_at_200_characters_with_an_ellipsis() {
-        let cut = subject_field(&"长".repeat(10_000));
-        assert_eq!(cut.chars().count(), 201);
+    fn a_subject_is_cut_to_200_characters_with_the_ellipsis_as_the_store_cuts_it() {
+        let long = "长".repeat(10_000);
+        let cut = subject_field(&long);
+        assert_eq!(cut.chars().count(), crate::case::text::MAX_CHARS);
+        assert_eq!(cut.chars().count(), 200);
         assert!(cut.ends_with("长…"));
+        assert_eq!(
+            cut,
+            crate::case::text::cleaned(&long),
+            "one rule with the store's"
+        );
         assert_eq!(subject_field(&"长".repeat(200)), "长".repeat(200));
     }
 }

@@ -1362,6 +1362,57 @@ fn rows() -> Vec<Row> {
                 "write the code",
             ],
         },
+        Row {
+            name: "a section whose name is another section's code",
+            prepare: |s| {
+                config_plus(s, crate::helpers::ADDRESSES);
+                config_plus(
+                    s,
+                    "[[sections]]\ncode = \"bg\"\nname = \"ss\"\nemails = [\"bg@bureau.example\"]\n",
+                );
+            },
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &[
+                "sections[2].name: \"ss\" is the code of sections[0] (社会保险股)",
+                "give every section a name that is no section's code",
+            ],
+        },
+        Row {
+            name: "the monthly report sent to the leadership, which has no address",
+            prepare: |s| {
+                config_plus(
+                    s,
+                    "[office]\nemails = [\"office@bureau.example\"]\n\
+                     [escalation.recipients]\noverdue = [\"responsible\", \"office\"]\n",
+                );
+            },
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &[
+                "report.recipients: \"leadership\" has no address (leadership.emails is empty)",
+                "add leadership.emails",
+            ],
+        },
+        Row {
+            name: "a FIFO named as a template in mail.templates",
+            prepare: |s| {
+                config_plus(s, crate::helpers::ADDRESSES);
+                let dir = s.dir.path().join("templates");
+                std::fs::create_dir(&dir).expect("a templates directory");
+                mkfifo(&dir.join("digest.txt.j2"));
+                config_plus(s, &format!("[mail]\ntemplates = \"{}\"\n", dir.display()));
+            },
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &[
+                "templates/digest.txt.j2 (mail.templates): not a regular file (a FIFO)",
+                "help: mail.templates holds regular files only",
+            ],
+        },
         // ---- issue 13: engine ----
         // Dates the engine cannot count, refused where they are entered (src/entry.rs); the
         // tests' today is helpers::TODAY, 2026-12-31, unless a row sets DUEWATCH_TODAY.

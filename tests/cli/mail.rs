@@ -458,6 +458,55 @@ fn mail_test_reports_success_and_says_what_went_wrong() {
 }
 
 #[test]
+fn mail_test_refuses_a_to_address_whose_part_before_the_at_is_not_ascii() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    s.duewatch(&["mail", "test", "--to", "科长@例子.中国"])
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "--to: \"科长@例子.中国\": the part before the @ is not ASCII",
+        ))
+        .stderr(contains("help: use the mailbox's ASCII address"));
+    assert!(server.received().is_empty(), "nothing reached the relay");
+    // An internationalised domain is fine: it is sent as punycode.
+    s.duewatch(&["mail", "test", "--to", "kezhang@例子.中国"])
+        .assert()
+        .success();
+    assert_eq!(server.to("kezhang@xn--fsqu00a.xn--fiqs8s").len(), 1);
+}
+
+#[test]
+fn outbox_list_shows_a_relays_error_with_its_control_characters_escaped() {
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server);
+    one_case(&s);
+    run_at(&s, "2026-11-26T09:00");
+    // As a relay may word it: its reply is stored as the message's last error.
+    s.sql(&[
+        "UPDATE outbox SET last_error = '451 busy' || char(27) || '[2J' || char(13) || \
+             char(10) || '#9 sent' || char(8238) || 'x'",
+    ]);
+    let out = s
+        .duewatch(&["outbox", "list"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).expect("UTF-8");
+    assert!(
+        out.contains("last error: 451 busy\\u{1b}[2J\\u{d}\\u{a}#9 sent\\u{202e}x"),
+        "{out}"
+    );
+    assert!(
+        !out.chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+        "no raw control character reaches the terminal: {out:?}"
+    );
+}
+
+#[test]
 fn tls_none_to_a_remote_relay_is_refused() {
     let server = SmtpServer::start();
     let s = setup(Backend::Sqlite, &server);
@@ -875,8 +924,8 @@ fn text_stored_in_a_case_cannot_forge_a_line_of_the_mail_nor_carry_control_chara
             assert!(!part.contains(c), "{c:?} reached the mail:\n{part}");
         }
     }
-    // The store mends such a subject as it reads it (cut to 200 characters with the "…"), and
-    // the mail would cut it at 200 too: either way no more than 200 of them reach the mail.
+    // The store mends such a subject as it reads it (cut to 199 characters and the "…", 200 in
+    // all), and the mail cuts by the same rule (`text::cut`): no more than 200 reach the mail.
     let long = "长".repeat(199);
     assert!(
         text.contains(&format!("  申请内容：{long}…\n")),
