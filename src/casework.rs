@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use crate::case::text::{self, Breaks};
 use crate::case::{
-    Case, CloseReason, Extension, NoticeKind, SectionCode, Suspension, SuspensionReason,
+    Case, CloseReason, Extension, NoticeKind, Reference, SectionCode, Suspension, SuspensionReason,
 };
 use crate::deadline::Rules;
 
@@ -213,7 +213,7 @@ pub fn correct(case: &mut Case, received: NaiveDate) -> Outcome {
              help: a correction (补正) replaces the receipt by a later date; if the receipt was \
              recorded with a wrong date, {}",
             case.received_on,
-            crate::entry::how_to_fix(&case.reference)
+            how_to_fix(&case.reference)
         ));
     }
     let old = case.received_on;
@@ -358,6 +358,16 @@ pub fn replay(
         case.close_reason = recorded.close_reason;
     }
     Ok(case)
+}
+
+/// What to do with a recorded case whose dates are wrong (a receipt in 2099 for 2026, which a
+/// correction cannot move earlier: 补正 only replaces the receipt by a later date): close it and
+/// record it anew.
+pub(crate) fn how_to_fix(reference: &Reference) -> String {
+    format!(
+        "close it with `duewatch case close {reference} --on DATE --reason withdrawn` and record \
+         it anew with the right dates under a new reference (`duewatch case add`)"
+    )
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@
 //!   receipt in 1999 or 2100, or an extension or a forwarding whose deadline falls past 2099.
 //!   Only a change that makes a countable case uncountable is refused: a case stored
 //!   uncountable (by an older duewatch, or by hand) can still be replied to, forwarded, extended
-//!   and closed, and a closure is never refused for it ([`how_to_fix`] says how to finish it).
+//!   and closed, and a closure is never refused for it ([`crate::casework::how_to_fix`] says how
+//!   to finish it).
 //! - **Plausible dates**: an act is not dated after today (nothing recorded can have happened
 //!   on a day still to come: 2062 typed for 2026), nor more than a year before today (1926 for
 //!   2026) unless the user confirms it with `--allow-old` (a backlog being entered). A
@@ -23,7 +24,7 @@
 use chrono::{Months, NaiveDate};
 
 use crate::calendar::{Calendar, FIRST_DAY, LAST_DAY, load};
-use crate::case::{Case, Reference};
+use crate::case::Case;
 use crate::config::Config;
 use crate::deadline::{self, Rules};
 
@@ -136,16 +137,6 @@ pub(crate) fn countable(
              suspension) so that every deadline falls within them"
         )),
     }
-}
-
-/// What to do with a recorded case whose dates are wrong (a receipt in 2099 for 2026, which a
-/// correction cannot move earlier: 补正 only replaces the receipt by a later date): close it and
-/// record it anew.
-pub(crate) fn how_to_fix(reference: &Reference) -> String {
-    format!(
-        "close it with `duewatch case close {reference} --on DATE --reason withdrawn` and record \
-         it anew with the right dates under a new reference (`duewatch case add`)"
-    )
 }
 
 /// The checks of this module for a command that enters something: the calendar to count the

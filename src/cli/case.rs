@@ -644,7 +644,7 @@ async fn list(
                         case.reference,
                         escaped(&e.to_string(), true),
                         if config.cases.source == crate::config::CaseSource::Builtin {
-                            crate::entry::how_to_fix(&case.reference)
+                            crate::casework::how_to_fix(&case.reference)
                         } else {
                             "correct the date in the case system".to_owned()
                         }
