@@ -4,7 +4,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{Days, Utc};
+use chrono::Days;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
@@ -33,9 +33,7 @@ fn setup(backend: Backend, server: &SmtpServer) -> Setup {
 
 /// Today in Asia/Shanghai, the daemon's time zone.
 pub(crate) fn today() -> chrono::NaiveDate {
-    Utc::now()
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive()
+    crate::helpers::clock_today()
 }
 
 /// `duewatch run`, started in the background.
@@ -97,7 +95,7 @@ on_both_backends! {
         let server = SmtpServer::start();
         let s = setup(backend, &server);
         let received = today().checked_sub_days(Days::new(30)).unwrap().to_string();
-        s.duewatch(&["case", "add", "--ref", "2026-0001", "--received", &received]).assert().success();
+        s.duewatch_on_the_clock(&["case", "add", "--ref", "2026-0001", "--received", &received]).assert().success();
         s.duewatch(&["health"])
             .assert()
             .code(1)
@@ -197,7 +195,7 @@ fn a_calendar_edit_is_picked_up_and_the_moved_deadlines_are_reported() {
     let server = SmtpServer::start();
     let s = setup(Backend::Sqlite, &server);
     let today = today();
-    s.duewatch(&[
+    s.duewatch_on_the_clock(&[
         "case",
         "add",
         "--ref",
@@ -302,7 +300,7 @@ fn three_instances_on_one_postgresql_send_every_mail_once() {
     s.append_config(&sections);
     let file = s.dir.path().join("many.csv");
     std::fs::write(&file, csv).unwrap();
-    s.duewatch(&["case", "import", file.to_str().unwrap()])
+    s.duewatch_on_the_clock(&["case", "import", file.to_str().unwrap()])
         .assert()
         .success();
 
@@ -371,7 +369,7 @@ fn housekeeping_forgets_old_daily_repeats_and_keeps_recent_ones() {
         "poll = \"*/2 * * * * *\"\nhousekeeping = \"*/2 * * * * *\"",
     ));
     let received = today().checked_sub_days(Days::new(90)).unwrap().to_string();
-    s.duewatch(&["case", "add", "--ref", "2026-0001", "--received", &received])
+    s.duewatch_on_the_clock(&["case", "add", "--ref", "2026-0001", "--received", &received])
         .assert()
         .success();
     let long_ago = today().checked_sub_days(Days::new(40)).unwrap();

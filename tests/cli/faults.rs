@@ -162,7 +162,8 @@ pub(crate) fn overdue_cases_with(s: &Setup, env: &[(&str, &str)], cases: &[(u32,
     }
     let file = s.dir.path().join(format!("cases-{}.csv", cases[0].0));
     std::fs::write(&file, csv).expect("writing the cases");
-    let mut cmd = s.duewatch(&["case", "import", file.to_str().expect("a UTF-8 path")]);
+    let mut cmd =
+        s.duewatch_on_the_clock(&["case", "import", file.to_str().expect("a UTF-8 path")]);
     cmd.envs(env.iter().copied());
     cmd.timeout(Duration::from_secs(60)).assert().success();
 }

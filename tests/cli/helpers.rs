@@ -59,11 +59,27 @@ impl Setup {
         cmd.arg("--config").arg(self.config()).args(args);
         cmd
     }
+
+    /// [`Setup::duewatch`] taking the real date as today, for the case commands of the tests
+    /// whose acts are dated from the clock (a daemon's): the fixed [`TODAY`] would call them
+    /// "after today" once the clock has passed it.
+    pub fn duewatch_on_the_clock(&self, args: &[&str]) -> Command {
+        let mut cmd = self.duewatch(args);
+        cmd.env("DUEWATCH_TODAY", clock_today().to_string());
+        cmd
+    }
 }
 
 /// The day the tests' case commands take as today (`DUEWATCH_TODAY`): their acts are dated in
 /// 2026, and an act after today is refused (src/entry.rs). Fixed, so no test depends on the clock.
 pub const TODAY: &str = "2026-12-31";
+
+/// Today by the clock in Asia/Shanghai, the daemon's time zone.
+pub fn clock_today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+}
 
 /// The binary under test, with an empty environment but for [`TODAY`].
 pub fn duewatch() -> Command {

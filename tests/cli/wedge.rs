@@ -165,7 +165,7 @@ fn sighup_re_reads_the_calendar_and_the_templates_and_the_daemon_keeps_running()
     );
     overdue_cases(&s, None, &[(1, 0)]);
     let today = crate::daemon::today();
-    s.duewatch(&[
+    s.duewatch_on_the_clock(&[
         "case",
         "add",
         "--ref",
