@@ -15,6 +15,7 @@ use crate::case::SectionCode;
 mod environment;
 mod messages;
 mod numbers;
+mod routing;
 
 /// Where the config file is looked for when `--config` is not given.
 pub const DEFAULT_FILE: &str = "/etc/duewatch/duewatch.toml";
@@ -412,7 +413,7 @@ impl Config {
     }
 
     /// Checks that mail can reach someone: every role a level is sent to has an address
-    /// ([`crate::escalation::unaddressed_roles`]) and so does every role the monthly report is
+    /// ([`routing::unaddressed_roles`]) and so does every role the monthly report is
     /// sent to, and section names are unique and no section's code (imports and case systems
     /// find a section by its code or its name).
     ///
@@ -465,7 +466,7 @@ impl Config {
                 ));
             }
         }
-        let unaddressed = crate::escalation::unaddressed_roles(self);
+        let unaddressed = routing::unaddressed_roles(self);
         if !unaddressed.is_empty() {
             return Err(ConfigError::Invalid {
                 message: format!(

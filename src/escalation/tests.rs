@@ -35,42 +35,6 @@ emails = []
 "#;
 
 #[test]
-fn a_section_without_an_address_is_named_with_each_level_that_would_reach_it() {
-    let config = crate::config::from_toml(SECTIONS);
-    let found = unaddressed_roles(&config);
-    assert_eq!(
-        found,
-        [
-            "the section sections[1] (code \"bg\", 办公股) has no address, but escalation.recipients \
-          sends it the reminder, due_today, overdue and notice_missing mail as \"responsible\" (of \
-          a reply stage); add emails = [\"head@bureau.example\"] to sections[1]"
-        ]
-    );
-}
-
-#[test]
-fn the_defaults_name_the_office_and_the_leadership_and_a_level_that_tells_no_one_is_allowed() {
-    let config = crate::config::from_toml("");
-    let found = unaddressed_roles(&config);
-    assert!(
-        found
-            .iter()
-            .any(|f| f.starts_with("the office has no address")),
-        "{found:#?}"
-    );
-    assert!(
-        found
-            .iter()
-            .any(|f| f.starts_with("the leadership has no address")),
-        "{found:#?}"
-    );
-    let config = crate::config::from_toml(
-        "[escalation.recipients]\nreminder = []\ndue_today = []\noverdue = []\nnotice_missing = []\n",
-    );
-    assert!(unaddressed_roles(&config).is_empty());
-}
-
-#[test]
 fn a_line_for_a_role_without_an_address_is_reported_not_dropped() {
     // Unchecked on purpose: what a pass meets if a configuration escaped `config check`.
     let config = crate::config::from_toml(SECTIONS);
