@@ -14,8 +14,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use duewatch::jobs::poll::{self, Context, Report};
 use duewatch::mail::render::Rendered;
-use duewatch::runner::{self, Context, Report};
 
 const BATCH: u64 = 200;
 const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432";
@@ -107,7 +107,7 @@ fn bench(c: &mut Criterion) {
                         }
                         let start = Instant::now();
                         let mut report = Report::default();
-                        runner::deliver(&ctx, now, &mut report)
+                        poll::deliver(&ctx, now, &mut report)
                             .await
                             .expect("delivered");
                         total += start.elapsed();

@@ -36,25 +36,14 @@
 
 mod bounded_file;
 pub mod calendar;
-pub mod case;
-pub mod casework;
 pub mod cli;
 pub mod config;
 pub mod daemon;
-pub mod deadline;
-pub(crate) mod entry;
+pub mod domain;
 mod error;
-pub mod escalation;
-pub mod feeds;
-pub mod health;
-pub mod http;
-pub mod ics;
 pub mod import;
+pub mod jobs;
 pub mod mail;
-pub mod outbox;
-pub mod report;
-pub mod report_output;
-pub mod runner;
-pub mod samples;
+pub mod output;
 pub mod source;
 pub mod store;

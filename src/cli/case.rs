@@ -13,14 +13,14 @@ use serde_json::json;
 use super::{as_of_arg, count_arg, date_arg};
 use crate::calendar::Calendar;
 use crate::calendar::load;
-use crate::case::text::escaped;
-use crate::case::{
+use crate::config::Config;
+use crate::domain::case::text::escaped;
+use crate::domain::case::{
     Case, Channel, CloseReason, NoticeKind, Reference, SectionCode, Subject, SuspensionReason,
 };
-use crate::casework;
-use crate::config::Config;
-use crate::deadline::{self, CaseStatus, State};
-use crate::entry::Entering;
+use crate::domain::casework;
+use crate::domain::deadline::{self, CaseStatus, State};
+use crate::domain::entry::Entering;
 use crate::source::Source;
 use crate::store::Store;
 
@@ -280,6 +280,37 @@ fn read_only(command: &Command, config: &Config) -> anyhow::Result<()> {
     )
 }
 
+/// The entry checks of a case command ([`crate::domain::entry`]): for a command that writes,
+/// the calendar to count on and today (`DUEWATCH_TODAY` when set).
+///
+/// # Errors
+/// The calendar cannot be loaded, or `DUEWATCH_TODAY` is not a date.
+fn entering(writes: bool, config: &Config) -> anyhow::Result<Entering> {
+    Ok(if writes {
+        Entering::new(
+            Some(load::load(&config.calendar.dir)?.calendar),
+            config.rules.clone(),
+            entry_today(config)?,
+        )
+    } else {
+        Entering::new(None, config.rules.clone(), config.timezone.today())
+    })
+}
+
+/// Today for the entry checks: `DUEWATCH_TODAY` (YYYY-MM-DD) when set, else today in
+/// `timezone`. The variable is for tests, and for entering records as of another day.
+fn entry_today(config: &Config) -> anyhow::Result<NaiveDate> {
+    match std::env::var("DUEWATCH_TODAY") {
+        Ok(v) => crate::calendar::file::parse_date(v.trim()).map_err(|e| {
+            anyhow::anyhow!(
+                "the environment variable DUEWATCH_TODAY: {e}\n  help: give a date YYYY-MM-DD, \
+                 or unset it to use today"
+            )
+        }),
+        Err(_) => Ok(config.timezone.today()),
+    }
+}
+
 async fn run_async(
     out: &mut dyn Write,
     command: Command,
@@ -290,7 +321,7 @@ async fn run_async(
     let source = Source::open(config, &store).await?;
     let rules = &config.rules;
     let writes = !matches!(command, Command::Show { .. } | Command::List { .. });
-    let entering = Entering::new(writes, config)?;
+    let entering = entering(writes, config)?;
     let (reference, name, result) = match command {
         Command::Add {
             reference,
@@ -309,7 +340,7 @@ async fn run_async(
                     anyhow::anyhow!(
                         "case {reference}: --subject {e}\n  help: a subject is one line of at most \
                          {} characters, without control characters; nothing was recorded",
-                        crate::case::text::MAX_CHARS
+                        crate::domain::case::text::MAX_CHARS
                     )
                 })?;
             case.channel = channel;
@@ -545,7 +576,11 @@ async fn import(
             ),
         });
     }
-    problems.extend(entering.import_problems(&rows, old.allow_old));
+    problems.extend(crate::import::entry_problems(
+        &rows,
+        entering,
+        old.allow_old,
+    ));
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.line);
         for p in &problems {
@@ -644,7 +679,7 @@ async fn list(
                         case.reference,
                         escaped(&e.to_string(), true),
                         if config.cases.source == crate::config::CaseSource::Builtin {
-                            crate::casework::how_to_fix(&case.reference)
+                            crate::domain::casework::how_to_fix(&case.reference)
                         } else {
                             "correct the date in the case system".to_owned()
                         }

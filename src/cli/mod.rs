@@ -81,8 +81,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         // clap quotes a refused argument as given: one with control characters is printed
         // escaped (without colours), so that it cannot drive the terminal.
-        Err(e) if crate::case::text::escaped(&e.to_string(), true) != e.to_string() => {
-            eprint!("{}", crate::case::text::escaped(&e.to_string(), true));
+        Err(e) if crate::domain::case::text::escaped(&e.to_string(), true) != e.to_string() => {
+            eprint!(
+                "{}",
+                crate::domain::case::text::escaped(&e.to_string(), true)
+            );
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
         Err(e) => e.exit(),
@@ -102,7 +105,7 @@ pub fn main() -> ExitCode {
             // cause is said once (sqlx repeats a database error's cause as its source).
             eprintln!(
                 "error: {}",
-                crate::case::text::escaped(&crate::error::chain(&e), true)
+                crate::domain::case::text::escaped(&crate::error::chain(&e), true)
             );
             ExitCode::FAILURE
         }

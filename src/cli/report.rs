@@ -1,6 +1,6 @@
 //! `duewatch report` and `duewatch ics`: the supervision report for a period and a section's
 //! deadlines for a calendar app. The figures and formats live in the library
-//! ([`crate::report`], [`crate::report_output`], [`crate::ics`]); this file reads the
+//! ([`crate::domain::report`], [`crate::output`], [`crate::output::ics`]); this file reads the
 //! arguments, the store, and writes the result to stdout or `--output`.
 
 use std::io::{IsTerminal, Write};
@@ -13,10 +13,10 @@ use clap::Args;
 
 use super::date_arg;
 use crate::calendar::load;
-use crate::case::SectionCode;
 use crate::config::Config;
-use crate::report::Period;
-use crate::report_output::OutputFormat;
+use crate::domain::case::SectionCode;
+use crate::domain::report::Period;
+use crate::output::OutputFormat;
 use crate::store::Store;
 
 /// `duewatch report`.
@@ -91,14 +91,14 @@ pub(super) fn report(
     let (report, bad) = runtime()?.block_on(async {
         let store = open_store(config).await?;
         let source = crate::source::Source::open(config, &store).await?;
-        crate::feeds::collect(&source, config, &cal, period).await
+        crate::jobs::feeds::collect(&source, config, &cal, period).await
     })?;
     let mut bytes = Vec::new();
     match args.format {
-        OutputFormat::Table => crate::report_output::table(&mut bytes, &report, config)?,
-        OutputFormat::Csv => crate::report_output::csv(&mut bytes, &report, config)?,
+        OutputFormat::Table => crate::output::table(&mut bytes, &report, config)?,
+        OutputFormat::Csv => crate::output::csv(&mut bytes, &report, config)?,
         OutputFormat::Xlsx => {
-            bytes = crate::report_output::xlsx(&report, config)
+            bytes = crate::output::xlsx(&report, config)
                 .map_err(|e| anyhow::anyhow!("writing the workbook: {e}"))?;
         }
     }
@@ -141,7 +141,7 @@ pub(super) fn ics(out: &mut dyn Write, args: IcsArgs, config: &Config) -> anyhow
     let (text, events) = runtime()?.block_on(async {
         let store = open_store(config).await?;
         let source = crate::source::Source::open(config, &store).await?;
-        crate::feeds::section_ics(&source, config, &cal, &args.section, today, stamp).await
+        crate::jobs::feeds::section_ics(&source, config, &cal, &args.section, today, stamp).await
     })?;
     emit(out, args.output.as_ref(), text.as_bytes())?;
     eprintln!("{} open deadline(s) of section {}", events, args.section);

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use clap::{Args, Subcommand};
 
 use crate::config::Config;
-use crate::runner::{self, Context, Report};
+use crate::jobs::poll::{self, Context, Report};
 
 /// `duewatch run`.
 #[derive(Debug, Args)]
@@ -95,28 +95,29 @@ pub(super) fn run(out: &mut dyn Write, args: RunArgs, config: Config) -> anyhow:
             if args.dry_run {
                 anyhow::bail!("--dry-run goes with the poll job only");
             }
-            let done = crate::feeds::monthly_report(&ctx, now).await?;
+            let done = crate::jobs::feeds::monthly_report(&ctx, now).await?;
             writeln!(
                 out,
                 "{}: monthly report: {}",
                 now.format("%Y-%m-%d %H:%M"),
                 match &done {
-                    crate::feeds::Monthly::NotYet { due } => format!("not yet (due from {due})"),
-                    crate::feeds::Monthly::AlreadyQueued => "queued already".to_owned(),
-                    crate::feeds::Monthly::NoRecipients =>
+                    crate::jobs::feeds::Monthly::NotYet { due } =>
+                        format!("not yet (due from {due})"),
+                    crate::jobs::feeds::Monthly::AlreadyQueued => "queued already".to_owned(),
+                    crate::jobs::feeds::Monthly::NoRecipients =>
                         "no recipient ([report] recipients)".to_owned(),
-                    crate::feeds::Monthly::Queued(n) => format!("queued to {n} recipient(s)"),
+                    crate::jobs::feeds::Monthly::Queued(n) => format!("queued to {n} recipient(s)"),
                 }
             )?;
             let mut report = Report::default();
-            runner::deliver(&ctx, now, &mut report).await?;
+            poll::deliver(&ctx, now, &mut report).await?;
             print_report(out, now, &report)?;
             return Ok(ExitCode::SUCCESS);
         }
         if args.dry_run {
             return dry_run(out, &ctx, now).await;
         }
-        let report = runner::run_once(&ctx, now).await?;
+        let report = poll::run_once(&ctx, now).await?;
         print_report(out, now, &report)?;
         Ok(if report.bad_cases > 0 {
             ExitCode::FAILURE
@@ -172,7 +173,7 @@ async fn dry_run(
         }
     )?;
     let mut report = Report::default();
-    let by_recipient = runner::due_items(ctx, now, &mut report).await?;
+    let by_recipient = poll::due_items(ctx, now, &mut report).await?;
     let repeated = ctx.store.repeated_on(now.date()).await?;
     for (recipient, items) in &by_recipient {
         let mut new = Vec::new();
@@ -206,7 +207,7 @@ async fn dry_run(
                 item.stage,
                 item.deadline,
                 why,
-                if item.role == crate::escalation::Role::Responsible {
+                if item.role == crate::domain::escalation::Role::Responsible {
                     ""
                 } else {
                     " (copy)"
@@ -261,17 +262,17 @@ pub(super) fn mail(
     config.validate()?;
     let MailCommand::Test { to } = command;
     // As `config check` checks the configured addresses: a relay would refuse it, or bounce it.
-    if let Some(problem) = crate::mail::address::problem(&crate::mail::address::to_ascii(&to)) {
+    if let Some(problem) = crate::domain::address::problem(&crate::domain::address::to_ascii(&to)) {
         anyhow::bail!(
             "--to: \"{to}\": {problem}\n  help: {}",
-            crate::mail::address::PROBLEM_HELP
+            crate::domain::address::PROBLEM_HELP
         );
     }
     runtime()?.block_on(async {
         let transport = crate::mail::transport::Transport::new(&config.mail)?;
         let mail = crate::mail::transport::Outgoing {
             from: config.mail.from.clone(),
-            to: crate::mail::address::to_ascii(&to),
+            to: crate::domain::address::to_ascii(&to),
             subject: "duewatch 测试邮件 / test mail".to_owned(),
             text: format!(
                 "这是 duewatch 的测试邮件：能收到即说明 [mail] 配置可用。\nThis is a test mail from duewatch: the [mail] configuration works.\n\ntransport: {:?}\n",
@@ -361,7 +362,7 @@ pub(super) fn outbox(
                 } else {
                     // A relay's error (and, stored, any field) is shown escaped: it must not
                     // drive the terminal nor add a line of its own.
-                    let esc = |t: &str| crate::case::text::escaped(t, false).into_owned();
+                    let esc = |t: &str| crate::domain::case::text::escaped(t, false).into_owned();
                     for r in &rows {
                         writeln!(
                             out,
@@ -466,14 +467,14 @@ pub(super) fn health(
     config: Config,
 ) -> anyhow::Result<ExitCode> {
     let max_age = max_age.map_or_else(
-        || crate::health::poll_interval(&config) * 3,
+        || crate::daemon::health::poll_interval(&config) * 3,
         std::time::Duration::from_secs,
     );
     runtime()?.block_on(async {
         let store = crate::store::Store::connect(&config.database.url).await?;
         store.migrate().await?;
         let h = store.health().await?;
-        let problems = crate::health::problems(&h, max_age);
+        let problems = crate::daemon::health::problems(&h, max_age);
         if json {
             serde_json::to_writer_pretty(
                 &mut *out,

@@ -98,11 +98,11 @@ fn expected(what: &str) -> String {
 /// RestDayReceipt does not have variant constructor …"), read from the types themselves.
 fn words_of(enum_name: &str) -> Option<&'static [&'static str]> {
     [
-        variants::<crate::deadline::RestDayReceipt>(),
-        variants::<crate::escalation::Repeat>(),
-        variants::<crate::escalation::Role>(),
-        variants::<crate::mail::TransportKind>(),
-        variants::<crate::mail::Tls>(),
+        variants::<crate::domain::deadline::RestDayReceipt>(),
+        variants::<crate::domain::escalation::Repeat>(),
+        variants::<crate::domain::escalation::Role>(),
+        variants::<crate::config::mail::TransportKind>(),
+        variants::<crate::config::mail::Tls>(),
         variants::<super::CaseSource>(),
     ]
     .into_iter()

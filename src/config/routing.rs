@@ -3,12 +3,12 @@
 //! sent to no one is lost without a trace. Reads the configuration only.
 
 use super::Config;
-use crate::escalation::Role;
+use crate::domain::escalation::Role;
 
 /// The parties a level would be sent to while they have no address, one sentence each: who
 /// (`the office`, `the leadership`, `the section sections[N] (code "…", name)`), which levels
 /// reach it and as which role, and the key to add. `config check` and the daemon's start refuse
-/// a configuration with any (a notification sent to no one is lost without a trace); [`crate::escalation::items_for`]
+/// a configuration with any (a notification sent to no one is lost without a trace); [`crate::domain::escalation::items_for`]
 /// still reports one at run time, should a configuration reach it unchecked.
 pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
     let policy = &config.escalation;

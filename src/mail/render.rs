@@ -14,8 +14,8 @@ use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
 
 use crate::bounded_file::ReadError;
-use crate::case::text;
-use crate::escalation::{Item, ItemLevel, Role};
+use crate::domain::case::text;
+use crate::domain::escalation::{Item, ItemLevel, Role};
 
 /// The template files and their built-in text.
 const BUILT_IN: &[(&str, &str)] = &[
@@ -229,7 +229,7 @@ impl Templates {
 
     /// Renders every template once on sample data.
     fn check(&self) -> anyhow::Result<()> {
-        let sample = crate::escalation::sample_items();
+        let sample = crate::domain::escalation::sample_items();
         let levels = [
             ItemLevel::Overdue,
             ItemLevel::DueToday,
@@ -502,10 +502,10 @@ mod tests {
         ] {
             let f = field(raw);
             assert!(
-                !f.chars().any(crate::case::text::is_hidden),
+                !f.chars().any(crate::domain::case::text::is_hidden),
                 "{raw:?}: {f:?}"
             );
-            assert_eq!(f, crate::case::text::cleaned(raw), "{raw:?}");
+            assert_eq!(f, crate::domain::case::text::cleaned(raw), "{raw:?}");
         }
     }
 
@@ -534,12 +534,12 @@ mod tests {
     fn a_subject_is_cut_to_200_characters_with_the_ellipsis_as_the_store_cuts_it() {
         let long = "长".repeat(10_000);
         let cut = subject_field(&long);
-        assert_eq!(cut.chars().count(), crate::case::text::MAX_CHARS);
+        assert_eq!(cut.chars().count(), crate::domain::case::text::MAX_CHARS);
         assert_eq!(cut.chars().count(), 200);
         assert!(cut.ends_with("长…"));
         assert_eq!(
             cut,
-            crate::case::text::cleaned(&long),
+            crate::domain::case::text::cleaned(&long),
             "one rule with the store's"
         );
         assert_eq!(subject_field(&"长".repeat(200)), "长".repeat(200));

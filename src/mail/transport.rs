@@ -102,34 +102,6 @@ impl std::fmt::Debug for Smtp {
 /// (RFC 5321 suggests 5 minutes), so a kept connection is rarely found closed by the relay.
 const IDLE: Duration = Duration::from_secs(60);
 
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// What can be checked of `[mail.smtp]` without connecting (and without a runtime).
-///
-/// # Errors
-/// `tls = "none"` to a host that is not this machine.
-pub fn check(config: &MailConfig) -> anyhow::Result<()> {
-    let smtp = &config.smtp;
-    if config.transport == TransportKind::Smtp && smtp.tls == Tls::None && !is_loopback(&smtp.host)
-    {
-        anyhow::bail!(
-            "mail.smtp.tls = \"none\" sends the password and the mail in clear text; it is \
-             allowed only to a relay on this machine, not to \"{}\"\n  help: use tls = \
-             \"starttls\" (port 587) or \"tls\" (port 465)",
-            smtp.host
-        );
-    }
-    if config.transport == TransportKind::Smtp && smtp.host.trim().is_empty() {
-        anyhow::bail!("mail.smtp.host is empty\n  help: name the relay, e.g. smtp.bureau.example");
-    }
-    Ok(())
-}
-
 impl Transport {
     /// The transport `config` describes. Call it inside a tokio runtime (the SMTP pool starts a
     /// task).
@@ -142,7 +114,7 @@ impl Transport {
                 dir: config.file.dir.clone(),
             }),
             TransportKind::Smtp => {
-                check(config)?;
+                config.check()?;
                 let smtp = &config.smtp;
                 let credentials = (!smtp.username.is_empty()).then(|| {
                     let password = smtp

@@ -11,8 +11,8 @@ mod contract;
 mod row;
 mod sql;
 
-use crate::case::{Case, Reference};
 use crate::config::{CaseSource, Config};
+use crate::domain::case::{Case, Reference};
 use crate::store::{Cursor, Store, StoreError};
 
 pub use contract::{CASES, ContractColumn, EXTENSIONS, Kind, SUSPENSIONS};

@@ -1,14 +1,14 @@
 //! A case system's rows made into [`Case`]s: each value parsed (Chinese spellings of channels,
 //! close and suspension reasons accepted, a section by its code or its configured name), then
-//! the case replayed through the rules of the commands ([`crate::casework::replay`]). A row
+//! the case replayed through the rules of the commands ([`crate::domain::casework::replay`]). A row
 //! that fails is a [`StoreError::BadRow`] naming the case. Pure: no I/O.
 
 use chrono::NaiveDate;
 
-use crate::case::text::cleaned;
-use crate::case::{Case, Extension, Reference, Subject, Suspension, SuspensionReason};
-use crate::config::{Section, section_named, sections_listed};
-use crate::deadline::Rules;
+use crate::domain::case::text::cleaned;
+use crate::domain::case::{Case, Extension, Reference, Subject, Suspension, SuspensionReason};
+use crate::domain::deadline::Rules;
+use crate::domain::parties::{Section, section_named, sections_listed};
 use crate::store::StoreError;
 
 /// A case row as the case system holds it, before any rule is applied.
@@ -118,7 +118,7 @@ fn parse_case(
         .filter(|s| !s.is_empty())
     {
         let known = section_named(sections, s).ok_or_else(|| {
-            if let Some(codes) = crate::config::ambiguous(sections, s) {
+            if let Some(codes) = crate::domain::parties::ambiguous(sections, s) {
                 return format!(
                     "section \"{s}\" is the name of sections {codes}: write the code, or give \
                      every section its own name (config check refuses the same name twice)"
@@ -170,13 +170,13 @@ fn parse_case(
             resumption_notice_on: s.resumption_notice_on,
         });
     }
-    crate::casework::replay(&case, |_| true, rules)
+    crate::domain::casework::replay(&case, |_| true, rules)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::SectionCode;
+    use crate::domain::case::SectionCode;
 
     fn date(s: &str) -> Option<NaiveDate> {
         Some(s.parse().expect("a test date"))
@@ -220,7 +220,7 @@ mod tests {
         )
         .expect("a good row");
         assert_eq!(case.section.as_ref().map(SectionCode::as_str), Some("ss"));
-        assert_eq!(case.channel, Some(crate::case::Channel::Online));
+        assert_eq!(case.channel, Some(crate::domain::case::Channel::Online));
         assert_eq!(case.suspensions[0].reason, SuspensionReason::ForceMajeure);
     }
 
@@ -245,7 +245,10 @@ mod tests {
         .expect("odd text does not stop the case");
         let subject = case.subject.expect("a subject");
         assert!(subject.starts_with("养老 保险\u{FFFD}[2J长"), "{subject}");
-        assert_eq!(subject.chars().count(), crate::case::text::MAX_CHARS);
+        assert_eq!(
+            subject.chars().count(),
+            crate::domain::case::text::MAX_CHARS
+        );
         assert_eq!(case.extensions[0].approved_by, "局长 （代）\u{FFFD}");
         assert_eq!(
             case.extensions[0].reason, None,

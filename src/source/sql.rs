@@ -35,9 +35,10 @@ use super::contract::{
     CASES, ContractColumn, Dialect, EXTENSIONS, SUSPENSIONS, check_columns, select_list, trimmed,
 };
 use super::row::{RawCase, RawExtension, RawSuspension, to_case};
-use crate::case::{Case, Reference};
-use crate::config::{Config, Section, mask};
-use crate::deadline::Rules;
+use crate::config::{Config, mask};
+use crate::domain::case::{Case, Reference};
+use crate::domain::deadline::Rules;
+use crate::domain::parties::Section;
 use crate::store::{SCAN_BATCH, StoreError};
 
 /// The SQL that reads, built once the queries' columns are known.

@@ -2,7 +2,7 @@
 //! configuration, and the pure function that turns a case's standing into notification items.
 //!
 //! An item is one line of one recipient's digest. Its key, (case, stage, level, deadline,
-//! recipient), is what the outbox records uniquely ([`crate::outbox`]): each level of a given
+//! recipient), is what the outbox records uniquely ([`crate::store::outbox`]): each level of a given
 //! deadline is notified once; a changed deadline (an extension, a suspension) is a new key and
 //! may be notified again. With `overdue_repeat = "daily"` an overdue item is also *repeated*:
 //! every working day each recipient's digest lists all of their still-overdue lines again,
@@ -19,9 +19,9 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
-use crate::case::{Case, NoticeKind};
-use crate::config::Config;
-use crate::deadline::{CaseStatus, Level, Responsible, Stage, StageStatus};
+use crate::domain::case::{Case, NoticeKind};
+use crate::domain::deadline::{CaseStatus, Level, Responsible, Stage, StageStatus};
+use crate::domain::parties::Parties;
 
 /// `[escalation]`: the levels' thresholds and recipients.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -226,15 +226,24 @@ pub struct Line {
 }
 
 /// The items `case` calls for, given its `status` evaluated as of the day in question.
-pub fn items(case: &Case, status: &CaseStatus, config: &Config) -> Vec<Item> {
-    items_for(case, status, config).0
+pub fn items(
+    case: &Case,
+    status: &CaseStatus,
+    policy: &EscalationConfig,
+    parties: &Parties,
+) -> Vec<Item> {
+    items_for(case, status, policy, parties).0
 }
 
 /// As [`items`], and the lines a role with no address did not get, one sentence each (level, stage, the
 /// role with no address): `config check` refuses such a configuration, so a pass that finds
 /// one logs and reports it rather than drop the line unseen.
-pub fn items_for(case: &Case, status: &CaseStatus, config: &Config) -> (Vec<Item>, Vec<String>) {
-    let policy = &config.escalation;
+pub fn items_for(
+    case: &Case,
+    status: &CaseStatus,
+    policy: &EscalationConfig,
+    parties: &Parties,
+) -> (Vec<Item>, Vec<String>) {
     let mut out = Vec::new();
     let mut unaddressed = Vec::new();
     let current = status
@@ -252,14 +261,14 @@ pub fn items_for(case: &Case, status: &CaseStatus, config: &Config) -> (Vec<Item
         let line = Arc::new(Line {
             subject: case.subject.as_deref().map(str::to_owned),
             stage_name: stage_name(stage.stage).to_owned(),
-            responsible_name: responsible_name(&stage.responsible, config),
+            responsible_name: responsible_name(&stage.responsible, parties),
             remaining: stage.remaining,
             overdue_by: stage.overdue_by,
             provisional: stage.provisional,
             explanation: explain(case, stage),
             flags: flags(stage),
         });
-        let (to, none) = addresses(roles, &stage.responsible, config);
+        let (to, none) = addresses(roles, &stage.responsible, parties);
         unaddressed.extend(none.into_iter().map(|role| {
             format!(
                 "{} {}：{}（escalation.recipients.{}）",
@@ -292,7 +301,7 @@ pub fn items_for(case: &Case, status: &CaseStatus, config: &Config) -> (Vec<Item
             let line = Arc::new(Line {
                 subject: case.subject.as_deref().map(str::to_owned),
                 stage_name: format!("{}书面告知", notice_name(notice.kind)),
-                responsible_name: responsible_name(&responsible, config),
+                responsible_name: responsible_name(&responsible, parties),
                 remaining: Some(0),
                 overdue_by: None,
                 provisional: false,
@@ -310,7 +319,7 @@ pub fn items_for(case: &Case, status: &CaseStatus, config: &Config) -> (Vec<Item
                 ),
             });
             let roles = &policy.recipients.notice_missing;
-            let (to, none) = addresses(roles, &responsible, config);
+            let (to, none) = addresses(roles, &responsible, parties);
             unaddressed.extend(none.into_iter().map(|role| {
                 format!(
                     "{}书面告知 notice_missing：{}（escalation.recipients.notice_missing）",
@@ -365,23 +374,27 @@ type Addressee = (Arc<str>, Arc<str>, Role);
 fn addresses(
     roles: &[Role],
     responsible: &Responsible,
-    config: &Config,
+    parties: &Parties,
 ) -> (Vec<Addressee>, Vec<Role>) {
     let mut out: Vec<Addressee> = Vec::new();
     let mut none = Vec::new();
     for role in roles {
         let (name, emails) = match (role, responsible) {
-            (Role::Responsible, Responsible::Section(code)) => match config.section(code) {
+            (Role::Responsible, Responsible::Section(code)) => match parties.section(code) {
                 Some(s) => (s.name.as_str(), s.emails.as_slice()),
                 // A section removed from the config: its cases fall to the office, not to no one.
-                None => (config.office.name.as_str(), config.office.emails.as_slice()),
+                None => (
+                    parties.office.name.as_str(),
+                    parties.office.emails.as_slice(),
+                ),
             },
-            (Role::Responsible | Role::Office, _) => {
-                (config.office.name.as_str(), config.office.emails.as_slice())
-            }
+            (Role::Responsible | Role::Office, _) => (
+                parties.office.name.as_str(),
+                parties.office.emails.as_slice(),
+            ),
             (Role::Leadership, _) => (
-                config.leadership.name.as_str(),
-                config.leadership.emails.as_slice(),
+                parties.leadership.name.as_str(),
+                parties.leadership.emails.as_slice(),
             ),
         };
         if emails.is_empty() {
@@ -449,10 +462,10 @@ fn notice_event(kind: NoticeKind) -> &'static str {
     }
 }
 
-fn responsible_name(r: &Responsible, config: &Config) -> String {
+fn responsible_name(r: &Responsible, parties: &Parties) -> String {
     match r {
-        Responsible::Office => config.office.name.clone(),
-        Responsible::Section(code) => config
+        Responsible::Office => parties.office.name.clone(),
+        Responsible::Section(code) => parties
             .section(code)
             .map_or_else(|| code.to_string(), |s| s.name.clone()),
     }

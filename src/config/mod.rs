@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::case::SectionCode;
+use crate::domain::case::SectionCode;
+use crate::domain::parties::{Parties, Party, Section};
 
 mod environment;
+pub mod mail;
 mod messages;
 mod numbers;
 mod routing;
@@ -132,13 +134,13 @@ pub struct Config {
     #[serde(default)]
     pub sections: Vec<Section>,
     /// The rulebook's numbers.
-    pub rules: crate::deadline::Rules,
+    pub rules: crate::domain::deadline::Rules,
     /// Who hears of which case, and when.
-    pub escalation: crate::escalation::EscalationConfig,
+    pub escalation: crate::domain::escalation::EscalationConfig,
     /// When mail may go out.
-    pub window: crate::escalation::Window,
+    pub window: crate::domain::escalation::Window,
     /// How mail goes out.
-    pub mail: crate::mail::MailConfig,
+    pub mail: mail::MailConfig,
     /// When the daemon's jobs run.
     pub schedule: Schedule,
     /// The monthly report.
@@ -163,7 +165,7 @@ pub struct Schedule {
     /// daily at 03:30.
     pub housekeeping: String,
     /// When to look whether last month's report is due (mailed on or after the month's first
-    /// working day, once; [`crate::feeds::monthly_report`]). Default daily at 09:00; empty: no
+    /// working day, once; [`crate::jobs::feeds::monthly_report`]). Default daily at 09:00; empty: no
     /// monthly report.
     pub monthly_report: String,
 }
@@ -173,7 +175,7 @@ impl Schedule {
     /// `monthly_report` may be, by an empty expression) is not listed.
     pub fn jobs(&self) -> Vec<(&'static str, &str)> {
         let mut jobs = vec![
-            // reconcile and deliver (crate::runner)
+            // reconcile and deliver (crate::jobs::poll)
             ("poll", self.poll.as_str()),
             // this year's and next year's calendar loaded? (Daemon::calendar_check)
             ("calendar_check", self.calendar_check.as_str()),
@@ -275,7 +277,16 @@ pub struct HttpConfig {
 impl Config {
     /// The configured section with this code.
     pub fn section(&self, code: &SectionCode) -> Option<&Section> {
-        self.sections.iter().find(|s| &s.code == code)
+        self.parties().section(code)
+    }
+
+    /// The office, the leadership and the sections, as the escalation policy reads them.
+    pub fn parties(&self) -> Parties<'_> {
+        Parties {
+            office: &self.office,
+            leadership: &self.leadership,
+            sections: &self.sections,
+        }
     }
 
     /// Checks what serde cannot: unique section codes, plausible addresses, sane rules.
@@ -343,7 +354,7 @@ impl Config {
                 "the sending window is one span within a day, e.g. from = \"08:30\", to = \"17:30\"",
             ));
         }
-        crate::mail::transport::check(&self.mail).map_err(|e| {
+        self.mail.check().map_err(|e| {
             invalid(
                 format!("{e:#}"),
                 "see [mail.smtp] in config/duewatch.example.toml",
@@ -459,10 +470,10 @@ impl Config {
             }
         }
         for (key, address) in self.addresses() {
-            if let Some(problem) = crate::mail::address::problem(&address) {
+            if let Some(problem) = crate::domain::address::problem(&address) {
                 return Err(invalid(
                     format!("{key}: \"{address}\": {problem}"),
-                    crate::mail::address::PROBLEM_HELP,
+                    crate::domain::address::PROBLEM_HELP,
                 ));
             }
         }
@@ -535,9 +546,9 @@ impl Config {
     }
 
     /// Writes every internationalised domain of the configured addresses as punycode
-    /// ([`crate::mail::address`]): what is sent, recorded and compared is the ASCII form.
+    /// ([`crate::domain::address`]): what is sent, recorded and compared is the ASCII form.
     fn ascii_addresses(&mut self) {
-        use crate::mail::address::{mailbox_to_ascii, to_ascii};
+        use crate::domain::address::{mailbox_to_ascii, to_ascii};
         let lists = [
             &mut self.office.emails,
             &mut self.leadership.emails,
@@ -688,62 +699,6 @@ impl CasesConfig {
         }
         Ok(())
     }
-}
-
-/// `[office]`, `[leadership]`: a name and its addresses.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Party {
-    /// The name used in mails.
-    pub name: String,
-    /// Its addresses.
-    pub emails: Vec<String>,
-}
-
-/// One `[[sections]]` entry.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Section {
-    /// The code commands and imports use.
-    pub code: SectionCode,
-    /// The section's name.
-    pub name: String,
-    /// Its addresses; the first is the head's.
-    pub emails: Vec<String>,
-}
-
-/// The section `v` names among `sections`, by its code or its configured name (imports and case
-/// systems write either). A code wins; a name held by two sections names none ([`ambiguous`]
-/// says so): `config check` refuses such names, and a command that does not run it (`case
-/// import`) must not guess either.
-pub fn section_named<'a>(sections: &'a [Section], v: &str) -> Option<&'a Section> {
-    if let Some(s) = sections.iter().find(|s| s.code.as_str() == v) {
-        return Some(s);
-    }
-    let mut named = sections.iter().filter(|s| s.name == v);
-    match (named.next(), named.next()) {
-        (Some(s), None) => Some(s),
-        _ => None,
-    }
-}
-
-/// When `v` names no section because two or more have that name: their codes, `ss and bg`.
-pub fn ambiguous(sections: &[Section], v: &str) -> Option<String> {
-    let codes: Vec<&str> = sections
-        .iter()
-        .filter(|s| s.name == v)
-        .map(|s| s.code.as_str())
-        .collect();
-    (codes.len() > 1).then(|| codes.join(" and "))
-}
-
-/// The configured sections as `code (name), …`, for a message that asks for one of them.
-pub fn sections_listed(sections: &[Section]) -> String {
-    sections
-        .iter()
-        .map(|s| format!("{} ({})", s.code, s.name))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// `[calendar]`.

@@ -1,4 +1,4 @@
-//! What an entry must pass, beyond the rules of [`crate::casework`], before it is written: a
+//! What an entry must pass, beyond the rules of [`crate::domain::casework`], before it is written: a
 //! change made with a case command, or a row of a CSV import. Pure: the case, the rules, the
 //! calendar and `today` come in; a refusal (what is wrong and what to do) goes out.
 //!
@@ -9,7 +9,7 @@
 //!   receipt in 1999 or 2100, or an extension or a forwarding whose deadline falls past 2099.
 //!   Only a change that makes a countable case uncountable is refused: a case stored
 //!   uncountable (by an older duewatch, or by hand) can still be replied to, forwarded, extended
-//!   and closed, and a closure is never refused for it ([`crate::casework::how_to_fix`] says how
+//!   and closed, and a closure is never refused for it ([`crate::domain::casework::how_to_fix`] says how
 //!   to finish it).
 //! - **Plausible dates**: an act is not dated after today (nothing recorded can have happened
 //!   on a day still to come: 2062 typed for 2026), nor more than a year before today (1926 for
@@ -19,14 +19,13 @@
 //!   working day after today.
 //!
 //! Cases read from a case system (`cases.source = "sql"`) are not entered here; one that
-//! cannot be counted is reported to `mail.admins` by each poll instead ([`crate::runner`]).
+//! cannot be counted is reported to `mail.admins` by each poll instead ([`crate::jobs::poll`]).
 
 use chrono::{Months, NaiveDate};
 
-use crate::calendar::{Calendar, FIRST_DAY, LAST_DAY, load};
-use crate::case::Case;
-use crate::config::Config;
-use crate::deadline::{self, Rules};
+use crate::calendar::{Calendar, FIRST_DAY, LAST_DAY};
+use crate::domain::case::Case;
+use crate::domain::deadline::{self, Rules};
 
 /// How far back an act may be dated without `--allow-old`.
 pub(crate) const OLD_AFTER_MONTHS: u32 = 12;
@@ -148,22 +147,14 @@ pub(crate) struct Entering {
 }
 
 impl Entering {
-    /// # Errors
-    /// The calendar cannot be loaded, or `DUEWATCH_TODAY` is not a date.
-    pub(crate) fn new(writes: bool, config: &Config) -> anyhow::Result<Entering> {
-        let (calendar, today) = if writes {
-            (
-                Some(load::load(&config.calendar.dir)?.calendar),
-                entry_today(config)?,
-            )
-        } else {
-            (None, config.timezone.today())
-        };
-        Ok(Entering {
+    /// The checks against `calendar` (`None` for a command that only reads: nothing is counted),
+    /// `rules` and `today`.
+    pub(crate) fn new(calendar: Option<Calendar>, rules: Rules, today: NaiveDate) -> Entering {
+        Entering {
             calendar,
-            rules: config.rules.clone(),
+            rules,
             today,
-        })
+        }
     }
 
     /// `case` as changed can be counted (or `before`, the case as it was, could not be counted
@@ -223,42 +214,15 @@ impl Entering {
         }
     }
 
-    /// The rows of an import that cannot be counted or carry an implausible date, by line.
-    pub(crate) fn import_problems(
-        &self,
-        rows: &[crate::import::Row],
-        allow_old: bool,
-    ) -> Vec<crate::import::Problem> {
-        let dating = self.dating(allow_old);
-        rows.iter()
-            .filter_map(|row| {
-                let checked = match &self.calendar {
-                    Some(cal) => countable(&row.case, &self.rules, cal, self.today),
-                    None => Ok(()),
-                };
-                checked
-                    .and_then(|()| dating.check_case(&row.case))
-                    .err()
-                    .map(|message| crate::import::Problem {
-                        line: row.line,
-                        message: format!("case {}: {message}", row.case.reference),
-                    })
-            })
-            .collect()
-    }
-}
-
-/// Today for the entry checks: `DUEWATCH_TODAY` (YYYY-MM-DD) when set, else today in
-/// `timezone`. The variable is for tests, and for entering records as of another day.
-fn entry_today(config: &Config) -> anyhow::Result<NaiveDate> {
-    match std::env::var("DUEWATCH_TODAY") {
-        Ok(v) => crate::calendar::file::parse_date(v.trim()).map_err(|e| {
-            anyhow::anyhow!(
-                "the environment variable DUEWATCH_TODAY: {e}\n  help: give a date YYYY-MM-DD, \
-                 or unset it to use today"
-            )
-        }),
-        Err(_) => Ok(config.timezone.today()),
+    /// A whole case, as a row of an import: it can be counted and its dates are plausible.
+    ///
+    /// # Errors
+    /// The refusal.
+    pub(crate) fn check_case(&self, case: &Case, allow_old: bool) -> Result<(), String> {
+        if let Some(cal) = &self.calendar {
+            countable(case, &self.rules, cal, self.today)?;
+        }
+        self.dating(allow_old).check_case(case)
     }
 }
 
@@ -266,7 +230,7 @@ fn entry_today(config: &Config) -> anyhow::Result<NaiveDate> {
 mod tests {
     use super::*;
     use crate::calendar::{LocalOverlay, shipped};
-    use crate::case::{Extension, Reference, SectionCode};
+    use crate::domain::case::{Extension, Reference, SectionCode};
 
     fn d(s: &str) -> NaiveDate {
         s.parse().expect("a test date")
@@ -356,10 +320,10 @@ mod tests {
         // The next working day comes from the calendar (2026-10-01..07: National Day).
         assert_eq!(next_working_day(&cal(), d("2026-09-30")), d("2026-10-08"));
         let mut c = case("2026-09-01");
-        c.suspensions.push(crate::case::Suspension {
+        c.suspensions.push(crate::domain::case::Suspension {
             from: d("2026-09-10"),
             until: Some(d("2026-10-08")),
-            reason: crate::case::SuspensionReason::ThirdParty,
+            reason: crate::domain::case::SuspensionReason::ThirdParty,
             note: None,
             notice_on: None,
             resumption_notice_on: None,

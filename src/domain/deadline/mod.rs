@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, OutOfRange, Reckoned};
-use crate::case::{Case, NoticeKind, SectionCode, Suspension};
+use crate::domain::case::{Case, NoticeKind, SectionCode, Suspension};
 
 /// How a request received on a rest day is counted (domain.md, "Receipt on a rest day").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -220,7 +220,7 @@ pub fn evaluate(
     today: NaiveDate,
 ) -> Result<CaseStatus, OutOfRange> {
     let mut stages = Vec::new();
-    if case.close_reason == Some(crate::case::CloseReason::AnsweredOnSpot) {
+    if case.close_reason == Some(crate::domain::case::CloseReason::AnsweredOnSpot) {
         // art. 19: answered on the spot; no period runs.
         return Ok(CaseStatus {
             stages,

@@ -99,7 +99,7 @@ async fn serve(mut stream: tokio::net::TcpStream, daemon: &Daemon) -> anyhow::Re
 const HEALTH_READ_LIMIT: Duration = Duration::from_secs(3);
 
 async fn healthz(daemon: &Daemon) -> (bool, String) {
-    let max_age = crate::health::poll_interval(&daemon.ctx.config) * 3;
+    let max_age = crate::daemon::health::poll_interval(&daemon.ctx.config) * 3;
     // Bounded: with the database unreachable, the pool would wait its whole acquire timeout,
     // and a health check that does not answer is no better than none.
     let read = tokio::time::timeout(HEALTH_READ_LIMIT, daemon.ctx.store.health()).await;
@@ -114,7 +114,7 @@ async fn healthz(daemon: &Daemon) -> (bool, String) {
     };
     match read {
         Ok(h) => {
-            let problems = crate::health::problems(&h, max_age);
+            let problems = crate::daemon::health::problems(&h, max_age);
             if problems.is_empty() {
                 (true, "ok\n".to_owned())
             } else {

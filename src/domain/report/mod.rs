@@ -2,7 +2,7 @@
 //! forward stage, each section for the reply stage), how many stages were handled, on time or
 //! late, what is still open and overdue, extensions, suspensions and missing written notices;
 //! and the list of late and overdue cases. Pure: cases, rules and a calendar in, figures out; no
-//! database, no clock, no I/O (the writers are in [`crate::report_output`]).
+//! database, no clock, no I/O (the writers are in [`crate::output`]).
 //!
 //! # Which stages a period counts
 //!
@@ -52,8 +52,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::calendar::{Calendar, OutOfRange};
-use crate::case::{Case, NoticeKind, SectionCode};
-use crate::deadline::{self, Responsible, Rules, Stage, State};
+use crate::domain::case::{Case, NoticeKind, SectionCode};
+use crate::domain::deadline::{self, Responsible, Rules, Stage, State};
 
 /// A report's period: the dates `from..=to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

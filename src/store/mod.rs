@@ -7,6 +7,7 @@
 //! the case row with `FOR UPDATE`. A refused change rolls back: nothing is written.
 //! Every value is bound; no SQL is built from input.
 
+pub mod outbox;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -19,7 +20,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, Transaction};
 
-use crate::case::{
+use crate::domain::case::{
     Case, Channel, CloseReason, Extension, Reference, SectionCode, Suspension, SuspensionReason,
 };
 
@@ -157,7 +158,7 @@ macro_rules! case_from_row {
                 subject: row
                     .try_get::<Option<String>, _>("subject")?
                     .as_deref()
-                    .and_then(crate::case::Subject::mended),
+                    .and_then(crate::domain::case::Subject::mended),
                 channel: channel
                     .map(|c| Channel::parse(&c))
                     .transpose()
@@ -188,10 +189,12 @@ macro_rules! extension_from_row {
         Extension {
             days: u32::try_from(r.try_get::<i32, _>("days")?).unwrap_or(0),
             approved_on: r.try_get::<NaiveDate, _>("approved_on")?,
-            approved_by: crate::case::text::cleaned(&r.try_get::<String, _>("approved_by")?),
+            approved_by: crate::domain::case::text::cleaned(
+                &r.try_get::<String, _>("approved_by")?,
+            ),
             reason: r
                 .try_get::<Option<String>, _>("reason")?
-                .map(|t| crate::case::text::cleaned(&t)),
+                .map(|t| crate::domain::case::text::cleaned(&t)),
             notice_on: r.try_get("notice_on")?,
         }
     }};
@@ -208,7 +211,7 @@ macro_rules! suspension_from_row {
                 .map_err(|e| bad_row($reference.as_str(), "suspension reason", e))?,
             note: r
                 .try_get::<Option<String>, _>("note")?
-                .map(|t| crate::case::text::cleaned(&t)),
+                .map(|t| crate::domain::case::text::cleaned(&t)),
             notice_on: r.try_get("notice_on")?,
             resumption_notice_on: r.try_get("resumption_notice_on")?,
         }

@@ -22,8 +22,8 @@ use std::fmt::Write as _;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::case::Case;
-use crate::deadline::{CaseStatus, Stage, State};
+use crate::domain::case::Case;
+use crate::domain::deadline::{CaseStatus, Stage, State};
 
 /// One all-day event: a stage's deadline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,8 +175,8 @@ mod tests {
     #[test]
     fn a_stage_overdue_before_its_suspension_keeps_its_event_and_one_suspended_in_time_has_none() {
         use crate::calendar::{Calendar, LocalOverlay, shipped};
-        use crate::case::{Reference, SectionCode, Suspension, SuspensionReason};
-        use crate::deadline::{Rules, evaluate};
+        use crate::domain::case::{Reference, SectionCode, Suspension, SuspensionReason};
+        use crate::domain::deadline::{Rules, evaluate};
         let d = |s: &str| s.parse::<NaiveDate>().expect("a test date");
         let cal = Calendar::new(
             shipped::years().expect("shipped years"),

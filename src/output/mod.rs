@@ -1,16 +1,17 @@
 //! Writing a [`Report`]: a text table for the terminal, CSV for spreadsheets (UTF-8 with a
 //! byte-order mark, so that Excel on a Chinese Windows machine reads it as UTF-8, not GBK), and
 //! an xlsx workbook (sheet 统计: the figures; sheet 案件: the late and overdue cases; Chinese
-//! headers, dates as real dates). The figures are computed in [`crate::report`]; this module
+//! headers, dates as real dates). The figures are computed in [`crate::domain::report`]; this module
 //! only lays them out.
 
+pub mod ics;
 use std::io::Write;
 
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, XlsxError};
 
 use crate::config::Config;
-use crate::deadline::{Responsible, Stage};
-use crate::report::{CaseLine, Figures, Report};
+use crate::domain::deadline::{Responsible, Stage};
+use crate::domain::report::{CaseLine, Figures, Report};
 
 /// The output formats of `duewatch report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -194,8 +195,8 @@ pub fn table(out: &mut dyn Write, report: &Report, config: &Config) -> std::io::
                 .map_or_else(|| "open".to_owned(), |d| format!("done {d}")),
             c.working_days,
             match c.lateness {
-                crate::report::Lateness::Late => "late",
-                crate::report::Lateness::Overdue => "overdue",
+                crate::domain::report::Lateness::Late => "late",
+                crate::domain::report::Lateness::Overdue => "overdue",
             },
             if c.provisional { " provisional" } else { "" }
         )?;

@@ -10,7 +10,7 @@
 //!   the database cannot record (it is unreachable or locked) are kept in memory and written as
 //!   one failed run once it answers, so `health` tells of an outage afterwards.
 //! - **Passes reconcile from the database**, so a missed tick (downtime) or an extra one (a
-//!   clock jump) does no harm ([`crate::runner`]).
+//!   clock jump) does no harm ([`crate::jobs::poll`]).
 //! - **Calendar files are watched** at every poll by a fingerprint of `calendar.dir` (names,
 //!   sizes, modification times). A good edit is put in force for the next pass, and the
 //!   administrators are told which open cases' deadlines moved; a bad edit keeps the last good
@@ -38,10 +38,13 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::calendar::Calendar;
 use crate::config::Config;
-use crate::deadline;
-use crate::runner::{self, Context, Report};
+use crate::domain::deadline;
+use crate::jobs::poll::{self, Context, Report};
 
 mod files;
+pub mod health;
+pub mod http;
+pub mod samples;
 mod signals;
 
 use files::CalendarRead;
@@ -134,7 +137,7 @@ pub async fn moved_deadlines(
     today: chrono::NaiveDate,
 ) -> anyhow::Result<Vec<Moved>> {
     let mut moved = Vec::new();
-    let current_due = |case: &crate::case::Case, cal: &Calendar| {
+    let current_due = |case: &crate::domain::case::Case, cal: &Calendar| {
         let status = deadline::evaluate(case, &config.rules, cal, today).ok()?;
         let stage = status.current?;
         let s = status.stages.iter().find(|s| s.stage == stage)?;
@@ -292,7 +295,9 @@ impl Daemon {
             let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
         }
         if let Some(id) = id
-            && let Err(e) = store.run_finished(id, &report, error.as_deref()).await
+            && let Err(e) = store
+                .run_finished(id, &report.figures(), error.as_deref())
+                .await
         {
             tracing::error!(
                 "cannot record the end of the run: {}",
@@ -344,7 +349,7 @@ impl Daemon {
         let store = &self.ctx.store;
         let recorded = match store.run_started(name, &self.ctx.worker).await {
             Ok(id) => store
-                .run_finished(id, &Report::default(), Some(&error))
+                .run_finished(id, &Report::default().figures(), Some(&error))
                 .await
                 .is_ok(),
             Err(_) => false,
@@ -370,7 +375,7 @@ impl Daemon {
             }
             return Err(e);
         }
-        runner::run(&self.ctx, self.ctx.now(), report).await
+        poll::run(&self.ctx, self.ctx.now(), report).await
     }
 
     /// Asks for the templates and the calendar to be re-read (SIGHUP), by the next poll, and
@@ -460,13 +465,13 @@ impl Daemon {
     }
 
     /// Daily: last month's report, from the month's first working day on, once
-    /// ([`crate::feeds::monthly_report`]); then delivered at once.
+    /// ([`crate::jobs::feeds::monthly_report`]); then delivered at once.
     async fn monthly_report(&self, report: &mut Report) -> anyhow::Result<()> {
         let now = self.ctx.now();
-        let done = crate::feeds::monthly_report(&self.ctx, now).await?;
+        let done = crate::jobs::feeds::monthly_report(&self.ctx, now).await?;
         tracing::info!(?done, "monthly report");
-        if matches!(done, crate::feeds::Monthly::Queued(_)) {
-            runner::deliver(&self.ctx, now, report).await?;
+        if matches!(done, crate::jobs::feeds::Monthly::Queued(_)) {
+            poll::deliver(&self.ctx, now, report).await?;
         }
         Ok(())
     }
@@ -576,7 +581,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let mut signals = Signals::listen()?;
     let daemon = Arc::new(Daemon::load(config).await?);
     if daemon.ctx.config.daemon.samples {
-        crate::samples::ensure(&daemon.ctx).await?;
+        crate::daemon::samples::ensure(&daemon.ctx).await?;
     }
     let tz = daemon.ctx.config.timezone.tz();
     let mut scheduler = JobScheduler::new()
@@ -596,7 +601,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     scheduler.start().await.context("starting the scheduler")?;
     if !daemon.ctx.config.http.listen.is_empty() {
-        crate::http::spawn(Arc::clone(&daemon)).await?;
+        crate::daemon::http::spawn(Arc::clone(&daemon)).await?;
     }
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
     tracing::info!(worker = %daemon.ctx.worker, "duewatch is running");

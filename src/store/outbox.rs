@@ -31,7 +31,7 @@ use sqlx::Row;
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 
-use crate::escalation::Item;
+use crate::domain::escalation::Item;
 use crate::mail::render::{ProblemView, Rendered};
 use crate::mail::transport::Outgoing;
 use crate::store::{Store, WritePool, with_pool};
@@ -926,14 +926,14 @@ impl Store {
         })
     }
 
-    /// Records the end of a run.
+    /// Records the end of a run with its figures.
     ///
     /// # Errors
     /// A database failure.
     pub async fn run_finished(
         &self,
         id: i64,
-        report: &crate::runner::Report,
+        figures: &RunFigures,
         error: Option<&str>,
     ) -> anyhow::Result<()> {
         let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
@@ -941,18 +941,14 @@ impl Store {
             sqlx::query(queries(pool).run_finished)
                 .bind(id)
                 .bind(error.is_none())
-                .bind(i32::try_from(report.cases).unwrap_or(i32::MAX))
-                .bind(count(report.digests))
-                .bind(count(report.sent))
-                .bind(count(report.retried + report.dead))
+                .bind(i32::try_from(figures.cases).unwrap_or(i32::MAX))
+                .bind(count(figures.digests))
+                .bind(count(figures.sent))
+                .bind(count(figures.failed))
                 .bind(error)
                 // NULL when the run did not count the cases (window closed, failure, other job).
-                .bind(
-                    report
-                        .counted
-                        .then(|| i32::try_from(report.bad_cases).unwrap_or(i32::MAX)),
-                )
-                .bind(report.counted.then(|| count(report.unevaluable.len())))
+                .bind(figures.bad_cases.map(|n| i32::try_from(n).unwrap_or(i32::MAX)))
+                .bind(figures.uncountable.map(count))
                 .execute(pool)
                 .await?;
             Ok(())
@@ -1002,6 +998,23 @@ impl Store {
             })
         })
     }
+}
+
+/// The figures a run records in `runs`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunFigures {
+    /// Open cases read.
+    pub cases: u64,
+    /// Digests made.
+    pub digests: usize,
+    /// Messages delivered.
+    pub sent: usize,
+    /// Messages that failed (to be retried, or dead).
+    pub failed: usize,
+    /// Cases that could not be read or evaluated; `None` when the run did not count the cases.
+    pub bad_cases: Option<u64>,
+    /// Cases whose deadlines cannot be counted; `None` when the run did not count the cases.
+    pub uncountable: Option<usize>,
 }
 
 /// The figures `duewatch health` and `/metrics` report.

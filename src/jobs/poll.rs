@@ -17,13 +17,13 @@ use chrono::NaiveDateTime;
 
 use crate::calendar::Calendar;
 use crate::config::Config;
-use crate::deadline;
-use crate::escalation::{self, Item};
+use crate::domain::deadline;
+use crate::domain::escalation::{self, Item};
 use crate::mail::render::Templates;
 use crate::mail::transport::{SendError, Transport};
-use crate::outbox::Claimed;
 use crate::source::Source;
 use crate::store::Store;
+use crate::store::outbox::{Claimed, RunFigures};
 
 /// What a pass needs, loaded once.
 #[derive(Debug)]
@@ -215,12 +215,26 @@ pub struct Report {
     pub open: BTreeMap<(String, String), u64>,
 }
 
+impl Report {
+    /// What the run records in `runs`: the cases' figures only when it counted them.
+    pub fn figures(&self) -> RunFigures {
+        RunFigures {
+            cases: self.cases,
+            digests: self.digests,
+            sent: self.sent,
+            failed: self.retried + self.dead,
+            bad_cases: self.counted.then_some(self.bad_cases),
+            uncountable: self.counted.then_some(self.unevaluable.len()),
+        }
+    }
+}
+
 /// The digest lines one case calls for at `today`, counted into `report`; `None` when the case
 /// cannot be read or evaluated (logged and counted: the other cases carry on).
 fn case_items(
     ctx: &Context,
     calendar: &crate::calendar::Calendar,
-    case: Result<crate::case::Case, crate::store::StoreError>,
+    case: Result<crate::domain::case::Case, crate::store::StoreError>,
     today: chrono::NaiveDate,
     report: &mut Report,
 ) -> Option<Vec<Item>> {
@@ -273,7 +287,12 @@ fn case_items(
              [[sections]] entry with this code back to the config"
         );
     }
-    let (items, unaddressed) = escalation::items_for(&case, &status, &ctx.config);
+    let (items, unaddressed) = escalation::items_for(
+        &case,
+        &status,
+        &ctx.config.escalation,
+        &ctx.config.parties(),
+    );
     for problem in unaddressed {
         report
             .unaddressed
@@ -500,7 +519,7 @@ pub async fn reconcile(
     let mut failed: Option<anyhow::Error> = None;
     // mail.attach_ics: each section's open deadlines go with the digests to its addresses; all
     // the sections that get a digest now, in one more read of the open cases.
-    let sections_of = |recipient: &str| -> Vec<crate::case::SectionCode> {
+    let sections_of = |recipient: &str| -> Vec<crate::domain::case::SectionCode> {
         ctx.config
             .sections
             .iter()
@@ -512,8 +531,8 @@ pub async fn reconcile(
         let mut wanted: Vec<_> = pending.keys().flat_map(|r| sections_of(r)).collect();
         wanted.sort();
         wanted.dedup();
-        let stamp = crate::feeds::utc(&ctx.config, now);
-        crate::feeds::sections_ics(&ctx.source, &ctx.config, &calendar, &wanted, today, stamp)
+        let stamp = crate::jobs::feeds::utc(&ctx.config, now);
+        crate::jobs::feeds::sections_ics(&ctx.source, &ctx.config, &calendar, &wanted, today, stamp)
             .await?
     } else {
         BTreeMap::new()

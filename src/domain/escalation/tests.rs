@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use super::*;
 use crate::calendar::{LocalOverlay, shipped};
-use crate::case::{Reference, SectionCode};
+use crate::domain::case::{Reference, SectionCode};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a date")
@@ -41,9 +41,9 @@ fn a_line_for_a_role_without_an_address_is_reported_not_dropped() {
     let mut case = Case::received(Reference::parse("2026-0042").expect("ref"), d("2026-11-02"));
     case.forwarded_on = Some(d("2026-11-03"));
     case.section = Some(SectionCode::parse("bg").expect("code"));
-    let status = crate::deadline::evaluate(&case, &config.rules, &cal(), d("2026-11-18"))
+    let status = crate::domain::deadline::evaluate(&case, &config.rules, &cal(), d("2026-11-18"))
         .expect("evaluated");
-    let (items, unaddressed) = items_for(&case, &status, &config);
+    let (items, unaddressed) = items_for(&case, &status, &config.escalation, &config.parties());
     assert_eq!(
         items.iter().map(|i| &*i.recipient).collect::<Vec<_>>(),
         ["leaders@bureau.example"],
@@ -67,9 +67,9 @@ fn a_line_that_no_role_receives_is_reported_as_sent_to_no_one() {
     let mut case = Case::received(Reference::parse("2026-0042").expect("ref"), d("2026-11-02"));
     case.forwarded_on = Some(d("2026-11-03"));
     case.section = Some(SectionCode::parse("bg").expect("code"));
-    let status = crate::deadline::evaluate(&case, &config.rules, &cal(), d("2026-11-18"))
+    let status = crate::domain::deadline::evaluate(&case, &config.rules, &cal(), d("2026-11-18"))
         .expect("evaluated");
-    let (items, unaddressed) = items_for(&case, &status, &config);
+    let (items, unaddressed) = items_for(&case, &status, &config.escalation, &config.parties());
     assert!(items.is_empty(), "{items:?}");
     assert_eq!(
         unaddressed,

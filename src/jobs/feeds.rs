@@ -1,8 +1,8 @@
 //! Reports and calendar feeds read from the cases (the built-in store or the case system of
 //! `cases.source`): a [`Report`] over every case for a period,
 //! a section's open deadlines as iCalendar text, and the monthly report job. The figures and the
-//! file formats are in the pure modules ([`crate::report`], [`crate::report_output`],
-//! [`crate::ics`]); this module only streams the cases into them and queues mail.
+//! file formats are in the pure modules ([`crate::domain::report`], [`crate::output`],
+//! [`crate::output::ics`]); this module only streams the cases into them and queues mail.
 //!
 //! # The monthly report
 //! [`monthly_report`] runs on `schedule.monthly_report` (default daily at 09:00): a cron
@@ -18,12 +18,12 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use crate::calendar::Calendar;
-use crate::case::SectionCode;
 use crate::config::Config;
-use crate::deadline;
+use crate::domain::case::SectionCode;
+use crate::domain::deadline;
+use crate::domain::report::{Period, Report};
+use crate::jobs::poll::Context;
 use crate::mail::Attachment;
-use crate::report::{Period, Report};
-use crate::runner::Context;
 use crate::source::Source;
 
 /// A report over every case (of the store or the case system) for `period`, and the cases that could not be read or
@@ -94,7 +94,7 @@ pub async fn sections_ics(
     today: NaiveDate,
     stamp: NaiveDateTime,
 ) -> anyhow::Result<BTreeMap<SectionCode, (String, usize)>> {
-    let mut events: BTreeMap<SectionCode, Vec<crate::ics::Event>> =
+    let mut events: BTreeMap<SectionCode, Vec<crate::output::ics::Event>> =
         sections.iter().map(|s| (s.clone(), Vec::new())).collect();
     source
         .scan(true, |case| {
@@ -104,7 +104,7 @@ pub async fn sections_ics(
                 return Ok(());
             };
             if let Ok(status) = deadline::evaluate(&case, &config.rules, cal, today)
-                && let Some(event) = crate::ics::event(&case, &status)
+                && let Some(event) = crate::output::ics::event(&case, &status)
             {
                 list.push(event);
             }
@@ -117,7 +117,8 @@ pub async fn sections_ics(
             let name = config
                 .section(&code)
                 .map_or_else(|| code.to_string(), |s| s.name.clone());
-            let text = crate::ics::write(&format!("{name} 政府信息公开申请期限"), &list, stamp);
+            let text =
+                crate::output::ics::write(&format!("{name} 政府信息公开申请期限"), &list, stamp);
             (code, (text, list.len()))
         })
         .collect())
@@ -190,7 +191,7 @@ pub async fn monthly_report(ctx: &Context, now: NaiveDateTime) -> anyhow::Result
     for b in &bad {
         tracing::error!("left out of the monthly report: {b}");
     }
-    let workbook = crate::report_output::xlsx(&report, &ctx.config)
+    let workbook = crate::output::xlsx(&report, &ctx.config)
         .map_err(|e| anyhow::anyhow!("writing the {month} workbook: {e}"))?;
     let total = report.total();
     let mut lines = vec![
@@ -215,7 +216,7 @@ pub async fn monthly_report(ctx: &Context, now: NaiveDateTime) -> anyhow::Result
         let f = report.rows.get(party).cloned().unwrap_or_default();
         lines.push(format!(
             "{}：办理 {}，按期 {}，逾期办结 {}，超期未办结 {}，延期 {}，中止 {}，书面告知缺失 {}",
-            crate::report_output::party_name(&ctx.config, party),
+            crate::output::party_name(&ctx.config, party),
             f.handled,
             f.on_time,
             f.late,

@@ -6,9 +6,9 @@
 use chrono::NaiveDate;
 
 use crate::calendar::Calendar;
-use crate::case::{Case, Reference};
-use crate::casework;
-use crate::runner::Context;
+use crate::domain::case::{Case, Reference};
+use crate::domain::casework;
+use crate::jobs::poll::Context;
 
 /// `n` working days before `day` (by weekday where the calendar has no data).
 fn working_days_before(cal: &Calendar, day: NaiveDate, n: u32) -> NaiveDate {
@@ -55,18 +55,18 @@ pub async fn ensure(ctx: &Context) -> anyhow::Result<usize> {
         (3, back(3), "（样例）社保卡补办网点名单"),
     ] {
         let mut case = Case::received(reference(n).map_err(anyhow::Error::msg)?, received);
-        case.subject = crate::case::Subject::mended(subject);
+        case.subject = crate::domain::case::Subject::mended(subject);
         cases.push(case);
     }
     if let Some(section) = ctx.config.sections.first() {
         let rules = &ctx.config.rules;
         let mut reply_today = Case::received(reference(4).map_err(anyhow::Error::msg)?, back(11));
-        reply_today.subject = crate::case::Subject::mended("（样例）失业保险金申领条件");
+        reply_today.subject = crate::domain::case::Subject::mended("（样例）失业保险金申领条件");
         casework::forward(&mut reply_today, section.code.clone(), back(10), true)
             .map_err(anyhow::Error::msg)?;
         cases.push(reply_today);
         let mut extended = Case::received(reference(5).map_err(anyhow::Error::msg)?, back(17));
-        extended.subject = crate::case::Subject::mended("（样例）医疗保险异地就医备案");
+        extended.subject = crate::domain::case::Subject::mended("（样例）医疗保险异地就医备案");
         casework::forward(&mut extended, section.code.clone(), back(16), true)
             .map_err(anyhow::Error::msg)?;
         casework::extend(&mut extended, 3, "局长（样例）", back(12), None, rules)

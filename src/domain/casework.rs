@@ -4,11 +4,11 @@
 
 use chrono::NaiveDate;
 
-use crate::case::text::{self, Breaks};
-use crate::case::{
+use crate::domain::case::text::{self, Breaks};
+use crate::domain::case::{
     Case, CloseReason, Extension, NoticeKind, Reference, SectionCode, Suspension, SuspensionReason,
 };
-use crate::deadline::Rules;
+use crate::domain::deadline::Rules;
 
 type Outcome = Result<String, String>;
 
@@ -373,7 +373,7 @@ pub(crate) fn how_to_fix(reference: &Reference) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::Reference;
+    use crate::domain::case::Reference;
 
     fn date(s: &str) -> NaiveDate {
         s.parse().expect("a test date")

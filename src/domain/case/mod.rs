@@ -1,5 +1,5 @@
 //! A disclosure request as duewatch records it: the case, its extensions, suspensions and written
-//! notices. Plain data with parsed identifiers; the rules over it live in [`crate::deadline`],
+//! notices. Plain data with parsed identifiers; the rules over it live in [`crate::domain::deadline`],
 //! storage in [`crate::store`].
 
 use std::fmt;

@@ -2,7 +2,7 @@
 //!
 //! Design: the file is decoded whole (UTF-8 with or without BOM, or GBK, which is what Excel
 //! writes as "CSV" on a Chinese Windows machine), then every row is checked; a row becomes a
-//! [`Case`] by the same transitions as the case commands ([`crate::casework`]), so an import can
+//! [`Case`] by the same transitions as the case commands ([`crate::domain::casework`]), so an import can
 //! record nothing the commands would refuse. Only when every row is good does the store write
 //! them, in one transaction. Otherwise every bad row is reported with its line number and the
 //! database is left as it was.
@@ -15,10 +15,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use crate::case::text::{self, Breaks};
-use crate::case::{Case, Channel, CloseReason, NoticeKind, Reference, SectionCode, Subject};
-use crate::casework;
 use crate::config::Config;
+use crate::domain::case::text::{self, Breaks};
+use crate::domain::case::{
+    Case, Channel, CloseReason, NoticeKind, Reference, SectionCode, Subject,
+};
+use crate::domain::casework;
+use crate::domain::entry::Entering;
 
 /// How the file's bytes are to be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -318,6 +321,22 @@ pub fn parse(text: &str, config: &Config) -> (Vec<Row>, Vec<Problem>) {
     (rows, problems)
 }
 
+/// The rows that cannot be counted or carry an implausible date ([`Entering::check_case`]), by
+/// line.
+pub(crate) fn entry_problems(rows: &[Row], entering: &Entering, allow_old: bool) -> Vec<Problem> {
+    rows.iter()
+        .filter_map(|row| {
+            entering
+                .check_case(&row.case, allow_old)
+                .err()
+                .map(|message| Problem {
+                    line: row.line,
+                    message: format!("case {}: {message}", row.case.reference),
+                })
+        })
+        .collect()
+}
+
 /// One row: every field parsed (all field problems reported together), then the transitions.
 fn row<'r>(
     field: &dyn Fn(Column) -> Option<&'r str>,
@@ -493,10 +512,10 @@ pub(crate) fn close_reason(v: &str) -> Result<CloseReason, String> {
 
 /// A section by its code or its configured name.
 pub(crate) fn section(v: &str, config: &Config) -> Result<SectionCode, String> {
-    crate::config::section_named(&config.sections, v)
+    crate::domain::parties::section_named(&config.sections, v)
         .map(|s| s.code.clone())
         .ok_or_else(|| {
-            if let Some(codes) = crate::config::ambiguous(&config.sections, v) {
+            if let Some(codes) = crate::domain::parties::ambiguous(&config.sections, v) {
                 return format!(
                     "section \"{v}\" is the name of sections {codes}\n  help: write the code, \
                      and give every section its own name (config check refuses the same name twice)"
@@ -504,7 +523,7 @@ pub(crate) fn section(v: &str, config: &Config) -> Result<SectionCode, String> {
             }
             format!(
                 "section \"{v}\" is not configured\n  help: use a code or name of [[sections]]: {}",
-                crate::config::sections_listed(&config.sections)
+                crate::domain::parties::sections_listed(&config.sections)
             )
         })
 }
@@ -746,7 +765,7 @@ mod tests {
 
         #[test]
         fn the_sample_import_mutated_accepts_only_good_rows(edits in edits()) {
-            check(mutate(include_str!("../config/samples/cases.csv"), &edits).into_bytes())?;
+            check(mutate(include_str!("../../config/samples/cases.csv"), &edits).into_bytes())?;
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::calendar::{LocalOverlay, shipped};
-use crate::case::{CloseReason, Extension, Reference, Suspension, SuspensionReason};
+use crate::domain::case::{CloseReason, Extension, Reference, Suspension, SuspensionReason};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test dates are valid")

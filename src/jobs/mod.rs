@@ -1,0 +1,4 @@
+//! The jobs duewatch runs.
+
+pub mod feeds;
+pub mod poll;
