@@ -114,7 +114,7 @@ pub(super) fn run(
         }
         Command::Show { year } => return Ok(show(out, &load()?.calendar, year)?),
         Command::Diff { file, as_of } => {
-            return super::run::calendar_diff(out, &file, as_of, config);
+            return diff(out, &file, as_of, config);
         }
         Command::Import {
             from: ImportFormat::HolidayCn,
@@ -399,6 +399,78 @@ fn ordinal(n: u32) -> String {
         _ => "th",
     };
     format!("{n}{suffix}")
+}
+
+/// `duewatch calendar diff FILE`: which open cases' deadlines would move if FILE were installed.
+fn diff(
+    out: &mut dyn Write,
+    file: &std::path::Path,
+    as_of: Option<chrono::NaiveDate>,
+    config: &Config,
+) -> anyhow::Result<ExitCode> {
+    use anyhow::Context as _;
+    let current = crate::calendar::load::load(&config.calendar.dir)?.calendar;
+    let name = file
+        .file_name()
+        .context("FILE must name a file, e.g. 2027.toml or local.toml")?;
+    // The candidate: the calendar directory with FILE put in place, in a scratch directory.
+    let scratch = std::env::temp_dir().join(format!("duewatch-diff-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
+    let result = (|| -> anyhow::Result<crate::calendar::Calendar> {
+        if let Ok(entries) = std::fs::read_dir(&config.calendar.dir) {
+            // Only the calendar files, which the load above found to be regular files: copying
+            // a FIFO would block.
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().ends_with(".toml") {
+                    std::fs::copy(entry.path(), scratch.join(entry.file_name()))?;
+                }
+            }
+        }
+        std::fs::copy(file, scratch.join(name))
+            .with_context(|| format!("reading {}", file.display()))?;
+        crate::calendar::load::load(&scratch)
+            .map(|l| l.calendar)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}",
+                    e.to_string().replace(
+                        &scratch.display().to_string(),
+                        &config.calendar.dir.display().to_string()
+                    )
+                )
+            })
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    let candidate = result?;
+    let today = as_of.unwrap_or_else(|| config.timezone.today());
+    super::runtime()?.block_on(async {
+        let store = crate::store::Store::connect(&config.database.url).await?;
+        store.migrate().await?;
+        let source = crate::source::Source::open(config, &store).await?;
+        let moved =
+            crate::daemon::moved_deadlines(&source, config, &current, &candidate, today).await?;
+        for m in &moved {
+            let show = |d: Option<chrono::NaiveDate>| {
+                d.map_or_else(|| "none (suspended)".to_owned(), |d| d.to_string())
+            };
+            writeln!(
+                out,
+                "{} {}: {} -> {}",
+                m.reference,
+                m.stage,
+                show(m.before),
+                show(m.after)
+            )?;
+        }
+        writeln!(
+            out,
+            "{} open case(s) would have a different deadline with {} installed (as of {today})",
+            moved.len(),
+            file.display()
+        )?;
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 #[cfg(test)]

@@ -1,11 +1,27 @@
 //! The command line: `duewatch <group> <command>`, parsed with clap. This module defines the
-//! grammar and dispatches; each group's commands live in their own file and print for people
-//! and scripts (stable output on stdout, explanations on stderr).
+//! grammar, dispatches, and holds what every group shares (the argument parsers for dates and
+//! counts, the async runtime, opening the store); each group's commands live in their own file
+//! and print for people and scripts (stable output on stdout, explanations on stderr):
+//!
+//! - `calendar.rs`: `calendar due|count|explain|check|diff|show|import`;
+//! - `case/`: `case …` (recording acts, import, list, show) and `status`;
+//! - `report.rs`: `report` and `ics`;
+//! - `db.rs`: `db migrate`;
+//! - `run.rs`: `run` (the daemon, or one pass with `--once`);
+//! - `mail.rs`: `mail test`;
+//! - `outbox.rs`: `outbox list|retry`;
+//! - `config.rs`: `config check|show`;
+//! - `health.rs`: `health`.
 //!
 //! Exit codes: 0 success, 1 a failed check or a refused operation, 2 bad arguments.
 
 mod calendar;
 mod case;
+mod config;
+mod db;
+mod health;
+mod mail;
+mod outbox;
 mod report;
 mod run;
 
@@ -16,7 +32,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use crate::calendar::file::parse_date;
-use crate::config;
+use crate::store::Store;
 
 /// duewatch watches the deadlines of information-disclosure requests.
 #[derive(Debug, Parser)]
@@ -51,18 +67,18 @@ enum Command {
     Ics(report::IcsArgs),
     /// The database.
     #[command(subcommand)]
-    Db(case::DbCommand),
+    Db(db::Command),
     /// Reconcile and deliver: work out who must hear of which case, and send it.
     Run(run::RunArgs),
     /// Mail: send a test mail.
     #[command(subcommand)]
-    Mail(run::MailCommand),
+    Mail(mail::Command),
     /// The outbox of mail: list it, retry a message.
     #[command(subcommand)]
-    Outbox(run::OutboxCommand),
+    Outbox(outbox::Command),
     /// The configuration: check it, show it.
     #[command(subcommand)]
-    Config(run::ConfigCommand),
+    Config(config::Command),
     /// Is duewatch doing its job? Exit 1 when the last successful poll is too old, dead
     /// letters wait, or the last poll could not watch some open cases (for a monitor).
     Health {
@@ -121,22 +137,36 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(out: &mut dyn std::io::Write, cli: Cli) -> anyhow::Result<ExitCode> {
-    let (config, _origin) = config::load(cli.config.as_deref())?;
+    let (config, _origin) = crate::config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Calendar(command) => calendar::run(out, command, &config),
         Command::Case(command) => case::run(out, command, &config),
         Command::Status { view } => case::status(out, view, &config),
-        Command::Db(command) => case::db(out, command, &config),
+        Command::Db(command) => db::run(out, command, &config),
         Command::Report(args) => report::report(out, args, &config),
         Command::Ics(args) => report::ics(out, args, &config),
         Command::Run(args) => run::run(out, args, config),
-        Command::Mail(command) => run::mail(out, command, config),
-        Command::Outbox(command) => run::outbox(out, command, config),
-        Command::Config(command) => {
-            run::config_command(out, command, config, cli.config.as_deref())
-        }
-        Command::Health { max_age, json } => run::health(out, max_age, json, config),
+        Command::Mail(command) => mail::run(out, command, config),
+        Command::Outbox(command) => outbox::run(out, command, config),
+        Command::Config(command) => config::run(out, command, config, cli.config.as_deref()),
+        Command::Health { max_age, json } => health::run(out, max_age, json, config),
     }
+}
+
+/// The async runtime a command runs on: two worker threads, which the daemon (`run`) needs for
+/// its jobs and HTTP server; the one-shot commands run on it as well.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+/// The store of `database.url`, migrated.
+async fn open_store(config: &crate::config::Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database.url).await?;
+    store.migrate().await?;
+    Ok(store)
 }
 
 /// clap parser for a `YYYY-MM-DD` date argument.

@@ -11,13 +11,12 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::date_arg;
+use super::{date_arg, open_store, runtime};
 use crate::calendar::load;
 use crate::config::Config;
 use crate::domain::case::SectionCode;
 use crate::domain::report::Period;
 use crate::output::OutputFormat;
-use crate::store::Store;
 
 /// `duewatch report`.
 #[derive(Debug, Args)]
@@ -48,18 +47,6 @@ pub(super) struct IcsArgs {
     /// The deadlines as of this date instead of today (YYYY-MM-DD, 2000-01-01 to 2099-12-31).
     #[arg(long, value_parser = super::as_of_arg, value_name = "DATE")]
     as_of: Option<NaiveDate>,
-}
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?)
-}
-
-async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let store = Store::connect(&config.database.url).await?;
-    store.migrate().await?;
-    Ok(store)
 }
 
 /// Writes `bytes` to `output`, whole (aside, then renamed), or to `out`.

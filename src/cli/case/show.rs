@@ -1,0 +1,132 @@
+//! `duewatch case show`: one case, its deadlines with their explanation, and its history, as
+//! text or JSON. Text that may hold anything (history written before text was checked at input,
+//! the explanations' quoted values) is escaped for the terminal.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::View;
+use crate::calendar::load;
+use crate::config::Config;
+use crate::domain::case::text::escaped;
+use crate::domain::case::{Case, Reference};
+use crate::domain::deadline::{self, CaseStatus, State};
+use crate::source::Source;
+
+/// `duewatch case show REFERENCE`.
+///
+/// # Errors
+/// The calendar cannot be loaded, the case does not exist or cannot be evaluated, the source
+/// fails.
+pub(super) async fn run(
+    out: &mut dyn Write,
+    source: &Source,
+    config: &Config,
+    reference: &Reference,
+    view: &View,
+) -> anyhow::Result<ExitCode> {
+    let cal = load::load(&config.calendar.dir)?.calendar;
+    let today = view.as_of.unwrap_or_else(|| config.timezone.today());
+    let Some((case, history)) = source.get(reference).await? else {
+        anyhow::bail!(
+            "case {reference} does not exist\n  help: `duewatch case list` shows the references"
+        );
+    };
+    let status = deadline::evaluate(&case, &config.rules, &cal, today)?;
+    show(out, &case, &status, &history, view.json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(
+    out: &mut dyn Write,
+    case: &Case,
+    status: &CaseStatus,
+    history: &[(String, String, String)],
+    as_json: bool,
+) -> anyhow::Result<()> {
+    if as_json {
+        let h: Vec<_> = history
+            .iter()
+            .map(|(at, command, change)| {
+                json!({ "at": at, "command": command, "change": escaped(change, false) })
+            })
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &json!({ "case": case, "status": status, "history": h }),
+        )?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "case {}  {}",
+        case.reference,
+        case.subject.as_deref().unwrap_or("")
+    )?;
+    for s in &status.stages {
+        let state = match s.state {
+            State::Running => "running".to_owned(),
+            State::Suspended {
+                since,
+                working_days,
+            } => {
+                format!("suspended since {since} ({working_days} working days)")
+            }
+            State::DoneOnTime => "done on time".to_owned(),
+            State::DoneLate { by } => format!("done late by {by} working days"),
+        };
+        writeln!(
+            out,
+            "{} ({}): {}{}{}{}",
+            s.stage.as_str(),
+            s.responsible.as_str(),
+            state,
+            s.due.map(|d| format!(", due {d}")).unwrap_or_default(),
+            s.level
+                .map(|l| format!(", {}", l.as_str()))
+                .unwrap_or_default(),
+            if s.provisional { ", provisional" } else { "" }
+        )?;
+        if !s.late_extensions.is_empty() {
+            writeln!(
+                out,
+                "  late extension: approved after the deadline it extends (art. 20)"
+            )?;
+        }
+        if !s.late_suspensions.is_empty() {
+            writeln!(
+                out,
+                "  late suspension: began after the deadline had passed; the clock was not \
+                 stopped (art. 21)"
+            )?;
+        }
+        for line in &s.explanation {
+            writeln!(out, "  {}", escaped(line, false))?;
+        }
+    }
+    for n in &status.notices {
+        writeln!(
+            out,
+            "written notice of the {} of {}: {} (due {})",
+            n.kind,
+            n.event_on,
+            if n.missing { "MISSING" } else { "pending" },
+            n.due
+        )?;
+    }
+    writeln!(out, "history:")?;
+    // History written before text was checked at input may hold anything: escaped.
+    for (at, command, change) in history {
+        writeln!(
+            out,
+            "  {}  {}: {}",
+            escaped(at, false),
+            escaped(command, false),
+            escaped(change, false)
+        )?;
+    }
+    Ok(())
+}
