@@ -98,7 +98,7 @@ fn parse_case(
     case.channel = raw
         .channel
         .as_deref()
-        .map(crate::import::channel)
+        .map(crate::domain::case::spelling::channel)
         .transpose()
         .map_err(|e| format!("channel: {e}"))?;
     case.forwarded_on = raw.forwarded_on;
@@ -107,7 +107,7 @@ fn parse_case(
     case.close_reason = raw
         .close_reason
         .as_deref()
-        .map(crate::import::close_reason)
+        .map(crate::domain::case::spelling::close_reason)
         .transpose()
         .map_err(|e| format!("close_reason: {e}"))?;
     // A section's code or configured name maps to its code; any other is refused.

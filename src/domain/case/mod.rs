@@ -8,6 +8,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub mod spelling;
 pub mod text;
 pub use text::Subject;
 
