@@ -11,10 +11,10 @@
 //! free and optional columns may be left out. An unknown column is refused rather than ignored,
 //! so that a misspelt header cannot silently drop data.
 //!
-//! - `decode.rs`: the file's bytes as text ([`Encoding`], [`decode`]);
+//! - `decode.rs`: the file's bytes as text ([`Encoding`], [`decode()`]);
 //! - `columns.rs`: the columns ([`COLUMNS`]) and how each cell is read;
 //! - this file: checking the rows ([`parse`]), one row into a case, and the entry checks of
-//!   the good rows ([`entry_problems`]);
+//!   the good rows (`entry_problems`);
 //! - `tests.rs`: the tests, with property tests over hostile bytes.
 
 mod columns;

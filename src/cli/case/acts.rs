@@ -187,7 +187,8 @@ pub(super) async fn record(
                 .update(&reference, "case close", |c| {
                     let said = casework::close(c, on, reason)?;
                     // Always let a closure through, even of a case that cannot be counted: it
-                    // is how such a case is finished (src/entry.rs); only its date is checked.
+                    // is how such a case is finished (src/domain/entry.rs); only its date is
+                    // checked.
                     entering
                         .dating(old.allow_old)
                         .check("the closure", on)

@@ -199,7 +199,7 @@ pub(super) enum Command {
     },
 }
 
-/// The confirmation an old date needs (src/entry.rs).
+/// The confirmation an old date needs (src/domain/entry.rs).
 #[derive(Debug, Clone, Copy, Args)]
 pub(super) struct OldDates {
     /// Accept a date more than a year before today (entering a backlog). Without it such a date
