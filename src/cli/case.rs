@@ -348,7 +348,7 @@ async fn run_async(
                 .admit(None, &case, old.allow_old, "the receipt", received)
                 .map_err(|message| crate::store::StoreError::Refused {
                     reference: reference.clone(),
-                    message,
+                    message: message.into(),
                 })?;
             let said = format!("received on {received}");
             store.add(&case, "case add", &said).await?;
@@ -369,6 +369,7 @@ async fn run_async(
                     entering
                         .admit(Some(&before), c, old.allow_old, "the forwarding", on)
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "forward", r)
@@ -388,6 +389,7 @@ async fn run_async(
                     entering
                         .admit(Some(&before), c, old.allow_old, "the approval", on)
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "extend", r)
@@ -405,6 +407,7 @@ async fn run_async(
                     entering
                         .admit(Some(&before), c, old.allow_old, "the written notice", on)
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "notice", r)
@@ -423,6 +426,7 @@ async fn run_async(
                     entering
                         .admit(Some(&before), c, old.allow_old, "the suspension", from)
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "suspend", r)
@@ -435,6 +439,7 @@ async fn run_async(
                     entering
                         .admit_resumption(&before, c, old.allow_old, on)
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "resume", r)
@@ -457,6 +462,7 @@ async fn run_async(
                             received,
                         )
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "correct", r)
@@ -469,6 +475,7 @@ async fn run_async(
                     entering
                         .admit(Some(&before), c, old.allow_old, "the reply", on)
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "reply", r)
@@ -488,6 +495,7 @@ async fn run_async(
                         .dating(old.allow_old)
                         .check("the closure", on)
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "close", r)
