@@ -1,6 +1,6 @@
 //! What an entry must pass, beyond the rules of [`crate::domain::casework`], before it is written: a
 //! change made with a case command, or a row of a CSV import. Pure: the case, the rules, the
-//! calendar and `today` come in; a refusal (what is wrong and what to do) goes out.
+//! calendar and `today` come in; a refusal ([`Refusal`]: what is wrong and what to do) goes out.
 //!
 //! - **Countable**: the engine can count the case as changed. Every stage's deadline and every
 //!   written notice must fall within the dates the calendar counts on (2000-01-01 to
@@ -23,9 +23,65 @@
 
 use chrono::{Months, NaiveDate};
 
-use crate::calendar::{Calendar, FIRST_DAY, LAST_DAY};
+use crate::calendar::{Calendar, FIRST_DAY, LAST_DAY, OutOfRange};
 use crate::domain::case::Case;
 use crate::domain::deadline::{self, Rules};
+
+/// Why an entry is refused before it is written: a date that is not plausible, or a case the
+/// engine could not count. The message (`Display`) names the date and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// An act dated after today.
+    #[error(
+        "{what} on {date} is after today ({today}): nothing can be recorded as done on \
+         a day still to come; check the year\n  help: record it on the day it happens"
+    )]
+    AfterToday {
+        /// The act, e.g. "the receipt".
+        what: &'static str,
+        /// Its date.
+        date: NaiveDate,
+        /// Today.
+        today: NaiveDate,
+    },
+    /// An act dated more than a year ago, without `--allow-old`.
+    #[error(
+        "{what} on {date} is more than a year before today ({today}); check the year\n  \
+         help: if the date is right (a backlog), give --allow-old"
+    )]
+    OverAYearOld {
+        /// The act.
+        what: &'static str,
+        /// Its date.
+        date: NaiveDate,
+        /// Today.
+        today: NaiveDate,
+    },
+    /// A resumption dated after the next working day after today.
+    // art. 21: the clock runs again on the resumption's day.
+    #[error(
+        "the resumption on {until} is after the next working day ({latest}): the day \
+         the clock runs again is at most the next working day after today ({today}); check \
+         the year\n  help: record the resumption when the obstacle has ended"
+    )]
+    ResumptionTooLate {
+        /// The resumption.
+        until: NaiveDate,
+        /// The latest day it may be dated.
+        latest: NaiveDate,
+        /// Today.
+        today: NaiveDate,
+    },
+    /// The case's deadlines or notices fall outside the calendar's range.
+    #[error(
+        "its deadlines cannot be counted: {0}\n  help: duewatch counts deadlines from \
+         {first} to {last}; correct the date (a receipt, forwarding, extension or \
+         suspension) so that every deadline falls within them",
+        first = FIRST_DAY,
+        last = LAST_DAY
+    )]
+    Uncountable(OutOfRange),
+}
 
 /// How far back an act may be dated without `--allow-old`.
 pub(crate) const OLD_AFTER_MONTHS: u32 = 12;
@@ -53,22 +109,16 @@ impl Dating {
     ///
     /// # Errors
     /// The refusal, naming the date, today and what to do.
-    pub(crate) fn check(&self, what: &str, date: NaiveDate) -> Result<(), String> {
+    pub(crate) fn check(&self, what: &'static str, date: NaiveDate) -> Result<(), Refusal> {
         let today = self.today;
         if date > today {
-            return Err(format!(
-                "{what} on {date} is after today ({today}): nothing can be recorded as done on \
-                 a day still to come; check the year\n  help: record it on the day it happens"
-            ));
+            return Err(Refusal::AfterToday { what, date, today });
         }
         let oldest = today
             .checked_sub_months(Months::new(OLD_AFTER_MONTHS))
             .unwrap_or(FIRST_DAY);
         if date < oldest && !self.allow_old {
-            return Err(format!(
-                "{what} on {date} is more than a year before today ({today}); check the year\n  \
-                 help: if the date is right (a backlog), give --allow-old"
-            ));
+            return Err(Refusal::OverAYearOld { what, date, today });
         }
         Ok(())
     }
@@ -78,15 +128,14 @@ impl Dating {
     ///
     /// # Errors
     /// The refusal, naming the date, the latest allowed and what to do.
-    pub(crate) fn check_resumption(&self, until: NaiveDate) -> Result<(), String> {
+    pub(crate) fn check_resumption(&self, until: NaiveDate) -> Result<(), Refusal> {
         let latest = self.next_working_day.max(self.today);
         if until > latest {
-            return Err(format!(
-                "the resumption on {until} is after the next working day ({latest}): the day \
-                 the clock runs again is at most the next working day after today ({}); check \
-                 the year\n  help: record the resumption when the obstacle has ended",
-                self.today
-            ));
+            return Err(Refusal::ResumptionTooLate {
+                until,
+                latest,
+                today: self.today,
+            });
         }
         self.check("the resumption", until.min(self.today))
     }
@@ -95,8 +144,8 @@ impl Dating {
     ///
     /// # Errors
     /// The first implausible date.
-    pub(crate) fn check_case(&self, case: &Case) -> Result<(), String> {
-        let mut acts: Vec<(&str, NaiveDate)> = vec![("the receipt", case.received_on)];
+    pub(crate) fn check_case(&self, case: &Case) -> Result<(), Refusal> {
+        let mut acts: Vec<(&'static str, NaiveDate)> = vec![("the receipt", case.received_on)];
         acts.extend(case.forwarded_on.map(|d| ("the forwarding", d)));
         for e in &case.extensions {
             acts.push(("the extension's approval", e.approved_on));
@@ -126,15 +175,11 @@ pub(crate) fn countable(
     rules: &Rules,
     cal: &Calendar,
     today: NaiveDate,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let at = today.clamp(FIRST_DAY, LAST_DAY);
     match deadline::evaluate(case, rules, cal, at) {
         Ok(_) => Ok(()),
-        Err(e) => Err(format!(
-            "its deadlines cannot be counted: {e}\n  help: duewatch counts deadlines from \
-             {FIRST_DAY} to {LAST_DAY}; correct the date (a receipt, forwarding, extension or \
-             suspension) so that every deadline falls within them"
-        )),
+        Err(e) => Err(Refusal::Uncountable(e)),
     }
 }
 
@@ -168,9 +213,9 @@ impl Entering {
         before: Option<&Case>,
         case: &Case,
         allow_old: bool,
-        what: &str,
+        what: &'static str,
         date: NaiveDate,
-    ) -> Result<(), String> {
+    ) -> Result<(), Refusal> {
         self.admit_count(before, case)?;
         self.dating(allow_old).check(what, date)
     }
@@ -186,13 +231,13 @@ impl Entering {
         case: &Case,
         allow_old: bool,
         until: NaiveDate,
-    ) -> Result<(), String> {
+    ) -> Result<(), Refusal> {
         self.admit_count(Some(before), case)?;
         self.dating(allow_old).check_resumption(until)
     }
 
     /// Refuses a change that makes a countable case (or a new one) uncountable.
-    fn admit_count(&self, before: Option<&Case>, case: &Case) -> Result<(), String> {
+    fn admit_count(&self, before: Option<&Case>, case: &Case) -> Result<(), Refusal> {
         if let Some(cal) = &self.calendar {
             let was_countable =
                 before.is_none_or(|b| countable(b, &self.rules, cal, self.today).is_ok());
@@ -218,7 +263,7 @@ impl Entering {
     ///
     /// # Errors
     /// The refusal.
-    pub(crate) fn check_case(&self, case: &Case, allow_old: bool) -> Result<(), String> {
+    pub(crate) fn check_case(&self, case: &Case, allow_old: bool) -> Result<(), Refusal> {
         if let Some(cal) = &self.calendar {
             countable(case, &self.rules, cal, self.today)?;
         }
@@ -269,7 +314,7 @@ mod tests {
             match refused {
                 None => assert_eq!(got, Ok(()), "{received}"),
                 Some(words) => {
-                    let e = got.expect_err(received);
+                    let e = got.expect_err(received).to_string();
                     assert!(e.contains(words), "{received}: {e}");
                     assert!(e.contains("help: duewatch counts deadlines from"), "{e}");
                 }
@@ -288,7 +333,9 @@ mod tests {
             reason: None,
             notice_on: None,
         });
-        let e = countable(&c, &rules, &cal(), d("2099-12-02")).expect_err("past 2099");
+        let e = countable(&c, &rules, &cal(), d("2099-12-02"))
+            .expect_err("past 2099")
+            .to_string();
         assert!(e.contains("25 working days after 2099-12-01"), "{e}");
     }
 
@@ -311,7 +358,7 @@ mod tests {
             if allowed {
                 assert_eq!(got, Ok(()), "{until}");
             } else {
-                let e = got.expect_err(until);
+                let e = got.expect_err(until).to_string();
                 assert!(e.contains("after the next working day (2026-11-30)"), "{e}");
             }
         }
@@ -365,7 +412,7 @@ mod tests {
                 match expected {
                     Ok(()) => assert_eq!(got, Ok(()), "{date}"),
                     Err(words) => {
-                        let e = got.expect_err(date);
+                        let e = got.expect_err(date).to_string();
                         assert!(e.contains(words), "{date}: {e}");
                         assert!(e.starts_with(&format!("the receipt on {date}")), "{e}");
                     }

@@ -1,10 +1,26 @@
-//! The rulebook's rules, pure: no configuration loading, no I/O, no clock, no clap, no sqlx.
+//! The rulebook's rules, pure: no configuration loading, no I/O, no clock, no clap, no sqlx
+//! (nor `crate::config`, tests included: they build the domain's values themselves). A change to
+//! a case is refused with a [`Refusal`]: a rule's ([`casework::Refusal`]) or an entry check's
+//! ([`entry::Refusal`]).
 
 pub mod address;
 pub mod case;
 pub mod casework;
 pub mod deadline;
-pub(crate) mod entry;
+pub mod entry;
 pub mod escalation;
 pub mod parties;
 pub mod report;
+
+/// Why a change to a case is refused, nothing written: a rule of the rulebook
+/// ([`casework::Refusal`], arts. 19–21) or a check at entry ([`entry::Refusal`]: an implausible
+/// date, a case that could not be counted). `Display` is the message the user reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// A rule of the rulebook.
+    #[error(transparent)]
+    Rule(#[from] casework::Refusal),
+    /// A check at entry.
+    #[error(transparent)]
+    Entry(#[from] entry::Refusal),
+}

@@ -229,7 +229,9 @@ fn row<'r>(
     match (d(Column::ForwardedOn)?, field(Column::Section)) {
         (Some(on), Some(s)) => {
             let code = section(s, config)?;
-            said.push(casework::forward(&mut case, code, on, true).map_err(named)?);
+            said.push(
+                casework::forward(&mut case, code, on, true).map_err(|e| named(e.to_string()))?,
+            );
         }
         (None, None) => {}
         (Some(_), None) => return Err(named("forwarded_on needs a section".to_owned())),
@@ -243,10 +245,14 @@ fn row<'r>(
     match extension {
         (Some(n), Some(on), Some(by)) => {
             let by = cell_line(by).map_err(named)?;
-            said.push(casework::extend(&mut case, n, &by, on, None, &config.rules).map_err(named)?);
+            said.push(
+                casework::extend(&mut case, n, &by, on, None, &config.rules)
+                    .map_err(|e| named(e.to_string()))?,
+            );
             if let Some(notice) = d(Column::ExtensionNoticeOn)? {
                 said.push(
-                    casework::notice(&mut case, NoticeKind::Extension, notice).map_err(named)?,
+                    casework::notice(&mut case, NoticeKind::Extension, notice)
+                        .map_err(|e| named(e.to_string()))?,
                 );
             }
         }
@@ -260,11 +266,14 @@ fn row<'r>(
         }
     }
     if let Some(on) = d(Column::RepliedOn)? {
-        said.push(casework::reply(&mut case, on).map_err(named)?);
+        said.push(casework::reply(&mut case, on).map_err(|e| named(e.to_string()))?);
     }
     match (d(Column::ClosedOn)?, field(Column::CloseReason)) {
         (Some(on), Some(why)) => {
-            said.push(casework::close(&mut case, on, close_reason(why)?).map_err(named)?);
+            said.push(
+                casework::close(&mut case, on, close_reason(why)?)
+                    .map_err(|e| named(e.to_string()))?,
+            );
         }
         (None, None) => {}
         _ => {

@@ -170,7 +170,7 @@ fn parse_case(
             resumption_notice_on: s.resumption_notice_on,
         });
     }
-    crate::domain::casework::replay(&case, |_| true, rules)
+    crate::domain::casework::replay(&case, |_| true, rules).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

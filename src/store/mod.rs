@@ -108,7 +108,7 @@ pub enum StoreError {
         /// The case.
         reference: Reference,
         /// The rule and what to do.
-        message: String,
+        message: crate::domain::Refusal,
     },
     /// A case read from the case system (`cases.source = "sql"`) breaks a rule or cannot be
     /// read; that case is left out and reported, the others are watched.
@@ -537,7 +537,7 @@ impl Store {
         change: F,
     ) -> Result<Case, StoreError>
     where
-        F: FnOnce(&mut Case) -> Result<String, String>,
+        F: FnOnce(&mut Case) -> Result<String, crate::domain::Refusal>,
     {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;

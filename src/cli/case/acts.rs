@@ -52,7 +52,7 @@ pub(super) async fn record(
                 .admit(None, &case, old.allow_old, "the receipt", received)
                 .map_err(|message| crate::store::StoreError::Refused {
                     reference: reference.clone(),
-                    message,
+                    message: message.into(),
                 })?;
             let said = format!("received on {received}");
             store.add(&case, "case add", &said).await?;
@@ -73,6 +73,7 @@ pub(super) async fn record(
                     entering
                         .admit(Some(&before), c, old.allow_old, "the forwarding", on)
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "forward", r)
@@ -92,6 +93,7 @@ pub(super) async fn record(
                     entering
                         .admit(Some(&before), c, old.allow_old, "the approval", on)
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "extend", r)
@@ -109,6 +111,7 @@ pub(super) async fn record(
                     entering
                         .admit(Some(&before), c, old.allow_old, "the written notice", on)
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "notice", r)
@@ -127,6 +130,7 @@ pub(super) async fn record(
                     entering
                         .admit(Some(&before), c, old.allow_old, "the suspension", from)
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "suspend", r)
@@ -139,6 +143,7 @@ pub(super) async fn record(
                     entering
                         .admit_resumption(&before, c, old.allow_old, on)
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "resume", r)
@@ -161,6 +166,7 @@ pub(super) async fn record(
                             received,
                         )
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "correct", r)
@@ -173,6 +179,7 @@ pub(super) async fn record(
                     entering
                         .admit(Some(&before), c, old.allow_old, "the reply", on)
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "reply", r)
@@ -193,6 +200,7 @@ pub(super) async fn record(
                         .dating(old.allow_old)
                         .check("the closure", on)
                         .map(|()| said)
+                        .map_err(Into::into)
                 })
                 .await;
             (reference, "close", r)

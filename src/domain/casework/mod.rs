@@ -1,6 +1,7 @@
 //! The administrators' changes to a case, as pure checks-and-changes: each takes the case as
 //! stored and either changes it and says what changed (for the history), or refuses, naming the
-//! rule and what to do. The store runs them inside a transaction, so a refusal writes nothing.
+//! rule and what to do ([`Refusal`], one variant per rule, whose `Display` is the message the
+//! user reads). The store runs them inside a transaction, so a refusal writes nothing.
 
 use chrono::NaiveDate;
 
@@ -9,26 +10,26 @@ use crate::domain::case::{
     Case, CloseReason, Extension, NoticeKind, Reference, SectionCode, Suspension, SuspensionReason,
 };
 use crate::domain::deadline::Rules;
+pub use refusal::Refusal;
 
-type Outcome = Result<String, String>;
+mod refusal;
+
+/// What a change says it did (for the history), or why it is refused.
+type Outcome = Result<String, Refusal>;
 
 /// A case's free text (who approved, a reason, a note) is one line without control characters,
 /// at most `text::MAX_CHARS` long: it is shown in mails and on terminals. Callers that read a
 /// spreadsheet fold its line breaks first; a case system's text is mended before the replay.
-fn one_line(field: &str, value: &str) -> Result<String, String> {
-    text::one_line(value, Breaks::Refuse).map_err(|e| format!("{field} {e}"))
+fn one_line(field: &'static str, value: &str) -> Result<String, Refusal> {
+    text::one_line(value, Breaks::Refuse).map_err(|problem| Refusal::Text { field, problem })
 }
 
-fn open(case: &Case) -> Result<(), String> {
+fn open(case: &Case) -> Result<(), Refusal> {
     if let Some(closed) = case.closed_on {
-        return Err(format!(
-            "the case was closed on {closed}; a closed case cannot be changed"
-        ));
+        return Err(Refusal::Closed(closed));
     }
     if let Some(replied) = case.replied_on {
-        return Err(format!(
-            "the case was answered on {replied}; an answered case cannot be changed"
-        ));
+        return Err(Refusal::Answered(replied));
     }
     Ok(())
 }
@@ -37,18 +38,16 @@ fn open(case: &Case) -> Result<(), String> {
 pub fn forward(case: &mut Case, section: SectionCode, on: NaiveDate, known: bool) -> Outcome {
     open(case)?;
     if !known {
-        return Err(format!(
-            "section \"{section}\" is not configured\n  help: use a code of [[sections]] in the config"
-        ));
+        return Err(Refusal::UnknownSection(section));
     }
     if on < case.received_on {
-        return Err(format!(
-            "forwarding on {on} is before receipt on {}: a case is forwarded after it arrives",
-            case.received_on
-        ));
+        return Err(Refusal::ForwardBeforeReceipt {
+            on,
+            received: case.received_on,
+        });
     }
     if let Some(prev) = case.forwarded_on {
-        return Err(format!("the case was forwarded on {prev} already"));
+        return Err(Refusal::ForwardedAlready(prev));
     }
     case.forwarded_on = Some(on);
     case.section = Some(section.clone());
@@ -66,32 +65,26 @@ pub fn extend(
 ) -> Outcome {
     open(case)?;
     let Some(forwarded) = case.forwarded_on else {
-        return Err(
-            "art. 20 extends the section's reply period; forward the case first".to_owned(),
-        );
+        return Err(Refusal::ExtensionNotForwarded);
     };
     if days == 0 {
-        return Err("an extension is at least 1 working day".to_owned());
+        return Err(Refusal::ExtensionOfNoDays);
     }
     if on < forwarded {
-        return Err(format!(
-            "approval on {on} is before forwarding on {forwarded}"
-        ));
+        return Err(Refusal::ApprovalBeforeForwarding { on, forwarded });
     }
     if approved_by.trim().is_empty() {
-        return Err(
-            "name who approved the extension (art. 20: the leadership's consent)".to_owned(),
-        );
+        return Err(Refusal::NoApprover);
     }
     let approved_by = one_line("approved_by", approved_by)?;
     let reason = reason.map(|r| one_line("reason", &r)).transpose()?;
     let total = case.extension_days().saturating_add(days);
     if total > rules.max_extension {
-        return Err(format!(
-            "extending by {days} would bring the extensions to {total} working days; art. 20 \
-             allows at most {} (rules.max_extension)",
-            rules.max_extension
-        ));
+        return Err(Refusal::ExtensionTooLong {
+            days,
+            total,
+            max: rules.max_extension,
+        });
     }
     case.extensions.push(Extension {
         days,
@@ -129,12 +122,10 @@ pub fn notice(case: &mut Case, kind: NoticeKind, on: NaiveDate) -> Outcome {
             .and_then(|s| s.until.map(|u| (u, &mut s.resumption_notice_on))),
     };
     let Some((event, slot)) = slot else {
-        return Err(format!("no {kind} is waiting for its written notice"));
+        return Err(Refusal::NoNoticeOwed(kind));
     };
     if on < event {
-        return Err(format!(
-            "a notice on {on} cannot precede the {kind} on {event}"
-        ));
+        return Err(Refusal::NoticeBeforeEvent { on, kind, event });
     }
     *slot = Some(on);
     Ok(format!(
@@ -152,10 +143,10 @@ pub fn suspend(
     open(case)?;
     let note = note.map(|n| one_line("note", &n)).transpose()?;
     if from <= case.received_on {
-        return Err(format!(
-            "a suspension from {from} must start after receipt on {}",
-            case.received_on
-        ));
+        return Err(Refusal::SuspensionBeforeReceipt {
+            from,
+            received: case.received_on,
+        });
     }
     for s in &case.suspensions {
         let overlaps = match s.until {
@@ -163,13 +154,11 @@ pub fn suspend(
             Some(until) => from < until,
         };
         if overlaps {
-            return Err(format!(
-                "a suspension from {from} overlaps the one from {}{}; suspensions of a case \
-                 may not overlap",
-                s.from,
-                s.until
-                    .map_or(" (still open)".to_owned(), |u| format!(" until {u}"))
-            ));
+            return Err(Refusal::SuspensionsOverlap {
+                from,
+                other_from: s.from,
+                other_until: s.until,
+            });
         }
     }
     case.suspensions.push(Suspension {
@@ -187,13 +176,10 @@ pub fn suspend(
 pub fn resume(case: &mut Case, on: NaiveDate) -> Outcome {
     open(case)?;
     let Some(s) = case.suspensions.iter_mut().find(|s| s.until.is_none()) else {
-        return Err("the case is not suspended".to_owned());
+        return Err(Refusal::NotSuspended);
     };
     if on <= s.from {
-        return Err(format!(
-            "resuming on {on} must come after the suspension began on {}",
-            s.from
-        ));
+        return Err(Refusal::ResumptionNotAfterSuspension { on, from: s.from });
     }
     s.until = Some(on);
     Ok(format!("resumed on {on} (suspended from {})", s.from))
@@ -203,18 +189,14 @@ pub fn resume(case: &mut Case, on: NaiveDate) -> Outcome {
 pub fn correct(case: &mut Case, received: NaiveDate) -> Outcome {
     open(case)?;
     if case.forwarded_on.is_some() {
-        return Err(
-            "the case was forwarded already; a correction restarts the forward stage".to_owned(),
-        );
+        return Err(Refusal::CorrectionAfterForwarding);
     }
     if received < case.received_on {
-        return Err(format!(
-            "the completed request on {received} cannot precede the first receipt on {}\n  \
-             help: a correction (补正) replaces the receipt by a later date; if the receipt was \
-             recorded with a wrong date, {}",
-            case.received_on,
-            how_to_fix(&case.reference)
-        ));
+        return Err(Refusal::CorrectionBeforeReceipt {
+            completed: received,
+            received: case.received_on,
+            reference: case.reference.clone(),
+        });
     }
     let old = case.received_on;
     case.received_on = received;
@@ -227,12 +209,10 @@ pub fn correct(case: &mut Case, received: NaiveDate) -> Outcome {
 pub fn reply(case: &mut Case, on: NaiveDate) -> Outcome {
     open(case)?;
     let Some(forwarded) = case.forwarded_on else {
-        return Err("the case was not forwarded to a section yet; forward it first, or close it with --reason answered_on_spot".to_owned());
+        return Err(Refusal::ReplyNotForwarded);
     };
     if on < forwarded {
-        return Err(format!(
-            "a reply on {on} cannot precede forwarding on {forwarded}"
-        ));
+        return Err(Refusal::ReplyBeforeForwarding { on, forwarded });
     }
     case.replied_on = Some(on);
     Ok(format!("replied on {on}"))
@@ -242,10 +222,10 @@ pub fn reply(case: &mut Case, on: NaiveDate) -> Outcome {
 pub fn close(case: &mut Case, on: NaiveDate, reason: CloseReason) -> Outcome {
     open(case)?;
     if on < case.received_on {
-        return Err(format!(
-            "closing on {on} is before receipt on {}",
-            case.received_on
-        ));
+        return Err(Refusal::CloseBeforeReceipt {
+            on,
+            received: case.received_on,
+        });
     }
     case.closed_on = Some(on);
     case.close_reason = Some(reason);
@@ -265,7 +245,7 @@ pub fn replay(
     recorded: &Case,
     known: impl Fn(&SectionCode) -> bool,
     rules: &Rules,
-) -> Result<Case, String> {
+) -> Result<Case, Refusal> {
     let mut case = Case::received(recorded.reference.clone(), recorded.received_on);
     case.subject.clone_from(&recorded.subject);
     case.channel = recorded.channel;
@@ -274,15 +254,10 @@ pub fn replay(
             forward(&mut case, section.clone(), on, known(section))?;
         }
         (Some(on), None) => {
-            return Err(format!(
-                "forwarded on {on} to no section: the section column is empty"
-            ));
+            return Err(Refusal::ForwardedToNoSection(on));
         }
         (None, Some(section)) => {
-            return Err(format!(
-                "section \"{section}\" is set but forwarded_on is empty: a case goes to a \
-                 section when it is forwarded"
-            ));
+            return Err(Refusal::SectionWithoutForwarding(section.clone()));
         }
         (None, None) => {}
     }
@@ -299,10 +274,10 @@ pub fn replay(
         )?;
         if let Some(notice) = e.notice_on {
             if notice < e.approved_on {
-                return Err(format!(
-                    "the written notice of the extension on {notice} precedes its approval on {}",
-                    e.approved_on
-                ));
+                return Err(Refusal::NoticeBeforeApproval {
+                    notice,
+                    approved: e.approved_on,
+                });
             }
             if let Some(last) = case.extensions.last_mut() {
                 last.notice_on = Some(notice);
@@ -317,22 +292,23 @@ pub fn replay(
             resume(&mut case, until)?;
         }
         let checked = [
-            (s.notice_on, Some(s.from), "suspension"),
-            (s.resumption_notice_on, s.until, "resumption"),
+            (s.notice_on, Some(s.from), NoticeKind::Suspension),
+            (s.resumption_notice_on, s.until, NoticeKind::Resumption),
         ];
         for (notice, event, kind) in checked {
             match (notice, event) {
                 (Some(n), Some(e)) if n < e => {
-                    return Err(format!(
-                        "the written notice of the {kind} on {n} precedes the {kind} on {e}"
-                    ));
+                    return Err(Refusal::NoticePrecedes {
+                        kind,
+                        notice: n,
+                        event: e,
+                    });
                 }
                 (Some(n), None) => {
-                    return Err(format!(
-                        "a written notice of the resumption on {n}, but the suspension from {} \
-                         has not ended (until_on is empty)",
-                        s.from
-                    ));
+                    return Err(Refusal::ResumptionNoticeWhileSuspended {
+                        notice: n,
+                        from: s.from,
+                    });
                 }
                 _ => {}
             }
@@ -348,10 +324,10 @@ pub fn replay(
     if let Some(on) = recorded.closed_on {
         open(&case)?;
         if on < case.received_on {
-            return Err(format!(
-                "closing on {on} is before receipt on {}",
-                case.received_on
-            ));
+            return Err(Refusal::CloseBeforeReceipt {
+                on,
+                received: case.received_on,
+            });
         }
         // The case system may not say why; a closed case is not watched either way.
         case.closed_on = Some(on);
@@ -418,10 +394,14 @@ mod tests {
     fn forwarding_before_receipt_an_unknown_section_and_too_long_extensions_are_refused() {
         let mut early = recorded();
         early.forwarded_on = Some(date("2026-11-01"));
-        let e = replay(&early, |_| true, &rules()).expect_err("forwarded before receipt");
+        let e = replay(&early, |_| true, &rules())
+            .expect_err("forwarded before receipt")
+            .to_string();
         assert!(e.contains("before receipt on 2026-11-02"), "{e}");
 
-        let e = replay(&recorded(), |_| false, &rules()).expect_err("unknown section");
+        let e = replay(&recorded(), |_| false, &rules())
+            .expect_err("unknown section")
+            .to_string();
         assert!(e.contains("section \"ss\" is not configured"), "{e}");
 
         let mut long = recorded();
@@ -434,7 +414,9 @@ mod tests {
                 notice_on: None,
             });
         }
-        let e = replay(&long, |_| true, &rules()).expect_err("16 days of extension");
+        let e = replay(&long, |_| true, &rules())
+            .expect_err("16 days of extension")
+            .to_string();
         assert!(e.contains("art. 20 allows at most 15"), "{e}");
     }
 
@@ -444,7 +426,113 @@ mod tests {
         c.forwarded_on = None;
         c.section = None;
         c.replied_on = Some(date("2026-10-30"));
-        let e = replay(&c, |_| true, &rules()).expect_err("a reply without forwarding");
+        let e = replay(&c, |_| true, &rules())
+            .expect_err("a reply without forwarding")
+            .to_string();
         assert!(e.contains("not forwarded"), "{e}");
+    }
+
+    #[test]
+    fn a_refusal_names_its_rule_and_reads_as_the_message_of_before() {
+        let mut c = recorded();
+        c.extensions.push(Extension {
+            days: 10,
+            approved_on: date("2026-11-05"),
+            approved_by: "局长".to_owned(),
+            reason: None,
+            notice_on: None,
+        });
+        let e = extend(
+            &mut c.clone(),
+            6,
+            "局长",
+            date("2026-11-06"),
+            None,
+            &rules(),
+        )
+        .expect_err("16 days in all");
+        assert_eq!(
+            e,
+            Refusal::ExtensionTooLong {
+                days: 6,
+                total: 16,
+                max: 15
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "extending by 6 would bring the extensions to 16 working days; art. 20 allows at \
+             most 15 (rules.max_extension)"
+        );
+        let e = extend(&mut c.clone(), 1, " ", date("2026-11-06"), None, &rules())
+            .expect_err("no approver");
+        assert_eq!(e, Refusal::NoApprover);
+        let e =
+            extend(&mut c, 1, "局长\n", date("2026-11-06"), None, &rules()).expect_err("two lines");
+        assert!(
+            matches!(
+                e,
+                Refusal::Text {
+                    field: "approved_by",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.to_string().starts_with("approved_by "), "{e}");
+
+        let mut s = recorded();
+        suspend(&mut s, date("2026-11-05"), SuspensionReason::Other, None).expect("suspended");
+        let e = suspend(
+            &mut s.clone(),
+            date("2026-11-06"),
+            SuspensionReason::Other,
+            None,
+        )
+        .expect_err("overlaps");
+        assert_eq!(
+            e.to_string(),
+            "a suspension from 2026-11-06 overlaps the one from 2026-11-05 (still open); \
+             suspensions of a case may not overlap"
+        );
+        resume(&mut s, date("2026-11-09")).expect("resumed");
+        let e = suspend(&mut s, date("2026-11-06"), SuspensionReason::Other, None)
+            .expect_err("overlaps");
+        assert_eq!(
+            e.to_string(),
+            "a suspension from 2026-11-06 overlaps the one from 2026-11-05 until 2026-11-09; \
+             suspensions of a case may not overlap"
+        );
+
+        let mut fresh = Case::received(
+            Reference::parse("2026-0042").expect("a reference"),
+            date("2026-11-02"),
+        );
+        let e = correct(&mut fresh, date("2026-11-01")).expect_err("earlier");
+        assert_eq!(
+            e.to_string(),
+            "the completed request on 2026-11-01 cannot precede the first receipt on 2026-11-02\n  \
+             help: a correction (补正) replaces the receipt by a later date; if the receipt was \
+             recorded with a wrong date, close it with `duewatch case close 2026-0042 --on DATE \
+             --reason withdrawn` and record it anew with the right dates under a new reference \
+             (`duewatch case add`)"
+        );
+        let e = forward(
+            &mut fresh,
+            SectionCode::parse("zz").expect("a code"),
+            date("2026-11-03"),
+            false,
+        )
+        .expect_err("unknown");
+        assert_eq!(
+            e.to_string(),
+            "section \"zz\" is not configured\n  help: use a code of [[sections]] in the config"
+        );
+        let mut closed = recorded();
+        closed.closed_on = Some(date("2026-11-05"));
+        assert_eq!(
+            reply(&mut closed, date("2026-11-06")),
+            Err(Refusal::Closed(date("2026-11-05")))
+        );
     }
 }
