@@ -4,6 +4,7 @@
 //! headers, dates as real dates). The figures are computed in [`crate::domain::report`]; this module
 //! only lays them out.
 
+pub mod feeds;
 pub mod ics;
 use std::io::Write;
 
