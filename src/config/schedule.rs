@@ -122,7 +122,7 @@ enum Entry {
     /// Switched off by an empty expression.
     Off,
     /// Parsed.
-    On(Cron),
+    On(Box<Cron>),
     /// Not a cron expression: refused by [`Schedule::check`].
     Bad { text: String, error: String },
 }
@@ -166,7 +166,7 @@ impl From<ScheduleText> for Schedule {
                     Entry::Off
                 } else {
                     match Cron::parse(cron) {
-                        Ok(cron) => Entry::On(cron),
+                        Ok(cron) => Entry::On(Box::new(cron)),
                         Err(error) => Entry::Bad {
                             text: cron.to_owned(),
                             error,
@@ -203,7 +203,7 @@ impl Schedule {
     /// listed.)
     pub fn jobs(&self) -> impl Iterator<Item = (Job, &Cron)> {
         self.entries.iter().filter_map(|(job, entry)| match entry {
-            Entry::On(cron) => Some((*job, cron)),
+            Entry::On(cron) => Some((*job, &**cron)),
             Entry::Off | Entry::Bad { .. } => None,
         })
     }

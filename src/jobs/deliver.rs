@@ -1,7 +1,7 @@
 //! Deliver: claim the mail that is due and send it, at least once. The guarantee itself is the
-//! outbox's ([`crate::store::outbox`]): a row is claimed with a lease, and a worker never starts a
-//! send that could outlast its claim, so no two workers send the same row at once; a send whose
-//! outcome is unknown is retried with the same Message-ID.
+//! outbox's (written down in the store's outbox module): a row is claimed with a lease, and a
+//! worker never starts a send that could outlast its claim, so no two workers send the same row
+//! at once; a send whose outcome is unknown is retried with the same Message-ID.
 
 use std::time::{Duration, Instant};
 

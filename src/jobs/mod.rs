@@ -2,9 +2,10 @@
 //! did. The daemon ([`crate::daemon`]) only decides *when* a job runs; `run --once --job`, the
 //! tests and the daemon call the same [`run`].
 //!
-//! - [`poll`]: one pass, [`reconcile`] (what every open case calls for, recorded in the
-//!   outbox, digests made) then [`deliver`] (send what is due); [`problems`]: what the
-//!   administrators are told of (bad rows, unaddressed lines, uncountable cases, notices);
+//! - [`poll`]: one pass, `reconcile.rs` (what every open case calls for, recorded in the
+//!   outbox, digests made; `pending.rs`: a digest in the making) then `deliver.rs` (send what
+//!   is due); `problems.rs`: what the administrators are told of (bad rows, unaddressed lines,
+//!   uncountable cases, the daemon's notices);
 //! - [`calendar_check`]: is this year's (from 1 November next year's) calendar loaded;
 //! - [`housekeeping`]: forget what can never matter again;
 //! - [`monthly_report`]: last month's report, once, from the month's first working day.
@@ -28,13 +29,13 @@ use crate::store::Store;
 use crate::store::outbox::RunFigures;
 
 pub mod calendar_check;
-pub mod deliver;
+mod deliver;
 pub mod housekeeping;
 pub mod monthly_report;
 mod pending;
 pub mod poll;
-pub mod problems;
-pub mod reconcile;
+pub(crate) mod problems;
+mod reconcile;
 
 pub use crate::config::Job;
 
