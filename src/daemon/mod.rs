@@ -34,7 +34,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -61,18 +61,14 @@ use signals::{Signal, Signals};
 /// The running daemon's state, shared by its jobs.
 #[derive(Debug)]
 pub struct Daemon {
-    /// What passes need.
-    pub ctx: Context,
+    /// What passes need (shared with the health and metrics listener).
+    pub ctx: Arc<Context>,
     /// One lock per job: runs of a job never overlap.
     locks: HashMap<Job, Mutex<()>>,
     /// The calendar directory as last loaded.
     fingerprint: std::sync::Mutex<Fingerprint>,
-    /// Job runs that failed, since start.
-    pub errors: AtomicU64,
-    /// Ticks skipped because the previous run was still going, since start.
-    pub skipped: AtomicU64,
-    /// What the last poll that read the cases saw (not one outside the window), for `/metrics`.
-    pub last_poll: std::sync::Mutex<Option<Report>>,
+    /// Failed runs, skipped ticks, the last poll's figures: for `/metrics`.
+    pub metrics: Arc<http::Metrics>,
     /// Runs the database could not record (it was unreachable), by job: written to `runs` as
     /// one failed run once it can be, so that `health` tells of the outage afterwards.
     unrecorded: std::sync::Mutex<HashMap<Job, Unrecorded>>,
@@ -107,7 +103,7 @@ impl Daemon {
     /// What cannot be loaded, named.
     pub async fn load(config: Config) -> anyhow::Result<Daemon> {
         let dir = config.calendar.dir.clone();
-        let ctx = Context::load(config).await?;
+        let ctx = Arc::new(Context::load(config).await?);
         // Not a daemon whose every poll fails: a database it cannot write stops the start.
         ctx.store
             .check_writable(&crate::config::mask(&ctx.config.database.url))
@@ -129,9 +125,7 @@ impl Daemon {
             ctx,
             locks,
             fingerprint: std::sync::Mutex::new(fingerprint(&dir)),
-            errors: AtomicU64::new(0),
-            skipped: AtomicU64::new(0),
-            last_poll: std::sync::Mutex::new(None),
+            metrics: Arc::default(),
             unrecorded: std::sync::Mutex::new(HashMap::new()),
             reload_requested: AtomicBool::new(false),
             calendar_read: std::sync::Mutex::new(None),
@@ -149,7 +143,7 @@ impl Daemon {
             return;
         };
         let Ok(_guard) = lock.try_lock() else {
-            self.skipped.fetch_add(1, Ordering::Relaxed);
+            self.metrics.skipped.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
                 job = name,
                 "the previous run is still going; this tick is skipped"
@@ -195,6 +189,7 @@ impl Daemon {
                 // Only a poll that read the cases replaces the figures /metrics shows.
                 if job == Job::Poll && report.counted {
                     let mut last = self
+                        .metrics
                         .last_poll
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -216,7 +211,7 @@ impl Daemon {
                 );
             }
             Some(e) => {
-                self.errors.fetch_add(1, Ordering::Relaxed);
+                self.metrics.errors.fetch_add(1, Ordering::Relaxed);
                 tracing::error!("failed: {e}");
             }
         }
@@ -340,7 +335,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     let mut scheduler = scheduler::start(&daemon).await?;
     if !daemon.ctx.config.http.listen.is_empty() {
-        crate::daemon::http::spawn(Arc::clone(&daemon)).await?;
+        http::spawn(Arc::clone(&daemon.ctx), Arc::clone(&daemon.metrics)).await?;
     }
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
     tracing::info!(worker = %daemon.ctx.worker, "duewatch is running");
