@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use super::Daemon;
-use super::moved::moved_deadlines;
+use super::moved::{Moved, moved_deadlines};
 use crate::jobs::problems::notice;
 
 /// A fingerprint of the calendar directory.
@@ -56,6 +56,22 @@ fn fxhash(files: &[(String, u64, Option<SystemTime>)]) -> u64 {
 
 fn show_date(d: Option<chrono::NaiveDate>) -> String {
     d.map_or_else(|| "（中止中，无期限）".to_owned(), |d| d.to_string())
+}
+
+/// The notice's lines: each case, its stage, its deadline before and after.
+fn moved_lines(moved: &[Moved]) -> Vec<String> {
+    moved
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {}：{} → {}",
+                m.reference,
+                m.stage,
+                show_date(m.before),
+                show_date(m.after)
+            )
+        })
+        .collect()
 }
 
 impl Daemon {
@@ -108,18 +124,7 @@ impl Daemon {
                     }
                 );
                 if !moved.is_empty() {
-                    let lines: Vec<String> = moved
-                        .iter()
-                        .map(|m| {
-                            format!(
-                                "{} {}：{} → {}",
-                                m.reference,
-                                m.stage,
-                                show_date(m.before),
-                                show_date(m.after)
-                            )
-                        })
-                        .collect();
+                    let lines = moved_lines(&moved);
                     let title = format!("节假日安排变更，{} 件申请的期限随之改变", moved.len());
                     notice(
                         &self.ctx,
