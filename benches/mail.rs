@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use duewatch::jobs::poll::{self, Context, Report};
+use duewatch::jobs::{Context, Report, poll};
 use duewatch::mail::render::Rendered;
 
 const BATCH: u64 = 200;

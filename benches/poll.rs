@@ -19,7 +19,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use duewatch::jobs::poll::{self, Context, Report};
+use duewatch::jobs::{Context, Report, poll};
 use duewatch::store::Store;
 
 fn config(dir: &Path, name: &str, url: &str) -> duewatch::config::Config {
@@ -100,7 +100,7 @@ fn bench(c: &mut Criterion) {
                         let ctx = Context::load(config.clone()).await.expect("the context");
                         forget(&ctx.store).await;
                         let start = Instant::now();
-                        let report: Report = poll::run_once(&ctx, now).await.expect("a poll");
+                        let report: Report = poll::run(&ctx, now).await.expect("a poll");
                         total += start.elapsed();
                         assert_eq!(report.cases, 100_000);
                         assert!(report.digests > 0);
@@ -114,7 +114,7 @@ fn bench(c: &mut Criterion) {
             .expect("the context");
         group.bench_function(format!("{name}/steady"), |b| {
             b.iter(|| {
-                let report = runtime.block_on(poll::run_once(&ctx, now)).expect("a poll");
+                let report = runtime.block_on(poll::run(&ctx, now)).expect("a poll");
                 assert_eq!(report.digests, 0);
             });
         });
@@ -125,7 +125,7 @@ fn bench(c: &mut Criterion) {
                     runtime.block_on(async {
                         execute(&ctx.store, "DELETE FROM repeats").await;
                         let start = Instant::now();
-                        let report = poll::run_once(&ctx, now).await.expect("a poll");
+                        let report = poll::run(&ctx, now).await.expect("a poll");
                         total += start.elapsed();
                         assert!(report.digests > 0, "today's repeat");
                     });

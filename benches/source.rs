@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use duewatch::jobs::poll::{self, Context};
+use duewatch::jobs::{Context, poll};
 use sqlx::Connection;
 
 const OPEN: u64 = 100_000;
@@ -138,13 +138,13 @@ fn bench(c: &mut Criterion) {
         .expect("the context");
     // The first poll records every line (untimed): what follows is the usual poll.
     let first = runtime
-        .block_on(poll::run_once(&ctx, now))
+        .block_on(poll::run(&ctx, now))
         .expect("the first poll");
     assert_eq!(first.cases, OPEN);
     assert_eq!(first.bad_cases, 0);
     group.bench_function("postgres/poll_steady", |b| {
         b.iter(|| {
-            let report = runtime.block_on(poll::run_once(&ctx, now)).expect("a poll");
+            let report = runtime.block_on(poll::run(&ctx, now)).expect("a poll");
             assert_eq!(report.cases, OPEN);
             assert_eq!(report.digests, 0);
         });

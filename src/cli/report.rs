@@ -78,7 +78,7 @@ pub(super) fn report(
     let (report, bad) = runtime()?.block_on(async {
         let store = open_store(config).await?;
         let source = crate::source::Source::open(config, &store).await?;
-        crate::jobs::feeds::collect(&source, config, &cal, period).await
+        crate::output::feeds::collect(&source, config, &cal, period).await
     })?;
     let mut bytes = Vec::new();
     match args.format {
@@ -128,7 +128,7 @@ pub(super) fn ics(out: &mut dyn Write, args: IcsArgs, config: &Config) -> anyhow
     let (text, events) = runtime()?.block_on(async {
         let store = open_store(config).await?;
         let source = crate::source::Source::open(config, &store).await?;
-        crate::jobs::feeds::section_ics(&source, config, &cal, &args.section, today, stamp).await
+        crate::output::feeds::section_ics(&source, config, &cal, &args.section, today, stamp).await
     })?;
     emit(out, args.output.as_ref(), text.as_bytes())?;
     eprintln!("{} open deadline(s) of section {}", events, args.section);

@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::runtime;
 use crate::config::Config;
-use crate::jobs::poll::{self, Context, Report};
+use crate::jobs::{Context, Failed, Job, Report};
 
 /// `duewatch run`.
 #[derive(Debug, Args)]
@@ -24,10 +24,20 @@ pub(super) struct RunArgs {
     /// Say who would get what and why; write and send nothing.
     #[arg(long)]
     dry_run: bool,
-    /// With --once: the daemon's job to run: `poll` (reconcile and deliver) or
-    /// `monthly_report` (last month's report, if due and not sent yet; then deliver).
-    #[arg(long, value_parser = ["poll", "monthly_report"], default_value = "poll")]
-    job: String,
+    /// With --once: the daemon's job to run.
+    #[arg(long, value_enum, default_value_t = Job::Poll)]
+    job: Job,
+}
+
+/// `--job`: every job of the daemon, by its name, with what it does.
+impl clap::ValueEnum for Job {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Job::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()).help(self.summary()))
+    }
 }
 
 fn now_arg(s: &str) -> Result<NaiveDateTime, String> {
@@ -53,33 +63,59 @@ pub(super) fn run(out: &mut dyn Write, args: RunArgs, config: Config) -> anyhow:
     runtime()?.block_on(async {
         let ctx = Context::load(config).await?;
         let now = args.now.unwrap_or_else(|| ctx.now());
-        if args.job == "monthly_report" {
-            if args.dry_run {
+        if args.dry_run {
+            if args.job != Job::Poll {
                 anyhow::bail!("--dry-run goes with the poll job only");
             }
-            let done = crate::jobs::feeds::monthly_report(&ctx, now).await?;
-            writeln!(
-                out,
-                "{}: monthly report: {}",
-                now.format("%Y-%m-%d %H:%M"),
-                match &done {
-                    crate::jobs::feeds::Monthly::NotYet { due } =>
-                        format!("not yet (due from {due})"),
-                    crate::jobs::feeds::Monthly::AlreadyQueued => "queued already".to_owned(),
-                    crate::jobs::feeds::Monthly::NoRecipients =>
-                        "no recipient ([report] recipients)".to_owned(),
-                    crate::jobs::feeds::Monthly::Queued(n) => format!("queued to {n} recipient(s)"),
-                }
-            )?;
-            let mut report = Report::default();
-            poll::deliver(&ctx, now, &mut report).await?;
-            print_report(out, now, &report)?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        if args.dry_run {
             return dry_run(out, &ctx, now).await;
         }
-        let report = poll::run_once(&ctx, now).await?;
+        let (report, failed) = match crate::jobs::run(args.job, &ctx, now).await {
+            Ok(report) => (report, None),
+            Err(Failed { error, report }) => (report, Some(error)),
+        };
+        let at = now.format("%Y-%m-%d %H:%M");
+        if let Some(done) = &report.monthly {
+            use crate::jobs::monthly_report::Monthly;
+            writeln!(
+                out,
+                "{at}: monthly report: {}",
+                match done {
+                    Monthly::NotYet { due } => format!("not yet (due from {due})"),
+                    Monthly::AlreadyQueued => "queued already".to_owned(),
+                    Monthly::NoRecipients => "no recipient ([report] recipients)".to_owned(),
+                    Monthly::Queued(n) => format!("queued to {n} recipient(s)"),
+                }
+            )?;
+        }
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        match args.job {
+            Job::Poll | Job::MonthlyReport => {}
+            Job::CalendarCheck => {
+                if report.missing_years.is_empty() {
+                    writeln!(out, "{at}: calendar check: every calendar needed is loaded")?;
+                } else {
+                    let years: Vec<String> =
+                        report.missing_years.iter().map(i32::to_string).collect();
+                    writeln!(
+                        out,
+                        "{at}: calendar check: no calendar for {}: deadlines into it are \
+                         provisional; mail.admins are told once a day",
+                        years.join(", ")
+                    )?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            Job::Housekeeping => {
+                writeln!(
+                    out,
+                    "{at}: housekeeping: {} key(s) of past days' repeated notices forgotten",
+                    report.forgotten
+                )?;
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
         print_report(out, now, &report)?;
         Ok(if report.bad_cases > 0 {
             ExitCode::FAILURE
@@ -135,7 +171,7 @@ async fn dry_run(
         }
     )?;
     let mut report = Report::default();
-    let by_recipient = poll::due_items(ctx, now, &mut report).await?;
+    let by_recipient = crate::jobs::poll::due_items(ctx, now, &mut report).await?;
     let repeated = ctx.store.repeated_on(now.date()).await?;
     for (recipient, items) in &by_recipient {
         let mut new = Vec::new();

@@ -18,6 +18,9 @@ pub mod mail;
 mod messages;
 mod numbers;
 mod routing;
+mod schedule;
+
+pub use schedule::{Cron, Job, Schedule, ScheduleError};
 
 /// Where the config file is looked for when `--config` is not given.
 pub const DEFAULT_FILE: &str = "/etc/duewatch/duewatch.toml";
@@ -149,45 +152,6 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// The optional health and metrics listener.
     pub http: HttpConfig,
-}
-
-/// `[schedule]`: cron expressions with seconds (`sec min hour day month weekday`), in
-/// `timezone`. Every job of the daemon is listed here.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Schedule {
-    /// Reconcile and deliver. Default every 5 minutes.
-    pub poll: String,
-    /// Check that this year's and (from 1 November) next year's calendars are loaded. Default
-    /// daily at 08:00.
-    pub calendar_check: String,
-    /// Forget the keys of repeated overdue notices of past days (they never recur). Default
-    /// daily at 03:30.
-    pub housekeeping: String,
-    /// When to look whether last month's report is due (mailed on or after the month's first
-    /// working day, once; [`crate::jobs::feeds::monthly_report`]). Default daily at 09:00; empty: no
-    /// monthly report.
-    pub monthly_report: String,
-}
-
-impl Schedule {
-    /// The jobs, by name: the one place they are registered. A job switched off (only
-    /// `monthly_report` may be, by an empty expression) is not listed.
-    pub fn jobs(&self) -> Vec<(&'static str, &str)> {
-        let mut jobs = vec![
-            // reconcile and deliver (crate::jobs::poll)
-            ("poll", self.poll.as_str()),
-            // this year's and next year's calendar loaded? (Daemon::calendar_check)
-            ("calendar_check", self.calendar_check.as_str()),
-            // forget past days' repeated keys (Daemon::housekeeping)
-            ("housekeeping", self.housekeeping.as_str()),
-        ];
-        if !self.monthly_report.trim().is_empty() {
-            // last month's report to [report] recipients, on its first working day on
-            jobs.push(("monthly_report", self.monthly_report.as_str()));
-        }
-        jobs
-    }
 }
 
 /// `[report]`: the monthly report (arts. 23, 24).
@@ -377,19 +341,9 @@ impl Config {
                 "the defaults are base_secs = 30, cap_secs = 900",
             ));
         }
-        for (job, cron) in self.schedule.jobs() {
-            // The same parser tokio-cron-scheduler uses, seconds required.
-            let parsed = croner::parser::CronParser::builder()
-                .seconds(croner::parser::Seconds::Required)
-                .build()
-                .parse(cron);
-            if let Err(e) = parsed {
-                return Err(invalid(
-                    format!("schedule.{job}: \"{cron}\" is not a cron expression: {e}"),
-                    "six fields, seconds first: \"0 */5 * * * *\" is every 5 minutes",
-                ));
-            }
-        }
+        self.schedule
+            .check()
+            .map_err(|e| invalid(e.to_string(), ScheduleError::HELP))?;
         if !self.http.listen.is_empty() && self.http.listen.parse::<std::net::SocketAddr>().is_err()
         {
             return Err(invalid(
@@ -489,7 +443,7 @@ impl Config {
                     .to_owned(),
             });
         }
-        if !self.schedule.monthly_report.trim().is_empty() {
+        if self.schedule.is_on(Job::MonthlyReport) {
             for r in &self.report.recipients {
                 let (role, key, emails) = match r {
                     ReportRecipient::Leadership => {

@@ -13,15 +13,11 @@ use crate::store::outbox::Health;
 /// ticks; 5 minutes if the expression cannot be read).
 pub fn poll_interval(config: &Config) -> Duration {
     let fallback = Duration::from_secs(300);
-    let Ok(cron) = croner::parser::CronParser::builder()
-        .seconds(croner::parser::Seconds::Required)
-        .build()
-        .parse(&config.schedule.poll)
-    else {
+    let Some(cron) = config.schedule.cron(crate::config::Job::Poll) else {
         return fallback;
     };
     let now = chrono::Utc::now().with_timezone(&config.timezone.tz());
-    let ticks: Vec<_> = cron.iter_after(now).take(6).collect();
+    let ticks = cron.ticks_after(now, 6);
     ticks
         .windows(2)
         .filter_map(|w| (w[1] - w[0]).to_std().ok())

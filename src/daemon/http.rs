@@ -5,19 +5,39 @@
 
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::daemon::Daemon;
+use crate::jobs::{Context, Report};
+
+/// What `/metrics` reads from the running daemon's memory; the daemon counts into it.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Job runs that failed, since start.
+    pub errors: AtomicU64,
+    /// Ticks skipped because the previous run was still going, since start.
+    pub skipped: AtomicU64,
+    /// What the last poll that read the cases saw (not one outside the window).
+    pub last_poll: std::sync::Mutex<Option<Report>>,
+}
+
+/// What the listener reads: the jobs' context (configuration, store, calendar) and the
+/// daemon's figures.
+#[derive(Debug)]
+struct Shared {
+    ctx: Arc<Context>,
+    metrics: Arc<Metrics>,
+}
 
 /// Binds `http.listen` and serves in the background.
 ///
 /// # Errors
 /// The address cannot be bound.
-pub async fn spawn(daemon: Arc<Daemon>) -> anyhow::Result<()> {
+pub async fn spawn(ctx: Arc<Context>, metrics: Arc<Metrics>) -> anyhow::Result<()> {
+    let daemon = Arc::new(Shared { ctx, metrics });
     let listen = daemon.ctx.config.http.listen.clone();
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -42,7 +62,7 @@ pub async fn spawn(daemon: Arc<Daemon>) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(mut stream: tokio::net::TcpStream, daemon: &Daemon) -> anyhow::Result<()> {
+async fn serve(mut stream: tokio::net::TcpStream, daemon: &Shared) -> anyhow::Result<()> {
     let mut request = Vec::new();
     let mut buf = [0_u8; 1024];
     while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 8192 {
@@ -98,7 +118,7 @@ async fn serve(mut stream: tokio::net::TcpStream, daemon: &Daemon) -> anyhow::Re
 /// How long `/healthz` waits for the database.
 const HEALTH_READ_LIMIT: Duration = Duration::from_secs(3);
 
-async fn healthz(daemon: &Daemon) -> (bool, String) {
+async fn healthz(daemon: &Shared) -> (bool, String) {
     let max_age = crate::daemon::health::poll_interval(&daemon.ctx.config) * 3;
     // Bounded: with the database unreachable, the pool would wait its whole acquire timeout,
     // and a health check that does not answer is no better than none.
@@ -125,7 +145,7 @@ async fn healthz(daemon: &Daemon) -> (bool, String) {
     }
 }
 
-async fn metrics(daemon: &Daemon) -> anyhow::Result<String> {
+async fn metrics(daemon: &Shared) -> anyhow::Result<String> {
     let h = daemon.ctx.store.health().await?;
     let mut out = String::new();
     let mut metric = |name: &str, help: &str, kind: &str, samples: &[(String, f64)]| {
@@ -138,6 +158,7 @@ async fn metrics(daemon: &Daemon) -> anyhow::Result<String> {
         }
     };
     let open: Vec<(String, f64)> = daemon
+        .metrics
         .last_poll
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -229,13 +250,19 @@ async fn metrics(daemon: &Daemon) -> anyhow::Result<String> {
         "job_errors_total",
         "Job runs that failed since start.",
         "counter",
-        &[(String::new(), daemon.errors.load(Ordering::Relaxed) as f64)],
+        &[(
+            String::new(),
+            daemon.metrics.errors.load(Ordering::Relaxed) as f64,
+        )],
     );
     metric(
         "job_skipped_total",
         "Ticks skipped because the previous run was still going.",
         "counter",
-        &[(String::new(), daemon.skipped.load(Ordering::Relaxed) as f64)],
+        &[(
+            String::new(),
+            daemon.metrics.skipped.load(Ordering::Relaxed) as f64,
+        )],
     );
     Ok(out)
 }

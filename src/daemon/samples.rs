@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use crate::calendar::Calendar;
 use crate::domain::case::{Case, Reference};
 use crate::domain::casework;
-use crate::jobs::poll::Context;
+use crate::jobs::Context;
 
 /// `n` working days before `day` (by weekday where the calendar has no data).
 fn working_days_before(cal: &Calendar, day: NaiveDate, n: u32) -> NaiveDate {

@@ -10,6 +10,7 @@
 //! (`table.rs`, `csv.rs`, `xlsx.rs`, `ics.rs`).
 
 mod csv;
+pub mod feeds;
 pub mod ics;
 mod table;
 mod xlsx;

@@ -7,6 +7,7 @@ mod case;
 mod config;
 mod daemon;
 mod faults;
+mod jobs;
 mod mail;
 mod report;
 mod security;

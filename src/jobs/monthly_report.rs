@@ -1,138 +1,35 @@
-//! Reports and calendar feeds read from the cases (the built-in store or the case system of
-//! `cases.source`): a [`Report`] over every case for a period,
-//! a section's open deadlines as iCalendar text, and the monthly report job. The figures and the
-//! file formats are in the pure modules ([`crate::domain::report`], [`crate::output`],
-//! [`crate::output::ics`]); this module only streams the cases into them and queues mail.
-//!
-//! # The monthly report
-//! [`monthly_report`] runs on `schedule.monthly_report` (default daily at 09:00): a cron
-//! expression cannot say "the first working day of the month" (a holiday calendar decides it),
-//! so the job looks every day and acts **on or after the month's first working day** when last
-//! month's report has not been queued yet. It is queued once per month and recipient by the
-//! outbox's notice key (`monthly_report:YYYY-MM`, occurrence `once`, unique in the database):
-//! two instances, a restart or a run by hand never send it twice, and a daemon that was down on
-//! the first working day sends it at its first run after.
-
-use std::collections::BTreeMap;
+//! The monthly report job (`schedule.monthly_report`, default daily at 09:00): a cron expression
+//! cannot say "the first working day of the month" (a holiday calendar decides it), so the job
+//! looks every day and acts **on or after the month's first working day** when last month's
+//! report has not been queued yet. It is queued once per month and recipient by the outbox's
+//! notice key (`monthly_report:YYYY-MM`, occurrence `once`, unique in the database): two
+//! instances, a restart or a run by hand never send it twice, and a daemon that was down on the
+//! first working day sends it at its first run after. The figures are
+//! [`crate::output::feeds::collect`]'s, the workbook [`crate::output::xlsx`]'s.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
+use super::{Context, Failed, Report};
 use crate::calendar::Calendar;
-use crate::config::Config;
-use crate::domain::case::SectionCode;
-use crate::domain::deadline;
-use crate::domain::report::{Period, Report};
-use crate::jobs::poll::Context;
+use crate::domain::report::Period;
 use crate::mail::Attachment;
-use crate::source::Source;
 
-/// A report over every case (of the store or the case system) for `period`, and the cases that could not be read or
-/// evaluated (named, one a line; the others are counted).
+/// The monthly report job at local time `now`: last month's report queued if due
+/// ([`monthly_report`]), then what is due delivered ([`super::deliver::deliver`]).
 ///
 /// # Errors
-/// A database failure.
-pub async fn collect(
-    source: &Source,
-    config: &Config,
-    cal: &Calendar,
-    period: Period,
-) -> anyhow::Result<(Report, Vec<String>)> {
-    let mut report = Report::new(period);
-    let mut bad = Vec::new();
-    // Every case, finished ones too: a reply in the period is on a finished case.
-    source
-        .scan(false, |case| {
-            match case {
-                Ok(case) => {
-                    if let Err(e) = report.add(&case, &config.rules, cal) {
-                        bad.push(format!("case {}: {e}", case.reference));
-                    }
-                }
-                Err(e) => bad.push(e.to_string()),
-            }
-            Ok(())
-        })
-        .await?;
-    report.finish();
-    Ok((report, bad))
-}
-
-/// The iCalendar file of `section`'s open deadlines as of `today` (DTSTAMP `stamp`, UTC), and
-/// how many events it holds.
-///
-/// # Errors
-/// A database failure.
-pub async fn section_ics(
-    source: &Source,
-    config: &Config,
-    cal: &Calendar,
-    section: &SectionCode,
-    today: NaiveDate,
-    stamp: NaiveDateTime,
-) -> anyhow::Result<(String, usize)> {
-    let mut all = sections_ics(
-        source,
-        config,
-        cal,
-        std::slice::from_ref(section),
-        today,
-        stamp,
-    )
-    .await?;
-    Ok(all.remove(section).unwrap_or_default())
-}
-
-/// The iCalendar files of several sections, in one read of the open cases.
-///
-/// # Errors
-/// A database failure.
-pub async fn sections_ics(
-    source: &Source,
-    config: &Config,
-    cal: &Calendar,
-    sections: &[SectionCode],
-    today: NaiveDate,
-    stamp: NaiveDateTime,
-) -> anyhow::Result<BTreeMap<SectionCode, (String, usize)>> {
-    let mut events: BTreeMap<SectionCode, Vec<crate::output::ics::Event>> =
-        sections.iter().map(|s| (s.clone(), Vec::new())).collect();
-    source
-        .scan(true, |case| {
-            // A case that cannot be read or evaluated is left out here; `status` names it.
-            let Ok(case) = case else { return Ok(()) };
-            let Some(list) = case.section.as_ref().and_then(|s| events.get_mut(s)) else {
-                return Ok(());
-            };
-            if let Ok(status) = deadline::evaluate(&case, &config.rules, cal, today)
-                && let Some(event) = crate::output::ics::event(&case, &status)
-            {
-                list.push(event);
-            }
-            Ok(())
-        })
-        .await?;
-    Ok(events
-        .into_iter()
-        .map(|(code, list)| {
-            let name = config
-                .section(&code)
-                .map_or_else(|| code.to_string(), |s| s.name.clone());
-            let text =
-                crate::output::ics::write(&format!("{name} 政府信息公开申请期限"), &list, stamp);
-            (code, (text, list.len()))
-        })
-        .collect())
-}
-
-/// `now` (local, in `timezone`) in UTC, for DTSTAMP.
-pub fn utc(config: &Config, now: NaiveDateTime) -> NaiveDateTime {
-    use chrono::TimeZone as _;
-    config
-        .timezone
-        .tz()
-        .from_local_datetime(&now)
-        .earliest()
-        .map_or(now, |t| t.naive_utc())
+/// A database failure, a template or workbook failure (with what the run did).
+pub async fn run(ctx: &Context, now: NaiveDateTime) -> Result<Report, Failed> {
+    let done = monthly_report(ctx, now).await?;
+    tracing::info!(?done, "monthly report");
+    let mut report = Report {
+        monthly: Some(done),
+        ..Report::default()
+    };
+    match super::deliver::deliver(ctx, now, &mut report).await {
+        Ok(()) => Ok(report),
+        Err(error) => Err(Failed { error, report }),
+    }
 }
 
 /// The first working day of `day`'s month (the first day of the month when the calendar cannot
@@ -161,8 +58,8 @@ pub enum Monthly {
     Queued(usize),
 }
 
-/// The monthly report job: from the first working day of a month on, last month's report is
-/// queued once to `[report] recipients`, the workbook attached, and delivered.
+/// Last month's report: from the first working day of a month on, last month's report is
+/// queued once to `[report] recipients`, the workbook attached.
 ///
 /// # Errors
 /// A database failure, a template or workbook failure.
@@ -187,7 +84,8 @@ pub async fn monthly_report(ctx: &Context, now: NaiveDateTime) -> anyhow::Result
     if recipients.is_empty() {
         return Ok(Monthly::AlreadyQueued);
     }
-    let (report, bad) = collect(&ctx.source, &ctx.config, &cal, period).await?;
+    let (report, bad) =
+        crate::output::feeds::collect(&ctx.source, &ctx.config, &cal, period).await?;
     for b in &bad {
         tracing::error!("left out of the monthly report: {b}");
     }

@@ -1,0 +1,428 @@
+//! Reconcile: work out, as of a time, what every open case calls for, record each line's key in
+//! the outbox as it goes, and make each recipient's digest of the lines still in no mail.
+//!
+//! A crash between recording and mailing loses nothing: a recorded line that is in no mail is
+//! found again by the next pass (its case still calls for it) and mailed then. A line's key is
+//! unique in the database; the keys this process found mailed are only a shortcut.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::pending::{Pending, cases_by_level};
+use super::{Context, Report};
+use crate::calendar::Calendar;
+use crate::domain::case::{Case, SectionCode};
+use crate::domain::deadline;
+use crate::domain::escalation::{self, Item};
+use crate::store::StoreError;
+
+/// The digest lines one case calls for at `today`, counted into `report`; `None` when the case
+/// cannot be read or evaluated (logged and counted: the other cases carry on).
+fn case_items(
+    ctx: &Context,
+    calendar: &Calendar,
+    case: Result<Case, StoreError>,
+    today: chrono::NaiveDate,
+    report: &mut Report,
+) -> Option<Vec<Item>> {
+    report.cases += 1;
+    let case = match case {
+        Ok(c) => c,
+        Err(e) => {
+            report.bad_cases += 1;
+            tracing::error!("{e}");
+            if let StoreError::BadRow { reference, problem } = e {
+                report.bad_rows.push((reference, problem));
+            }
+            return None;
+        }
+    };
+    // One span per case (at debug level: free when not logged), inside the run's span.
+    let _span = tracing::debug_span!("case", reference = %case.reference).entered();
+    let status = match deadline::evaluate(&case, &ctx.config.rules, calendar, today) {
+        Ok(status) => status,
+        Err(e) => {
+            report.bad_cases += 1;
+            tracing::error!(case = %case.reference, "cannot be evaluated: {e}");
+            report
+                .unevaluable
+                .push((case.reference.to_string(), e.to_string()));
+            return None;
+        }
+    };
+    if let Some(stage) = status
+        .current
+        .and_then(|c| status.stages.iter().find(|s| s.stage == c))
+    {
+        let state = match (stage.state, stage.level) {
+            (deadline::State::Suspended { .. }, _) => "suspended",
+            (_, Some(deadline::Level::Overdue)) => "overdue",
+            _ => "running",
+        };
+        *report
+            .open
+            .entry((state.to_owned(), stage.responsible.as_str().to_owned()))
+            .or_default() += 1;
+    }
+    if let Some(code) = &case.section
+        && status.current.is_some()
+        && ctx.config.section(code).is_none()
+    {
+        tracing::warn!(
+            case = %case.reference,
+            "section \"{code}\" is not configured: the case's mail goes to the office; add a \
+             [[sections]] entry with this code back to the config"
+        );
+    }
+    let (items, unaddressed) = escalation::items_for(
+        &case,
+        &status,
+        &ctx.config.escalation,
+        &ctx.config.parties(),
+    );
+    for problem in unaddressed {
+        report
+            .unaddressed
+            .push((case.reference.to_string(), problem));
+    }
+    report.items += items.len();
+    Some(items)
+}
+
+/// Every digest line of every open case at local time `now`, by recipient, whether notified
+/// before or not (for `run --dry-run`).
+///
+/// # Errors
+/// A database failure.
+pub async fn due_items(
+    ctx: &Context,
+    now: NaiveDateTime,
+    report: &mut Report,
+) -> anyhow::Result<BTreeMap<Arc<str>, Vec<Item>>> {
+    let today = now.date();
+    let calendar = ctx.calendar();
+    let mut by_recipient: BTreeMap<Arc<str>, Vec<Item>> = BTreeMap::new();
+    let mut cursor = ctx.source.cursor(true).await?;
+    while let Some(batch) = cursor.next_batch().await? {
+        for case in batch {
+            for item in case_items(ctx, &calendar, case, today, report)
+                .into_iter()
+                .flatten()
+            {
+                by_recipient
+                    .entry(Arc::clone(&item.recipient))
+                    .or_default()
+                    .push(item);
+            }
+        }
+    }
+    cursor.finish().await?;
+    Ok(by_recipient)
+}
+
+/// The sections whose addresses include `recipient`.
+fn sections_of(config: &crate::config::Config, recipient: &str) -> Vec<SectionCode> {
+    config
+        .sections
+        .iter()
+        .filter(|s| s.emails.iter().any(|e| e == recipient))
+        .map(|s| s.code.clone())
+        .collect()
+}
+
+/// Whether `item` is one of the overdue lines repeated today, and today's repeat for its
+/// recipient is not made yet (by an earlier pass or another instance).
+fn wants_repeat(repeated: &HashSet<String>, item: &Item) -> bool {
+    item.repeat && !repeated.contains(&*item.recipient)
+}
+
+/// A reconcile's state across the batches of open cases.
+struct Digests<'a> {
+    /// The keys found mailed by this process's last pass (sorted).
+    known: &'a [u128],
+    /// Whose overdue lines are repeated today already.
+    repeated: &'a HashSet<String>,
+    /// `mail.digest_max_lines`.
+    max_lines: usize,
+    /// Each recipient's digest in the making.
+    pending: BTreeMap<Arc<str>, Pending>,
+    /// Keys found mailed, by an earlier pass or by this one; remembered at the end.
+    mailed: Vec<u128>,
+}
+
+/// Reconcile: works out every open case's lines, batch by batch, records each line's key as it
+/// goes (`ON CONFLICT`: a key recorded before and already mailed is skipped), then makes each
+/// recipient's digest of the lines still unmailed, in one transaction with their assignment.
+///
+/// A crash between recording and mailing loses nothing: a recorded line that is in no mail is
+/// found again by the next pass (its case still calls for it) and mailed then.
+///
+/// # Errors
+/// A database failure, or a template that fails (that recipient's lines stay unmailed and are
+/// tried again next pass).
+pub async fn reconcile(
+    ctx: &Context,
+    now: NaiveDateTime,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    report.window_open = ctx.config.window.is_open(&ctx.calendar(), now);
+    if !report.window_open {
+        return Ok(());
+    }
+    let today = now.date();
+    let calendar = ctx.calendar();
+    let known = ctx.known();
+    let max_lines = ctx.config.mail.digest_max_lines;
+    let repeated = ctx.store.repeated_on(today).await?;
+    let mut digests = Digests {
+        known: &known,
+        repeated: &repeated,
+        max_lines,
+        pending: BTreeMap::new(),
+        mailed: Vec::with_capacity(known.len()),
+    };
+    let mut cursor = ctx.source.cursor(true).await?;
+    while let Some(batch) = cursor.next_batch().await? {
+        let new = sort_batch(ctx, &calendar, batch, today, &mut digests, report);
+        record(ctx, new, &mut digests).await?;
+    }
+    cursor.finish().await?;
+    super::problems::report_cases(ctx, now, report).await?;
+
+    let Digests {
+        pending,
+        mut mailed,
+        ..
+    } = digests;
+    let feeds = attached_feeds(ctx, &calendar, pending.keys(), now).await?;
+    let mut failed: Option<anyhow::Error> = None;
+    for (recipient, mut p) in pending {
+        p.trim(max_lines);
+        let digest = Digest {
+            recipient: &recipient,
+            pending: &p,
+            day: today,
+            feeds: &feeds,
+        };
+        let made = match digest.queue(ctx, &repeated).await {
+            Ok(made) => made,
+            Err(e) => {
+                // This recipient's lines stay unmailed for the next pass; the others go on.
+                tracing::error!(recipient = %recipient, "digest not made: {}", crate::error::chain(&e));
+                failed.get_or_insert(e);
+                continue;
+            }
+        };
+        // Mailed now, by this pass or by another instance meanwhile.
+        mailed.extend(p.lines.iter().map(|l| l.key));
+        if let Some(id) = made {
+            report.digests += 1;
+            tracing::info!(outbox = id, recipient = %recipient, lines = p.lines.len(), "digest queued");
+        }
+    }
+    drop(known);
+    ctx.remember(mailed);
+    failed.map_or(Ok(()), Err)
+}
+
+/// One batch of open cases, worked out: the lines this process knows to be mailed go to their
+/// digest only if today's repeat lists them; the others are returned, by recipient, to be
+/// recorded.
+fn sort_batch(
+    ctx: &Context,
+    calendar: &Calendar,
+    batch: Vec<Result<Case, StoreError>>,
+    today: NaiveDate,
+    digests: &mut Digests<'_>,
+    report: &mut Report,
+) -> BTreeMap<Arc<str>, Vec<(Item, u128)>> {
+    let mut by_recipient: BTreeMap<Arc<str>, Vec<(Item, u128)>> = BTreeMap::new();
+    for case in batch {
+        for item in case_items(ctx, calendar, case, today, report)
+            .into_iter()
+            .flatten()
+        {
+            let key = item.key_hash();
+            // Recorded and mailed in an earlier pass of this process: only today's repeat
+            // may still list it.
+            if digests.known.binary_search(&key).is_ok() {
+                digests.mailed.push(key);
+                if wants_repeat(digests.repeated, &item) {
+                    digests
+                        .pending
+                        .entry(Arc::clone(&item.recipient))
+                        .or_default()
+                        .add(None, item, key, digests.max_lines);
+                }
+                continue;
+            }
+            by_recipient
+                .entry(Arc::clone(&item.recipient))
+                .or_default()
+                .push((item, key));
+        }
+    }
+    by_recipient
+}
+
+/// Records the keys of a batch's lines (one transaction), and adds those still in no mail, and
+/// those today's repeat lists, to their recipient's digest.
+///
+/// # Errors
+/// A database failure.
+async fn record(
+    ctx: &Context,
+    by_recipient: BTreeMap<Arc<str>, Vec<(Item, u128)>>,
+    digests: &mut Digests<'_>,
+) -> anyhow::Result<()> {
+    let lines: Vec<(&str, Vec<&Item>)> = by_recipient
+        .iter()
+        .map(|(recipient, items)| (&**recipient, items.iter().map(|(i, _)| i).collect()))
+        .collect();
+    let unmailed = ctx.store.record_lines(&lines).await?;
+    drop(lines);
+    for ((recipient, items), unmailed) in by_recipient.into_iter().zip(unmailed) {
+        let mut is_unmailed = vec![None; items.len()];
+        for (id, index) in unmailed {
+            is_unmailed[index] = Some(id);
+        }
+        let entry = digests.pending.entry(recipient).or_default();
+        for ((item, key), id) in items.into_iter().zip(is_unmailed) {
+            if id.is_none() {
+                digests.mailed.push(key);
+            }
+            if id.is_some() || wants_repeat(digests.repeated, &item) {
+                entry.add(id, item, key, digests.max_lines);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `mail.attach_ics`: each section's open deadlines go with the digests to its addresses; all
+/// the sections that get a digest now, in one more read of the open cases. Empty when off.
+///
+/// # Errors
+/// A database failure.
+async fn attached_feeds(
+    ctx: &Context,
+    calendar: &Calendar,
+    recipients: impl Iterator<Item = &Arc<str>>,
+    now: NaiveDateTime,
+) -> anyhow::Result<BTreeMap<SectionCode, (String, usize)>> {
+    if !ctx.config.mail.attach_ics {
+        return Ok(BTreeMap::new());
+    }
+    let mut wanted: Vec<_> = recipients
+        .flat_map(|r| sections_of(&ctx.config, r))
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let stamp = crate::output::feeds::utc(&ctx.config, now);
+    crate::output::feeds::sections_ics(
+        &ctx.source,
+        &ctx.config,
+        calendar,
+        &wanted,
+        now.date(),
+        stamp,
+    )
+    .await
+}
+
+/// One recipient's digest of this pass.
+struct Digest<'a> {
+    recipient: &'a Arc<str>,
+    pending: &'a Pending,
+    day: NaiveDate,
+    /// The sections' calendars to attach ([`attached_feeds`]).
+    feeds: &'a BTreeMap<SectionCode, (String, usize)>,
+}
+
+impl Digest<'_> {
+    /// Queues the digest of the lines still in no mail (and today's repeat, when `repeated`
+    /// does not hold it yet), in one transaction with their assignment; `None` when another
+    /// instance mailed them all meanwhile.
+    ///
+    /// # Errors
+    /// A database failure, or a template that fails.
+    async fn queue(
+        &self,
+        ctx: &Context,
+        repeated: &HashSet<String>,
+    ) -> anyhow::Result<Option<i64>> {
+        let p = self.pending;
+        let candidates: Vec<i64> = p.lines.iter().map(|l| l.id).collect();
+        let repeats = p.lines.iter().filter(|l| l.repeat).count() + p.repeat_only.len();
+        let repeat =
+            (repeats > 0 && !repeated.contains(&**self.recipient)).then_some((self.day, repeats));
+        ctx.store
+            .mail_lines(
+                self.recipient,
+                &candidates,
+                repeat,
+                &ctx.config.mail.from,
+                |still, repeating| self.render(ctx, still, repeating),
+            )
+            .await
+    }
+
+    /// The digest's mail: the lines `still` in no mail, and the repeated ones when
+    /// `repeating`, most urgent first, counted by case and level; with the sections'
+    /// calendars attached.
+    ///
+    /// # Errors
+    /// A template that fails.
+    fn render(
+        &self,
+        ctx: &Context,
+        still: &HashSet<i64>,
+        repeating: bool,
+    ) -> anyhow::Result<crate::mail::render::Rendered> {
+        let p = self.pending;
+        let max_lines = ctx.config.mail.digest_max_lines;
+        let name = p.name.clone().unwrap_or_else(|| Arc::clone(self.recipient));
+        let repeated = p.repeat_only.iter().filter(|_| repeating).copied();
+        let new = p
+            .lines
+            .iter()
+            .filter(|l| Pending::shown(Some(l.id), l.repeat, still, repeating))
+            .map(|l| (l.case, l.level));
+        let counts = cases_by_level(repeated.chain(new));
+        let mut shown: Vec<&Item> = p
+            .listed
+            .iter()
+            .filter(|(id, item)| Pending::shown(*id, item.repeat, still, repeating))
+            .map(|(_, item)| item)
+            .collect();
+        shown.sort_by(|a, b| a.urgency().cmp(&b.urgency()));
+        shown.truncate(max_lines.max(1));
+        let mut rendered = ctx.templates().digest(
+            self.recipient,
+            &name,
+            &ctx.config.office.name,
+            &self.day.to_string(),
+            &shown,
+            &counts,
+        )?;
+        // One file per section the address serves: deadlines.ics, or, for an address of
+        // several sections, deadlines-CODE.ics each.
+        let mine = sections_of(&ctx.config, self.recipient);
+        for code in &mine {
+            if let Some((ics, _)) = self.feeds.get(code) {
+                rendered.attachments.push(crate::mail::Attachment {
+                    filename: if mine.len() == 1 {
+                        "deadlines.ics".to_owned()
+                    } else {
+                        format!("deadlines-{code}.ics")
+                    },
+                    content_type: crate::mail::ICS.to_owned(),
+                    content: ics.clone().into_bytes(),
+                });
+            }
+        }
+        Ok(rendered)
+    }
+}
