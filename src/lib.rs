@@ -6,33 +6,32 @@
 //! majeure suspends the clock. `shared/domain.md` turns that into exact rules; this crate
 //! implements them.
 //!
-//! Modules, and what each owns:
+//! The modules are layers; each may use those above it in this list, never one below
+//! (`python3 shared/tools/module-graph.py src` finds no cycle). `docs/architecture.md` says why,
+//! which code implements which article, and the words the code uses.
+//!
 //! - [`calendar`]: working days, the holiday calendar files and their importer, and O(1)
 //!   arithmetic over them (pure: no clock, no I/O but loading its files);
-//! - [`case`]: a disclosure request as recorded: parsed references and section codes,
-//!   extensions, suspensions, and its free text as one checked line ([`case::text`]);
-//! - [`casework`]: the administrators' changes to a case, checked against the rules (pure);
-//!   `entry`: what an entered change or imported row must pass besides (the engine can count
-//!   it, its dates are plausible; pure);
-//! - [`deadline`]: the engine: each stage's due date, standing and escalation level at a date
-//!   (pure);
-//! - [`report`]: supervision figures for a period, per section and for the office (arts. 23,
-//!   24; pure), written as a table, CSV or workbook by [`report_output`]; [`ics`]: a section's
-//!   open deadlines as an iCalendar feed (pure);
-//! - [`import`]: cases from a CSV file, checked whole before anything is written;
-//! - [`escalation`]: who hears of which case and when (the policy, pure);
-//! - [`mail`]: templates and transports; [`outbox`]: notifications recorded once and mail
-//!   delivered at least once; [`runner`]: one reconcile-and-deliver pass;
-//! - [`feeds`]: reports and calendar feeds read from the store, and the monthly report job;
-//! - [`daemon`]: `duewatch run`, its schedule, calendar reloads and clean stop; [`health`] and
-//!   [`http`]: is it working, for monitors; [`samples`]: the development config's sample cases;
-//! - [`store`]: cases in SQLite or PostgreSQL, one code path for both, and duewatch's own state;
-//! - [`source`]: where the watched cases are read: the store, or an existing case system's
-//!   database through the administrator's queries (read-only);
-//! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment), its
-//!   bounds and its messages;
-//! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`]; `error`: how
-//!   an error reads to an operator (each cause once).
+//! - [`domain`]: the rulebook's rules, pure: a case as recorded ([`domain::case`]), the changes
+//!   to it and their refusals ([`domain::casework`], [`domain::entry`]), the deadline engine
+//!   ([`domain::deadline`]), who hears of what and when ([`domain::escalation`]), the parties
+//!   and their addresses ([`domain::parties`], [`domain::address`]), and the supervision
+//!   figures of a period ([`domain::report`], arts. 23, 24);
+//! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment), parsed
+//!   into types once, its bounds, its messages, and the list of jobs ([`config::Job`]);
+//! - the edge, each reading or writing one thing: [`store`] (cases and duewatch's own tables
+//!   in SQLite or PostgreSQL, one file per table or concern; [`store::outbox`] holds the
+//!   delivery guarantee), [`source`] (where the watched cases are read: the store, or a case
+//!   system's database, read-only), [`import`] (cases from a CSV file, checked whole before
+//!   anything is written), [`mail`] (templates and transports), [`output`] (the report as a
+//!   table, CSV or workbook; a section's deadlines as iCalendar; both streamed from the source);
+//! - [`jobs`]: the jobs, each a plain `async fn run(ctx, now)`: the poll (reconcile + deliver),
+//!   the calendar check, housekeeping, the monthly report;
+//! - [`daemon`]: `duewatch run`: when each job runs, signals and reloads, clean stop,
+//!   `/healthz` and `/metrics`, the development config's sample cases;
+//! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`];
+//! - two leaves any layer may use: `error` (how an error reads to an operator: each cause once)
+//!   and `bounded_file` (reading a bounded regular file: calendars, templates).
 
 mod bounded_file;
 pub mod calendar;
