@@ -13,7 +13,7 @@
 //!   each iteration, untimed), so each recipient's digest lists all their overdue lines again.
 //!
 //! Targets (issue 5): at most 1 s on SQLite, 2 s on PostgreSQL. Memory is measured on the
-//! daemon itself (README, "Performance").
+//! daemon itself (docs/performance.md).
 
 use std::path::Path;
 use std::time::{Duration, Instant};

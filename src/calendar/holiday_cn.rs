@@ -265,7 +265,7 @@ fn render(
         "# National working-day calendar for {year}, as the State Council notice below declares it.\n\
          # Imported by `duewatch calendar import --from holiday-cn` from {file_name} (holiday-cn, MIT).\n\
          # Each holiday lists its rest days and its make-up working days (Saturdays or Sundays worked).\n\
-         # Ranges are inclusive. See the README, \"Calendar files\".\n\
+         # Ranges are inclusive. See docs/administrator.md, \"Calendar files\".\n\
          year = {year}\n"
     );
     for paper in papers {

@@ -243,7 +243,7 @@ fn check(out: &mut dyn Write, loaded: &Loaded, as_of: NaiveDate) -> io::Result<E
             "error: {year} is not covered (as of {as_of}): deadlines that run into {year} are \
              provisional (weekends only).\n  help: when the State Council publishes its notice \
              on the {year} holidays, add {year}.toml to the calendar directory \
-             (`duewatch calendar import`, or by hand: see the README, \"Calendar files\")"
+             (`duewatch calendar import`, or by hand: see docs/administrator.md, \"Calendar files\")"
         );
     }
     Ok(ExitCode::FAILURE)

@@ -29,7 +29,7 @@ pub(super) enum Column {
 }
 
 /// Every column: its name, the Chinese names accepted for it, whether it is required, and what
-/// it holds. The README's table is this one.
+/// it holds. The table in docs/administrator.md, "Importing cases", is this one.
 pub const COLUMNS: &[(&str, &[&str], bool, &str)] = &[
     (
         "reference",

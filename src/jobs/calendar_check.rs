@@ -27,7 +27,7 @@ pub async fn run(ctx: &Context, now: NaiveDateTime) -> anyhow::Result<Report> {
         .map(|y| {
             format!(
                 "{y} 年节假日安排未载入：跨入 {y} 年的期限只按周末推算（暂定）。国务院办公厅通知发布后，\
-                 请把 {y}.toml 放入日历目录（duewatch calendar import，或见 README“Calendar files”）。"
+                 请把 {y}.toml 放入日历目录（duewatch calendar import，或见 docs/administrator.md“Calendar files”）。"
             )
         })
         .collect();

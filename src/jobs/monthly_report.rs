@@ -94,7 +94,7 @@ pub async fn monthly_report(ctx: &Context, now: NaiveDateTime) -> anyhow::Result
     let total = report.total();
     let mut lines = vec![
         format!(
-            "统计期间：{} 至 {}（各项口径见 README“Reports and calendar feeds”）",
+            "统计期间：{} 至 {}（各项口径见 docs/administrator.md“Reports and calendar feeds”）",
             period.from(),
             period.to()
         ),

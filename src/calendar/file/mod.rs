@@ -90,7 +90,7 @@ impl fmt::Display for FileErrors {
     }
 }
 
-const FORMAT_HELP: &str = "see the README, \"Calendar files\", for the format";
+const FORMAT_HELP: &str = "see docs/administrator.md, \"Calendar files\", for the format";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -175,7 +175,7 @@ pub(super) enum Command {
     /// Record cases from a CSV file (UTF-8 or GBK): every row is checked first, and if any is
     /// bad, each bad row is reported with its line number and nothing is recorded.
     Import {
-        /// The CSV file; its header names the columns (README, "Importing cases").
+        /// The CSV file; its header names the columns (docs/administrator.md, "Importing cases").
         file: std::path::PathBuf,
         /// How to read the file's bytes.
         #[arg(long, value_enum, default_value = "auto")]

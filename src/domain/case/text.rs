@@ -25,7 +25,7 @@ use std::ops::Deref;
 use serde::Serialize;
 
 /// The longest a subject, a name, a reason or a note may be, in characters (not bytes): a line
-/// of a mail. The README says this number.
+/// of a mail. docs/administrator.md says this number.
 pub const MAX_CHARS: usize = 200;
 
 /// What a line break in the input means.
