@@ -3,8 +3,84 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
+
 use super::defaults::DEFAULTS;
+use super::{
+    CalendarConfig, CasesConfig, DaemonConfig, DatabaseConfig, HttpConfig, ReportConfig, Schedule,
+    TimeZone, mail,
+};
 use super::{Config, ConfigError, DEFAULT_FILE, ENV_PREFIX, environment, mask, messages};
+
+/// The merged layers as serde reads them: [`Config`]'s keys, with `[escalation]` as the user
+/// writes it. `escalation.reminder_at` is the user's key, but the deadline engine reads it (the
+/// level `reminder`, [`crate::domain::deadline::Rules::reminder_at`]); reading it here, into
+/// `rules`, leaves one value and no step after loading that could forget to copy it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Layers {
+    timezone: TimeZone,
+    calendar: CalendarConfig,
+    database: DatabaseConfig,
+    cases: CasesConfig,
+    office: crate::domain::parties::Party,
+    leadership: crate::domain::parties::Party,
+    #[serde(default)]
+    sections: Vec<crate::domain::parties::Section>,
+    rules: crate::domain::deadline::Rules,
+    escalation: Escalation,
+    window: crate::domain::escalation::Window,
+    mail: mail::MailConfig,
+    schedule: Schedule,
+    report: ReportConfig,
+    daemon: DaemonConfig,
+    http: HttpConfig,
+}
+
+/// `[escalation]` as written: the policy, and `reminder_at`, which goes to the rules.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Escalation {
+    reminder_at: u32,
+    overdue_repeat: crate::domain::escalation::Repeat,
+    notices: bool,
+    recipients: crate::domain::escalation::Recipients,
+}
+
+impl From<Layers> for Config {
+    fn from(l: Layers) -> Config {
+        let Escalation {
+            reminder_at,
+            overdue_repeat,
+            notices,
+            recipients,
+        } = l.escalation;
+        Config {
+            timezone: l.timezone,
+            calendar: l.calendar,
+            database: l.database,
+            cases: l.cases,
+            office: l.office,
+            leadership: l.leadership,
+            sections: l.sections,
+            rules: crate::domain::deadline::Rules {
+                reminder_at,
+                ..l.rules
+            },
+            escalation: crate::domain::escalation::EscalationConfig {
+                overdue_repeat,
+                notices,
+                recipients,
+            },
+            window: l.window,
+            mail: l.mail,
+            schedule: l.schedule,
+            report: l.report,
+            daemon: l.daemon,
+            http: l.http,
+        }
+    }
+}
 
 /// Where the configuration came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,7 +222,6 @@ pub fn load(file: Option<&Path>) -> Result<(Config, Origin), ConfigError> {
     let mut config: Config = merged
         .try_deserialize()
         .map_err(|e| locate_unknown(invalid_in(e, &origin), &origin))?;
-    config.rules.reminder_at = config.escalation.reminder_at;
     config.ascii_addresses();
     if config.mail.smtp.password.is_none() {
         config.mail.smtp.password = credential("smtp_password")?;

@@ -34,9 +34,10 @@ pub const DEFAULT_FILE: &str = "/etc/duewatch/duewatch.toml";
 /// The prefix of environment variables that override the file, `DUEWATCH__CALENDAR__DIR`.
 pub const ENV_PREFIX: &str = "DUEWATCH";
 
-/// The effective configuration.
+/// The effective configuration. It is read through [`load::Layers`], the same keys, which
+/// places `escalation.reminder_at` in [`Config::rules`], the one value the engine reads.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "load::Layers")]
 pub struct Config {
     /// The bureau's time zone: "today" and the sending window are in it.
     pub timezone: TimeZone,
@@ -53,7 +54,7 @@ pub struct Config {
     /// The sections cases are forwarded to.
     #[serde(default)]
     pub sections: Vec<Section>,
-    /// The rulebook's numbers.
+    /// The rulebook's numbers, with `reminder_at` from `escalation.reminder_at`.
     pub rules: crate::domain::deadline::Rules,
     /// Who hears of which case, and when.
     pub escalation: crate::domain::escalation::EscalationConfig,

@@ -49,12 +49,12 @@ impl Config {
             }
         }
         let shortest = r.forward_within.min(r.reply_within);
-        if self.escalation.reminder_at >= shortest {
+        if r.reminder_at >= shortest {
             return Err((
                 format!(
                     "escalation.reminder_at = {} is not below the shortest period ({shortest} \
                      working days): a reminder would be due from the stage's first day",
-                    self.escalation.reminder_at
+                    r.reminder_at
                 ),
                 format!(
                     "use 0 to {} (0: no reminders; the default is 2)",
