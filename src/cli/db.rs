@@ -26,7 +26,7 @@ pub(super) fn run(
             writeln!(
                 out,
                 "migrations applied to {}",
-                crate::config::mask(&config.database.url)
+                config.database.url
             )?;
         }
     }

@@ -1,6 +1,8 @@
 //! `[database]` (duewatch's own database) and `[cases]` (where the cases come from), and
 //! [`mask`], which hides a URL's password in every message.
 
+use std::fmt;
+
 use serde::Deserialize;
 
 /// A URL with any password replaced by `***`, for messages.
@@ -41,7 +43,89 @@ pub fn mask(url: &str) -> String {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     /// `sqlite://PATH` (created if missing) or `postgres://…`.
-    pub url: String,
+    pub url: DatabaseUrl,
+}
+
+/// duewatch's own database's backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite://PATH`: the embedded default.
+    Sqlite,
+    /// `postgres://…` or `postgresql://…`.
+    Postgres,
+}
+
+/// `database.url`, parsed: its backend known. It may hold a password, so it prints masked
+/// ([`mask`], in `Display` and `Debug`); [`DatabaseUrl::expose`] is for connecting only.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    url: String,
+    backend: Backend,
+}
+
+impl DatabaseUrl {
+    /// `url` as duewatch's database.
+    ///
+    /// # Errors
+    /// `sqlite://` without a file, or a scheme other than `sqlite://` and `postgres://`: the
+    /// message (the URL masked), then `\n  help: …` (as the configuration's messages take it).
+    pub fn parse(url: &str) -> Result<DatabaseUrl, String> {
+        let backend = if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("\"sqlite://\" names no file\n  help: write \
+                     sqlite:///var/lib/duewatch/duewatch.db or postgres://host/db"
+                    .to_owned());
+            }
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(format!(
+                "\"{}\" is neither sqlite:// nor postgres://\n  help: write \
+                 sqlite:///var/lib/duewatch/duewatch.db or postgres://user@host/db",
+                mask(url)
+            ));
+        };
+        Ok(DatabaseUrl {
+            url: url.to_owned(),
+            backend,
+        })
+    }
+
+    /// Its backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL unmasked, for connecting only: never print it (print the `DatabaseUrl`).
+    pub fn expose(&self) -> &str {
+        &self.url
+    }
+}
+
+impl TryFrom<String> for DatabaseUrl {
+    type Error = String;
+    fn try_from(url: String) -> Result<Self, Self::Error> {
+        DatabaseUrl::parse(&url)
+    }
+}
+
+impl<'de> Deserialize<'de> for DatabaseUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        DatabaseUrl::try_from(String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&mask(&self.url))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({:?}, {:?})", mask(&self.url), self.backend)
+    }
 }
 
 /// `cases.source`: where duewatch reads its cases.
@@ -124,7 +208,21 @@ impl CasesConfig {
 
 #[cfg(test)]
 mod mask_tests {
-    use super::mask;
+    use super::{Backend, DatabaseUrl, mask};
+
+    #[test]
+    fn a_database_url_knows_its_backend_and_prints_masked() {
+        let url = DatabaseUrl::parse("postgres://duewatch:s3cret@db/duewatch").expect("a URL");
+        assert_eq!(url.backend(), Backend::Postgres);
+        assert_eq!(url.to_string(), "postgres://duewatch:***@db/duewatch");
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert_eq!(url.expose(), "postgres://duewatch:s3cret@db/duewatch");
+        let file = DatabaseUrl::parse("sqlite:///var/lib/duewatch/duewatch.db").expect("a URL");
+        assert_eq!(file.backend(), Backend::Sqlite);
+        let refused = DatabaseUrl::parse("mysql://u:p@h/db").expect_err("not ours");
+        assert!(refused.starts_with("\"mysql://u:***@h/db\" is neither sqlite:// nor postgres://"));
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
 
     #[test]
     fn a_password_is_hidden_in_the_user_part_and_in_parameters() {

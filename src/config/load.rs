@@ -121,6 +121,12 @@ fn invalid_in(e: config::ConfigError, origin: &Origin) -> ConfigError {
         Origin::Defaults => None,
     };
     let message = messages::reworded(&e, file).unwrap_or_else(|| messages::dotted(&e.to_string()));
+    if let Some((message, help)) = message.split_once(messages::HELP) {
+        return ConfigError::Invalid {
+            message: message.to_owned(),
+            help: help.to_owned(),
+        };
+    }
     let help = if message.contains("unknown field") {
         "remove the key or correct its spelling (environment variables count too: \
          DUEWATCH__SECTION__KEY); config/duewatch.example.toml lists every key"
@@ -222,7 +228,7 @@ pub fn load(file: Option<&Path>) -> Result<(Config, Origin), ConfigError> {
     let mut config: Config = merged
         .try_deserialize()
         .map_err(|e| locate_unknown(invalid_in(e, &origin), &origin))?;
-    config.ascii_addresses();
+    config.mail.from = crate::domain::address::mailbox_to_ascii(&config.mail.from);
     if config.mail.smtp.password.is_none() {
         config.mail.smtp.password = credential("smtp_password")?;
     }
@@ -262,7 +268,7 @@ pub(crate) fn from_toml(text: &str) -> Config {
         .build()
         .and_then(config::Config::try_deserialize)
         .map(|mut c: Config| {
-            c.ascii_addresses();
+            c.mail.from = crate::domain::address::mailbox_to_ascii(&c.mail.from);
             c
         })
         .expect("a test configuration")

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use crate::domain::address::{AddressError, EmailAddress};
 use crate::domain::case::SectionCode;
 use crate::domain::parties::{Parties, Party, Section};
 
@@ -23,7 +24,7 @@ mod numbers;
 mod routing;
 mod validate;
 
-pub use database::{CaseSource, CasesConfig, DatabaseConfig, mask};
+pub use database::{Backend, CaseSource, CasesConfig, DatabaseConfig, DatabaseUrl, mask};
 #[cfg(test)]
 pub(crate) use load::from_toml;
 pub use load::{Origin, effective, load};
@@ -128,7 +129,7 @@ pub enum ReportRecipient {
     /// `[office] emails`.
     Office,
     /// One address.
-    Address(String),
+    Address(EmailAddress),
 }
 
 impl TryFrom<String> for ReportRecipient {
@@ -137,11 +138,15 @@ impl TryFrom<String> for ReportRecipient {
         match s.as_str() {
             "leadership" => Ok(ReportRecipient::Leadership),
             "office" => Ok(ReportRecipient::Office),
-            a if validate::plausible_address(a) => Ok(ReportRecipient::Address(s)),
-            _ => Err(format!(
-                "\"{s}\" is neither leadership, office nor an e-mail address (report.recipients); \
-                 e.g. recipients = [\"leadership\", \"office\", \"it@bureau.example\"]"
-            )),
+            a => match EmailAddress::parse(a) {
+                Ok(address) => Ok(ReportRecipient::Address(address)),
+                Err(AddressError::NotAnAddress(_)) => Err(format!(
+                    "\"{s}\" is neither leadership, office nor an e-mail address (report.recipients); \
+                     e.g. recipients = [\"leadership\", \"office\", \"it@bureau.example\"]"
+                )),
+                // With its help, as the configuration's messages take it (messages.rs).
+                Err(e) => Err(format!("{e}\n  help: {}", e.help())),
+            },
         }
     }
 }
@@ -151,17 +156,17 @@ impl From<ReportRecipient> for String {
         match r {
             ReportRecipient::Leadership => "leadership".to_owned(),
             ReportRecipient::Office => "office".to_owned(),
-            ReportRecipient::Address(a) => a,
+            ReportRecipient::Address(a) => a.into(),
         }
     }
 }
 
 impl Config {
     /// The addresses `[report] recipients` names, each once, in order.
-    pub fn report_recipients(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
+    pub fn report_recipients(&self) -> Vec<EmailAddress> {
+        let mut out: Vec<EmailAddress> = Vec::new();
         for r in &self.report.recipients {
-            let add: Vec<String> = match r {
+            let add: Vec<EmailAddress> = match r {
                 ReportRecipient::Leadership => self.leadership.emails.clone(),
                 ReportRecipient::Office => self.office.emails.clone(),
                 ReportRecipient::Address(address) => vec![address.clone()],
@@ -191,8 +196,25 @@ pub struct DaemonConfig {
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpConfig {
-    /// `host:port` for `/healthz` and `/metrics`; empty: no listener.
-    pub listen: String,
+    /// `host:port` for `/healthz` and `/metrics`; empty (`None`): no listener.
+    #[serde(deserialize_with = "listen")]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+/// `http.listen`: `""` is no listener, anything else must be `host:port` (an IP address: the
+/// listener binds it, no name is looked up).
+fn listen<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<std::net::SocketAddr>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| {
+        serde::de::Error::custom(format_args!(
+            "\"{text}\" is not host:port\n  help: e.g. \"127.0.0.1:9187\", or \"\" for no listener"
+        ))
+    })
 }
 
 impl Config {

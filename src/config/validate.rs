@@ -1,18 +1,46 @@
-//! The checks serde cannot make: across fields (a window that ends before it starts, a lease
-//! shorter than a send), unique codes and names, and mail that reaches someone.
+//! The checks serde cannot make, run by `config check`, `run` and `mail test`: across fields (a
+//! window that ends before it starts, a lease shorter than a send), unique section codes and
+//! names, and mail that reaches someone. Each check is one function and names its key; what
+//! one value alone decides (an address, `http.listen`, `database.url`) is parsed at loading.
 
-use super::{Config, ConfigError, ReportRecipient, mask, routing};
+use super::{Config, ConfigError, ReportRecipient, routing};
+
+/// A refusal: the message, naming its key, and what to do.
+fn invalid(message: String, help: &str) -> ConfigError {
+    ConfigError::Invalid {
+        message,
+        help: help.to_owned(),
+    }
+}
 
 impl Config {
-    /// Checks what serde cannot: unique section codes, plausible addresses, sane rules.
+    /// Checks what serde cannot: unique section codes, a sender, sane rules, mail that reaches
+    /// someone.
     ///
     /// # Errors
     /// The first problem, naming its key.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |message: String, help: &str| ConfigError::Invalid {
-            message,
-            help: help.to_owned(),
-        };
+        self.check_section_codes()?;
+        self.check_sender()?;
+        self.check_window()?;
+        self.mail.check().map_err(|e| {
+            invalid(
+                format!("{e:#}"),
+                "see [mail.smtp] in config/duewatch.example.toml",
+            )
+        })?;
+        self.check_retry()?;
+        self.check_schedule()?;
+        self.check_numbers()
+            .map_err(|(message, help)| invalid(message, &help))?;
+        self.cases
+            .validate()
+            .map_err(|(message, help)| invalid(message, help))?;
+        self.validate_routing()
+    }
+
+    /// `sections[N].code`: each once.
+    fn check_section_codes(&self) -> Result<(), ConfigError> {
         for (i, s) in self.sections.iter().enumerate() {
             if self.sections[..i].iter().any(|o| o.code == s.code) {
                 return Err(invalid(
@@ -21,37 +49,11 @@ impl Config {
                 ));
             }
         }
-        let parties = [
-            ("office", &self.office.emails),
-            ("leadership", &self.leadership.emails),
-        ];
-        let sections = self
-            .sections
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (i, &s.emails));
-        for (key, emails) in parties
-            .into_iter()
-            .map(|(k, e)| (k.to_owned(), e))
-            .chain(sections.map(|(i, e)| (format!("sections[{i}]"), e)))
-        {
-            for e in emails {
-                if !plausible_address(e) {
-                    return Err(invalid(
-                        format!("{key}.emails: {e:?} is not an e-mail address"),
-                        "write addresses as name@example.org",
-                    ));
-                }
-            }
-        }
-        for (i, e) in self.mail.admins.iter().enumerate() {
-            if !plausible_address(e) {
-                return Err(invalid(
-                    format!("mail.admins[{i}]: {e:?} is not an e-mail address"),
-                    "write addresses as name@example.org",
-                ));
-            }
-        }
+        Ok(())
+    }
+
+    /// `mail.from`: a mailbox, `Name <address>`.
+    fn check_sender(&self) -> Result<(), ConfigError> {
         if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(invalid(
                 // Debug-quoted: a line break in the value shows as \r\n, not as a new line.
@@ -59,6 +61,11 @@ impl Config {
                 "write it as \"duewatch <duewatch@bureau.example>\"",
             ));
         }
+        Ok(())
+    }
+
+    /// `window`: `to` after `from`.
+    fn check_window(&self) -> Result<(), ConfigError> {
         if self.window.to <= self.window.from {
             return Err(invalid(
                 format!(
@@ -69,29 +76,34 @@ impl Config {
                 "the sending window is one span within a day, e.g. from = \"08:30\", to = \"17:30\"",
             ));
         }
-        self.mail.check().map_err(|e| {
-            invalid(
-                format!("{e:#}"),
-                "see [mail.smtp] in config/duewatch.example.toml",
-            )
-        })?;
-        if self.mail.retry.lease_secs <= self.mail.smtp.timeout_secs {
+        Ok(())
+    }
+
+    /// `mail.retry`: a claim outlasts a send; the backoff grows from at least a second.
+    fn check_retry(&self) -> Result<(), ConfigError> {
+        let retry = &self.mail.retry;
+        if retry.lease_secs <= self.mail.smtp.timeout_secs {
             return Err(invalid(
                 format!(
                     "mail.retry.lease_secs = {} must be longer than mail.smtp.timeout_secs = {}",
-                    self.mail.retry.lease_secs, self.mail.smtp.timeout_secs
+                    retry.lease_secs, self.mail.smtp.timeout_secs
                 ),
                 "a worker only starts a send that can finish within its claim; the defaults are \
                  lease_secs = 120, timeout_secs = 30",
             ));
         }
-        if self.mail.retry.base_secs == 0 || self.mail.retry.cap_secs < self.mail.retry.base_secs {
+        if retry.base_secs == 0 || retry.cap_secs < retry.base_secs {
             return Err(invalid(
                 "mail.retry: base_secs must be at least 1 and cap_secs at least base_secs"
                     .to_owned(),
                 "the defaults are base_secs = 30, cap_secs = 900",
             ));
         }
+        Ok(())
+    }
+
+    /// `schedule.*`: cron expressions with seconds.
+    fn check_schedule(&self) -> Result<(), ConfigError> {
         for (job, cron) in self.schedule.jobs() {
             // The same parser tokio-cron-scheduler uses, seconds required.
             let parsed = croner::parser::CronParser::builder()
@@ -105,37 +117,7 @@ impl Config {
                 ));
             }
         }
-        if !self.http.listen.is_empty() && self.http.listen.parse::<std::net::SocketAddr>().is_err()
-        {
-            return Err(invalid(
-                format!("http.listen: \"{}\" is not host:port", self.http.listen),
-                "e.g. \"127.0.0.1:9187\", or \"\" for no listener",
-            ));
-        }
-        self.check_numbers()
-            .map_err(|(message, help)| invalid(message, &help))?;
-        if let Some(path) = self.database.url.strip_prefix("sqlite://") {
-            if path.is_empty() {
-                return Err(invalid(
-                    "database.url: \"sqlite://\" names no file".to_owned(),
-                    "write sqlite:///var/lib/duewatch/duewatch.db or postgres://host/db",
-                ));
-            }
-        } else if !self.database.url.starts_with("postgres://")
-            && !self.database.url.starts_with("postgresql://")
-        {
-            return Err(invalid(
-                format!(
-                    "database.url: \"{}\" is neither sqlite:// nor postgres://",
-                    mask(&self.database.url)
-                ),
-                "write sqlite:///var/lib/duewatch/duewatch.db or postgres://user@host/db",
-            ));
-        }
-        self.cases
-            .validate()
-            .map_err(|(message, help)| invalid(message, help))?;
-        self.validate_routing()
+        Ok(())
     }
 
     /// Checks that mail can reach someone: every role a level is sent to has an address
@@ -146,10 +128,14 @@ impl Config {
     /// # Errors
     /// The problems found, each naming the keys.
     fn validate_routing(&self) -> Result<(), ConfigError> {
-        let invalid = |message: String, help: &str| ConfigError::Invalid {
-            message,
-            help: help.to_owned(),
-        };
+        self.check_section_names()?;
+        self.check_sender_address()?;
+        self.check_roles_addressed()?;
+        self.check_report_recipients()
+    }
+
+    /// `sections[N].name`: each once, and none the code of another section.
+    fn check_section_names(&self) -> Result<(), ConfigError> {
         for (i, s) in self.sections.iter().enumerate() {
             if let Some((j, other)) = self.sections[..i]
                 .iter()
@@ -184,115 +170,67 @@ impl Config {
                 ));
             }
         }
-        for (key, address) in self.addresses() {
-            if let Some(problem) = crate::domain::address::problem(&address) {
-                return Err(invalid(
-                    format!("{key}: \"{address}\": {problem}"),
-                    crate::domain::address::PROBLEM_HELP,
-                ));
-            }
+        Ok(())
+    }
+
+    /// `mail.from`'s address: one every relay takes ([`crate::domain::address::problem`]); the
+    /// other addresses are [`crate::domain::address::EmailAddress`]es, checked as they are read.
+    fn check_sender_address(&self) -> Result<(), ConfigError> {
+        let Ok(from) = self.mail.from.parse::<lettre::message::Mailbox>() else {
+            return Ok(());
+        };
+        let address = from.email.to_string();
+        match crate::domain::address::problem(&address) {
+            Some(problem) => Err(invalid(
+                format!("mail.from: \"{address}\": {problem}"),
+                crate::domain::address::PROBLEM_HELP,
+            )),
+            None => Ok(()),
         }
+    }
+
+    /// `escalation.recipients`: no level goes to a role without an address.
+    fn check_roles_addressed(&self) -> Result<(), ConfigError> {
         let unaddressed = routing::unaddressed_roles(self);
-        if !unaddressed.is_empty() {
-            return Err(ConfigError::Invalid {
-                message: format!(
-                    "a notification would go to a role with no address:\n  {}",
-                    unaddressed.join("\n  ")
-                ),
-                help: "give the role its addresses, or take the role out of that \
-                       escalation.recipients list (config/duewatch.example.toml)"
-                    .to_owned(),
-            });
+        if unaddressed.is_empty() {
+            return Ok(());
         }
-        if !self.schedule.monthly_report.trim().is_empty() {
-            for r in &self.report.recipients {
-                let (role, key, emails) = match r {
-                    ReportRecipient::Leadership => {
-                        ("leadership", "leadership.emails", &self.leadership.emails)
-                    }
-                    ReportRecipient::Office => ("office", "office.emails", &self.office.emails),
-                    ReportRecipient::Address(_) => continue,
-                };
-                if emails.is_empty() {
-                    return Err(invalid(
-                        format!(
-                            "report.recipients: \"{role}\" has no address ({key} is empty): the \
-                             monthly report would not reach it"
-                        ),
-                        &format!(
-                            "add {key} = [\"{role}@bureau.example\"], or take \"{role}\" out of \
-                             report.recipients (schedule.monthly_report = \"\" turns the report off)"
-                        ),
-                    ));
+        Err(invalid(
+            format!(
+                "a notification would go to a role with no address:\n  {}",
+                unaddressed.join("\n  ")
+            ),
+            "give the role its addresses, or take the role out of that escalation.recipients \
+             list (config/duewatch.example.toml)",
+        ))
+    }
+
+    /// `report.recipients`: while the monthly report is on, each role it names has an address.
+    fn check_report_recipients(&self) -> Result<(), ConfigError> {
+        if self.schedule.monthly_report.trim().is_empty() {
+            return Ok(());
+        }
+        for r in &self.report.recipients {
+            let (role, key, emails) = match r {
+                ReportRecipient::Leadership => {
+                    ("leadership", "leadership.emails", &self.leadership.emails)
                 }
+                ReportRecipient::Office => ("office", "office.emails", &self.office.emails),
+                ReportRecipient::Address(_) => continue,
+            };
+            if emails.is_empty() {
+                return Err(invalid(
+                    format!(
+                        "report.recipients: \"{role}\" has no address ({key} is empty): the \
+                         monthly report would not reach it"
+                    ),
+                    &format!(
+                        "add {key} = [\"{role}@bureau.example\"], or take \"{role}\" out of \
+                         report.recipients (schedule.monthly_report = \"\" turns the report off)"
+                    ),
+                ));
             }
         }
         Ok(())
     }
-}
-
-impl Config {
-    /// Every configured address with its key: `office.emails`, `leadership.emails`,
-    /// `sections[N].emails`, `mail.admins`, `report.recipients`, `mail.from`.
-    fn addresses(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        let lists = [
-            ("office.emails".to_owned(), &self.office.emails),
-            ("leadership.emails".to_owned(), &self.leadership.emails),
-            ("mail.admins".to_owned(), &self.mail.admins),
-        ];
-        let sections = self
-            .sections
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (format!("sections[{i}].emails"), &s.emails));
-        for (key, list) in lists.into_iter().chain(sections) {
-            out.extend(list.iter().map(|a| (key.clone(), a.clone())));
-        }
-        for r in &self.report.recipients {
-            if let ReportRecipient::Address(a) = r {
-                out.push(("report.recipients".to_owned(), a.clone()));
-            }
-        }
-        if let Ok(from) = self.mail.from.parse::<lettre::message::Mailbox>() {
-            out.push(("mail.from".to_owned(), from.email.to_string()));
-        }
-        out
-    }
-
-    /// Writes every internationalised domain of the configured addresses as punycode
-    /// ([`crate::domain::address`]): what is sent, recorded and compared is the ASCII form.
-    pub(super) fn ascii_addresses(&mut self) {
-        use crate::domain::address::{mailbox_to_ascii, to_ascii};
-        let lists = [
-            &mut self.office.emails,
-            &mut self.leadership.emails,
-            &mut self.mail.admins,
-        ];
-        for list in lists
-            .into_iter()
-            .chain(self.sections.iter_mut().map(|s| &mut s.emails))
-        {
-            for a in list.iter_mut() {
-                *a = to_ascii(a);
-            }
-        }
-        for r in &mut self.report.recipients {
-            if let ReportRecipient::Address(a) = r {
-                *a = to_ascii(a);
-            }
-        }
-        self.mail.from = mailbox_to_ascii(&self.mail.from);
-    }
-}
-
-pub(super) fn plausible_address(e: &str) -> bool {
-    let Some((local, domain)) = e.rsplit_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !e
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
 }

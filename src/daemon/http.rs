@@ -18,7 +18,9 @@ use crate::daemon::Daemon;
 /// # Errors
 /// The address cannot be bound.
 pub async fn spawn(daemon: Arc<Daemon>) -> anyhow::Result<()> {
-    let listen = daemon.ctx.config.http.listen.clone();
+    let Some(listen) = daemon.ctx.config.http.listen else {
+        return Ok(());
+    };
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("http.listen: cannot listen on {listen}"))?;

@@ -177,7 +177,7 @@ impl Daemon {
         let ctx = Context::load(config).await?;
         // Not a daemon whose every poll fails: a database it cannot write stops the start.
         ctx.store
-            .check_writable(&crate::config::mask(&ctx.config.database.url))
+            .check_writable(&ctx.config.database.url.to_string())
             .await?;
         let database_file = match ctx.store.sqlite_file() {
             None => None,
@@ -543,7 +543,7 @@ impl Daemon {
                 key,
                 now.date(),
                 occurrence,
-                admins,
+                &admins.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 &rendered,
                 &self.ctx.config.mail.from,
             )
@@ -600,7 +600,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             .with_context(|| format!("scheduling {name}"))?;
     }
     scheduler.start().await.context("starting the scheduler")?;
-    if !daemon.ctx.config.http.listen.is_empty() {
+    if daemon.ctx.config.http.listen.is_some() {
         crate::daemon::http::spawn(Arc::clone(&daemon)).await?;
     }
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);

@@ -58,7 +58,7 @@ impl Context {
     /// # Errors
     /// Whatever cannot be loaded, named.
     pub async fn load(config: Config) -> anyhow::Result<Context> {
-        let store = Store::connect(&config.database.url).await?;
+        let store = Store::connect(config.database.url.expose()).await?;
         store.migrate().await?;
         let source = Source::open(&config, &store).await?;
         let calendar = crate::calendar::load::load(&config.calendar.dir)?.calendar;
@@ -653,7 +653,7 @@ async fn report_problems(
         .record_problem_lines(
             problems.kind,
             lines,
-            admins,
+            &admins.iter().map(ToString::to_string).collect::<Vec<_>>(),
             &ctx.config.mail.from,
             |lines| ctx.templates().notice(&when, &title(lines.len()), lines),
         )
@@ -776,7 +776,7 @@ pub async fn deliver(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> 
             }
             let now = now.format("%Y-%m-%d %H:%M").to_string();
             let rendered = ctx.templates().admin(&now, dead, stuck)?;
-            Ok(admins.iter().map(|a| (a.clone(), rendered.clone())).collect())
+            Ok(admins.iter().map(|a| (a.to_string(), rendered.clone())).collect())
         })
         .await?;
     report.reported = problems.0.len() + problems.1.len();

@@ -400,7 +400,10 @@ fn addresses(
             none.push(*role);
         }
         for e in emails {
-            if !out.iter().any(|(a, _, _)| a.eq_ignore_ascii_case(e)) {
+            if !out
+                .iter()
+                .any(|(a, _, _)| a.eq_ignore_ascii_case(e.as_str()))
+            {
                 out.push((Arc::from(e.as_str()), Arc::from(name), *role));
             }
         }
