@@ -4,6 +4,13 @@
 //!
 //! The file is `--config FILE` when given (it must exist), else `/etc/duewatch/duewatch.toml`
 //! when that exists, else the defaults alone.
+//!
+//! Here: [`Config`] and its small sections. Beside it: `defaults.rs` (the built-in defaults, the
+//! one home of every default value), `load.rs` (the layers, [`load`], [`effective`]),
+//! `database.rs` (`[database]` with its [`DatabaseUrl`], `[cases]`, [`mask`]), `validate.rs`
+//! (the checks across fields, [`Config::validate`]), `numbers.rs` (bounds, warnings),
+//! `routing.rs` (roles without an address), `messages.rs` (the `config` crate's errors said for
+//! an operator), `environment.rs` (`DUEWATCH__…` variables, lists), `mail.rs` (`[mail]`).
 
 use std::fmt;
 use std::path::PathBuf;

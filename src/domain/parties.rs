@@ -1,7 +1,7 @@
 //! The parties a request passes through (arts. 19–21): the office that receives and forwards
 //! it, the leadership that consents to extensions, and the sections that answer; each with the
-//! name its mails use and its addresses. The configuration's `[office]`, `[leadership]` and
-//! `[[sections]]` are these types.
+//! name its mails use and its addresses ([`EmailAddress`]es, parsed as the configuration is
+//! read). The configuration's `[office]`, `[leadership]` and `[[sections]]` are these types.
 
 use serde::Deserialize;
 
