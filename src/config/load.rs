@@ -15,7 +15,8 @@ use super::{Config, ConfigError, DEFAULT_FILE, ENV_PREFIX, environment, mask, me
 /// The merged layers as serde reads them: [`Config`]'s keys, with `[escalation]` as the user
 /// writes it. `escalation.reminder_at` is the user's key, but the deadline engine reads it (the
 /// level `reminder`, [`crate::domain::deadline::Rules::reminder_at`]); reading it here, into
-/// `rules`, leaves one value and no step after loading that could forget to copy it.
+/// `rules`, leaves one value and no step after loading that could forget to copy it. The
+/// sender's domain becomes punycode here too.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Layers {
@@ -55,6 +56,9 @@ impl From<Layers> for Config {
             notices,
             recipients,
         } = l.escalation;
+        // The sender's domain as punycode, as the other addresses (`EmailAddress`es) are read.
+        let mut mail = l.mail;
+        mail.from = crate::domain::address::mailbox_to_ascii(&mail.from);
         Config {
             timezone: l.timezone,
             calendar: l.calendar,
@@ -73,7 +77,7 @@ impl From<Layers> for Config {
                 recipients,
             },
             window: l.window,
-            mail: l.mail,
+            mail,
             schedule: l.schedule,
             report: l.report,
             daemon: l.daemon,
@@ -228,7 +232,6 @@ pub fn load(file: Option<&Path>) -> Result<(Config, Origin), ConfigError> {
     let mut config: Config = merged
         .try_deserialize()
         .map_err(|e| locate_unknown(invalid_in(e, &origin), &origin))?;
-    config.mail.from = crate::domain::address::mailbox_to_ascii(&config.mail.from);
     if config.mail.smtp.password.is_none() {
         config.mail.smtp.password = credential("smtp_password")?;
     }
@@ -267,9 +270,27 @@ pub(crate) fn from_toml(text: &str) -> Config {
         .add_source(config::File::from_str(text, config::FileFormat::Toml))
         .build()
         .and_then(config::Config::try_deserialize)
-        .map(|mut c: Config| {
-            c.mail.from = crate::domain::address::mailbox_to_ascii(&c.mail.from);
-            c
-        })
         .expect("a test configuration")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_toml;
+
+    #[test]
+    fn escalation_reminder_at_is_the_value_the_engine_reads() {
+        assert_eq!(from_toml("").rules.reminder_at, 2);
+        let config = from_toml("[escalation]\nreminder_at = 1\n");
+        assert_eq!(config.rules.reminder_at, 1);
+    }
+
+    #[test]
+    fn an_empty_listen_is_no_listener_and_the_sender_is_sent_in_ascii() {
+        assert_eq!(from_toml("").http.listen, None);
+        let config = from_toml(
+            "[http]\nlisten = \"127.0.0.1:9187\"\n[mail]\nfrom = \"提醒 <duewatch@bücher.example>\"\n",
+        );
+        assert_eq!(config.http.listen, Some(([127, 0, 0, 1], 9187).into()));
+        assert_eq!(config.mail.from, "提醒 <duewatch@xn--bcher-kva.example>");
+    }
 }
