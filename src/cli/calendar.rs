@@ -445,7 +445,7 @@ fn diff(
     let candidate = result?;
     let today = as_of.unwrap_or_else(|| config.timezone.today());
     super::runtime()?.block_on(async {
-        let store = crate::store::Store::connect(&config.database.url).await?;
+        let store = crate::store::Store::connect(config.database.url.expose()).await?;
         store.migrate().await?;
         let source = crate::source::Source::open(config, &store).await?;
         let moved =

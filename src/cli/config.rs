@@ -39,9 +39,9 @@ pub(super) fn run(
             crate::mail::render::Templates::load(&config.mail.templates)?;
             let loaded = crate::calendar::load::load(&config.calendar.dir)?;
             let checked = runtime()?.block_on(async {
-                let store = crate::store::Store::connect(&config.database.url).await?;
+                let store = crate::store::Store::connect(config.database.url.expose()).await?;
                 store
-                    .check_writable(&crate::config::mask(&config.database.url))
+                    .check_writable(&config.database.url.to_string())
                     .await?;
                 drop(store);
                 match config.cases.source {
@@ -72,7 +72,7 @@ pub(super) fn run(
                     .map(i32::to_string)
                     .collect::<Vec<_>>()
                     .join(", "),
-                crate::config::mask(&config.database.url)
+                config.database.url
             )?;
             Ok(ExitCode::SUCCESS)
         }

@@ -23,11 +23,7 @@ pub(super) fn run(
     match command {
         Command::Migrate => {
             runtime()?.block_on(open_store(config))?;
-            writeln!(
-                out,
-                "migrations applied to {}",
-                crate::config::mask(&config.database.url)
-            )?;
+            writeln!(out, "migrations applied to {}", config.database.url)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -37,7 +37,7 @@ pub(super) fn run(
     config: Config,
 ) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
-        let store = crate::store::Store::connect(&config.database.url).await?;
+        let store = crate::store::Store::connect(config.database.url.expose()).await?;
         store.migrate().await?;
         match command {
             Command::List { failed, limit, json } => {

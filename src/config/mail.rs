@@ -15,7 +15,7 @@ pub struct MailConfig {
     /// The sender, `Name <address>`.
     pub from: String,
     /// Who hears of dead letters and stuck mail.
-    pub admins: Vec<String>,
+    pub admins: Vec<crate::domain::address::EmailAddress>,
     /// A directory of templates that replace the built-in ones, file by file; empty: built-in.
     pub templates: PathBuf,
     /// Minutes after which mail still not delivered is reported to the admins.

@@ -9,6 +9,10 @@ use serde::de::{self, Deserializer, Visitor};
 
 use super::ENV_PREFIX;
 
+/// What separates a message from its help, in a parsed type's error (`"x" is not host:port` +
+/// `HELP` + `e.g. …`) and in what [`reworded`] returns for it.
+pub(super) const HELP: &str = "\n  help: ";
+
 /// `sections[1]code` → `sections[1].code`: the crate joins an index and the next key without a
 /// dot.
 pub(super) fn dotted(key: &str) -> String {
@@ -25,11 +29,16 @@ pub(super) fn dotted(key: &str) -> String {
 }
 
 /// The environment variable that sets `key` (`rules.forward_within` →
-/// `DUEWATCH__RULES__FORWARD_WITHIN`), when it is set.
+/// `DUEWATCH__RULES__FORWARD_WITHIN`, `mail.admins[1]` → `DUEWATCH__MAIL__ADMINS`), when it is
+/// set.
 fn variable_for(key: &str) -> Option<String> {
-    if key.contains('[') {
-        return None;
-    }
+    // An entry of a list (`mail.admins[1]`) is set by the list's variable; a key inside a list
+    // of tables (`sections[0].code`) has none.
+    let key = match key.split_once('[') {
+        Some((list, rest)) if !rest.contains('.') => list,
+        Some(_) => return None,
+        None => key,
+    };
     let name = format!(
         "{ENV_PREFIX}__{}",
         key.replace('.', "__").to_ascii_uppercase()
@@ -112,7 +121,8 @@ fn words_of(enum_name: &str) -> Option<&'static [&'static str]> {
 }
 
 /// Rewords the crate's error; `None` when it has nothing to add (an unknown key, a file that
-/// does not parse: the crate's message is kept).
+/// does not parse: the crate's message is kept). A parsed type's refusal comes back with its
+/// own help after [`HELP`].
 pub(super) fn reworded(e: &config::ConfigError, file: Option<&Path>) -> Option<String> {
     match e {
         config::ConfigError::Type {
@@ -157,6 +167,15 @@ pub(super) fn reworded(e: &config::ConfigError, file: Option<&Path>) -> Option<S
             }
             if inner.contains("unknown field `") {
                 return None;
+            }
+            // A parsed type's refusal (an address, database.url, http.listen) says the value and
+            // what is wrong with it, and ends in its help: `KEY: MESSAGE (in FILE)`, the help kept
+            // for the caller to split off ([`HELP`]).
+            if let Some((said, help)) = inner.split_once(HELP) {
+                return Some(format!(
+                    "{key}: {said}{}{HELP}{help}",
+                    place(&key, origin.as_deref(), file)
+                ));
             }
             Some(format!(
                 "{key}{}: {inner}",

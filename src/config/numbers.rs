@@ -49,12 +49,12 @@ impl Config {
             }
         }
         let shortest = r.forward_within.min(r.reply_within);
-        if self.escalation.reminder_at >= shortest {
+        if r.reminder_at >= shortest {
             return Err((
                 format!(
                     "escalation.reminder_at = {} is not below the shortest period ({shortest} \
                      working days): a reminder would be due from the stage's first day",
-                    self.escalation.reminder_at
+                    r.reminder_at
                 ),
                 format!(
                     "use 0 to {} (0: no reminders; the default is 2)",
@@ -92,15 +92,14 @@ impl Config {
     /// daemon logs it.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
-        if let Ok(address) = self.http.listen.parse::<std::net::SocketAddr>()
+        if let Some(address) = self.http.listen
             && !address.ip().is_loopback()
         {
             out.push(format!(
-                "http.listen = \"{}\" is not a loopback address: /healthz and /metrics (case \
+                "http.listen = \"{address}\" is not a loopback address: /healthz and /metrics (case \
                  counts per section) answer anyone who can reach it, without a password; bind \
                  it to 127.0.0.1 (or ::1) and put a proxy with access control in front if \
                  another machine must read it",
-                self.http.listen
             ));
         }
         out

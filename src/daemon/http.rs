@@ -38,7 +38,9 @@ struct Shared {
 /// The address cannot be bound.
 pub async fn spawn(ctx: Arc<Context>, metrics: Arc<Metrics>) -> anyhow::Result<()> {
     let daemon = Arc::new(Shared { ctx, metrics });
-    let listen = daemon.ctx.config.http.listen.clone();
+    let Some(listen) = daemon.ctx.config.http.listen else {
+        return Ok(());
+    };
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("http.listen: cannot listen on {listen}"))?;

@@ -106,7 +106,7 @@ impl Daemon {
         let ctx = Arc::new(Context::load(config).await?);
         // Not a daemon whose every poll fails: a database it cannot write stops the start.
         ctx.store
-            .check_writable(&crate::config::mask(&ctx.config.database.url))
+            .check_writable(&ctx.config.database.url.to_string())
             .await?;
         let database_file = match ctx.store.sqlite_file() {
             None => None,
@@ -334,7 +334,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         crate::daemon::samples::ensure(&daemon.ctx).await?;
     }
     let mut scheduler = scheduler::start(&daemon).await?;
-    if !daemon.ctx.config.http.listen.is_empty() {
+    if daemon.ctx.config.http.listen.is_some() {
         http::spawn(Arc::clone(&daemon.ctx), Arc::clone(&daemon.metrics)).await?;
     }
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);

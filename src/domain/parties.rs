@@ -1,10 +1,11 @@
 //! The parties a request passes through (arts. 19–21): the office that receives and forwards
 //! it, the leadership that consents to extensions, and the sections that answer; each with the
-//! name its mails use and its addresses. The configuration's `[office]`, `[leadership]` and
-//! `[[sections]]` are these types.
+//! name its mails use and its addresses ([`EmailAddress`]es, parsed as the configuration is
+//! read). The configuration's `[office]`, `[leadership]` and `[[sections]]` are these types.
 
 use serde::Deserialize;
 
+use crate::domain::address::EmailAddress;
 use crate::domain::case::SectionCode;
 
 /// Everyone a notification can go to, as configured.
@@ -32,7 +33,8 @@ pub struct Party {
     /// The name used in mails.
     pub name: String,
     /// Its addresses.
-    pub emails: Vec<String>,
+    #[serde(deserialize_with = "crate::domain::address::list")]
+    pub emails: Vec<EmailAddress>,
 }
 
 /// One `[[sections]]` entry.
@@ -44,7 +46,8 @@ pub struct Section {
     /// The section's name.
     pub name: String,
     /// Its addresses; the first is the head's.
-    pub emails: Vec<String>,
+    #[serde(deserialize_with = "crate::domain::address::list")]
+    pub emails: Vec<EmailAddress>,
 }
 
 /// The section `v` names among `sections`, by its code or its configured name (imports and case

@@ -37,7 +37,7 @@ pub async fn deliver(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> 
             }
             let now = now.format("%Y-%m-%d %H:%M").to_string();
             let rendered = ctx.templates().admin(&now, dead, stuck)?;
-            Ok(admins.iter().map(|a| (a.clone(), rendered.clone())).collect())
+            Ok(admins.iter().map(|a| (a.to_string(), rendered.clone())).collect())
         })
         .await?;
     report.reported = problems.0.len() + problems.1.len();

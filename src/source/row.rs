@@ -176,6 +176,7 @@ fn parse_case(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::address::EmailAddress;
     use crate::domain::case::SectionCode;
 
     fn date(s: &str) -> Option<NaiveDate> {
@@ -186,7 +187,7 @@ mod tests {
         vec![Section {
             code: SectionCode::parse("ss").expect("a code"),
             name: "社会保险股".to_owned(),
-            emails: vec!["ss@bureau.example".to_owned()],
+            emails: vec![EmailAddress::parse("ss@bureau.example").expect("an address")],
         }]
     }
 
@@ -262,7 +263,7 @@ mod tests {
         two.push(Section {
             code: SectionCode::parse("bg").expect("a code"),
             name: "社会保险股".to_owned(),
-            emails: vec!["bg@bureau.example".to_owned()],
+            emails: vec![EmailAddress::parse("bg@bureau.example").expect("an address")],
         });
         let e =
             to_case(&two, &Rules::default(), raw(), vec![], vec![]).expect_err("an ambiguous name");

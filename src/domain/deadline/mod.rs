@@ -51,14 +51,17 @@ pub struct Rules {
     pub max_extension: u32,
     /// Working days to record a written notice to the applicant (arts. 20, 21).
     pub notice_within: u32,
-    /// A `reminder` is due when at most this many working days remain (domain.md: 2). Set from
-    /// `escalation.reminder_at`, where the policy lives.
+    /// A `reminder` is due when at most this many working days remain (domain.md: 2). The
+    /// user's key is `escalation.reminder_at`; the configuration reads it into this field.
     #[serde(skip)]
     pub reminder_at: u32,
     /// Counting a receipt on a rest day.
     pub rest_day_receipt: RestDayReceipt,
 }
 
+/// The rulebook's numbers for unit tests only: the defaults' one home is
+/// `config/defaults.rs`, and a test there checks this fixture against it.
+#[cfg(test)]
 impl Default for Rules {
     fn default() -> Self {
         Rules {

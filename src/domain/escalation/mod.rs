@@ -23,12 +23,11 @@ use crate::domain::case::{Case, NoticeKind};
 use crate::domain::deadline::{CaseStatus, Level, Responsible, Stage, StageStatus};
 use crate::domain::parties::Parties;
 
-/// `[escalation]`: the levels' thresholds and recipients.
+/// `[escalation]`: the levels' recipients. Its key `reminder_at` is the threshold of the level
+/// `reminder`, which the deadline engine works out: [`crate::domain::deadline::Rules::reminder_at`].
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EscalationConfig {
-    /// A `reminder` is due when at most this many working days remain (domain.md: 2).
-    pub reminder_at: u32,
     /// How often `overdue` repeats: `daily` (each working day, the default) or `once`.
     pub overdue_repeat: Repeat,
     /// Whether missing written notices (arts. 20, 21) are reminded.
@@ -401,7 +400,10 @@ fn addresses(
             none.push(*role);
         }
         for e in emails {
-            if !out.iter().any(|(a, _, _)| a.eq_ignore_ascii_case(e)) {
+            if !out
+                .iter()
+                .any(|(a, _, _)| a.eq_ignore_ascii_case(e.as_str()))
+            {
                 out.push((Arc::from(e.as_str()), Arc::from(name), *role));
             }
         }

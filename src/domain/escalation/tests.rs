@@ -10,6 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::*;
 use crate::calendar::{LocalOverlay, shipped};
+use crate::domain::address::EmailAddress;
 use crate::domain::case::{Extension, Reference, SectionCode, Suspension, SuspensionReason};
 use crate::domain::deadline::{self, Rules};
 use crate::domain::parties::{Party, Section};
@@ -56,8 +57,10 @@ impl Bureau {
 
 /// Addresses as the parties hold them: the one place that makes one from text, so a change of
 /// the address type is a change here.
-fn emails(list: &[&str]) -> Vec<String> {
-    list.iter().map(|e| (*e).to_owned()).collect()
+fn emails(list: &[&str]) -> Vec<EmailAddress> {
+    list.iter()
+        .map(|e| EmailAddress::parse(e).expect("an address"))
+        .collect()
 }
 
 /// The names are the shipped defaults'; `ss` has one address, `bg` none.
@@ -87,7 +90,6 @@ fn bureau() -> Bureau {
 /// office, overdue to it and the leadership (daily), notices owed to it.
 fn policy() -> EscalationConfig {
     EscalationConfig {
-        reminder_at: 2,
         overdue_repeat: Repeat::Daily,
         notices: true,
         recipients: Recipients {
