@@ -23,7 +23,7 @@ use crate::mail::render::Templates;
 use crate::mail::transport::{SendError, Transport};
 use crate::source::Source;
 use crate::store::Store;
-use crate::store::outbox::{Claimed, RunFigures};
+use crate::store::{Claimed, RunFigures};
 
 /// What a pass needs, loaded once.
 #[derive(Debug)]
