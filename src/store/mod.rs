@@ -5,7 +5,7 @@
 //!
 //! One file per table or concern:
 //! - this file: [`Store`], connecting, migrations, the write check, [`StoreError`],
-//!   [`FileIdentity`], and how each backend opens its transactions ([`WritePool`]);
+//!   [`FileIdentity`], and how each backend opens its transactions (`WritePool`);
 //! - [`cases`]: cases, their extensions, suspensions and history, and the batched scan;
 //! - [`rows`]: the rows read from the tables, and their conversion into the domain types;
 //! - [`notifications`]: the digest lines and notices recorded, and the problems reported;
