@@ -3,7 +3,7 @@
 //! over one snapshot ([`Cursor`]), the poll's hot path.
 //!
 //! A case's row and its children are written together, in one transaction; the children are
-//! replaced whole. The rows are decoded by [`super::rows`].
+//! replaced whole. The rows are decoded by `store/rows.rs`.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -87,7 +87,10 @@ const SCAN_OPEN_SUSPENSIONS: &str = "SELECT t.case_id, t.from_on, t.until_on, t.
 
 /// The reads and writes of a case that several operations share, written once for both
 /// backends (`sqlx::Sqlite`, `sqlx::Postgres`): the `where` clause lists what sqlx must be able
-/// to do with a backend for them, and both backends do it.
+/// to do with a backend for them, and both backends do it. They are the trait's own functions,
+/// not free generic ones, so that the clause is written once here rather than at every function
+/// (Rust does not carry a trait's `where` clause to the functions that name the trait). Called
+/// as `CaseSql::write_case(&mut tx, …)`: the transaction's type picks the backend.
 pub(crate) trait CaseSql: sqlx::Database
 where
     for<'c> &'c mut <Self as sqlx::Database>::Connection: sqlx::Executor<'c, Database = Self>,

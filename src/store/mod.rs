@@ -7,7 +7,7 @@
 //! - this file: [`Store`], connecting, migrations, the write check, [`StoreError`],
 //!   [`FileIdentity`], and how each backend opens its transactions (`WritePool`);
 //! - [`cases`]: cases, their extensions, suspensions and history, and the batched scan;
-//! - [`rows`]: the rows read from the tables, and their conversion into the domain types;
+//! - `rows`: the rows read from the tables, and their conversion into the domain types;
 //! - [`notifications`]: the digest lines and notices recorded, and the problems reported;
 //! - [`outbox`]: the mail queue and its delivery guarantee;
 //! - [`repeats`]: the daily repeat of overdue lines;
@@ -25,7 +25,7 @@ pub mod health;
 pub mod notifications;
 pub mod outbox;
 pub mod repeats;
-pub mod rows;
+pub(crate) mod rows;
 pub mod runs;
 
 use std::path::Path;
