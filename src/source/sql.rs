@@ -28,6 +28,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Column as _, Row, SqlSafeStr, Statement as _, Transaction, TypeInfo};
 
@@ -82,30 +83,27 @@ macro_rules! with_sql_pool {
 
 /// The columns a configured query returns (name, type), by preparing it wrapped with
 /// `LIMIT 0`, and running it once so that a refused permission shows now.
-macro_rules! describe_query {
-    ($conn:expr, $query:expr) => {{
-        let wrapped = format!("SELECT * FROM ({}) q LIMIT 0", trimmed($query));
-        let statement =
-            sqlx::Executor::prepare(&mut *$conn, AssertSqlSafe(wrapped.clone()).into_sql_str())
-                .await;
-        match statement {
-            Ok(statement) => {
-                let columns: Vec<(String, String)> = statement
-                    .columns()
-                    .iter()
-                    .map(|c| (c.name().to_owned(), c.type_info().name().to_owned()))
-                    .collect();
-                match sqlx::query(AssertSqlSafe(wrapped))
-                    .fetch_all(&mut *$conn)
-                    .await
-                {
-                    Ok(_) => Ok(columns),
-                    Err(e) => Err(e),
-                }
-            }
-            Err(e) => Err(e),
-        }
-    }};
+async fn describe_query<DB>(
+    conn: &mut PoolConnection<DB>,
+    query: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+{
+    let wrapped = format!("SELECT * FROM ({}) q LIMIT 0", trimmed(query));
+    let statement =
+        sqlx::Executor::prepare(&mut **conn, AssertSqlSafe(wrapped.clone()).into_sql_str()).await?;
+    let columns: Vec<(String, String)> = statement
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_owned(), c.type_info().name().to_owned()))
+        .collect();
+    sqlx::query(AssertSqlSafe(wrapped))
+        .fetch_all(&mut **conn)
+        .await?;
+    Ok(columns)
 }
 
 impl SqlSource {
@@ -196,7 +194,7 @@ impl SqlSource {
                 let mut conn = p.acquire().await.with_context(|| {
                     format!("connecting to the case system {shown} (cases.url)")
                 })?;
-                describe_query!(conn, query)
+                describe_query(&mut conn, query).await
             });
             match described {
                 Err(e) => {

@@ -1,6 +1,6 @@
 //! The store: duewatch's own database, SQLite (the embedded default) or PostgreSQL, with the same
 //! SQL where the two agree (`$1` placeholders work on both) and the same code: each operation is
-//! written once and compiled for both pools by [`with_pool!`]; where the backends differ (the
+//! written once and compiled for both pools by `with_pool!`; where the backends differ (the
 //! database clock, row locks) each statement is written out whole once per backend.
 //!
 //! One file per table or concern:
