@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::store::outbox::Health;
+use crate::store::Health;
 
 /// The time between two polls as `schedule.poll` sets it (the shortest gap over the next few
 /// ticks; 5 minutes if the expression cannot be read).

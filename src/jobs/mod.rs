@@ -25,8 +25,8 @@ use crate::config::Config;
 use crate::mail::render::Templates;
 use crate::mail::transport::Transport;
 use crate::source::Source;
+use crate::store::RunFigures;
 use crate::store::Store;
-use crate::store::outbox::RunFigures;
 
 pub mod calendar_check;
 mod deliver;

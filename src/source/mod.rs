@@ -6,8 +6,13 @@
 //!
 //! This module reads cases only. duewatch's own state (outbox, notifications, runs) stays in
 //! [`Store`] whatever the source; nothing here writes to a case system.
+//!
+//! Files: `contract.rs` (the view contract: the columns a case system's queries return),
+//! `sql.rs` (connecting read-only, checking the queries, reading in batches), `reads.rs` (the
+//! SQL that reads, built from the columns found), `row.rs` (a row made into a [`Case`]).
 
 mod contract;
+mod reads;
 mod row;
 mod sql;
 

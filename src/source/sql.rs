@@ -9,8 +9,8 @@
 //!   `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`). This module issues no write.
 //! - **Checked at connect.** Each query is prepared and run (`LIMIT 0`); a missing column, a
 //!   column of the wrong type or a query the database refuses stops the start, naming the config
-//!   key and the column. The SQL that reads is built from what was found: a missing optional
-//!   column reads as NULL.
+//!   key and the column. The SQL that reads is built from what was found ([`super::reads`]): a
+//!   missing optional column reads as NULL.
 //! - **Bounded memory.** Open cases are read in keyset batches of [`SCAN_BATCH`] by `reference`,
 //!   with their extensions and suspensions fetched per batch by the batch's references.
 //! - **One bad row is not fatal.** Each row is made into a [`Case`] by [`super::row`], through
@@ -28,56 +28,18 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Column as _, Row, SqlSafeStr, Statement as _, Transaction, TypeInfo};
 
-use super::contract::{
-    CASES, ContractColumn, Dialect, EXTENSIONS, SUSPENSIONS, check_columns, select_list, trimmed,
-};
+use super::contract::{CASES, Dialect, EXTENSIONS, SUSPENSIONS, check_columns, trimmed};
+use super::reads::Reads;
 use super::row::{RawCase, RawExtension, RawSuspension, to_case};
 use crate::config::{Config, mask};
 use crate::domain::case::{Case, Reference};
 use crate::domain::deadline::Rules;
 use crate::domain::parties::Section;
 use crate::store::{SCAN_BATCH, StoreError};
-
-/// The SQL that reads, built once the queries' columns are known.
-#[derive(Debug)]
-struct Reads {
-    /// `$1` the last reference read, `$2` the batch size.
-    open_cases: Arc<str>,
-    all_cases: Arc<str>,
-    /// `$1` the reference, `$2` a limit.
-    one_case: Arc<str>,
-    /// The children of a batch's cases, by their references.
-    extensions: Option<Children>,
-    suspensions: Option<Children>,
-}
-
-/// A children query (extensions, suspensions) of a batch's cases, fetched by the cases'
-/// references: `= ANY($1)` with an array on PostgreSQL, `IN (?, …)` on MySQL. By reference,
-/// not by a range of them: a range would also read the children of every finished case in it.
-#[derive(Debug)]
-struct Children {
-    dialect: Dialect,
-    /// `SELECT … FROM (query) q WHERE q.reference`
-    head: String,
-    /// ` ORDER BY …`
-    tail: String,
-}
-
-impl Children {
-    /// The SQL for `n` references (placeholders only: the references are bound).
-    fn sql(&self, n: usize) -> String {
-        match self.dialect {
-            Dialect::Postgres => format!("{} = ANY($1){}", self.head, self.tail),
-            Dialect::MySql => {
-                let marks = vec!["?"; n.max(1)].join(", ");
-                format!("{} IN ({marks}){}", self.head, self.tail)
-            }
-        }
-    }
-}
 
 /// What reading needs besides the connection.
 #[derive(Debug)]
@@ -121,30 +83,27 @@ macro_rules! with_sql_pool {
 
 /// The columns a configured query returns (name, type), by preparing it wrapped with
 /// `LIMIT 0`, and running it once so that a refused permission shows now.
-macro_rules! describe_query {
-    ($conn:expr, $query:expr) => {{
-        let wrapped = format!("SELECT * FROM ({}) q LIMIT 0", trimmed($query));
-        let statement =
-            sqlx::Executor::prepare(&mut *$conn, AssertSqlSafe(wrapped.clone()).into_sql_str())
-                .await;
-        match statement {
-            Ok(statement) => {
-                let columns: Vec<(String, String)> = statement
-                    .columns()
-                    .iter()
-                    .map(|c| (c.name().to_owned(), c.type_info().name().to_owned()))
-                    .collect();
-                match sqlx::query(AssertSqlSafe(wrapped))
-                    .fetch_all(&mut *$conn)
-                    .await
-                {
-                    Ok(_) => Ok(columns),
-                    Err(e) => Err(e),
-                }
-            }
-            Err(e) => Err(e),
-        }
-    }};
+async fn describe_query<DB>(
+    conn: &mut PoolConnection<DB>,
+    query: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+{
+    let wrapped = format!("SELECT * FROM ({}) q LIMIT 0", trimmed(query));
+    let statement =
+        sqlx::Executor::prepare(&mut **conn, AssertSqlSafe(wrapped.clone()).into_sql_str()).await?;
+    let columns: Vec<(String, String)> = statement
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_owned(), c.type_info().name().to_owned()))
+        .collect();
+    sqlx::query(AssertSqlSafe(wrapped))
+        .fetch_all(&mut **conn)
+        .await?;
+    Ok(columns)
 }
 
 impl SqlSource {
@@ -235,7 +194,7 @@ impl SqlSource {
                 let mut conn = p.acquire().await.with_context(|| {
                     format!("connecting to the case system {shown} (cases.url)")
                 })?;
-                describe_query!(conn, query)
+                describe_query(&mut conn, query).await
             });
             match described {
                 Err(e) => {
@@ -278,50 +237,7 @@ impl SqlSource {
                 "cases.cases_query is empty, but cases.source = \"sql\" reads through it"
             );
         };
-        let q = |name: &str| format!("q.{}", dialect.quote(name));
-        let (p1, p2) = (dialect.param(1), dialect.param(2));
-        // The names found for the columns the WHERE clauses use (all required).
-        let name_of = |names: &[Option<String>], contract: &[ContractColumn], column: &str| {
-            contract
-                .iter()
-                .zip(names)
-                .find(|(c, _)| c.name == column)
-                .and_then(|(_, n)| n.clone())
-                .unwrap_or_else(|| column.to_owned())
-        };
-        let reference = q(&name_of(&case_names, CASES, "reference"));
-        let cases_select = select_list(dialect, &c.cases_query, CASES, &case_names);
-        let open_filter = format!(
-            "{} IS NULL AND {} IS NULL AND ",
-            q(&name_of(&case_names, CASES, "replied_on")),
-            q(&name_of(&case_names, CASES, "closed_on"))
-        );
-        let keyset = |filter: &str| {
-            Arc::<str>::from(format!(
-                "{cases_select} WHERE {filter}{reference} > {p1} ORDER BY {reference} LIMIT {p2}"
-            ))
-        };
-        let children =
-            |query: &str, contract: &[ContractColumn], names: &[Option<String>], order: &str| {
-                let r = q(&name_of(names, contract, "reference"));
-                let o = q(&name_of(names, contract, order));
-                Children {
-                    dialect,
-                    head: format!("{} WHERE {r}", select_list(dialect, query, contract, names)),
-                    tail: format!(" ORDER BY {r}, {o}"),
-                }
-            };
-        let reads = Reads {
-            open_cases: keyset(&open_filter),
-            all_cases: keyset(""),
-            one_case: Arc::from(format!(
-                "{cases_select} WHERE {reference} = {p1} LIMIT {p2}"
-            )),
-            extensions: ext_names
-                .map(|n| children(&c.extensions_query, EXTENSIONS, &n, "approved_on")),
-            suspensions: sus_names
-                .map(|n| children(&c.suspensions_query, SUSPENSIONS, &n, "from_on")),
-        };
+        let reads = Reads::build(dialect, c, &case_names, ext_names, sus_names);
         let source = SqlSource {
             pool,
             inner: Arc::new(Inner {

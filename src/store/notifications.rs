@@ -1,0 +1,376 @@
+//! The `notifications` table: the key of every digest line and notice recorded (step 1 of the
+//! delivery guarantee, [`super::outbox`]), and the mail each went out in. Recording is
+//! idempotent (`ON CONFLICT` on the unique key); assigning a recipient's unmailed lines to one
+//! digest happens under a per-recipient lock, in the transaction that queues the digest and
+//! records its daily repeat (`repeats`).
+//!
+//! Notices that are not about a case (calendar warnings, the monthly report, problems found in
+//! the cases) are keyed here too (`case_reference = '*'` or the case, `level = 'admin'`), so
+//! that each goes out once however many passes or instances find it.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+
+use super::outbox::OutboxSql;
+use super::rows::LineRow;
+use super::{Store, WritePool, with_pool};
+use crate::domain::escalation::Item;
+use crate::mail::render::Rendered;
+
+/// Serialises the recording of one recipient's digest across instances (PostgreSQL; SQLite
+/// serialises every writer already): then two instances never split a recipient's new lines
+/// into two mails. Transaction-scoped: released at commit or rollback, safe with a connection
+/// pool.
+const LOCK_RECIPIENT_POSTGRES: &str = "SELECT pg_advisory_xact_lock(hashtext($1))";
+
+// The statements over a list of lines or ids (500 at most, one placeholder each) are put
+// together by sqlx's `QueryBuilder` from literal pieces, written where they are used; every
+// value is bound. The others are whole statements, here.
+
+const REPEAT_MADE: &str = "SELECT outbox_id FROM repeats WHERE recipient = $1 AND day = $2";
+const INSERT_REPEAT: &str =
+    "INSERT INTO repeats (recipient, day, outbox_id, lines) VALUES ($1, $2, $3, $4)";
+
+const NOTIFIED: &str = "SELECT id FROM notifications WHERE outbox_id IS NOT NULL \
+     AND case_reference = $1 AND stage = $2 AND level = $3 AND deadline = $4 \
+     AND recipient = $5 AND occurrence = 'once'";
+
+const INSERT_NOTICE: &str = "INSERT INTO notifications (case_reference, stage, level, deadline, \
+     recipient, occurrence) VALUES ('*', $1, 'admin', $2, $3, $4) ON CONFLICT DO NOTHING \
+     RETURNING id";
+const ASSIGN_LINE: &str = "UPDATE notifications SET outbox_id = $1 WHERE id = $2";
+const NOTICE_QUEUED: &str = "SELECT id FROM notifications WHERE case_reference = '*' \
+     AND stage = $1 AND level = 'admin' AND recipient = $2 AND outbox_id IS NOT NULL LIMIT 1";
+
+const INSERT_PROBLEM_LINE: &str = "INSERT INTO notifications (case_reference, stage, level, \
+     deadline, recipient, occurrence) VALUES ($1, $2, 'admin', $3, $4, $5) \
+     ON CONFLICT DO NOTHING RETURNING id";
+
+impl Store {
+    /// The per-recipient lock of [`LOCK_RECIPIENT_POSTGRES`]; none on SQLite.
+    fn lock_recipient(&self) -> Option<&'static str> {
+        match self {
+            Store::Sqlite(_) => None,
+            Store::Postgres(_) => Some(LOCK_RECIPIENT_POSTGRES),
+        }
+    }
+
+    /// Records the keys of one batch's lines, by recipient, 500 a statement, in one
+    /// transaction (one commit per batch, not per statement). Returns, for each recipient in
+    /// order and by index into its items, the ids of the lines that are in no mail yet: new
+    /// keys, and keys recorded by a pass that died before mailing them. Keys already mailed are
+    /// left alone.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn record_lines(
+        &self,
+        batch: &[(&str, Vec<&Item>)],
+    ) -> anyhow::Result<Vec<Vec<(i64, usize)>>> {
+        let lock = self.lock_recipient();
+        with_pool!(self, pool => {
+                    let mut tx = pool.begin_write().await?;
+                    let mut all = Vec::with_capacity(batch.len());
+                    // The same per-recipient lock as `mail_lines`, taken in the batch's (sorted) order,
+                    // so that concurrent instances wait for each other instead of deadlocking.
+                    if let Some(lock) = lock {
+                        for (recipient, _) in batch {
+                            sqlx::query(lock).bind(*recipient).execute(&mut *tx).await?;
+                        }
+                    }
+                    for (recipient, items) in batch {
+                        let index: HashMap<(&str, &str, &str, NaiveDate), usize> =
+                            items
+                                .iter()
+                                .enumerate()
+                                .map(|(n, i)| {
+                                    (
+                                        (i.reference.as_str(), i.stage.as_str(), i.level.as_str(), i.deadline),
+                                        n,
+                                    )
+                                })
+                                .collect();
+                        let mut unmailed = Vec::new();
+                        for chunk in items.chunks(500) {
+                            let mut insert = sqlx::QueryBuilder::new(
+        "INSERT INTO notifications (case_reference, stage, level, deadline, \
+             recipient, occurrence) ",
+        );
+                            insert.push_values(chunk, |mut row, item| {
+                                row.push_bind(item.reference.as_str())
+                                    .push_bind(item.stage.as_str())
+                                    .push_bind(item.level.as_str())
+                                    .push_bind(item.deadline)
+                                    .push_bind(*recipient)
+                                    .push("'once'");
+                            });
+                            insert.push(
+        " ON CONFLICT (case_reference, stage, level, deadline, \
+             recipient, occurrence) DO UPDATE SET outbox_id = NULL \
+             WHERE notifications.outbox_id IS NULL RETURNING id, case_reference, stage, level, deadline",
+        );
+                            let rows: Vec<LineRow> = insert.build_query_as().fetch_all(&mut *tx).await?;
+                            for r in &rows {
+                                let key = (r.case_reference.as_str(), r.stage.as_str(), r.level.as_str(), r.deadline);
+                                if let Some(n) = index.get(&key) {
+                                    unmailed.push((r.id, *n));
+                                }
+                            }
+                        }
+                        all.push(unmailed);
+                    }
+                    tx.commit().await?;
+                    Ok(all)
+                })
+    }
+
+    /// Makes one digest of those `candidates` (ids of recorded lines of one recipient) that
+    /// are still in no mail, plus, when `repeat` is `(day, lines)`, that day's repeat of the
+    /// recipient's `lines` still-overdue lines unless it is made already; assigns the lines to
+    /// the digest and records the repeat, in one transaction. The recipient is locked meanwhile
+    /// (PostgreSQL: an advisory lock for the transaction; SQLite serialises writers), so
+    /// instances never put a line in two mails nor repeat a day twice. `render` gets the ids
+    /// still unmailed and whether the digest repeats the overdue lines. Returns the new outbox
+    /// row, if any.
+    ///
+    /// # Errors
+    /// A database failure, or `render`'s (nothing is assigned then).
+    pub async fn mail_lines<F>(
+        &self,
+        recipient: &str,
+        candidates: &[i64],
+        repeat: Option<(NaiveDate, usize)>,
+        from: &str,
+        render: F,
+    ) -> anyhow::Result<Option<i64>>
+    where
+        F: FnOnce(&HashSet<i64>, bool) -> anyhow::Result<Rendered>,
+    {
+        let lock = self.lock_recipient();
+        with_pool!(self, pool => {
+                    let mut tx = pool.begin_write().await?;
+                    if let Some(lock) = lock {
+                        sqlx::query(lock).bind(recipient).execute(&mut *tx).await?;
+                    }
+                    let mut still = HashSet::new();
+                    for chunk in candidates.chunks(500) {
+                        let mut select = sqlx::QueryBuilder::new(
+        "SELECT id FROM notifications WHERE outbox_id IS NULL AND id IN (",
+        );
+                        let mut ids = select.separated(", ");
+                        for id in chunk {
+                            ids.push_bind(*id);
+                        }
+                        select.push(")");
+                        let ids: Vec<i64> = select.build_query_scalar().fetch_all(&mut *tx).await?;
+                        still.extend(ids);
+                    }
+                    let repeating = match repeat {
+                        Some((day, _)) => sqlx::query(REPEAT_MADE)
+                        .bind(recipient)
+                        .bind(day)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .is_none(),
+                        None => false,
+                    };
+                    if still.is_empty() && !repeating {
+                        return Ok(None);
+                    }
+                    let rendered = render(&still, repeating)?;
+                    let outbox_id =
+                        OutboxSql::insert_outbox(&mut tx, "digest", recipient, &rendered, from).await?;
+                    if let (true, Some((day, lines))) = (repeating, repeat) {
+                        sqlx::query(INSERT_REPEAT)
+                        .bind(recipient)
+                        .bind(day)
+                        .bind(outbox_id)
+                        .bind(i64::try_from(lines).unwrap_or(i64::MAX))
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    let mut assigned: Vec<i64> = still.into_iter().collect();
+                    assigned.sort_unstable();
+                    for chunk in assigned.chunks(500) {
+                        let mut update = sqlx::QueryBuilder::new(
+        "UPDATE notifications SET outbox_id = ",
+        );
+                        update.push_bind(outbox_id).push(" WHERE id IN (");
+                        let mut ids = update.separated(", ");
+                        for id in chunk {
+                            ids.push_bind(*id);
+                        }
+                        update.push(")");
+                        update.build().execute(&mut *tx).await?;
+                    }
+                    tx.commit().await?;
+                    Ok(Some(outbox_id))
+                })
+    }
+
+    /// Whether this item went out in a mail already (for `--dry-run`).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn notified(&self, item: &Item) -> anyhow::Result<bool> {
+        with_pool!(self, pool => {
+            let found: Option<i64> = sqlx::query_scalar(NOTIFIED)
+            .bind(item.reference.as_str())
+            .bind(item.stage.as_str())
+            .bind(item.level.as_str())
+            .bind(item.deadline)
+            .bind(&*item.recipient)
+            .fetch_optional(pool)
+            .await?;
+            Ok(found.is_some())
+        })
+    }
+
+    /// Queues a notice to each of `recipients` unless this notice (`key`, `day`, `occurrence`)
+    /// was queued for them before: calendar warnings and the like go out once however many
+    /// passes or instances find them. Returns how many were queued.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn record_notice(
+        &self,
+        key: &str,
+        day: NaiveDate,
+        occurrence: &str,
+        recipients: &[String],
+        rendered: &Rendered,
+        from: &str,
+    ) -> anyhow::Result<usize> {
+        let mut queued = 0;
+        for recipient in recipients {
+            let made: bool = with_pool!(self, pool => {
+                let mut tx = pool.begin_write().await?;
+                let id: Option<i64> = sqlx::query_scalar(INSERT_NOTICE)
+                .bind(key)
+                .bind(day)
+                .bind(recipient.as_str())
+                .bind(occurrence)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(id) = id {
+                    let outbox_id =
+                        OutboxSql::insert_outbox(&mut tx, "admin", recipient.as_str(), rendered, from)
+                            .await?;
+                    sqlx::query(ASSIGN_LINE)
+                        .bind(outbox_id)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    true
+                } else {
+                    false
+                }
+            });
+            queued += usize::from(made);
+        }
+        Ok(queued)
+    }
+
+    /// Those of `recipients` a notice under `key` was not queued to yet (the monthly report
+    /// asks before computing it, recipient by recipient: a run stopped after the first
+    /// recipient must still reach the others; [`Store::record_notice`] still decides by the
+    /// unique key).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn notice_not_queued(
+        &self,
+        key: &str,
+        recipients: &[String],
+    ) -> anyhow::Result<Vec<String>> {
+        let mut missing = Vec::new();
+        for recipient in recipients {
+            let found: Option<i64> = with_pool!(self, pool => {
+                sqlx::query_scalar(NOTICE_QUEUED)
+                .bind(key)
+                .bind(recipient.as_str())
+                .fetch_optional(pool)
+                .await?
+            });
+            if found.is_none() {
+                missing.push(recipient.clone());
+            }
+        }
+        Ok(missing)
+    }
+
+    /// Queues to each of `recipients` one notice listing those of `lines` it was never sent:
+    /// each line is `(case reference, problem)`, recorded once under the key (reference,
+    /// `stage`, a hash of the problem), so a problem is reported once however many passes or
+    /// instances find it, and a changed problem is reported again. `render` makes the notice
+    /// from the new lines. Returns how many lines were new, summed over recipients.
+    ///
+    /// # Errors
+    /// A database failure, or `render`'s.
+    pub async fn record_problem_lines<F>(
+        &self,
+        stage: &str,
+        lines: &[(String, String)],
+        recipients: &[String],
+        from: &str,
+        render: F,
+    ) -> anyhow::Result<usize>
+    where
+        F: Fn(&[String]) -> anyhow::Result<Rendered>,
+    {
+        // A fixed date: these keys are for good, not per day. Their occurrence ("problem:…")
+        // sorts after every date, so the housekeeping of past days' repeats never forgets them.
+        let forever = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+        let mut new_lines = 0;
+        for recipient in recipients {
+            with_pool!(self, pool => {
+                let mut tx = pool.begin_write().await?;
+                let mut ids = Vec::new();
+                let mut texts = Vec::new();
+                for (reference, problem) in lines {
+                    let id: Option<i64> = sqlx::query_scalar(INSERT_PROBLEM_LINE)
+                    .bind(reference.as_str())
+                    .bind(stage)
+                    .bind(forever)
+                    .bind(recipient.as_str())
+                    .bind(format!("problem:{:016x}", fnv(problem.as_bytes())))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some(id) = id {
+                        ids.push(id);
+                        texts.push(format!("{reference}：{problem}"));
+                    }
+                }
+                if !ids.is_empty() {
+                    let rendered = render(&texts)?;
+                    let outbox_id =
+                        OutboxSql::insert_outbox(&mut tx, "admin", recipient.as_str(), &rendered, from)
+                            .await?;
+                    for id in &ids {
+                        sqlx::query(ASSIGN_LINE)
+                            .bind(outbox_id)
+                            .bind(*id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    new_lines += ids.len();
+                }
+                tx.commit().await?;
+            });
+        }
+        Ok(new_lines)
+    }
+}
+
+/// FNV-1a, 64 bits: a stable hash (the same across processes and versions) to key a problem's
+/// text.
+fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
