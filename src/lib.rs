@@ -7,7 +7,7 @@
 //! implements them.
 //!
 //! The modules are layers; each may use those above it in this list, never one below
-//! (`python3 shared/tools/module-graph.py src` finds no cycle). `docs/architecture.md` says why,
+//! (`python3 ../shared/tools/module-graph.py src` finds no cycle). `docs/architecture.md` says why,
 //! which code implements which article, and the words the code uses.
 //!
 //! - [`calendar`]: working days, the holiday calendar files and their importer, and O(1)

@@ -445,8 +445,7 @@ fn diff(
     let candidate = result?;
     let today = as_of.unwrap_or_else(|| config.timezone.today());
     super::runtime()?.block_on(async {
-        let store = crate::store::Store::connect(config.database.url.expose()).await?;
-        store.migrate().await?;
+        let store = super::open_store(config).await?;
         let source = crate::source::Source::open(config, &store).await?;
         let moved =
             crate::daemon::moved_deadlines(&source, config, &current, &candidate, today).await?;

@@ -19,8 +19,7 @@ pub(super) fn run(
         std::time::Duration::from_secs,
     );
     runtime()?.block_on(async {
-        let store = crate::store::Store::connect(config.database.url.expose()).await?;
-        store.migrate().await?;
+        let store = super::open_store(&config).await?;
         let h = store.health().await?;
         let problems = crate::daemon::health::problems(&h, max_age);
         if json {

@@ -37,8 +37,7 @@ pub(super) fn run(
     config: Config,
 ) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
-        let store = crate::store::Store::connect(config.database.url.expose()).await?;
-        store.migrate().await?;
+        let store = super::open_store(&config).await?;
         match command {
             Command::List { failed, limit, json } => {
                 let rows = store.outbox_list(failed, limit).await?;

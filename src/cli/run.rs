@@ -69,10 +69,21 @@ pub(super) fn run(out: &mut dyn Write, args: RunArgs, config: Config) -> anyhow:
             }
             return dry_run(out, &ctx, now).await;
         }
-        let (report, failed) = match crate::jobs::run(args.job, &ctx, now).await {
+        let (mut report, failed) = match crate::jobs::run(args.job, &ctx, now).await {
             Ok(report) => (report, None),
             Err(Failed { error, report }) => (report, Some(error)),
         };
+        // `run --once` delivers what is due even when the monthly report job queued nothing
+        // (the daemon's job sends only what it has just queued: its poll delivers the rest).
+        if failed.is_none()
+            && args.job == Job::MonthlyReport
+            && !matches!(
+                report.monthly,
+                Some(crate::jobs::monthly_report::Monthly::Queued(_))
+            )
+        {
+            crate::jobs::poll::deliver(&ctx, now, &mut report).await?;
+        }
         let at = now.format("%Y-%m-%d %H:%M");
         if let Some(done) = &report.monthly {
             use crate::jobs::monthly_report::Monthly;

@@ -135,7 +135,7 @@ pub enum CaseSource {
     /// duewatch's own tables in `database.url`, changed by `duewatch case …`.
     Builtin,
     /// An existing case system's database (`cases.url`), read-only, through the configured
-    /// queries (README, "Watching an existing case system").
+    /// queries (docs/case-system.md).
     Sql,
 }
 
@@ -197,7 +197,7 @@ impl CasesConfig {
                          through it"
                             .to_owned(),
                         "write a SELECT (or the name of a view: SELECT * FROM v_cases) returning \
-                         the columns of the view contract (README, \"Watching an existing case system\")",
+                         the columns of the view contract (docs/case-system.md, \"The view contract\")",
                     ));
                 }
             }

@@ -154,4 +154,19 @@ mod tests {
         );
         assert_eq!(configured.reminder_at, fixture.reminder_at);
     }
+
+    #[test]
+    fn the_escalation_and_window_fixtures_of_the_unit_tests_are_the_defaults() {
+        let configured = crate::config::from_toml("");
+        assert_eq!(
+            toml::Value::try_from(&configured.escalation).expect("escalation as TOML"),
+            toml::Value::try_from(crate::domain::escalation::tests::policy())
+                .expect("escalation as TOML"),
+        );
+        assert_eq!(
+            toml::Value::try_from(configured.window).expect("window as TOML"),
+            toml::Value::try_from(crate::domain::escalation::tests::window())
+                .expect("window as TOML"),
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! Configuration: built-in defaults, then the config file, then `DUEWATCH__SECTION__KEY`
 //! environment variables, layered with the `config` crate. Unknown keys anywhere are refused, and
-//! every value is parsed into its type here, so the rest of duewatch never sees raw text.
+//! every value is parsed into its type here (`mail.from`, a display name and an address, is
+//! checked by `config check` and parsed by the transport), so the rest of duewatch never sees raw
+//! text.
 //!
 //! The file is `--config FILE` when given (it must exist), else `/etc/duewatch/duewatch.toml`
 //! when that exists, else the defaults alone.

@@ -24,6 +24,14 @@ use super::Daemon;
 /// A job the scheduler refuses (naming its key), or a scheduler that does not start.
 pub(super) async fn start(daemon: &Arc<Daemon>) -> anyhow::Result<JobScheduler> {
     let tz = daemon.ctx.config.timezone.tz();
+    // `config check` refuses a bad expression; a caller that skipped it must not start a
+    // daemon that silently leaves the job out.
+    daemon
+        .ctx
+        .config
+        .schedule
+        .check()
+        .map_err(|e| anyhow::anyhow!("{e}\n  help: {}", crate::config::ScheduleError::HELP))?;
     let scheduler = JobScheduler::new()
         .await
         .context("starting the scheduler")?;

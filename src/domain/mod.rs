@@ -1,4 +1,5 @@
-//! The rulebook's rules, pure: no configuration loading, no I/O, no clock, no clap, no sqlx
+//! The rulebook's rules, pure: no configuration loading, no I/O, no clock, no sqlx (clap only as
+//! the `ValueEnum` derive of the four text enums of [`case`], so the command line can name them)
 //! (nor `crate::config`, tests included: they build the domain's values themselves). A change to
 //! a case is refused with a [`Refusal`]: a rule's ([`casework::Refusal`]) or an entry check's
 //! ([`entry::Refusal`]).

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 
 use super::{Context, Report};
 use crate::mail::transport::SendError;
-use crate::store::outbox::Claimed;
+use crate::store::Claimed;
 
 /// Deliver: sends every due message (digests only while the window is open), then reports
 /// dead and stuck mail to the administrators.

@@ -15,17 +15,22 @@ use crate::domain::report::Period;
 use crate::mail::Attachment;
 
 /// The monthly report job at local time `now`: last month's report queued if due
-/// ([`monthly_report`]), then what is due delivered ([`super::deliver::deliver`]).
+/// ([`monthly_report`]) and, when it was just queued, delivered at once
+/// ([`super::deliver::deliver`]); on the other days the job sends nothing (the poll delivers).
 ///
 /// # Errors
 /// A database failure, a template or workbook failure (with what the run did).
 pub async fn run(ctx: &Context, now: NaiveDateTime) -> Result<Report, Failed> {
     let done = monthly_report(ctx, now).await?;
     tracing::info!(?done, "monthly report");
+    let queued = matches!(done, Monthly::Queued(_));
     let mut report = Report {
         monthly: Some(done),
         ..Report::default()
     };
+    if !queued {
+        return Ok(report);
+    }
     match super::deliver::deliver(ctx, now, &mut report).await {
         Ok(()) => Ok(report),
         Err(error) => Err(Failed { error, report }),

@@ -554,4 +554,4 @@ pub fn sample_items() -> Vec<Item> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

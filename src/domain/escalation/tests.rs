@@ -88,7 +88,7 @@ fn bureau() -> Bureau {
 
 /// The shipped `[escalation]`: reminders to the responsible party, due today to it and the
 /// office, overdue to it and the leadership (daily), notices owed to it.
-fn policy() -> EscalationConfig {
+pub(crate) fn policy() -> EscalationConfig {
     EscalationConfig {
         overdue_repeat: Repeat::Daily,
         notices: true,
@@ -102,7 +102,7 @@ fn policy() -> EscalationConfig {
 }
 
 /// The shipped `[window]`: working days, 08:30 to 17:30.
-fn window() -> Window {
+pub(crate) fn window() -> Window {
     Window {
         from: NaiveTime::from_hms_opt(8, 30, 0).expect("a time"),
         to: NaiveTime::from_hms_opt(17, 30, 0).expect("a time"),
