@@ -311,7 +311,7 @@ impl Store {
         C: Borrow<Case>,
         S: AsRef<str>,
     {
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             for (case, change) in cases {
                 let case: &Case = case.borrow();
@@ -345,7 +345,7 @@ impl Store {
         &self,
         references: impl IntoIterator<Item = &'r Reference>,
     ) -> Result<(), StoreError> {
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             for r in references {
                 sqlx::query(MARK_SAMPLE)
                     .bind(r.as_str())
@@ -365,7 +365,7 @@ impl Store {
         &self,
         references: impl IntoIterator<Item = &'r Reference>,
     ) -> Result<Vec<Reference>, StoreError> {
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let mut conn = pool.acquire().await?;
             let mut taken = Vec::new();
             for r in references {
@@ -397,7 +397,7 @@ impl Store {
         F: FnOnce(&mut Case) -> Result<String, crate::domain::Refusal>,
     {
         let select = self.sql(SELECT_CASE, SELECT_CASE_FOR_UPDATE);
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let Some(row) = sqlx::query(select)
                 .bind(reference.as_str())
@@ -428,7 +428,7 @@ impl Store {
         &self,
         reference: &Reference,
     ) -> Result<Option<(Case, Vec<(String, String, String)>)>, StoreError> {
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let mut tx = pool.begin_snapshot().await?;
             let Some(row) = sqlx::query(SELECT_CASE)
                 .bind(reference.as_str())

@@ -54,12 +54,13 @@ impl Store {
     pub async fn health(&self) -> anyhow::Result<Health> {
         let last_ok_age = self.sql(LAST_OK_AGE_SQLITE, LAST_OK_AGE_POSTGRES);
         let oldest_pending_age = self.sql(OLDEST_PENDING_AGE_SQLITE, OLDEST_PENDING_AGE_POSTGRES);
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let last_ok: Option<f64> = sqlx::query_scalar(last_ok_age).fetch_one(pool).await?;
             let dead: i64 = sqlx::query_scalar(DEAD_LETTERS).fetch_one(pool).await?;
             let pending: i64 = sqlx::query_scalar(PENDING).fetch_one(pool).await?;
-            let oldest: Option<f64> =
-                sqlx::query_scalar(oldest_pending_age).fetch_one(pool).await?;
+            let oldest: Option<f64> = sqlx::query_scalar(oldest_pending_age)
+                .fetch_one(pool)
+                .await?;
             let last_error: Option<String> = sqlx::query_scalar(LAST_POLL_ERROR)
                 .bind(false)
                 .fetch_optional(pool)

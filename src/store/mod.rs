@@ -56,9 +56,11 @@ pub enum Store {
 }
 
 /// Runs the same code against whichever pool the store holds: `$body` is compiled once per
-/// backend, with `$pool` a `&SqlitePool` or a `&PgPool`.
+/// backend, with `$pool` a `&SqlitePool` or a `&PgPool`. Written `with_pool!(self, |pool| {…})`
+/// so that rustfmt formats the body, but it is **not a closure**: the body is pasted into a
+/// `match` arm, so a `?`, `.await` or `return` in it acts on the enclosing `async fn`, as it reads.
 macro_rules! with_pool {
-    ($store:expr, $pool:ident => $body:expr) => {
+    ($store:expr, |$pool:ident| $body:expr) => {
         match $store {
             $crate::store::Store::Sqlite($pool) => $body,
             $crate::store::Store::Postgres($pool) => $body,
@@ -220,7 +222,7 @@ impl Store {
     /// A database that can be read but not written (a read-only file, directory or file
     /// system; a read-only PostgreSQL standby or role), said with what to check.
     pub async fn check_writable(&self, shown: &str) -> anyhow::Result<()> {
-        let tried: sqlx::Result<()> = with_pool!(self, pool => {
+        let tried: sqlx::Result<()> = with_pool!(self, |pool| {
             async {
                 let mut tx = pool.begin_write().await?;
                 sqlx::query("CREATE TABLE duewatch_write_check (x INTEGER)")

@@ -69,60 +69,69 @@ impl Store {
         batch: &[(&str, Vec<&Item>)],
     ) -> anyhow::Result<Vec<Vec<(i64, usize)>>> {
         let lock = self.lock_recipient();
-        with_pool!(self, pool => {
-                    let mut tx = pool.begin_write().await?;
-                    let mut all = Vec::with_capacity(batch.len());
-                    // The same per-recipient lock as `mail_lines`, taken in the batch's (sorted) order,
-                    // so that concurrent instances wait for each other instead of deadlocking.
-                    if let Some(lock) = lock {
-                        for (recipient, _) in batch {
-                            sqlx::query(lock).bind(*recipient).execute(&mut *tx).await?;
-                        }
-                    }
-                    for (recipient, items) in batch {
-                        let index: HashMap<(&str, &str, &str, NaiveDate), usize> =
-                            items
-                                .iter()
-                                .enumerate()
-                                .map(|(n, i)| {
-                                    (
-                                        (i.reference.as_str(), i.stage.as_str(), i.level.as_str(), i.deadline),
-                                        n,
-                                    )
-                                })
-                                .collect();
-                        let mut unmailed = Vec::new();
-                        for chunk in items.chunks(500) {
-                            let mut insert = sqlx::QueryBuilder::new(
-        "INSERT INTO notifications (case_reference, stage, level, deadline, \
-             recipient, occurrence) ",
-        );
-                            insert.push_values(chunk, |mut row, item| {
-                                row.push_bind(item.reference.as_str())
-                                    .push_bind(item.stage.as_str())
-                                    .push_bind(item.level.as_str())
-                                    .push_bind(item.deadline)
-                                    .push_bind(*recipient)
-                                    .push("'once'");
-                            });
-                            insert.push(
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let mut all = Vec::with_capacity(batch.len());
+            // The same per-recipient lock as `mail_lines`, taken in the batch's (sorted) order,
+            // so that concurrent instances wait for each other instead of deadlocking.
+            if let Some(lock) = lock {
+                for (recipient, _) in batch {
+                    sqlx::query(lock).bind(*recipient).execute(&mut *tx).await?;
+                }
+            }
+            for (recipient, items) in batch {
+                let index: HashMap<(&str, &str, &str, NaiveDate), usize> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(n, i)| {
+                        (
+                            (
+                                i.reference.as_str(),
+                                i.stage.as_str(),
+                                i.level.as_str(),
+                                i.deadline,
+                            ),
+                            n,
+                        )
+                    })
+                    .collect();
+                let mut unmailed = Vec::new();
+                for chunk in items.chunks(500) {
+                    let mut insert = sqlx::QueryBuilder::new(
+                        "INSERT INTO notifications (case_reference, stage, level, deadline, \
+                         recipient, occurrence) ",
+                    );
+                    insert.push_values(chunk, |mut row, item| {
+                        row.push_bind(item.reference.as_str())
+                            .push_bind(item.stage.as_str())
+                            .push_bind(item.level.as_str())
+                            .push_bind(item.deadline)
+                            .push_bind(*recipient)
+                            .push("'once'");
+                    });
+                    insert.push(
         " ON CONFLICT (case_reference, stage, level, deadline, \
              recipient, occurrence) DO UPDATE SET outbox_id = NULL \
              WHERE notifications.outbox_id IS NULL RETURNING id, case_reference, stage, level, deadline",
         );
-                            let rows: Vec<LineRow> = insert.build_query_as().fetch_all(&mut *tx).await?;
-                            for r in &rows {
-                                let key = (r.case_reference.as_str(), r.stage.as_str(), r.level.as_str(), r.deadline);
-                                if let Some(n) = index.get(&key) {
-                                    unmailed.push((r.id, *n));
-                                }
-                            }
+                    let rows: Vec<LineRow> = insert.build_query_as().fetch_all(&mut *tx).await?;
+                    for r in &rows {
+                        let key = (
+                            r.case_reference.as_str(),
+                            r.stage.as_str(),
+                            r.level.as_str(),
+                            r.deadline,
+                        );
+                        if let Some(n) = index.get(&key) {
+                            unmailed.push((r.id, *n));
                         }
-                        all.push(unmailed);
                     }
-                    tx.commit().await?;
-                    Ok(all)
-                })
+                }
+                all.push(unmailed);
+            }
+            tx.commit().await?;
+            Ok(all)
+        })
     }
 
     /// Makes one digest of those `candidates` (ids of recorded lines of one recipient) that
@@ -148,65 +157,63 @@ impl Store {
         F: FnOnce(&HashSet<i64>, bool) -> anyhow::Result<Rendered>,
     {
         let lock = self.lock_recipient();
-        with_pool!(self, pool => {
-                    let mut tx = pool.begin_write().await?;
-                    if let Some(lock) = lock {
-                        sqlx::query(lock).bind(recipient).execute(&mut *tx).await?;
-                    }
-                    let mut still = HashSet::new();
-                    for chunk in candidates.chunks(500) {
-                        let mut select = sqlx::QueryBuilder::new(
-        "SELECT id FROM notifications WHERE outbox_id IS NULL AND id IN (",
-        );
-                        let mut ids = select.separated(", ");
-                        for id in chunk {
-                            ids.push_bind(*id);
-                        }
-                        select.push(")");
-                        let ids: Vec<i64> = select.build_query_scalar().fetch_all(&mut *tx).await?;
-                        still.extend(ids);
-                    }
-                    let repeating = match repeat {
-                        Some((day, _)) => sqlx::query(REPEAT_MADE)
-                        .bind(recipient)
-                        .bind(day)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .is_none(),
-                        None => false,
-                    };
-                    if still.is_empty() && !repeating {
-                        return Ok(None);
-                    }
-                    let rendered = render(&still, repeating)?;
-                    let outbox_id =
-                        OutboxSql::insert_outbox(&mut tx, "digest", recipient, &rendered, from).await?;
-                    if let (true, Some((day, lines))) = (repeating, repeat) {
-                        sqlx::query(INSERT_REPEAT)
-                        .bind(recipient)
-                        .bind(day)
-                        .bind(outbox_id)
-                        .bind(i64::try_from(lines).unwrap_or(i64::MAX))
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    let mut assigned: Vec<i64> = still.into_iter().collect();
-                    assigned.sort_unstable();
-                    for chunk in assigned.chunks(500) {
-                        let mut update = sqlx::QueryBuilder::new(
-        "UPDATE notifications SET outbox_id = ",
-        );
-                        update.push_bind(outbox_id).push(" WHERE id IN (");
-                        let mut ids = update.separated(", ");
-                        for id in chunk {
-                            ids.push_bind(*id);
-                        }
-                        update.push(")");
-                        update.build().execute(&mut *tx).await?;
-                    }
-                    tx.commit().await?;
-                    Ok(Some(outbox_id))
-                })
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            if let Some(lock) = lock {
+                sqlx::query(lock).bind(recipient).execute(&mut *tx).await?;
+            }
+            let mut still = HashSet::new();
+            for chunk in candidates.chunks(500) {
+                let mut select = sqlx::QueryBuilder::new(
+                    "SELECT id FROM notifications WHERE outbox_id IS NULL AND id IN (",
+                );
+                let mut ids = select.separated(", ");
+                for id in chunk {
+                    ids.push_bind(*id);
+                }
+                select.push(")");
+                let ids: Vec<i64> = select.build_query_scalar().fetch_all(&mut *tx).await?;
+                still.extend(ids);
+            }
+            let repeating = match repeat {
+                Some((day, _)) => sqlx::query(REPEAT_MADE)
+                    .bind(recipient)
+                    .bind(day)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_none(),
+                None => false,
+            };
+            if still.is_empty() && !repeating {
+                return Ok(None);
+            }
+            let rendered = render(&still, repeating)?;
+            let outbox_id =
+                OutboxSql::insert_outbox(&mut tx, "digest", recipient, &rendered, from).await?;
+            if let (true, Some((day, lines))) = (repeating, repeat) {
+                sqlx::query(INSERT_REPEAT)
+                    .bind(recipient)
+                    .bind(day)
+                    .bind(outbox_id)
+                    .bind(i64::try_from(lines).unwrap_or(i64::MAX))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let mut assigned: Vec<i64> = still.into_iter().collect();
+            assigned.sort_unstable();
+            for chunk in assigned.chunks(500) {
+                let mut update = sqlx::QueryBuilder::new("UPDATE notifications SET outbox_id = ");
+                update.push_bind(outbox_id).push(" WHERE id IN (");
+                let mut ids = update.separated(", ");
+                for id in chunk {
+                    ids.push_bind(*id);
+                }
+                update.push(")");
+                update.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(Some(outbox_id))
+        })
     }
 
     /// Whether this item went out in a mail already (for `--dry-run`).
@@ -214,15 +221,15 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn notified(&self, item: &Item) -> anyhow::Result<bool> {
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let found: Option<i64> = sqlx::query_scalar(NOTIFIED)
-            .bind(item.reference.as_str())
-            .bind(item.stage.as_str())
-            .bind(item.level.as_str())
-            .bind(item.deadline)
-            .bind(&*item.recipient)
-            .fetch_optional(pool)
-            .await?;
+                .bind(item.reference.as_str())
+                .bind(item.stage.as_str())
+                .bind(item.level.as_str())
+                .bind(item.deadline)
+                .bind(&*item.recipient)
+                .fetch_optional(pool)
+                .await?;
             Ok(found.is_some())
         })
     }
@@ -244,19 +251,24 @@ impl Store {
     ) -> anyhow::Result<usize> {
         let mut queued = 0;
         for recipient in recipients {
-            let made: bool = with_pool!(self, pool => {
+            let made: bool = with_pool!(self, |pool| {
                 let mut tx = pool.begin_write().await?;
                 let id: Option<i64> = sqlx::query_scalar(INSERT_NOTICE)
-                .bind(key)
-                .bind(day)
-                .bind(recipient.as_str())
-                .bind(occurrence)
-                .fetch_optional(&mut *tx)
-                .await?;
+                    .bind(key)
+                    .bind(day)
+                    .bind(recipient.as_str())
+                    .bind(occurrence)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 if let Some(id) = id {
-                    let outbox_id =
-                        OutboxSql::insert_outbox(&mut tx, "admin", recipient.as_str(), rendered, from)
-                            .await?;
+                    let outbox_id = OutboxSql::insert_outbox(
+                        &mut tx,
+                        "admin",
+                        recipient.as_str(),
+                        rendered,
+                        from,
+                    )
+                    .await?;
                     sqlx::query(ASSIGN_LINE)
                         .bind(outbox_id)
                         .bind(id)
@@ -287,12 +299,12 @@ impl Store {
     ) -> anyhow::Result<Vec<String>> {
         let mut missing = Vec::new();
         for recipient in recipients {
-            let found: Option<i64> = with_pool!(self, pool => {
+            let found: Option<i64> = with_pool!(self, |pool| {
                 sqlx::query_scalar(NOTICE_QUEUED)
-                .bind(key)
-                .bind(recipient.as_str())
-                .fetch_optional(pool)
-                .await?
+                    .bind(key)
+                    .bind(recipient.as_str())
+                    .fetch_optional(pool)
+                    .await?
             });
             if found.is_none() {
                 missing.push(recipient.clone());
@@ -325,19 +337,19 @@ impl Store {
         let forever = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
         let mut new_lines = 0;
         for recipient in recipients {
-            with_pool!(self, pool => {
+            with_pool!(self, |pool| {
                 let mut tx = pool.begin_write().await?;
                 let mut ids = Vec::new();
                 let mut texts = Vec::new();
                 for (reference, problem) in lines {
                     let id: Option<i64> = sqlx::query_scalar(INSERT_PROBLEM_LINE)
-                    .bind(reference.as_str())
-                    .bind(stage)
-                    .bind(forever)
-                    .bind(recipient.as_str())
-                    .bind(format!("problem:{:016x}", fnv(problem.as_bytes())))
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                        .bind(reference.as_str())
+                        .bind(stage)
+                        .bind(forever)
+                        .bind(recipient.as_str())
+                        .bind(format!("problem:{:016x}", fnv(problem.as_bytes())))
+                        .fetch_optional(&mut *tx)
+                        .await?;
                     if let Some(id) = id {
                         ids.push(id);
                         texts.push(format!("{reference}：{problem}"));
@@ -345,9 +357,14 @@ impl Store {
                 }
                 if !ids.is_empty() {
                     let rendered = render(&texts)?;
-                    let outbox_id =
-                        OutboxSql::insert_outbox(&mut tx, "admin", recipient.as_str(), &rendered, from)
-                            .await?;
+                    let outbox_id = OutboxSql::insert_outbox(
+                        &mut tx,
+                        "admin",
+                        recipient.as_str(),
+                        &rendered,
+                        from,
+                    )
+                    .await?;
                     for id in &ids {
                         sqlx::query(ASSIGN_LINE)
                             .bind(outbox_id)

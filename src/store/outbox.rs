@@ -253,7 +253,7 @@ impl Store {
         rendered: &Rendered,
         from: &str,
     ) -> anyhow::Result<i64> {
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let id = OutboxSql::insert_outbox(&mut tx, kind, recipient, rendered, from).await?;
             tx.commit().await?;
@@ -274,40 +274,40 @@ impl Store {
         digests: bool,
     ) -> anyhow::Result<Vec<Claimed>> {
         let claim = self.sql(CLAIM_SQLITE, CLAIM_POSTGRES);
-        with_pool!(self, pool => {
-                    let mut tx = pool.begin_write().await?;
-                    let rows: Vec<ClaimedRow> = sqlx::query_as(claim)
-                        .bind(worker)
-                        .bind(lease_secs as f64)
-                        .bind(limit)
-                        .bind(digests)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    let mut claimed: Vec<Claimed> = rows.into_iter().map(Claimed::from).collect();
-                    claimed.sort_by_key(|c| c.id);
-                    if !claimed.is_empty() {
-                        // The files go with their message, read after the claim (most have none): one
-                        // placeholder per claimed id.
-                        let mut select = sqlx::QueryBuilder::new(
-        "SELECT outbox_id, filename, content_type, content \
-             FROM outbox_attachments WHERE outbox_id IN (",
-        );
-                        let mut ids = select.separated(", ");
-                        for c in &claimed {
-                            ids.push_bind(c.id);
-                        }
-                        select.push(") ORDER BY id");
-                        let attachments: Vec<AttachmentRow> =
-                            select.build_query_as().fetch_all(pool).await?;
-                        for a in attachments {
-                            if let Some(c) = claimed.iter_mut().find(|c| c.id == a.outbox_id) {
-                                c.mail.attachments.push(a.into());
-                            }
-                        }
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let rows: Vec<ClaimedRow> = sqlx::query_as(claim)
+                .bind(worker)
+                .bind(lease_secs as f64)
+                .bind(limit)
+                .bind(digests)
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            let mut claimed: Vec<Claimed> = rows.into_iter().map(Claimed::from).collect();
+            claimed.sort_by_key(|c| c.id);
+            if !claimed.is_empty() {
+                // The files go with their message, read after the claim (most have none): one
+                // placeholder per claimed id.
+                let mut select = sqlx::QueryBuilder::new(
+                    "SELECT outbox_id, filename, content_type, content \
+                     FROM outbox_attachments WHERE outbox_id IN (",
+                );
+                let mut ids = select.separated(", ");
+                for c in &claimed {
+                    ids.push_bind(c.id);
+                }
+                select.push(") ORDER BY id");
+                let attachments: Vec<AttachmentRow> =
+                    select.build_query_as().fetch_all(pool).await?;
+                for a in attachments {
+                    if let Some(c) = claimed.iter_mut().find(|c| c.id == a.outbox_id) {
+                        c.mail.attachments.push(a.into());
                     }
-                    Ok(claimed)
-                })
+                }
+            }
+            Ok(claimed)
+        })
     }
 
     /// Marks a claimed message sent, if the claim is still this worker's. Returns whether it was.
@@ -316,7 +316,7 @@ impl Store {
     /// A database failure.
     pub async fn mark_sent(&self, c: &Claimed) -> anyhow::Result<bool> {
         let sent = self.sql(SENT_SQLITE, SENT_POSTGRES);
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let done = sqlx::query(sent)
                 .bind(c.id)
                 .bind(c.token)
@@ -338,7 +338,7 @@ impl Store {
         possible_duplicate: bool,
     ) -> anyhow::Result<bool> {
         let retry = self.sql(RETRY_SQLITE, RETRY_POSTGRES);
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let done = sqlx::query(retry)
                 .bind(c.id)
                 .bind(delay.as_secs_f64())
@@ -356,7 +356,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn mark_dead(&self, c: &Claimed, error: &str) -> anyhow::Result<bool> {
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let done = sqlx::query(DEAD)
                 .bind(c.id)
                 .bind(c.token)
@@ -372,7 +372,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn release_one(&self, c: &Claimed) -> anyhow::Result<()> {
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             sqlx::query(RELEASE_ONE)
                 .bind(c.id)
                 .bind(c.token)
@@ -387,7 +387,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn release(&self, worker: &str) -> anyhow::Result<u64> {
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let done = sqlx::query(RELEASE_WORKER)
                 .bind(worker)
                 .execute(pool)
@@ -413,11 +413,9 @@ impl Store {
     {
         let dead_unreported = self.sql(DEAD_UNREPORTED_SQLITE, DEAD_UNREPORTED_POSTGRES);
         let stuck_unreported = self.sql(STUCK_UNREPORTED_SQLITE, STUCK_UNREPORTED_POSTGRES);
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let dead: Vec<ProblemRow> = sqlx::query_as(dead_unreported)
-                .fetch_all(&mut *tx)
-                .await?;
+            let dead: Vec<ProblemRow> = sqlx::query_as(dead_unreported).fetch_all(&mut *tx).await?;
             let stuck: Vec<ProblemRow> = sqlx::query_as(stuck_unreported)
                 .bind("admin")
                 .bind(-(stuck_after_secs as f64))
@@ -454,7 +452,7 @@ impl Store {
     /// A database failure.
     pub async fn outbox_list(&self, failed_only: bool, limit: i64) -> anyhow::Result<Vec<Listed>> {
         let sql = if failed_only { LIST_FAILED } else { LIST_ALL };
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             Ok(sqlx::query_as(sql).bind(limit).fetch_all(pool).await?)
         })
     }
@@ -466,7 +464,7 @@ impl Store {
     /// A database failure.
     pub async fn outbox_retry(&self, id: i64) -> anyhow::Result<bool> {
         let retry_now = self.sql(RETRY_NOW_SQLITE, RETRY_NOW_POSTGRES);
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let done = sqlx::query(retry_now).bind(id).execute(pool).await?;
             Ok(done.rows_affected() == 1)
         })

@@ -25,7 +25,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn repeated_on(&self, day: NaiveDate) -> anyhow::Result<HashSet<String>> {
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let rows: Vec<String> = sqlx::query_scalar(REPEATED_ON)
                 .bind(day)
                 .fetch_all(pool)
@@ -43,7 +43,7 @@ impl Store {
     /// A database failure.
     pub async fn forget_past_repeats(&self, today: NaiveDate) -> anyhow::Result<u64> {
         let kept_from = today - chrono::Days::new(REPEATS_KEPT_DAYS);
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let old_keys = sqlx::query(FORGET_OLD_KEYS)
                 .bind(today.to_string())

@@ -38,7 +38,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn run_started(&self, job: &str, worker: &str) -> anyhow::Result<i64> {
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             let id: i64 = sqlx::query_scalar(RUN_STARTED)
                 .bind(job)
                 .bind(worker)
@@ -60,7 +60,7 @@ impl Store {
     ) -> anyhow::Result<()> {
         let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         let finished = self.sql(RUN_FINISHED_SQLITE, RUN_FINISHED_POSTGRES);
-        with_pool!(self, pool => {
+        with_pool!(self, |pool| {
             sqlx::query(finished)
                 .bind(id)
                 .bind(error.is_none())
@@ -70,7 +70,11 @@ impl Store {
                 .bind(count(figures.failed))
                 .bind(error)
                 // NULL when the run did not count the cases (window closed, failure, other job).
-                .bind(figures.bad_cases.map(|n| i32::try_from(n).unwrap_or(i32::MAX)))
+                .bind(
+                    figures
+                        .bad_cases
+                        .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+                )
                 .bind(figures.uncountable.map(count))
                 .execute(pool)
                 .await?;
