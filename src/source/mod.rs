@@ -9,7 +9,7 @@
 //!
 //! Files: `contract.rs` (the view contract: the columns a case system's queries return),
 //! `sql.rs` (connecting read-only, checking the queries, reading in batches), `reads.rs` (the
-//! SQL that reads, built from the columns found), `row.rs` (a row made into a [`Case`]).
+//! SQL that reads, built from the columns found), `row.rs` (the rows decoded, and made into [`Case`]s).
 
 mod contract;
 mod reads;

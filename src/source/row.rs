@@ -1,7 +1,12 @@
-//! A case system's rows made into [`Case`]s: each value parsed (Chinese spellings of channels,
-//! close and suspension reasons accepted, a section by its code or its configured name), then
-//! the case replayed through the rules of the commands ([`crate::domain::casework::replay`]). A row
-//! that fails is a [`StoreError::BadRow`] naming the case. Pure: no I/O.
+//! A case system's rows made into [`Case`]s. The rows are decoded by column name into the
+//! `Raw…` structs (`#[derive(sqlx::FromRow)]`, one per query of the view contract, fields named
+//! after its columns); then each value is parsed (Chinese spellings of channels, close and
+//! suspension reasons accepted, a section by its code or its configured name) and the case
+//! replayed through the rules of the commands ([`crate::domain::casework::replay`]). A row that
+//! fails, or a reference on more than one row of a batch, is a [`StoreError::BadRow`] naming the
+//! case. Pure: nothing here runs a query ([`super::sql`] does).
+
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
@@ -11,9 +16,20 @@ use crate::domain::deadline::Rules;
 use crate::domain::parties::{Section, section_named, sections_listed};
 use crate::store::StoreError;
 
-/// A case row as the case system holds it, before any rule is applied.
-#[derive(Debug, Default)]
+/// The `reference` column of a row of any of the three queries, read first and on its own: a
+/// row without one is skipped, and a row whose other columns cannot be decoded is still an error
+/// that names its case.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct RowReference {
+    pub(super) reference: Option<String>,
+}
+
+/// A case row as the case system holds it, before any rule is applied. The fields are decoded
+/// in the order they are declared (the first that fails is the one reported).
+#[derive(Debug, Default, sqlx::FromRow)]
 pub(super) struct RawCase {
+    /// Not decoded with the others: taken from the row's [`RowReference`].
+    #[sqlx(skip)]
     pub(super) reference: String,
     pub(super) subject: Option<String>,
     pub(super) channel: Option<String>,
@@ -25,7 +41,8 @@ pub(super) struct RawCase {
     pub(super) close_reason: Option<String>,
 }
 
-#[derive(Debug)]
+/// An extension row (`cases.extensions_query`), before any rule is applied.
+#[derive(Debug, sqlx::FromRow)]
 pub(super) struct RawExtension {
     pub(super) days: Option<i64>,
     pub(super) approved_on: Option<NaiveDate>,
@@ -34,7 +51,8 @@ pub(super) struct RawExtension {
     pub(super) notice_on: Option<NaiveDate>,
 }
 
-#[derive(Debug)]
+/// A suspension row (`cases.suspensions_query`), before any rule is applied.
+#[derive(Debug, sqlx::FromRow)]
 pub(super) struct RawSuspension {
     pub(super) from_on: Option<NaiveDate>,
     pub(super) until_on: Option<NaiveDate>,
@@ -43,6 +61,10 @@ pub(super) struct RawSuspension {
     pub(super) notice_on: Option<NaiveDate>,
     pub(super) resumption_notice_on: Option<NaiveDate>,
 }
+
+/// A batch's children (extensions or suspensions) by their case's reference: each row as read,
+/// or why it cannot be read.
+pub(super) type ByReference<C> = HashMap<String, Vec<Result<C, String>>>;
 
 /// A suspension reason as duewatch spells it, or in Chinese.
 fn suspension_reason(v: &str) -> Result<SuspensionReason, String> {
@@ -77,6 +99,45 @@ pub(super) fn to_case(
     let reference = raw.reference.clone();
     parse_case(sections, rules, raw, extensions, suspensions)
         .map_err(|problem| StoreError::BadRow { reference, problem })
+}
+
+/// A batch's rows made into cases (`references[i]` is the reference of `raws[i]`), each with its
+/// children.
+pub(super) fn cases_of(
+    sections: &[Section],
+    rules: &Rules,
+    raws: Vec<Result<RawCase, StoreError>>,
+    references: &[String],
+    mut extensions: ByReference<RawExtension>,
+    mut suspensions: ByReference<RawSuspension>,
+) -> Vec<Result<Case, StoreError>> {
+    // A reference on several rows is one bad case, reported once; none of its rows is watched
+    // (which of them would be right is the case system's to say).
+    let mut rows_of: HashMap<&str, usize> = HashMap::with_capacity(references.len());
+    for r in references {
+        *rows_of.entry(r.as_str()).or_default() += 1;
+    }
+    let mut refused = HashSet::new();
+    raws.into_iter()
+        .zip(references)
+        .filter_map(|(raw, reference)| {
+            if rows_of.get(reference.as_str()).is_some_and(|n| *n > 1) {
+                return refused.insert(reference.as_str()).then(|| {
+                    Err(StoreError::BadRow {
+                        reference: reference.clone(),
+                        problem: "the reference is on more than one row of cases.cases_query; \
+                                  references must be unique"
+                            .to_owned(),
+                    })
+                });
+            }
+            Some(raw.and_then(|raw| {
+                let ext = extensions.remove(&raw.reference).unwrap_or_default();
+                let sus = suspensions.remove(&raw.reference).unwrap_or_default();
+                to_case(sections, rules, raw, ext, sus)
+            }))
+        })
+        .collect()
 }
 
 fn parse_case(

@@ -12,7 +12,9 @@
 //!   key and the column. The SQL that reads is built from what was found ([`super::reads`]): a
 //!   missing optional column reads as NULL.
 //! - **Bounded memory.** Open cases are read in keyset batches of [`SCAN_BATCH`] by `reference`,
-//!   with their extensions and suspensions fetched per batch by the batch's references.
+//!   with their extensions and suspensions fetched per batch by the batch's references. One
+//!   batch is read by `SourceSql::read_batch`, written once for both backends; only the binding
+//!   of the references differs (one array on PostgreSQL, one value each on MySQL).
 //! - **One bad row is not fatal.** Each row is made into a [`Case`] by [`super::row`], through
 //!   the rules of the commands; a row that breaks them is a [`StoreError::BadRow`] naming the
 //!   case, and the others are watched.
@@ -27,14 +29,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{AssertSqlSafe, Column as _, Row, SqlSafeStr, Statement as _, Transaction, TypeInfo};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::query::Query;
+use sqlx::{
+    AssertSqlSafe, Column as _, FromRow as _, SqlSafeStr, Statement as _, Transaction, TypeInfo,
+};
 
 use super::contract::{CASES, Dialect, EXTENSIONS, SUSPENSIONS, check_columns, trimmed};
-use super::reads::Reads;
-use super::row::{RawCase, RawExtension, RawSuspension, to_case};
+use super::reads::{Children, Reads};
+use super::row::{ByReference, RawCase, RawExtension, RawSuspension, RowReference, cases_of};
 use crate::config::{Config, mask};
 use crate::domain::case::{Case, Reference};
 use crate::domain::deadline::Rules;
@@ -299,159 +304,172 @@ pub struct SqlCursor {
     done: bool,
 }
 
-/// Reads a batch's children with `$children` (extensions or suspensions), grouped by reference:
-/// each row as `$read` makes it from row `$r`, or why it cannot be read (`$what` names it).
-macro_rules! read_children {
-    ($mode:ident, $tx:expr, $children:expr, $references:expr, $what:literal, |$r:ident| $read:expr) => {{
-        let mut by_reference: HashMap<String, Vec<Result<_, String>>> = HashMap::new();
-        if let Some(children) = $children {
-            let query = sqlx::query(AssertSqlSafe(children.sql($references.len())));
-            let rows = bind_references!($mode, query, $references)
-                .fetch_all(&mut **$tx)
-                .await?;
-            for $r in &rows {
-                let Some(reference) = $r.try_get::<Option<String>, _>("reference")? else {
-                    continue;
-                };
-                let child = (|| -> Result<_, sqlx::Error> { Ok($read) })()
-                    .map_err(|e| format!(concat!($what, " row cannot be read: {}"), e));
-                by_reference.entry(reference).or_default().push(child);
-            }
-        }
-        by_reference
-    }};
+/// One batch as [`SourceSql::read_batch`] reads it.
+#[derive(Debug)]
+struct Batch {
+    /// Each case of the batch, or why it is not watched.
+    cases: Vec<Result<Case, StoreError>>,
+    /// The last reference kept (the next batch starts after it); empty if no row had one.
+    last: String,
+    /// How many rows the query returned.
+    rows: usize,
 }
 
-/// Binds a batch's references: one array (`array`, PostgreSQL) or one value each (`each`).
-macro_rules! bind_references {
-    (array, $query:expr, $references:expr) => {
-        $query.bind($references.clone())
-    };
-    (each, $query:expr, $references:expr) => {{
-        let mut query = $query;
-        for r in &$references {
-            query = query.bind(r.clone());
-        }
-        query
-    }};
-}
+/// Reading a batch from a case system, written once for the two backends it can be
+/// (`sqlx::Postgres`, `sqlx::MySql`): the `where` clause lists what sqlx must be able to do with
+/// a backend for it. The backends differ only in how a batch's references are bound
+/// ([`SourceSql::bind_references`]). As with the store's `CaseSql`, the reads are the trait's own
+/// functions so that the clause is written once; called as `SourceSql::read_batch(tx, …)`: the
+/// transaction's type picks the backend.
+trait SourceSql: sqlx::Database
+where
+    for<'c> &'c mut <Self as sqlx::Database>::Connection: sqlx::Executor<'c, Database = Self>,
+    <Self as sqlx::Database>::Arguments: sqlx::IntoArguments<Self>,
+    for<'q> &'q str: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
+    for<'q> i64: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
+    for<'r> RowReference: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
+    for<'r> RawCase: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
+    for<'r> RawExtension: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
+    for<'r> RawSuspension: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
+{
+    /// Binds a batch's references to a children query ([`Children::sql`]).
+    fn bind_references<'q>(
+        query: Query<'q, Self, <Self as sqlx::Database>::Arguments>,
+        references: &[String],
+    ) -> Query<'q, Self, <Self as sqlx::Database>::Arguments>;
 
-/// Reads one batch: `$sql` bound to (`$a`, `$limit`), then the batch's extensions and
-/// suspensions by its references (bound as `$mode`); evaluates to `Result<Option<Vec<Result<Case, StoreError>>>, StoreError>`
-/// (`None`: no rows).
-macro_rules! read_batch {
-    ($mode:ident, $tx:expr, $inner:expr, $sql:expr, $a:expr, $limit:expr) => {
-        async {
-            let inner: &Inner = $inner;
-            let tx = $tx;
-            let rows = sqlx::query(AssertSqlSafe(Arc::clone($sql)))
-                .bind($a)
-                .bind($limit)
-                .fetch_all(&mut **tx)
-                .await?;
-            if rows.is_empty() {
-                return Ok::<_, StoreError>(None);
-            }
-            let mut raws: Vec<Result<RawCase, StoreError>> = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let reference: Option<String> = row.try_get("reference")?;
-                let Some(reference) = reference else { continue };
-                let raw = (|| -> Result<RawCase, sqlx::Error> {
-                    Ok(RawCase {
-                        subject: row.try_get("subject")?,
-                        channel: row.try_get("channel")?,
-                        received_on: row.try_get("received_on")?,
-                        forwarded_on: row.try_get("forwarded_on")?,
-                        section: row.try_get("section")?,
-                        replied_on: row.try_get("replied_on")?,
-                        closed_on: row.try_get("closed_on")?,
-                        close_reason: row.try_get("close_reason")?,
-                        reference: reference.clone(),
-                    })
-                })();
-                raws.push(raw.map_err(|e| StoreError::BadRow {
-                    reference,
-                    problem: format!("the row cannot be read: {e}"),
-                }));
-            }
-            let last_row = rows.len();
-            drop(rows);
-            let mut references: Vec<String> = raws
-                .iter()
-                .map(|r| match r {
-                    Ok(raw) => raw.reference.clone(),
-                    Err(StoreError::BadRow { reference, .. }) => reference.clone(),
-                    Err(_) => String::new(),
-                })
-                .collect();
-            // A full batch leaves the rows of its last reference to the next batch (which
-            // starts after the reference before them): a reference on two rows that straddle
-            // the batch boundary is then seen whole, and refused, instead of half skipped.
-            if i64::try_from(last_row).is_ok_and(|n| n == $limit)
-                && let Some(last) = references.last().cloned()
-                && references.iter().any(|r| *r != last)
-            {
-                while references.last() == Some(&last) {
-                    references.pop();
-                    raws.pop();
-                }
-            }
-            let Some(last) = references.last().cloned() else {
-                return Ok(Some((Vec::new(), String::new(), last_row)));
+    /// One batch: `sql` (a keyset scan or one case, [`Reads`]) bound to (`after`, `limit`), then
+    /// the batch's extensions and suspensions by its references; `None`: no rows.
+    async fn read_batch(
+        tx: &mut Transaction<'static, Self>,
+        inner: &Inner,
+        sql: &Arc<str>,
+        after: &str,
+        limit: i64,
+    ) -> Result<Option<Batch>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(Arc::clone(sql)))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&mut **tx)
+            .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut raws: Vec<Result<RawCase, StoreError>> = Vec::with_capacity(rows.len());
+        let mut references: Vec<String> = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let Some(reference) = RowReference::from_row(row)?.reference else {
+                continue;
             };
-            let mut extensions: HashMap<String, Vec<Result<RawExtension, String>>> = read_children!(
-                $mode, tx, &inner.reads.extensions, references, "an extension",
-                |r| RawExtension {
-                    days: r.try_get("days")?,
-                    approved_on: r.try_get("approved_on")?,
-                    approved_by: r.try_get("approved_by")?,
-                    reason: r.try_get("reason")?,
-                    notice_on: r.try_get("notice_on")?,
-                }
-            );
-            let mut suspensions: HashMap<String, Vec<Result<RawSuspension, String>>> = read_children!(
-                $mode, tx, &inner.reads.suspensions, references, "a suspension",
-                |r| RawSuspension {
-                    from_on: r.try_get("from_on")?,
-                    until_on: r.try_get("until_on")?,
-                    reason: r.try_get("reason")?,
-                    note: r.try_get("note")?,
-                    notice_on: r.try_get("notice_on")?,
-                    resumption_notice_on: r.try_get("resumption_notice_on")?,
-                }
-            );
-            // A reference on several rows is one bad case, reported once; none of its rows
-            // is watched (which of them would be right is the case system's to say).
-            let mut rows_of: HashMap<&str, usize> = HashMap::with_capacity(references.len());
-            for r in &references {
-                *rows_of.entry(r.as_str()).or_default() += 1;
-            }
-            let mut refused = std::collections::HashSet::new();
-            let batch = raws
-                .into_iter()
-                .zip(&references)
-                .filter_map(|(raw, reference)| {
-                    if rows_of.get(reference.as_str()).is_some_and(|n| *n > 1) {
-                        return refused.insert(reference.as_str()).then(|| {
-                            Err(StoreError::BadRow {
-                                reference: reference.clone(),
-                                problem: "the reference is on more than one row of \
-                                          cases.cases_query; references must be unique"
-                                    .to_owned(),
-                            })
-                        });
-                    }
-                    Some(raw.and_then(|raw| {
-                        let ext = extensions.remove(&raw.reference).unwrap_or_default();
-                        let sus = suspensions.remove(&raw.reference).unwrap_or_default();
-                        to_case(&inner.sections, &inner.rules, raw, ext, sus)
-                    }))
-                })
-                .collect();
-            Ok(Some((batch, last, last_row)))
+            let raw = RawCase::from_row(row).map_err(|e| StoreError::BadRow {
+                reference: reference.clone(),
+                problem: format!("the row cannot be read: {e}"),
+            });
+            raws.push(raw.map(|raw| RawCase {
+                reference: reference.clone(),
+                ..raw
+            }));
+            references.push(reference);
         }
-        .await
-    };
+        let rows_read = rows.len();
+        drop(rows);
+        // A full batch leaves the rows of its last reference to the next batch (which starts
+        // after the reference before them): a reference on two rows that straddle the batch
+        // boundary is then seen whole, and refused, instead of half skipped.
+        if i64::try_from(rows_read).is_ok_and(|n| n == limit)
+            && let Some(last) = references.last().cloned()
+            && references.iter().any(|r| *r != last)
+        {
+            while references.last() == Some(&last) {
+                references.pop();
+                raws.pop();
+            }
+        }
+        let Some(last) = references.last().cloned() else {
+            return Ok(Some(Batch {
+                cases: Vec::new(),
+                last: String::new(),
+                rows: rows_read,
+            }));
+        };
+        let extensions: ByReference<RawExtension> = Self::read_children(
+            tx,
+            inner.reads.extensions.as_ref(),
+            &references,
+            "an extension",
+        )
+        .await?;
+        let suspensions: ByReference<RawSuspension> = Self::read_children(
+            tx,
+            inner.reads.suspensions.as_ref(),
+            &references,
+            "a suspension",
+        )
+        .await?;
+        Ok(Some(Batch {
+            cases: cases_of(
+                &inner.sections,
+                &inner.rules,
+                raws,
+                &references,
+                extensions,
+                suspensions,
+            ),
+            last,
+            rows: rows_read,
+        }))
+    }
+
+    /// A batch's children through `children` (`None`: that query is not configured), grouped by
+    /// reference; `what` names a row in the error of one that cannot be read.
+    async fn read_children<C>(
+        tx: &mut Transaction<'static, Self>,
+        children: Option<&Children>,
+        references: &[String],
+        what: &str,
+    ) -> Result<ByReference<C>, sqlx::Error>
+    where
+        for<'r> C: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
+    {
+        let mut by_reference: ByReference<C> = HashMap::new();
+        let Some(children) = children else {
+            return Ok(by_reference);
+        };
+        let query = sqlx::query(AssertSqlSafe(children.sql(references.len())));
+        let rows = Self::bind_references(query, references)
+            .fetch_all(&mut **tx)
+            .await?;
+        for row in &rows {
+            let Some(reference) = RowReference::from_row(row)?.reference else {
+                continue;
+            };
+            let child = C::from_row(row).map_err(|e| format!("{what} row cannot be read: {e}"));
+            by_reference.entry(reference).or_default().push(child);
+        }
+        Ok(by_reference)
+    }
+}
+
+impl SourceSql for sqlx::Postgres {
+    /// One array, for `= ANY($1)`.
+    fn bind_references<'q>(
+        query: Query<'q, Self, PgArguments>,
+        references: &[String],
+    ) -> Query<'q, Self, PgArguments> {
+        query.bind(references)
+    }
+}
+
+impl SourceSql for sqlx::MySql {
+    /// One value for each `?` of `IN (?, …)`.
+    fn bind_references<'q>(
+        query: Query<'q, Self, MySqlArguments>,
+        references: &[String],
+    ) -> Query<'q, Self, MySqlArguments> {
+        references
+            .iter()
+            .fold(query, |query, reference| query.bind(reference.as_str()))
+    }
 }
 
 impl SqlSource {
@@ -463,13 +481,14 @@ impl SqlSource {
         let mut cursor = self.cursor(false).await?;
         let inner = Arc::clone(&self.inner);
         let sql = &inner.reads.one_case;
+        let (one, limit) = (reference.as_str(), 1_i64);
         let batch = match &mut cursor.tx {
-            SqlTx::Postgres(tx) => read_batch!(array, tx, &inner, sql, reference.as_str(), 1_i64),
-            SqlTx::MySql(tx) => read_batch!(each, tx, &inner, sql, reference.as_str(), 1_i64),
+            SqlTx::Postgres(tx) => SourceSql::read_batch(tx, &inner, sql, one, limit).await,
+            SqlTx::MySql(tx) => SourceSql::read_batch(tx, &inner, sql, one, limit).await,
         };
         cursor.finish().await?;
         batch?
-            .and_then(|(b, _, _)| b.into_iter().next())
+            .and_then(|batch| batch.cases.into_iter().next())
             .transpose()
     }
 }
@@ -491,14 +510,14 @@ impl SqlCursor {
         };
         let after = self.after.as_str();
         let read = match &mut self.tx {
-            SqlTx::Postgres(tx) => read_batch!(array, tx, &inner, sql, after, SCAN_BATCH),
-            SqlTx::MySql(tx) => read_batch!(each, tx, &inner, sql, after, SCAN_BATCH),
+            SqlTx::Postgres(tx) => SourceSql::read_batch(tx, &inner, sql, after, SCAN_BATCH).await,
+            SqlTx::MySql(tx) => SourceSql::read_batch(tx, &inner, sql, after, SCAN_BATCH).await,
         };
         let read = read.map_err(|e| match e {
             StoreError::Database(e) => e,
             other => anyhow::anyhow!("{other}"),
         })?;
-        let Some((batch, last, rows)) = read else {
+        let Some(Batch { cases, last, rows }) = read else {
             self.done = true;
             return Ok(None);
         };
@@ -506,7 +525,7 @@ impl SqlCursor {
             self.done = true;
         }
         self.after = last;
-        Ok(Some(batch))
+        Ok(Some(cases))
     }
 
     /// Ends the scan (the snapshot transaction is committed; it wrote nothing).
