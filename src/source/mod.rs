@@ -1,7 +1,7 @@
 //! Where duewatch reads its cases: its own tables ([`Store`], `cases.source = "builtin"`), or an
 //! existing case system's database through the administrator's queries ([`SqlSource`],
 //! `cases.source = "sql"`, read-only). Both hand out the same batches of `Result<Case, _>` in
-//! reference order from one snapshot, so the runner, `status`, the calendar reload and the
+//! reference order from one snapshot, so the poll, `status`, the calendar reload and the
 //! metrics do not know which one they read.
 //!
 //! This module reads cases only. duewatch's own state (outbox, notifications, runs) stays in

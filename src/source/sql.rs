@@ -1,7 +1,7 @@
 //! `cases.source = "sql"`: an existing case system's database (PostgreSQL, or MySQL/MariaDB),
 //! read through three queries the administrator writes in `[cases]` (or views they name), whose
-//! columns follow the **view contract** ([`super::contract`]; the README's "Watching an existing
-//! case system").
+//! columns follow the **view contract** ([`super::contract`]; docs/case-system.md, "The view
+//! contract").
 //!
 //! - **Read-only, by construction.** Every connection is opened read-only
 //!   (`default_transaction_read_only` on PostgreSQL, `SET SESSION TRANSACTION READ ONLY` on
@@ -229,7 +229,7 @@ impl SqlSource {
         if !problems.is_empty() {
             anyhow::bail!(
                 "the case system's queries do not fit the view contract ({shown}):\n  {}\n  help: \
-                 README, \"Watching an existing case system\", lists each column, its type and \
+                 docs/case-system.md, \"The view contract\", lists each column, its type and \
                  a worked example",
                 problems.join("\n  ")
             );
