@@ -1,7 +1,7 @@
 //! One full poll of the daemon (reconcile: read and evaluate every open case, record the
 //! notifications and digests; deliver: write the mail) over 100,000 open cases in a database of
 //! 1,000,000, on SQLite and PostgreSQL. The data is `benches/status.rs`'s (run that bench once
-//! first, or this one makes it the same way).
+//! first: this one stops with that advice when the data is missing).
 //!
 //! `cargo bench --bench poll`. Three shapes:
 //! - `first`: nothing notified yet (the notifications and outbox are emptied before each
