@@ -338,25 +338,7 @@ fn three_instances_on_one_postgresql_send_every_mail_once() {
 
 /// Rows of `repeats` (daily overdue repeats made) of this day, in the test's SQLite database.
 fn repeats_of_day(s: &Setup, day: chrono::NaiveDate) -> i64 {
-    use sqlx::Connection;
-    let url = format!(
-        "sqlite://{}",
-        s.dir.path().join("var/duewatch.db").display()
-    );
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(async {
-            let mut conn = sqlx::SqliteConnection::connect(&url)
-                .await
-                .expect("the test's database");
-            sqlx::query_scalar("SELECT count(*) FROM repeats WHERE day = $1")
-                .bind(day)
-                .fetch_one(&mut conn)
-                .await
-                .expect("a count")
-        })
+    s.sqlite_count("SELECT count(*) FROM repeats WHERE day = $1", day)
 }
 
 #[test]

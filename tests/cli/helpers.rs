@@ -201,6 +201,34 @@ impl Setup {
     }
 }
 
+impl Setup {
+    /// The count `query` (one `$1`, bound to `arg`) returns on this setup's SQLite database.
+    pub fn sqlite_count<A>(&self, query: &'static str, arg: A) -> i64
+    where
+        A: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
+    {
+        use sqlx::Connection;
+        let url = format!(
+            "sqlite://{}",
+            self.dir.path().join("var/duewatch.db").display()
+        );
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(async {
+                let mut conn = sqlx::SqliteConnection::connect(&url)
+                    .await
+                    .expect("the test's SQLite database");
+                sqlx::query_scalar(query)
+                    .bind(arg)
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("a count")
+            })
+    }
+}
+
 impl Drop for Setup {
     fn drop(&mut self) {
         if let Some(name) = self.postgres.take() {

@@ -22,25 +22,7 @@ fn setup() -> Setup {
 
 /// The count `query` (one `$1`, bound to `arg`) returns on the test's SQLite database.
 fn count(s: &Setup, query: &'static str, arg: &str) -> i64 {
-    use sqlx::Connection;
-    let url = format!(
-        "sqlite://{}",
-        s.dir.path().join("var/duewatch.db").display()
-    );
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(async {
-            let mut conn = sqlx::SqliteConnection::connect(&url)
-                .await
-                .expect("the test's database");
-            sqlx::query_scalar(query)
-                .bind(arg)
-                .fetch_one(&mut conn)
-                .await
-                .expect("a count")
-        })
+    s.sqlite_count(query, arg)
 }
 
 fn stdout(s: &Setup, args: &[&str]) -> String {
