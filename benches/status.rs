@@ -28,7 +28,8 @@ fn data_dir() -> PathBuf {
 
 /// Makes the database behind `url` hold the benchmark's rows, unless it does already.
 async fn ensure_data(url: &str, generator: &str) {
-    let store = Store::connect(url).await.expect("the benchmark database");
+    let url = duewatch::config::DatabaseUrl::parse(url).expect("a database URL");
+    let store = Store::connect(&url).await.expect("the benchmark database");
     store.migrate().await.expect("migrations");
     let count: i64 = match &store {
         Store::Sqlite(pool) => sqlx::query_scalar("SELECT count(*) FROM cases")

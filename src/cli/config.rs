@@ -39,7 +39,7 @@ pub(super) fn run(
             crate::mail::render::Templates::load(&config.mail.templates)?;
             let loaded = crate::calendar::load::load(&config.calendar.dir)?;
             let checked = runtime()?.block_on(async {
-                let store = crate::store::Store::connect(config.database.url.expose()).await?;
+                let store = crate::store::Store::connect(&config.database.url).await?;
                 store
                     .check_writable(&config.database.url.to_string())
                     .await?;

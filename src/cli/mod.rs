@@ -164,7 +164,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// The store of `database.url`, migrated.
 async fn open_store(config: &crate::config::Config) -> anyhow::Result<Store> {
-    let store = Store::connect(config.database.url.expose()).await?;
+    let store = Store::connect(&config.database.url).await?;
     store.migrate().await?;
     Ok(store)
 }

@@ -72,7 +72,7 @@ impl Context {
     /// # Errors
     /// Whatever cannot be loaded, named.
     pub async fn load(config: Config) -> anyhow::Result<Context> {
-        let store = Store::connect(config.database.url.expose()).await?;
+        let store = Store::connect(&config.database.url).await?;
         store.migrate().await?;
         let source = Source::open(&config, &store).await?;
         let calendar = crate::calendar::load::load(&config.calendar.dir)?.calendar;

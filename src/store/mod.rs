@@ -44,6 +44,7 @@ pub use health::Health;
 pub use outbox::Claimed;
 pub use runs::RunFigures;
 
+use crate::config::{Backend, DatabaseUrl};
 use crate::domain::case::Reference;
 
 /// The database, by backend.
@@ -142,12 +143,15 @@ impl From<sqlx::Error> for StoreError {
 }
 
 impl Store {
-    /// Connects to `url` (`sqlite://PATH`, created if missing, or `postgres://…`).
+    /// Connects to `database` (`sqlite://PATH`, created if missing, or `postgres://…`), by the
+    /// backend its URL was parsed to.
     ///
     /// # Errors
     /// An unreachable server, an unwritable path, a malformed URL.
-    pub async fn connect(url: &str) -> anyhow::Result<Store> {
-        if let Some(path) = url.strip_prefix("sqlite://") {
+    pub async fn connect(database: &DatabaseUrl) -> anyhow::Result<Store> {
+        let url = database.expose();
+        if database.backend() == Backend::Sqlite {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
             if let Some(dir) = Path::new(path).parent()
                 && !dir.as_os_str().is_empty()
             {
