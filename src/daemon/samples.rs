@@ -34,14 +34,7 @@ pub async fn ensure(ctx: &Context) -> anyhow::Result<usize> {
         );
         return Ok(0);
     }
-    let mut any = false;
-    ctx.store
-        .scan(false, |_| {
-            any = true;
-            Ok(())
-        })
-        .await?;
-    if any {
+    if ctx.store.has_cases().await? {
         return Ok(0);
     }
     let cal = ctx.calendar();

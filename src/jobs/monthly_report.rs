@@ -85,7 +85,6 @@ pub async fn monthly_report(ctx: &Context, now: NaiveDateTime) -> anyhow::Result
         );
         return Ok(Monthly::NoRecipients);
     }
-    let recipients: Vec<String> = recipients.iter().map(ToString::to_string).collect();
     let recipients = ctx.store.notice_not_queued(&key, &recipients).await?;
     if recipients.is_empty() {
         return Ok(Monthly::AlreadyQueued);

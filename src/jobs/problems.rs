@@ -49,7 +49,7 @@ pub async fn notice(
             key,
             now.date(),
             occurrence,
-            &admins.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            admins,
             &rendered,
             &ctx.config.mail.from,
         )
@@ -96,7 +96,7 @@ async fn report_problems(
         .record_problem_lines(
             problems.kind,
             lines,
-            &admins.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            admins,
             &ctx.config.mail.from,
             |lines| ctx.templates().notice(&when, &title(lines.len()), lines),
         )

@@ -66,7 +66,7 @@ impl Source {
         })
     }
 
-    /// Reads every case (or every open one) and hands each to `each`, like [`Store::scan`].
+    /// Reads every case (or every open one) and hands each to `each`, in the batches and snapshot of [`Store::cursor`].
     /// Returns how many were read.
     ///
     /// # Errors

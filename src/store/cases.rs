@@ -15,9 +15,12 @@ use super::rows::{CaseKey, CaseRow, ChildKey, ExtensionRow, HistoryRow, Suspensi
 use super::{Store, StoreError, WritePool, with_pool};
 use crate::domain::case::{Case, Channel, CloseReason, Reference, SectionCode, Suspension};
 
-/// Cases per batch of [`Store::scan`]: large enough that the per-query cost vanishes, small
+/// Cases per batch of [`Store::cursor`]: large enough that the per-query cost vanishes, small
 /// enough that a batch is a few megabytes.
 pub const SCAN_BATCH: i64 = 2000;
+
+/// Any one case: whether the store holds cases at all.
+const ANY_CASE: &str = "SELECT 1 FROM cases LIMIT 1";
 
 /// Whether a case has reference `$1` (a row, or none).
 const REFERENCE_TAKEN: &str = "SELECT 1 FROM cases WHERE reference = $1";
@@ -453,33 +456,23 @@ impl Store {
         })
     }
 
-    /// Reads cases in reference order, all or only the open ones (not replied, not closed), in
-    /// batches of [`SCAN_BATCH`], and hands each to `each`: memory stays bounded by one batch
-    /// whatever the size of the database. The whole scan reads one consistent snapshot.
-    ///
-    /// A row duewatch cannot decode reaches `each` as an `Err` naming the case, so that one bad
-    /// row does not hide the others. Returns how many cases were read.
+    /// Whether the store holds any case (finished ones included): one row looked up, not a
+    /// scan.
     ///
     /// # Errors
-    /// A database failure, or the first error `each` returns (which stops the scan).
-    pub async fn scan<F>(&self, open_only: bool, mut each: F) -> anyhow::Result<u64>
-    where
-        F: FnMut(Result<Case, StoreError>) -> anyhow::Result<()>,
-    {
-        let mut cursor = self.cursor(open_only).await?;
-        let mut read = 0;
-        while let Some(batch) = cursor.next_batch().await? {
-            for case in batch {
-                read += 1;
-                each(case)?;
-            }
-        }
-        cursor.finish().await?;
-        Ok(read)
+    /// A database failure.
+    pub async fn has_cases(&self) -> anyhow::Result<bool> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query(ANY_CASE).fetch_optional(pool).await?.is_some())
+        })
     }
 
-    /// Starts a scan that the caller reads batch by batch ([`Cursor::next_batch`]), so that it
-    /// may await other work between batches. Same order, snapshot and batches as [`Store::scan`].
+    /// Starts a scan of the cases in reference order, all or only the open ones (not replied,
+    /// not closed), that the caller reads batch by batch ([`Cursor::next_batch`], batches of
+    /// [`SCAN_BATCH`]), so that memory stays bounded by one batch whatever the size of the
+    /// database and the caller may await other work between batches. The whole scan reads one
+    /// consistent snapshot. A row duewatch cannot decode comes as an `Err` naming the case, so
+    /// that one bad row does not hide the others.
     ///
     /// # Errors
     /// A database failure.

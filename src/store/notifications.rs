@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use super::outbox::OutboxSql;
 use super::rows::LineRow;
 use super::{Store, WritePool, with_pool};
+use crate::domain::address::EmailAddress;
 use crate::domain::escalation::Item;
 use crate::mail::render::Rendered;
 
@@ -245,7 +246,7 @@ impl Store {
         key: &str,
         day: NaiveDate,
         occurrence: &str,
-        recipients: &[String],
+        recipients: &[EmailAddress],
         rendered: &Rendered,
         from: &str,
     ) -> anyhow::Result<usize> {
@@ -295,8 +296,8 @@ impl Store {
     pub async fn notice_not_queued(
         &self,
         key: &str,
-        recipients: &[String],
-    ) -> anyhow::Result<Vec<String>> {
+        recipients: &[EmailAddress],
+    ) -> anyhow::Result<Vec<EmailAddress>> {
         let mut missing = Vec::new();
         for recipient in recipients {
             let found: Option<i64> = with_pool!(self, |pool| {
@@ -325,7 +326,7 @@ impl Store {
         &self,
         stage: &str,
         lines: &[(String, String)],
-        recipients: &[String],
+        recipients: &[EmailAddress],
         from: &str,
         render: F,
     ) -> anyhow::Result<usize>
