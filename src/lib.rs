@@ -27,8 +27,10 @@
 //!   table, CSV or workbook; a section's deadlines as iCalendar; both streamed from the source);
 //! - [`jobs`]: the jobs, each a plain `async fn run(ctx, now)`: the poll (reconcile + deliver),
 //!   the calendar check, housekeeping, the monthly report;
-//! - [`daemon`]: `duewatch run`: when each job runs, signals and reloads, clean stop,
-//!   `/healthz` and `/metrics`, the development config's sample cases;
+//! - [`web`]: the console on `http.listen` (the supervision pages, read-only, from a snapshot
+//!   of the open cases), `/api/v1/status`, the section feeds, `/healthz` and `/metrics`;
+//! - [`daemon`]: `duewatch run`: when each job runs, signals and reloads, clean stop, the
+//!   console started beside the jobs, the development config's sample cases;
 //! - [`cli`]: the `duewatch` command line; `src/main.rs` only calls [`cli::main`];
 //! - two leaves any layer may use: `error` (how an error reads to an operator: each cause once)
 //!   and `bounded_file` (reading a bounded regular file: calendars, templates).
@@ -46,3 +48,4 @@ pub mod mail;
 pub mod output;
 pub mod source;
 pub mod store;
+pub mod web;

@@ -15,13 +15,13 @@ pub(super) fn run(
     config: Config,
 ) -> anyhow::Result<ExitCode> {
     let max_age = max_age.map_or_else(
-        || crate::daemon::health::poll_interval(&config) * 3,
+        || crate::jobs::health::poll_interval(&config) * 3,
         std::time::Duration::from_secs,
     );
     runtime()?.block_on(async {
         let store = super::open_store(&config).await?;
         let h = store.health().await?;
-        let problems = crate::daemon::health::problems(&h, max_age);
+        let problems = crate::jobs::health::problems(&h, max_age);
         if json {
             serde_json::to_writer_pretty(
                 &mut *out,

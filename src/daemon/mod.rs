@@ -3,8 +3,8 @@
 //! The daemon decides *when* the jobs run and what surrounds a run; what each job does is in
 //! [`crate::jobs`]. Its rooms: `scheduler.rs` (the one place the jobs are registered),
 //! `calendar.rs` (the calendar files watched), `moved.rs` (deadlines a calendar change moves),
-//! `files.rs` (bounded re-reads, the SQLite file's identity), `signals.rs`, [`http`],
-//! [`health`], [`samples`].
+//! `files.rs` (bounded re-reads, the SQLite file's identity), `signals.rs`, [`samples`]. The console and
+//! `/healthz`, `/metrics` are [`crate::web`]'s; the daemon starts it and tells it of each poll.
 //!
 //! Design:
 //! - **Jobs** ([`crate::jobs::Job`]) are registered in one place (`scheduler.rs`) and run by
@@ -45,8 +45,6 @@ use crate::jobs::{Context, Failed, Job, Report};
 
 mod calendar;
 mod files;
-pub mod health;
-pub mod http;
 mod moved;
 pub mod samples;
 mod scheduler;
@@ -68,7 +66,9 @@ pub struct Daemon {
     /// The calendar directory as last loaded.
     fingerprint: std::sync::Mutex<Fingerprint>,
     /// Failed runs, skipped ticks, the last poll's figures: for `/metrics`.
-    pub metrics: Arc<http::Metrics>,
+    pub metrics: Arc<crate::web::Metrics>,
+    /// The console on `http.listen` (none when it is not set): told when a poll is done.
+    console: std::sync::OnceLock<Arc<crate::web::Console>>,
     /// Runs the database could not record (it was unreachable), by job: written to `runs` as
     /// one failed run once it can be, so that `health` tells of the outage afterwards.
     unrecorded: std::sync::Mutex<HashMap<Job, Unrecorded>>,
@@ -126,6 +126,7 @@ impl Daemon {
             locks,
             fingerprint: std::sync::Mutex::new(fingerprint(&dir)),
             metrics: Arc::default(),
+            console: std::sync::OnceLock::new(),
             unrecorded: std::sync::Mutex::new(HashMap::new()),
             reload_requested: AtomicBool::new(false),
             calendar_read: std::sync::Mutex::new(None),
@@ -194,6 +195,11 @@ impl Daemon {
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
                     *last = Some(report.clone());
+                }
+                if job == Job::Poll
+                    && let Some(console) = self.console.get()
+                {
+                    console.poll_done();
                 }
                 (report, None)
             }
@@ -335,7 +341,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     let mut scheduler = scheduler::start(&daemon).await?;
     if daemon.ctx.config.http.listen.is_some() {
-        http::spawn(Arc::clone(&daemon.ctx), Arc::clone(&daemon.metrics)).await?;
+        let console = Arc::new(crate::web::Console::new(
+            Arc::clone(&daemon.ctx),
+            Arc::clone(&daemon.metrics),
+        ));
+        crate::web::spawn(Arc::clone(&console)).await?;
+        let _ = daemon.console.set(console);
     }
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
     tracing::info!(worker = %daemon.ctx.worker, "duewatch is running");

@@ -8,6 +8,7 @@
 //!   uncountable cases, the daemon's notices);
 //! - [`calendar_check`]: is this year's (from 1 November next year's) calendar loaded;
 //! - [`housekeeping`]: forget what can never matter again;
+//! - [`health`]: is duewatch doing its job (the verdict of `duewatch health` and `/healthz`);
 //! - [`monthly_report`]: last month's report, once, from the month's first working day.
 //!
 //! [`Job`] (the list of them) lives in [`crate::config`], whose `[schedule]` names them; it is
@@ -30,6 +31,7 @@ use crate::store::Store;
 
 pub mod calendar_check;
 mod deliver;
+pub mod health;
 pub mod housekeeping;
 pub mod monthly_report;
 mod pending;

@@ -39,7 +39,7 @@ pub fn csv(out: &mut dyn Write, report: &Report, config: &Config) -> anyhow::Res
 
 /// A CSV cell that a spreadsheet will not run: text starting with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return (a formula to Excel) gets a leading `'`. A subject is typed by the public.
-fn inert(text: String) -> String {
+pub(crate) fn inert(text: String) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

@@ -16,6 +16,7 @@ mod table;
 mod xlsx;
 
 pub use self::csv::csv;
+pub(crate) use self::csv::inert;
 pub use table::table;
 pub use xlsx::xlsx;
 

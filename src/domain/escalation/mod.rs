@@ -428,7 +428,7 @@ const LATE_SUSPENSION: &str = "逾期中止：中止开始时期限已过，期�
 
 /// What a stage's line must say beyond its deadline, one sentence each. A new flag is one more
 /// `if` here (and shows in every digest: the templates list `flags`).
-fn flags(stage: &StageStatus) -> Vec<String> {
+pub fn flags(stage: &StageStatus) -> Vec<String> {
     let mut out = Vec::new();
     // art. 20: an extension is approved before the deadline it extends runs out.
     if !stage.late_extensions.is_empty() {
@@ -441,14 +441,14 @@ fn flags(stage: &StageStatus) -> Vec<String> {
     out
 }
 
-fn stage_name(stage: Stage) -> &'static str {
+pub fn stage_name(stage: Stage) -> &'static str {
     match stage {
         Stage::Forward => "转办", // art. 19: forwarded within 5 working days
         Stage::Reply => "答复",   // art. 19: answered within 10 working days
     }
 }
 
-fn notice_name(kind: NoticeKind) -> &'static str {
+pub fn notice_name(kind: NoticeKind) -> &'static str {
     match kind {
         NoticeKind::Extension => "延期",
         NoticeKind::Suspension => "中止",
@@ -474,7 +474,7 @@ fn responsible_name(r: &Responsible, parties: &Parties) -> String {
 }
 
 /// One line a section head can check: where counting started, how many days, what was added.
-fn explain(case: &Case, stage: &StageStatus) -> String {
+pub fn explain(case: &Case, stage: &StageStatus) -> String {
     let mut s = match stage.stage {
         Stage::Forward => format!("{} 收到申请，{} 个工作日内转办", stage.start, stage.limit),
         Stage::Reply => {

@@ -1,17 +1,18 @@
-//! The optional health and metrics listener (`http.listen`, off by default; bind it to
-//! loopback): `GET /healthz` (200 "ok", or 503 with the problems) and `GET /metrics` (Prometheus
-//! text format). Two read-only endpoints do not warrant an HTTP framework: this is a small
-//! HTTP/1.1 responder on tokio's listener, one request per connection, bounded in size and time.
+//! `GET /healthz` (200 "ok", or 503 with the problems: the verdict of `duewatch health`) and
+//! `GET /metrics` (Prometheus text format), on the console's listener; and [`Metrics`], what the
+//! daemon counts into for them.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use anyhow::Context as _;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
-use crate::jobs::{Context, Report};
+use super::Console;
+use crate::jobs::Report;
 
 /// What `/metrics` reads from the running daemon's memory; the daemon counts into it.
 #[derive(Debug, Default)]
@@ -24,104 +25,47 @@ pub struct Metrics {
     pub last_poll: std::sync::Mutex<Option<Report>>,
 }
 
-/// What the listener reads: the jobs' context (configuration, store, calendar) and the
-/// daemon's figures.
-#[derive(Debug)]
-struct Shared {
-    ctx: Arc<Context>,
-    metrics: Arc<Metrics>,
+/// `GET /healthz`: 200 "ok", or 503 with the problems, one a line.
+pub async fn healthz(State(console): State<Arc<Console>>) -> Response {
+    let (ok, text) = health(&console).await;
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
 }
 
-/// Binds `http.listen` and serves in the background.
-///
-/// # Errors
-/// The address cannot be bound.
-pub async fn spawn(ctx: Arc<Context>, metrics: Arc<Metrics>) -> anyhow::Result<()> {
-    let daemon = Arc::new(Shared { ctx, metrics });
-    let Some(listen) = daemon.ctx.config.http.listen else {
-        return Ok(());
-    };
-    let listener = tokio::net::TcpListener::bind(&listen)
-        .await
-        .with_context(|| format!("http.listen: cannot listen on {listen}"))?;
-    tracing::info!(%listen, "health and metrics listener up");
-    for warning in daemon.ctx.config.warnings() {
-        tracing::warn!("{warning}");
+/// `GET /metrics`: the Prometheus text format.
+pub async fn metrics(State(console): State<Arc<Console>>) -> Response {
+    match render_metrics(&console).await {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{e:#}\n"),
+        )
+            .into_response(),
     }
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                // E.g. out of file descriptors: do not spin.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            };
-            let daemon = Arc::clone(&daemon);
-            tokio::spawn(async move {
-                let _ = tokio::time::timeout(Duration::from_secs(10), serve(stream, &daemon)).await;
-            });
-        }
-    });
-    Ok(())
-}
-
-async fn serve(mut stream: tokio::net::TcpStream, daemon: &Shared) -> anyhow::Result<()> {
-    let mut request = Vec::new();
-    let mut buf = [0_u8; 1024];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 8192 {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            break;
-        }
-        request.extend_from_slice(&buf[..n]);
-    }
-    let line = String::from_utf8_lossy(&request);
-    let path = line.split_whitespace().nth(1).unwrap_or("");
-    let (status, body, kind) = match (line.starts_with("GET "), path) {
-        (true, "/healthz") => {
-            let (ok, text) = healthz(daemon).await;
-            (
-                if ok {
-                    "200 OK"
-                } else {
-                    "503 Service Unavailable"
-                },
-                text,
-                "text/plain",
-            )
-        }
-        (true, "/metrics") => match metrics(daemon).await {
-            Ok(text) => ("200 OK", text, "text/plain; version=0.0.4"),
-            Err(e) => (
-                "500 Internal Server Error",
-                format!("{e:#}\n"),
-                "text/plain",
-            ),
-        },
-        (true, _) => (
-            "404 Not Found",
-            "not found: /healthz or /metrics\n".to_owned(),
-            "text/plain",
-        ),
-        (false, _) => (
-            "405 Method Not Allowed",
-            "GET only\n".to_owned(),
-            "text/plain",
-        ),
-    };
-    let response = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(response.as_bytes()).await?;
-    stream.shutdown().await?;
-    Ok(())
 }
 
 /// How long `/healthz` waits for the database.
 const HEALTH_READ_LIMIT: Duration = Duration::from_secs(3);
 
-async fn healthz(daemon: &Shared) -> (bool, String) {
-    let max_age = crate::daemon::health::poll_interval(&daemon.ctx.config) * 3;
+async fn health(daemon: &Console) -> (bool, String) {
+    let max_age = crate::jobs::health::poll_interval(&daemon.ctx.config) * 3;
     // Bounded: with the database unreachable, the pool would wait its whole acquire timeout,
     // and a health check that does not answer is no better than none.
     let read = tokio::time::timeout(HEALTH_READ_LIMIT, daemon.ctx.store.health()).await;
@@ -136,7 +80,7 @@ async fn healthz(daemon: &Shared) -> (bool, String) {
     };
     match read {
         Ok(h) => {
-            let problems = crate::daemon::health::problems(&h, max_age);
+            let problems = crate::jobs::health::problems(&h, max_age);
             if problems.is_empty() {
                 (true, "ok\n".to_owned())
             } else {
@@ -147,7 +91,7 @@ async fn healthz(daemon: &Shared) -> (bool, String) {
     }
 }
 
-async fn metrics(daemon: &Shared) -> anyhow::Result<String> {
+async fn render_metrics(daemon: &Console) -> anyhow::Result<String> {
     let h = daemon.ctx.store.health().await?;
     let mut out = String::new();
     let mut metric = |name: &str, help: &str, kind: &str, samples: &[(String, f64)]| {

@@ -1,0 +1,57 @@
+//! The console's templates and stylesheet, compiled into the binary (the pages are the
+//! contract; administrators tune mail templates, not these). minijinja escapes every value in a
+//! `.html` template, so text from a case system shows as text.
+
+use std::sync::LazyLock;
+
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
+
+/// Every page template, by name.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("templates/base.html")),
+    ("error.html", include_str!("templates/error.html")),
+    ("overview.html", include_str!("templates/overview.html")),
+    ("cases.html", include_str!("templates/cases.html")),
+];
+
+/// The one stylesheet: readable at 1280 px and on a phone, and printed on A4.
+const STYLESHEET: &str = include_str!("templates/style.css");
+
+static ENVIRONMENT: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    for (name, source) in TEMPLATES {
+        // The templates are part of the binary and each is rendered by the tests: a syntax
+        // error is a build defect, shown on the page that uses it (`page` returns it).
+        if let Err(e) = env.add_template(name, source) {
+            tracing::error!("console template {name}: {e}");
+        }
+    }
+    env
+});
+
+/// Renders template `name` with `context`.
+///
+/// # Errors
+/// The template is missing or fails (a defect: the tests render every page).
+pub fn page(name: &str, context: minijinja::Value) -> anyhow::Result<Html<String>> {
+    let template = ENVIRONMENT.get_template(name)?;
+    Ok(Html(template.render(context)?))
+}
+
+/// `GET /style.css`.
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+}
+
+/// A serialisable value for a template.
+pub fn value<T: serde::Serialize>(v: T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(v))
+}
