@@ -5,6 +5,7 @@ mod helpers;
 mod bad_input;
 mod case;
 mod config;
+mod console;
 mod daemon;
 mod faults;
 mod jobs;
@@ -13,6 +14,7 @@ mod report;
 mod security;
 mod smtp;
 mod source;
+mod web;
 mod wedge;
 
 use helpers::{Setup, YEAR_2027, duewatch, holiday_cn};
