@@ -103,7 +103,8 @@ on_both_backends! {
         let cli = s.duewatch(&["ics", "--section", "ss"]).assert().success().get_output().stdout.clone();
         let cli = String::from_utf8(cli).expect("UTF-8");
         assert!(cli.contains("T-1"), "{cli}");
-        assert_eq!(without_stamp(&feed.body), without_stamp(&cli), "the feed is `duewatch ics`'s");
+        let served = String::from_utf8(feed.bytes.clone()).expect("the feed is UTF-8");
+        assert_eq!(without_stamp(&served), without_stamp(&cli), "the feed is `duewatch ics`'s");
 
         let refused = console.get("/feeds/ss.ics");
         assert_eq!(refused.status, 404, "no token");
