@@ -11,7 +11,8 @@
 //! - `mail.rs`: `mail test`;
 //! - `outbox.rs`: `outbox list|retry`;
 //! - `config.rs`: `config check|show`;
-//! - `health.rs`: `health`.
+//! - `health.rs`: `health`;
+//! - `feed.rs`: `feed token|list|revoke` (the sections' calendar feed tokens).
 //!
 //! Exit codes: 0 success, 1 a failed check or a refused operation, 2 bad arguments.
 
@@ -19,6 +20,7 @@ mod calendar;
 mod case;
 mod config;
 mod db;
+mod feed;
 mod health;
 mod mail;
 mod outbox;
@@ -65,6 +67,9 @@ enum Command {
     Report(report::ReportArgs),
     /// A section's open deadlines as an iCalendar file, for a calendar app.
     Ics(report::IcsArgs),
+    /// The tokens of the sections' calendar feeds on the console (/feeds/SECTION.ics).
+    #[command(subcommand)]
+    Feed(feed::Command),
     /// The database.
     #[command(subcommand)]
     Db(db::Command),
@@ -143,6 +148,7 @@ fn run(out: &mut dyn std::io::Write, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Case(command) => case::run(out, command, &config),
         Command::Status { view } => case::status(out, view, &config),
         Command::Db(command) => db::run(out, command, &config),
+        Command::Feed(command) => feed::run(out, command, &config),
         Command::Report(args) => report::report(out, args, &config),
         Command::Ics(args) => report::ics(out, args, &config),
         Command::Run(args) => run::run(out, args, config),

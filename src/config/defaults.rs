@@ -66,6 +66,9 @@ samples = false
 [http]
 listen = ""
 
+[web]
+base_url = ""
+
 [mail]
 transport = "file"
 from = "duewatch <duewatch@localhost>"

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::defaults::DEFAULTS;
 use super::{
     CalendarConfig, CasesConfig, DaemonConfig, DatabaseConfig, HttpConfig, ReportConfig, Schedule,
-    TimeZone, mail,
+    TimeZone, WebConfig, mail,
 };
 use super::{Config, ConfigError, DEFAULT_FILE, ENV_PREFIX, environment, mask, messages};
 
@@ -36,6 +36,7 @@ pub(super) struct Layers {
     report: ReportConfig,
     daemon: DaemonConfig,
     http: HttpConfig,
+    web: WebConfig,
 }
 
 /// `[escalation]` as written: the policy, and `reminder_at`, which goes to the rules.
@@ -82,6 +83,7 @@ impl From<Layers> for Config {
             report: l.report,
             daemon: l.daemon,
             http: l.http,
+            web: l.web,
         }
     }
 }

@@ -12,7 +12,8 @@
 //! `database.rs` (`[database]` with its [`DatabaseUrl`], `[cases]`, [`mask`]), `validate.rs`
 //! (the checks across fields, [`Config::validate`]), `numbers.rs` (bounds, warnings),
 //! `routing.rs` (roles without an address), `messages.rs` (the `config` crate's errors said for
-//! an operator), `environment.rs` (`DUEWATCH__…` variables, lists), `mail.rs` (`[mail]`).
+//! an operator), `environment.rs` (`DUEWATCH__…` variables, lists), `mail.rs` (`[mail]`),
+//! `web.rs` (`[web]`, [`BaseUrl`]).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -33,12 +34,14 @@ mod numbers;
 mod routing;
 mod schedule;
 mod validate;
+mod web;
 
 pub use database::{Backend, CaseSource, CasesConfig, DatabaseConfig, DatabaseUrl, mask};
 #[cfg(test)]
 pub(crate) use load::from_toml;
 pub use load::{Origin, effective, load};
 pub use schedule::{Cron, Job, Schedule, ScheduleError};
+pub use web::{BaseUrl, WebConfig};
 
 /// Where the config file is looked for when `--config` is not given.
 pub const DEFAULT_FILE: &str = "/etc/duewatch/duewatch.toml";
@@ -80,8 +83,10 @@ pub struct Config {
     pub report: ReportConfig,
     /// The daemon itself.
     pub daemon: DaemonConfig,
-    /// The optional health and metrics listener.
+    /// The optional console (with health and metrics) listener.
     pub http: HttpConfig,
+    /// How the console is reached from outside (the links in mail).
+    pub web: WebConfig,
 }
 
 /// `[report]`: the monthly report (arts. 23, 24).
@@ -168,13 +173,15 @@ pub struct DaemonConfig {
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpConfig {
-    /// `host:port` for `/healthz` and `/metrics`; empty (`None`): no listener.
+    /// `host:port` of the console (with `/healthz` and `/metrics`), a loopback address; empty
+    /// (`None`): no listener.
     #[serde(deserialize_with = "listen")]
     pub listen: Option<std::net::SocketAddr>,
 }
 
 /// `http.listen`: `""` is no listener, anything else must be `host:port` (an IP address: the
-/// listener binds it, no name is looked up).
+/// listener binds it, no name is looked up) on loopback: the console has no accounts yet, so
+/// another address would show every section's cases to whoever reaches it.
 fn listen<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<std::net::SocketAddr>, D::Error> {
@@ -182,11 +189,21 @@ fn listen<'de, D: serde::Deserializer<'de>>(
     if text.is_empty() {
         return Ok(None);
     }
-    text.parse().map(Some).map_err(|_| {
+    let address: std::net::SocketAddr = text.parse().map_err(|_| {
         serde::de::Error::custom(format_args!(
             "\"{text}\" is not host:port\n  help: e.g. \"127.0.0.1:9187\", or \"\" for no listener"
         ))
-    })
+    })?;
+    if !address.ip().is_loopback() {
+        return Err(serde::de::Error::custom(format_args!(
+            "\"{text}\" is not a loopback address, and the console has no login yet: its pages, \
+             /healthz and /metrics would answer anyone who can reach it\n  help: bind it to \
+             127.0.0.1:{port} (or [::1]:{port}) and put a reverse proxy that authenticates its \
+             users in front of it when other machines must reach the console",
+            port = address.port()
+        )));
+    }
+    Ok(Some(address))
 }
 
 impl Config {

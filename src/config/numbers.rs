@@ -89,20 +89,10 @@ impl Config {
     }
 
     /// What is allowed but worth a warning: `config check` prints each as `warning: …` and the
-    /// daemon logs it.
+    /// daemon logs it. None at present: an `http.listen` beyond loopback, once warned of, is
+    /// refused at load until the console has accounts (`HttpConfig`).
     pub fn warnings(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(address) = self.http.listen
-            && !address.ip().is_loopback()
-        {
-            out.push(format!(
-                "http.listen = \"{address}\" is not a loopback address: /healthz and /metrics (case \
-                 counts per section) answer anyone who can reach it, without a password; bind \
-                 it to 127.0.0.1 (or ::1) and put a proxy with access control in front if \
-                 another machine must read it",
-            ));
-        }
-        out
+        Vec::new()
     }
 }
 
@@ -161,23 +151,30 @@ mod tests {
     }
 
     #[test]
-    fn a_listener_on_another_address_than_loopback_is_warned_of() {
-        assert!(
-            config("[http]\nlisten = \"127.0.0.1:9187\"\n")
-                .warnings()
-                .is_empty()
+    fn a_listener_on_another_address_than_loopback_is_refused_at_load() {
+        assert_eq!(
+            config("[http]\nlisten = \"[::1]:9187\"\n").http.listen,
+            Some("[::1]:9187".parse().expect("an address"))
         );
+        let refused = config::Config::builder()
+            .add_source(config::File::from_str(
+                crate::config::defaults::DEFAULTS,
+                config::FileFormat::Toml,
+            ))
+            .add_source(config::File::from_str(
+                "[http]\nlisten = \"0.0.0.0:9187\"\n",
+                config::FileFormat::Toml,
+            ))
+            .build()
+            .and_then(config::Config::try_deserialize::<super::Config>)
+            .expect_err("0.0.0.0 is refused")
+            .to_string();
         assert!(
-            config("[http]\nlisten = \"[::1]:9187\"\n")
-                .warnings()
-                .is_empty()
+            refused.contains(
+                "\"0.0.0.0:9187\" is not a loopback address, and the console has no login yet"
+            ),
+            "{refused}"
         );
-        let warned = config("[http]\nlisten = \"0.0.0.0:9187\"\n").warnings();
-        assert_eq!(warned.len(), 1);
-        assert!(
-            warned[0].contains("http.listen = \"0.0.0.0:9187\" is not a loopback address"),
-            "{}",
-            warned[0]
-        );
+        assert!(refused.contains("127.0.0.1:9187"), "{refused}");
     }
 }

@@ -132,6 +132,27 @@ fn sections_of(config: &crate::config::Config, recipient: &str) -> Vec<SectionCo
         .collect()
 }
 
+/// The console's list for `recipient`'s digest: a section's address (of one section only) its
+/// section's cases, the office's its forwards (`party=office`), the leadership's and any other
+/// every open case.
+fn list_link(
+    config: &crate::config::Config,
+    base: &crate::config::BaseUrl,
+    recipient: &str,
+) -> String {
+    let sections = sections_of(config, recipient);
+    let of =
+        |emails: &[crate::domain::address::EmailAddress]| emails.iter().any(|e| e == recipient);
+    let office = of(&config.office.emails);
+    let leadership = of(&config.leadership.emails);
+    let party = match (sections.as_slice(), office, leadership) {
+        ([one], false, false) => Some(one.as_str()),
+        ([], true, false) => Some("office"),
+        _ => None,
+    };
+    base.list(party)
+}
+
 /// Whether `item` is one of the overdue lines repeated today, and today's repeat for its
 /// recipient is not made yet (by an earlier pass or another instance).
 fn wants_repeat(repeated: &HashSet<String>, item: &Item) -> bool {
@@ -399,6 +420,8 @@ impl Digest<'_> {
             .collect();
         shown.sort_by(|a, b| a.urgency().cmp(&b.urgency()));
         shown.truncate(max_lines.max(1));
+        let base = ctx.config.web.base_url.as_ref();
+        let list = base.map(|b| list_link(&ctx.config, b, self.recipient));
         let mut rendered = ctx.templates().digest(
             self.recipient,
             &name,
@@ -406,6 +429,7 @@ impl Digest<'_> {
             &self.day.to_string(),
             &shown,
             &counts,
+            base.zip(list.as_deref()),
         )?;
         // One file per section the address serves: deadlines.ics, or, for an address of
         // several sections, deadlines-CODE.ics each.

@@ -71,11 +71,12 @@ pub struct Templates {
 /// One case as templates see it: its reference and subject, its most urgent line's fields
 /// (flattened, so `c.deadline` is the first line's), and its other lines in this digest
 /// (`more`, e.g. a written notice it also owes): a case's lines sit together, and the digest
-/// counts cases, not lines.
+/// counts cases, not lines. `link`: its page on the console, when `web.base_url` is set.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseView {
     reference: String,
     subject: Option<String>,
+    link: Option<String>,
     #[serde(flatten)]
     first: LineView,
     more: Vec<LineView>,
@@ -156,6 +157,8 @@ struct DigestContext<'a> {
     groups: &'a [Group],
     top: &'a Group,
     subject: &'a str,
+    /// The recipient's list on the console, when `web.base_url` is set.
+    list_link: Option<&'a str>,
 }
 
 /// A message the administrators hear about.
@@ -252,6 +255,7 @@ impl Templates {
                 "2026-11-27",
                 &items,
                 &count(&items),
+                None,
             )
             .with_context(|| format!("rendering the digest templates for {}", level.as_str()))?;
         }
@@ -265,8 +269,23 @@ impl Templates {
             "2026-11-27",
             &all,
             &counts,
+            None,
         )
         .context("rendering the digest templates")?;
+        // With the console's links (web.base_url set), which the templates may show or not.
+        let base = crate::config::BaseUrl::parse("https://duewatch.bureau.example")
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let list = base.list(Some("office"));
+        self.digest(
+            "office@bureau.example",
+            "样例",
+            "办公室",
+            "2026-11-27",
+            &all,
+            &counts,
+            Some((&base, &list)),
+        )
+        .context("rendering the digest templates with web.base_url set")?;
         let problem = ProblemView {
             id: 1,
             recipient: "head@bureau.example".to_owned(),
@@ -290,10 +309,13 @@ impl Templates {
     /// the number of cases whose most urgent line is of each level, including those not listed
     /// (the caller knows them all; `listed` is cut at `mail.digest_max_lines`). Cases are listed
     /// most urgent first ([`Item::urgency`]), each once, in the group of its most urgent line,
-    /// with its other lines under it.
+    /// with its other lines under it. `web`, when `web.base_url` is set: the base, from which
+    /// each case's link is made, and the recipient's list on the console.
     ///
     /// # Errors
     /// A template that fails on these values.
+    // The recipient, the values shown and the links: one call site beside the sample renders.
+    #[allow(clippy::too_many_arguments)]
     pub fn digest(
         &self,
         recipient: &str,
@@ -302,6 +324,7 @@ impl Templates {
         today: &str,
         listed: &[&Item],
         counts: &std::collections::BTreeMap<ItemLevel, usize>,
+        web: Option<(&crate::config::BaseUrl, &str)>,
     ) -> anyhow::Result<Rendered> {
         let mut sorted: Vec<&Item> = listed.to_vec();
         sorted.sort_by(|a, b| a.urgency().cmp(&b.urgency()));
@@ -334,6 +357,7 @@ impl Templates {
             let view = CaseView {
                 reference: field(reference),
                 subject: first.line.subject.as_deref().map(subject_field),
+                link: web.map(|(base, _)| base.case(reference)),
                 first: LineView::of(first),
                 more: rest.iter().map(|i| LineView::of(i)).collect(),
             };
@@ -381,6 +405,7 @@ impl Templates {
             groups: &groups,
             top,
             subject: "",
+            list_link: web.map(|(_, list)| list),
         };
         let subject = super::header_safe(&self.render("digest.subject.j2", &ctx)?);
         ctx.subject = &subject;

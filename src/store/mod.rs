@@ -12,6 +12,7 @@
 //! - [`outbox`]: the mail queue and its delivery guarantee;
 //! - [`repeats`]: the daily repeat of overdue lines;
 //! - [`runs`]: each job's runs and their figures;
+//! - [`feed_tokens`]: the sections' calendar feed tokens (kept hashed);
 //! - [`health`]: the figures `duewatch health` and `/metrics` report.
 //!
 //! Writes are read-modify-write in one transaction: SQLite opens it with `BEGIN IMMEDIATE` (a
@@ -21,6 +22,7 @@
 //! mail's rendered form; it calls nothing above it (no jobs, no daemon, no CLI).
 
 pub mod cases;
+pub mod feed_tokens;
 pub mod health;
 pub mod notifications;
 pub mod outbox;

@@ -41,6 +41,7 @@ use crate::jobs::Context;
 pub mod board;
 mod cases;
 mod error;
+mod feeds;
 pub mod ops;
 mod overview;
 pub mod query;
@@ -139,6 +140,7 @@ pub fn router(console: Arc<Console>) -> Router {
     Router::new()
         .route("/", get(overview::page))
         .route("/cases", get(cases::page))
+        .route("/feeds/{file}", get(feeds::feed))
         .route("/style.css", get(render::stylesheet))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))

@@ -8,6 +8,7 @@ mod config;
 mod console;
 mod daemon;
 mod faults;
+mod feeds;
 mod jobs;
 mod mail;
 mod report;
