@@ -39,9 +39,11 @@ use chrono::NaiveDateTime;
 use crate::jobs::Context;
 
 pub mod board;
+mod case;
 mod cases;
 mod error;
 pub mod ops;
+mod outbox;
 mod overview;
 pub mod query;
 mod render;
@@ -139,6 +141,8 @@ pub fn router(console: Arc<Console>) -> Router {
     Router::new()
         .route("/", get(overview::page))
         .route("/cases", get(cases::page))
+        .route("/cases/{reference}", get(case::page))
+        .route("/outbox", get(outbox::page))
         .route("/style.css", get(render::stylesheet))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
