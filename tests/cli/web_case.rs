@@ -76,11 +76,10 @@ on_both_backends! {
         assert!(stages.contains("办理中，已逾期"), "{stages}");
         assert!(stages.contains("2026-09-28 收到申请，5 个工作日内转办"), "{stages}");
         assert!(stages.contains("forward within 5 working days (art. 19)"), "{stages}");
-        assert!(stages.contains(r#"href="/cases/2026%2F0042?days=1#stages">逐日计算</a>"#), "{stages}");
+        assert!(stages.contains(r#"2026%2F0042?days=1#stages">逐日计算</a>"#), "{stages}");
         assert!(!stages.contains("不计：国庆节"), "no day by day unless asked: {stages}");
         let history = section(body, "history");
-        assert!(history.contains("<td>add</td>") || history.contains("add"), "{history}");
-        assert!(history.contains("2026-09-28"), "{history}");
+        assert!(history.contains("<td>case add</td><td>received on 2026-09-28</td>"), "{history}");
 
         // The daemon's first poll mailed the office (and the leadership) of the overdue case.
         let told = section(body, "told");
@@ -156,6 +155,7 @@ on_both_backends! {
         ]);
         let page = console.get("/outbox");
         assert_eq!(page.status, 200, "{}", page.body);
+        assert!(std::str::from_utf8(&page.bytes).is_ok(), "the page is UTF-8");
         let body = &page.body;
         assert!(body.contains(r#"<dd id="count-dead" class="warn">1</dd>"#), "{body}");
         assert!(body.contains(r#"<dd id="count-failed" class="warn">1</dd>"#), "{body}");
@@ -167,6 +167,5 @@ on_both_backends! {
         assert!(failed.contains("head@bureau.example") && failed.contains("451 4.3.0 mailbox busy"), "{failed}");
         assert!(failed.contains("<td>3</td>") && failed.contains("2099-01-01"), "attempts and next try: {failed}");
         assert!(!failed.contains("zc@bureau.example"), "the dead letter is not in the failing group");
-        assert!(section(body, "waiting").contains("等待发送"), "{body}");
     };
 }
