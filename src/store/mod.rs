@@ -13,7 +13,8 @@
 //! - [`repeats`]: the daily repeat of overdue lines;
 //! - [`runs`]: each job's runs and their figures;
 //! - [`feed_tokens`]: the sections' calendar feed tokens (kept hashed);
-//! - [`health`]: the figures `duewatch health` and `/metrics` report.
+//! - [`health`]: the figures `duewatch health` and `/metrics` report;
+//! - [`told`]: what the console shows of the mail (a case's notifications, the outbox by state).
 //!
 //! Writes are read-modify-write in one transaction: SQLite opens it with `BEGIN IMMEDIATE` (a
 //! deferred transaction that later writes can fail with "database is locked"), PostgreSQL locks
@@ -29,6 +30,7 @@ pub mod outbox;
 pub mod repeats;
 pub(crate) mod rows;
 pub mod runs;
+pub mod told;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -39,10 +39,12 @@ use chrono::NaiveDateTime;
 use crate::jobs::Context;
 
 pub mod board;
+mod case;
 mod cases;
 mod error;
 mod feeds;
 pub mod ops;
+mod outbox;
 mod overview;
 pub mod query;
 mod render;
@@ -140,6 +142,8 @@ pub fn router(console: Arc<Console>) -> Router {
     Router::new()
         .route("/", get(overview::page))
         .route("/cases", get(cases::page))
+        .route("/cases/{reference}", get(case::page))
+        .route("/outbox", get(outbox::page))
         .route("/feeds/{file}", get(feeds::feed))
         .route("/style.css", get(render::stylesheet))
         .route("/healthz", get(ops::healthz))

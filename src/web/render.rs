@@ -13,6 +13,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("templates/error.html")),
     ("overview.html", include_str!("templates/overview.html")),
     ("cases.html", include_str!("templates/cases.html")),
+    ("case.html", include_str!("templates/case.html")),
+    ("outbox.html", include_str!("templates/outbox.html")),
 ];
 
 /// The one stylesheet: readable at 1280 px and on a phone, and printed on A4.
@@ -21,6 +23,11 @@ const STYLESHEET: &str = include_str!("templates/style.css");
 static ENVIRONMENT: LazyLock<minijinja::Environment<'static>> = LazyLock::new(|| {
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // minijinja's `urlencode` keeps '/' (as Jinja's does): a reference such as `2026/0042`
+    // would then link to `/cases/2026/0042`, no route. Ours encodes all but the unreserved
+    // characters, so `/cases/{{ r.reference|urlencode }}` is one path segment and
+    // `?party={{ p.code|urlencode }}` one query value.
+    env.add_filter("urlencode", |v: &str| segment(v));
     for (name, source) in TEMPLATES {
         // The templates are part of the binary and each is rendered by the tests: a syntax
         // error is a build defect, shown on the page that uses it (`page` returns it).
@@ -30,6 +37,20 @@ static ENVIRONMENT: LazyLock<minijinja::Environment<'static>> = LazyLock::new(||
     }
     env
 });
+
+/// `text` percent-encoded but for the unreserved characters (RFC 3986: letters, digits,
+/// `-._~`): safe as one path segment or one query value.
+pub fn segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
 
 /// Renders template `name` with `context`.
 ///

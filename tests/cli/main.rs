@@ -16,6 +16,7 @@ mod security;
 mod smtp;
 mod source;
 mod web;
+mod web_case;
 mod wedge;
 
 use helpers::{Setup, YEAR_2027, duewatch, holiday_cn};

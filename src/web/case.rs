@@ -1,0 +1,390 @@
+//! `GET /cases/{reference}[?days=1]`: one case as `duewatch case show` shows it, read fresh from
+//! the case source (duewatch's store or the case system) and evaluated as of the snapshot's day:
+//! each stage's party, deadline and how it was reached, its state, extensions and suspensions,
+//! written notices owed, the history; with `days=1` each stage's count day by day ([`days`]);
+//! and **who was told what, when**: the notifications recorded for the case and the mail each
+//! went out in, with its delivery state (duewatch's own store, whatever the source).
+//!
+//! An invalid reference is a 400, an unknown one a 404. No applicant data: cases hold none.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Html;
+use chrono::{DateTime, NaiveDate, Utc};
+use minijinja::context;
+use serde::Serialize;
+
+use super::error::WebError;
+use super::overview::party_view;
+use super::query::Params;
+use super::{Console, render};
+use crate::domain::case::{
+    Case, Channel, CloseReason, NoticeKind, Reference, SuspensionReason, text,
+};
+use crate::domain::deadline::{self, Stage, StageStatus, State as StageState};
+use crate::domain::escalation;
+use crate::store::told::Told;
+
+mod days;
+
+/// What the page takes.
+const PARAMETERS: &[&str] = &["days"];
+
+/// The most notifications the page lists (newest first; it says when there are more).
+const TOLD_MAX: usize = 200;
+
+/// A stage as the page shows it.
+#[derive(Debug, Serialize)]
+struct StageView {
+    name: &'static str,
+    party: String,
+    start: String,
+    limit: u32,
+    due: Option<String>,
+    provisional: bool,
+    level: Option<&'static str>,
+    state: String,
+    summary: String,
+    explanation: Vec<String>,
+    flags: Vec<String>,
+    days: Option<Vec<days::DayLine>>,
+    days_more: bool,
+}
+
+/// A notification and its mail as the page shows them.
+#[derive(Debug, Serialize)]
+struct ToldView {
+    level: String,
+    stage: String,
+    deadline: String,
+    recipient: String,
+    recorded: String,
+    mail: Option<i64>,
+    subject: Option<String>,
+    state: &'static str,
+    delivery: String,
+}
+
+/// `GET /cases/{reference}`.
+pub async fn page(
+    State(console): State<Arc<Console>>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Result<Html<String>, WebError> {
+    let params = Params::parse(raw.as_deref(), PARAMETERS)?;
+    let by_day = params.choice("days", &["1"])?.is_some();
+    let Path(given) =
+        path.map_err(|_| WebError::bad_request("案件编号不是有效的 UTF-8 文本".to_owned()))?;
+    let reference = Reference::parse(&given).map_err(|_| {
+        WebError::bad_request(format!(
+            "“{}”不是案件编号：编号为 1 至 64 个字母、数字或 - _ / .，如 2026-0042",
+            text::escaped(&given.chars().take(80).collect::<String>(), false)
+        ))
+    })?;
+    let now = console.ctx.now();
+    // The snapshot's day: the lists and this page agree on every level.
+    let today = console.board_for(now).await?.today;
+    let found = console
+        .ctx
+        .source
+        .get(&reference)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let Some((case, history)) = found else {
+        return Err(WebError::not_found(format!(
+            "没有编号为“{reference}”的案件。请在案件列表中查找，或检查编号。"
+        )));
+    };
+    let cal = console.ctx.calendar();
+    let (stages, notices, problem) =
+        match deadline::evaluate(&case, &console.ctx.config.rules, &cal, today) {
+            Ok(status) => {
+                let mut stages = Vec::with_capacity(status.stages.len());
+                for s in &status.stages {
+                    stages.push(stage_view(&console, &case, s, today, by_day)?);
+                }
+                let notices: Vec<_> = status
+                    .notices
+                    .iter()
+                    .map(|n| {
+                        context! {
+                            kind => escalation::notice_name(n.kind),
+                            event_on => n.event_on.to_string(),
+                            due => n.due.to_string(),
+                            missing => n.missing,
+                        }
+                    })
+                    .collect();
+                (stages, notices, None)
+            }
+            Err(e) => (Vec::new(), Vec::new(), Some(format!("期限无法计算：{e}"))),
+        };
+    let mut told = console
+        .ctx
+        .store
+        .told(
+            reference.as_str(),
+            i64::try_from(TOLD_MAX + 1).unwrap_or(i64::MAX),
+        )
+        .await?;
+    let told_more = told.len() > TOLD_MAX;
+    told.truncate(TOLD_MAX);
+    let tz = console.ctx.config.timezone.tz();
+    let told: Vec<ToldView> = told.iter().map(|t| told_view(t, tz)).collect();
+    let extensions: Vec<_> = case
+        .extensions
+        .iter()
+        .map(|e| {
+            context! {
+                days => e.days,
+                approved_on => e.approved_on.to_string(),
+                approved_by => e.approved_by.clone(),
+                reason => e.reason.clone(),
+                notice_on => e.notice_on.map(|d| d.to_string()),
+            }
+        })
+        .collect();
+    let suspensions: Vec<_> = case
+        .suspensions
+        .iter()
+        .map(|s| {
+            context! {
+                from => s.from.to_string(),
+                until => s.until.map(|d| d.to_string()),
+                reason => suspension_reason(s.reason),
+                note => s.note.clone(),
+                notice_on => s.notice_on.map(|d| d.to_string()),
+                resumption_notice_on => s.resumption_notice_on.map(|d| d.to_string()),
+            }
+        })
+        .collect();
+    // History written before text was checked at input may hold anything: escaped for display
+    // as `case show` does (and minijinja escapes the HTML).
+    let history: Vec<_> = history
+        .iter()
+        .map(|(at, command, change)| {
+            context! {
+                at => text::escaped(at, false).into_owned(),
+                command => text::escaped(command, false).into_owned(),
+                change => text::escaped(change, false).into_owned(),
+            }
+        })
+        .collect();
+    let section = case
+        .section
+        .as_ref()
+        .map(|code| party_view(&console, &deadline::Responsible::Section(code.clone())).name);
+    let link = format!("/cases/{}", render::segment(reference.as_str()));
+    Ok(render::page(
+        "case.html",
+        context! {
+            reference => reference.to_string(),
+            subject => case.subject.as_ref().map(|s| s.to_string()),
+            received => case.received_on.to_string(),
+            channel => case.channel.map(channel_name),
+            forwarded => case.forwarded_on.map(|d| d.to_string()),
+            section,
+            replied => case.replied_on.map(|d| d.to_string()),
+            closed => case.closed_on.map(|d| d.to_string()),
+            close_reason => case.close_reason.map(close_reason),
+            problem,
+            stages => render::value(stages),
+            notices,
+            extensions,
+            suspensions,
+            history,
+            builtin => console.ctx.source.is_builtin(),
+            told => render::value(told),
+            told_more,
+            told_max => TOLD_MAX,
+            by_day,
+            days_link => format!("{link}?days=1#stages"),
+            plain_link => link,
+            today => today.to_string(),
+            as_of => now.format("%Y-%m-%d %H:%M:%S").to_string(),
+        },
+    )?)
+}
+
+/// A stage's view; with `by_day`, its count day by day.
+fn stage_view(
+    console: &Console,
+    case: &Case,
+    s: &StageStatus,
+    today: NaiveDate,
+    by_day: bool,
+) -> Result<StageView, WebError> {
+    let (days, days_more) = if by_day {
+        let (lines, more) = days::count(
+            &console.ctx.calendar(),
+            s.start,
+            s.due.unwrap_or(today),
+            &stopping(case, s),
+        )
+        .map_err(|e| anyhow::anyhow!("the count of {} day by day: {e}", case.reference))?;
+        (Some(lines), more)
+    } else {
+        (None, false)
+    };
+    Ok(StageView {
+        name: escalation::stage_name(s.stage),
+        party: party_view(console, &s.responsible).name,
+        start: s.start.to_string(),
+        limit: s.limit,
+        due: s.due.map(|d| d.to_string()),
+        provisional: s.provisional,
+        level: s.level.map(deadline::Level::as_str),
+        state: state_text(s),
+        summary: escalation::explain(case, s),
+        explanation: s
+            .explanation
+            .iter()
+            .map(|l| text::escaped(l, false).into_owned())
+            .collect(),
+        flags: escalation::flags(s),
+        days,
+        days_more,
+    })
+}
+
+/// The suspensions that stop `s`'s clock (art. 21), as the engine counts them: those that began
+/// before the stage was done and not after its deadline had passed (a late one stops nothing).
+fn stopping(case: &Case, s: &StageStatus) -> Vec<(NaiveDate, Option<NaiveDate>)> {
+    let done_on = match s.stage {
+        Stage::Forward => case.forwarded_on,
+        Stage::Reply => case.replied_on,
+    };
+    case.suspensions
+        .iter()
+        .enumerate()
+        .filter(|(i, x)| {
+            !s.late_suspensions.contains(i) && done_on.is_none_or(|done| x.from < done)
+        })
+        .map(|(_, x)| (x.from, x.until))
+        .collect()
+}
+
+/// Where a stage stands, in words.
+fn state_text(s: &StageStatus) -> String {
+    match s.state {
+        StageState::Running => match (s.level, s.overdue_by, s.remaining) {
+            (Some(deadline::Level::Overdue), Some(by), _) => {
+                format!("办理中，已逾期 {by} 个工作日")
+            }
+            (Some(deadline::Level::DueToday), _, _) => "办理中，今日到期".to_owned(),
+            (_, _, Some(left)) => format!("办理中，剩余 {left} 个工作日"),
+            _ => "办理中".to_owned(),
+        },
+        // art. 21: the clock stands still while the obstacle lasts.
+        StageState::Suspended {
+            since,
+            working_days,
+        } => format!("已中止：自 {since} 起，已 {working_days} 个工作日，期限暂停计算"),
+        StageState::DoneOnTime => "已按期办结".to_owned(),
+        StageState::DoneLate { by } => format!("已办结，逾期 {by} 个工作日"),
+    }
+}
+
+/// A notification and its mail, times in local time `tz`.
+fn told_view(t: &Told, tz: chrono_tz::Tz) -> ToldView {
+    let local = |at: DateTime<Utc>| {
+        at.with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
+    let error = || {
+        t.last_error
+            .as_deref()
+            .map(|e| text::escaped(e, false).into_owned())
+    };
+    let (state, delivery) = match (t.outbox_id, t.state.as_deref()) {
+        (None, _) => (
+            "unmailed",
+            "已记录，尚未放入邮件（下次巡查时发出）".to_owned(),
+        ),
+        (Some(_), Some("sent")) => (
+            "sent",
+            format!("已发送 {}", t.sent_at.map(local).unwrap_or_default()),
+        ),
+        (Some(_), Some("dead")) => ("dead", format!("无法投递：{}", error().unwrap_or_default())),
+        (Some(_), Some("pending")) => match error() {
+            None => ("waiting", "等待发送".to_owned()),
+            Some(e) => (
+                "retrying",
+                format!(
+                    "发送失败，重试中（已尝试 {} 次，下次不早于 {}）：{e}",
+                    t.attempts.unwrap_or_default(),
+                    t.next_attempt_at.map(local).unwrap_or_default()
+                ),
+            ),
+        },
+        (Some(_), other) => ("unknown", format!("状态“{}”", other.unwrap_or(""))),
+    };
+    ToldView {
+        level: level_name(&t.level),
+        stage: stage_key_name(&t.stage),
+        deadline: t.deadline.to_string(),
+        recipient: t.recipient.clone(),
+        recorded: local(t.recorded_at),
+        mail: t.outbox_id,
+        subject: t.subject.clone(),
+        state,
+        delivery,
+    }
+}
+
+/// A notification's level in words.
+fn level_name(level: &str) -> String {
+    match level {
+        "reminder" => "即将到期提醒",
+        "due_today" => "今日到期提醒",
+        "overdue" => "逾期通报",
+        "notice_missing" => "书面告知未记录",
+        "admin" => "管理员通知",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// A notification's stage key (`forward`, `reply`, `notice:KIND:EVENT-DATE`) in words.
+fn stage_key_name(key: &str) -> String {
+    match key {
+        "forward" => escalation::stage_name(Stage::Forward).to_owned(),
+        "reply" => escalation::stage_name(Stage::Reply).to_owned(),
+        _ => match key.split(':').collect::<Vec<_>>().as_slice() {
+            ["notice", kind, on] => match NoticeKind::parse(kind) {
+                Ok(kind) => format!("{}书面告知（{on}）", escalation::notice_name(kind)),
+                Err(_) => key.to_owned(),
+            },
+            _ => key.to_owned(),
+        },
+    }
+}
+
+fn channel_name(c: Channel) -> &'static str {
+    match c {
+        Channel::InPerson => "当面",
+        Channel::Mail => "信函",
+        Channel::Online => "网络",
+        Channel::Fax => "传真",
+    }
+}
+
+fn close_reason(r: CloseReason) -> &'static str {
+    match r {
+        CloseReason::Withdrawn => "撤回",
+        CloseReason::Merged => "合并",
+        CloseReason::AnsweredOnSpot => "当场答复（第十九条）",
+    }
+}
+
+fn suspension_reason(r: SuspensionReason) -> &'static str {
+    match r {
+        SuspensionReason::ForceMajeure => "不可抗力",
+        SuspensionReason::ThirdParty => "征求第三方意见",
+        SuspensionReason::Correction => "补正",
+        SuspensionReason::Other => "其他",
+    }
+}
