@@ -3,6 +3,7 @@
 #[macro_use]
 mod helpers;
 mod bad_input;
+mod browser;
 mod case;
 mod config;
 mod console;
