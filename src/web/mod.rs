@@ -38,13 +38,16 @@ use chrono::NaiveDateTime;
 
 use crate::jobs::Context;
 
+mod api;
 pub mod board;
+mod calendar;
 mod cases;
 mod error;
 pub mod ops;
 mod overview;
 pub mod query;
 mod render;
+mod reports;
 
 pub use ops::Metrics;
 
@@ -139,6 +142,10 @@ pub fn router(console: Arc<Console>) -> Router {
     Router::new()
         .route("/", get(overview::page))
         .route("/cases", get(cases::page))
+        .route("/calendar", get(calendar::current))
+        .route("/calendar/{year}/{month}", get(calendar::month))
+        .route("/reports", get(reports::page))
+        .route("/api/v1/status", get(api::status))
         .route("/style.css", get(render::stylesheet))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))

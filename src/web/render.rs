@@ -13,6 +13,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("templates/error.html")),
     ("overview.html", include_str!("templates/overview.html")),
     ("cases.html", include_str!("templates/cases.html")),
+    ("calendar.html", include_str!("templates/calendar.html")),
+    ("reports.html", include_str!("templates/reports.html")),
 ];
 
 /// The one stylesheet: readable at 1280 px and on a phone, and printed on A4.

@@ -15,6 +15,7 @@ mod security;
 mod smtp;
 mod source;
 mod web;
+mod web_pages;
 mod wedge;
 
 use helpers::{Setup, YEAR_2027, duewatch, holiday_cn};
