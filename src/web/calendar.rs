@@ -36,6 +36,15 @@ fn month_link(date: NaiveDate) -> String {
     format!("/calendar/{:04}/{:02}", date.year(), date.month())
 }
 
+/// `[YYYY, MM]` of the month `date` is in, for links in the template (which writes the slashes:
+/// a value's `/` would be escaped).
+fn month_of(date: NaiveDate) -> [String; 2] {
+    [
+        format!("{:04}", date.year()),
+        format!("{:02}", date.month()),
+    ]
+}
+
 /// The first day of the month `/calendar/{year}/{month}` names.
 ///
 /// # Errors
@@ -161,7 +170,7 @@ pub async fn month(
     let lead = first.weekday().num_days_from_monday() as usize;
     let mut slots: Vec<Option<DayCell>> = (0..lead).map(|_| None).collect();
     slots.extend(cells.into_iter().map(Some));
-    while slots.len() % 7 != 0 {
+    while !slots.len().is_multiple_of(7) {
         slots.push(None);
     }
     let mut weeks: Vec<Vec<minijinja::Value>> = Vec::new();
@@ -178,8 +187,8 @@ pub async fn month(
         .get(&first.year())
         .map(|y| y.notices.iter().map(ToString::to_string).collect())
         .unwrap_or_default();
-    let prev = first.pred_opt().filter(|d| *d >= FIRST_DAY).map(month_link);
-    let next = last.succ_opt().filter(|d| *d <= LAST_DAY).map(month_link);
+    let prev = first.pred_opt().filter(|d| *d >= FIRST_DAY).map(month_of);
+    let next = last.succ_opt().filter(|d| *d <= LAST_DAY).map(month_of);
     let total: usize = due.values().sum();
     Ok(render::page(
         "calendar.html",
@@ -193,7 +202,7 @@ pub async fn month(
             total,
             prev,
             next,
-            this_month => month_link(now.date()),
+            this_month => month_of(now.date()),
             as_of => as_of(&board),
         },
     )?)
