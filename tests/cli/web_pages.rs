@@ -158,8 +158,21 @@ on_both_backends! {
 
     the_calendar_marks_holidays_make_up_days_and_each_days_deadlines => |backend| {
         let s = Setup::with_store(backend);
+        // The bureau's overlay, after the cases' deadlines.
+        s.write_calendar(
+            "local.toml",
+            "[[closures]]\ndates = \"2026-12-28\"\nreason = \"系统迁移\"\n\n\
+             [[reopenings]]\ndates = \"2026-12-26\"\nreason = \"补办积压申请\"\n",
+        );
         open_cases(&s);
         let console = Console::start(&s);
+
+        let december = console.get("/calendar/2026/12");
+        let closed = cell(&december, "2026-12-28");
+        assert!(closed.contains(r#"class="closure"#) && closed.contains("系统迁移"), "{closed}");
+        let reopened = cell(&december, "2026-12-26");
+        assert!(reopened.contains(r#"class="reopening"#) && reopened.contains("补办积压申请"), "{reopened}");
+        assert!(december.body.contains("<li>本局休息：28 日（系统迁移）</li>"), "{}", december.body);
 
         // The shipped 2026 calendar (the test's calendar directory is empty): 国庆节 from 10-01
         // to 10-07, Saturday 10-10 worked for it.
