@@ -47,7 +47,8 @@ pub(crate) fn inert(text: String) -> String {
     }
 }
 
-fn case_texts(c: &CaseLine, config: &Config) -> [String; 10] {
+/// A late or overdue case's cells, in [`CASE_HEADERS`]' order (also the console's report page).
+pub(crate) fn case_texts(c: &CaseLine, config: &Config) -> [String; 10] {
     [
         c.reference.clone(),
         c.subject.clone().unwrap_or_default(),

@@ -2,8 +2,8 @@
 //! ([`csv()`]: UTF-8 with a byte-order mark, so that Excel on a Chinese Windows machine reads it
 //! as UTF-8, not GBK), and an xlsx workbook ([`xlsx()`]: sheet 统计: the figures; sheet 案件: the
 //! late and overdue cases; Chinese headers, dates as real dates); and a section's deadlines as
-//! an iCalendar file ([`ics`]). The figures are computed in [`crate::domain::report`]; these
-//! files only lay them out, and [`feeds`] streams the cases from the source into them.
+//! an iCalendar file ([`ics`]); and the case listing of `status` ([`status`]). The figures are
+//! computed in [`crate::domain::report`]; these files only lay them out, and [`feeds`] streams the cases from the source into them.
 //!
 //! This file holds what the report's formats share: [`OutputFormat`], the Chinese column
 //! headers, a party's name, and the rows in print order; each format is in its own file
@@ -12,11 +12,12 @@
 mod csv;
 pub mod feeds;
 pub mod ics;
+pub mod status;
 mod table;
 mod xlsx;
 
 pub use self::csv::csv;
-pub(crate) use self::csv::inert;
+pub(crate) use self::csv::{case_texts, inert};
 pub use table::table;
 pub use xlsx::xlsx;
 
@@ -81,7 +82,8 @@ pub fn party_name(config: &Config, party: &Responsible) -> String {
     }
 }
 
-fn stage_name(stage: Stage) -> &'static str {
+/// A stage's name in the report (转办, 答复).
+pub(crate) fn stage_name(stage: Stage) -> &'static str {
     match stage {
         Stage::Forward => "转办",
         Stage::Reply => "答复",
@@ -89,7 +91,7 @@ fn stage_name(stage: Stage) -> &'static str {
 }
 
 /// The rows in print order: office, sections as configured, others; then the total.
-fn rows(report: &Report, config: &Config) -> Vec<(String, String, Figures)> {
+pub(crate) fn rows(report: &Report, config: &Config) -> Vec<(String, String, Figures)> {
     let codes: Vec<_> = config.sections.iter().map(|s| s.code.clone()).collect();
     let mut out: Vec<(String, String, Figures)> = report
         .parties(&codes)
@@ -106,7 +108,8 @@ fn rows(report: &Report, config: &Config) -> Vec<(String, String, Figures)> {
     out
 }
 
-fn numbers(f: &Figures) -> [u32; 13] {
+/// A party's figures in [`FIGURE_HEADERS`]' order, from 办理件数 to 书面告知缺失.
+pub(crate) fn numbers(f: &Figures) -> [u32; 13] {
     [
         f.handled,
         f.on_time,
@@ -124,12 +127,14 @@ fn numbers(f: &Figures) -> [u32; 13] {
     ]
 }
 
-fn rate_text(f: &Figures) -> String {
+/// The on-time rate as text (`66.7%`, `-` when nothing was handled).
+pub(crate) fn rate_text(f: &Figures) -> String {
     f.on_time_rate()
         .map_or_else(|| "-".to_owned(), |r| format!("{:.1}%", r * 100.0))
 }
 
-fn note(report: &Report) -> &'static str {
+/// The 备注 of every row: whether figures are provisional.
+pub(crate) fn note(report: &Report) -> &'static str {
     if report.provisional {
         "含暂定期限（节假日安排未载入）"
     } else {

@@ -38,7 +38,9 @@ use chrono::NaiveDateTime;
 
 use crate::jobs::Context;
 
+mod api;
 pub mod board;
+mod calendar;
 mod case;
 mod cases;
 mod error;
@@ -48,6 +50,7 @@ mod outbox;
 mod overview;
 pub mod query;
 mod render;
+mod reports;
 
 pub use ops::Metrics;
 
@@ -145,6 +148,10 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/cases/{reference}", get(case::page))
         .route("/outbox", get(outbox::page))
         .route("/feeds/{file}", get(feeds::feed))
+        .route("/calendar", get(calendar::current))
+        .route("/calendar/{year}/{month}", get(calendar::month))
+        .route("/reports", get(reports::page))
+        .route("/api/v1/status", get(api::status))
         .route("/style.css", get(render::stylesheet))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))

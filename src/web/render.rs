@@ -15,6 +15,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("cases.html", include_str!("templates/cases.html")),
     ("case.html", include_str!("templates/case.html")),
     ("outbox.html", include_str!("templates/outbox.html")),
+    ("calendar.html", include_str!("templates/calendar.html")),
+    ("reports.html", include_str!("templates/reports.html")),
 ];
 
 /// The one stylesheet: readable at 1280 px and on a phone, and printed on A4.

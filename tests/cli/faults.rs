@@ -257,7 +257,10 @@ fn http_get(port: u16, path: &str) -> (String, Duration) {
     let answer = (|| -> std::io::Result<String> {
         let mut stream = TcpStream::connect(("127.0.0.1", port))?;
         stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-        stream.write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes())?;
+        stream.write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )?;
         let mut text = String::new();
         stream.read_to_string(&mut text)?;
         Ok(text)

@@ -18,6 +18,7 @@ mod smtp;
 mod source;
 mod web;
 mod web_case;
+mod web_pages;
 mod wedge;
 
 use helpers::{Setup, YEAR_2027, duewatch, holiday_cn};
