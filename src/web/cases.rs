@@ -61,7 +61,7 @@ impl Filter {
                     .map(|p| party_view(console, p).code)
                     .collect();
                 return Err(WebError::bad_request(format!(
-                    "没有承办方“{code}”。可选：{}（office 为办公室的转办环节，其余为科室代码）",
+                    "参数“party”：没有承办方“{code}”。可选：{}（office 为办公室的转办环节，其余为科室代码）",
                     known.join("、")
                 )));
             };
@@ -167,7 +167,7 @@ pub async fn page(
     let pages = held.len().div_ceil(PAGE_SIZE).max(1);
     if page > pages {
         return Err(WebError::bad_request(format!(
-            "没有第 {page} 页：此列表共 {pages} 页"
+            "参数“page”：没有第 {page} 页，此列表共 {pages} 页"
         )));
     }
     let shown: &[&Row] = if print {
