@@ -119,6 +119,8 @@ pub struct Board {
     pub unreadable: u64,
     /// Years the calendar does not cover that some deadline rests on.
     pub uncovered_years: BTreeSet<i32>,
+    /// The console's count of polls when the snapshot was begun (set by the console).
+    pub polls: u64,
 }
 
 impl Board {
@@ -132,6 +134,7 @@ impl Board {
             rows: Vec::new(),
             unreadable: 0,
             uncovered_years: BTreeSet::new(),
+            polls: 0,
         }
     }
 
@@ -167,6 +170,7 @@ impl Board {
             rows: Vec::new(),
             unreadable: 0,
             uncovered_years: BTreeSet::new(),
+            polls: 0,
         };
         let mut cursor = ctx.source.cursor(true).await?;
         while let Some(batch) = cursor.next_batch().await? {

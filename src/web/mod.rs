@@ -29,6 +29,7 @@
 //! ([`Console::poll_done`]); it never uses the daemon or the command line.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -61,6 +62,10 @@ const REQUEST_LIMIT: Duration = Duration::from_secs(30);
 /// The largest request body accepted (the console reads none yet; forms will be small).
 const BODY_LIMIT: usize = 64 * 1024;
 
+/// After a failed rebuild, how long pages are served the snapshot in force before one of them
+/// tries again (a database that is down must not be asked once per page view).
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(30);
+
 /// What every page reads: the jobs' context, the daemon's figures and the snapshot.
 #[derive(Debug)]
 pub struct Console {
@@ -70,10 +75,14 @@ pub struct Console {
     pub metrics: Arc<Metrics>,
     /// The latest snapshot of the open cases.
     board: std::sync::RwLock<Arc<board::Board>>,
-    /// One refresh at a time.
+    /// One rebuild at a time.
     refreshing: tokio::sync::Mutex<()>,
-    /// Woken by the daemon when a poll is done: the refresher builds a new snapshot.
+    /// Polls done so far: a snapshot taken before the latest poll is out of date.
+    polls: AtomicU64,
+    /// Woken by [`Console::poll_done`]: the refresher builds a new snapshot.
     polled: tokio::sync::Notify,
+    /// When the latest rebuild failed, if it did and none has succeeded since.
+    failed_at: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Console {
@@ -84,7 +93,9 @@ impl Console {
             metrics,
             board: std::sync::RwLock::new(Arc::new(board::Board::empty())),
             refreshing: tokio::sync::Mutex::new(()),
+            polls: AtomicU64::new(0),
             polled: tokio::sync::Notify::new(),
+            failed_at: std::sync::Mutex::new(None),
         }
     }
 
@@ -96,33 +107,75 @@ impl Console {
         }
     }
 
-    /// The snapshot for a page at local time `now`: the one in force, or, when it was built on
-    /// another day (or never), a new one first (a page must not show yesterday's levels).
+    /// Whether `board` is still good for pages at `today`: taken today and after the latest
+    /// poll.
+    fn is_current(&self, board: &board::Board, today: chrono::NaiveDate) -> bool {
+        board.is_of(today) && board.polls >= self.polls.load(Ordering::Acquire)
+    }
+
+    /// The snapshot for a page at local time `now`: the one in force, or, when it was taken on
+    /// another day (or never), a new one first: a page must not show yesterday's levels. When
+    /// that rebuild fails and an older snapshot exists, the older one is served (its pages say
+    /// as of when) and the next try waits [`RETRY_AFTER_FAILURE`].
     ///
     /// # Errors
-    /// The snapshot had to be rebuilt and the cases could not be read.
+    /// No snapshot was ever taken and the cases cannot be read.
     pub async fn board_for(&self, now: NaiveDateTime) -> anyhow::Result<Arc<board::Board>> {
         let board = self.board();
         if board.is_of(now.date()) {
             return Ok(board);
         }
-        self.refresh(now).await?;
-        Ok(self.board())
+        let failed_recently = self
+            .failed_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some_and(|at| at.elapsed() < RETRY_AFTER_FAILURE);
+        if failed_recently && board.built_at.is_some() {
+            return Ok(board);
+        }
+        match self.refresh(now).await {
+            Ok(()) => Ok(self.board()),
+            Err(e) if board.built_at.is_some() => {
+                tracing::warn!(
+                    "the console serves the snapshot of {} (a new one could not be taken): {}",
+                    board.today,
+                    crate::error::chain(&e)
+                );
+                Ok(board)
+            }
+            Err(e) => Err(e),
+        }
     }
 
-    /// Builds a new snapshot of the open cases as of local time `now` and puts it in force.
-    /// Concurrent calls wait for the one under way and do not build twice.
+    /// Takes a new snapshot of the open cases as of local time `now` and puts it in force,
+    /// unless the one in force is already of `now`'s day and the latest poll. Concurrent calls
+    /// wait for the one under way and do not build twice.
     ///
     /// # Errors
     /// The cases cannot be read (the snapshot in force stays).
     pub async fn refresh(&self, now: NaiveDateTime) -> anyhow::Result<()> {
-        let started = self.board();
         let _one = self.refreshing.lock().await;
-        if !Arc::ptr_eq(&started, &self.board()) && self.board().is_of(now.date()) {
-            // Another request built it while this one waited.
+        if self.is_current(&self.board(), now.date()) {
+            // Another caller built it while this one waited.
             return Ok(());
         }
-        let board = board::Board::build(&self.ctx, now).await?;
+        // Read before the cases: a poll that ends during the build makes the next one.
+        let polls = self.polls.load(Ordering::Acquire);
+        let built = board::Board::build(&self.ctx, now).await;
+        let mut failed_at = self
+            .failed_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut board = match built {
+            Ok(board) => board,
+            Err(e) => {
+                *failed_at = Some(std::time::Instant::now());
+                return Err(e);
+            }
+        };
+        *failed_at = None;
+        drop(failed_at);
+        board.polls = polls;
         let fresh = Arc::new(board);
         match self.board.write() {
             Ok(mut b) => *b = fresh,
@@ -131,10 +184,22 @@ impl Console {
         Ok(())
     }
 
-    /// Tells the console a poll is done: a new snapshot is built in the background.
+    /// Tells the console a poll is done (with any calendar it put in force): a new snapshot is
+    /// taken in the background.
     pub fn poll_done(&self) {
+        self.polls.fetch_add(1, Ordering::AcqRel);
         self.polled.notify_one();
     }
+}
+
+/// How long from local time `now` until just after the next local midnight, when the levels of
+/// every case move on by a day.
+fn until_tomorrow(now: NaiveDateTime) -> Duration {
+    now.date()
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 1))
+        .and_then(|t| (t - now).to_std().ok())
+        .unwrap_or(Duration::from_secs(3600))
 }
 
 /// Every route of the console (the contract: docs/console.md).
@@ -181,16 +246,22 @@ pub async fn spawn(console: Arc<Console>) -> anyhow::Result<()> {
     for warning in console.ctx.config.warnings() {
         tracing::warn!("{warning}");
     }
+    // The refresher: a snapshot at start, after every poll, and at midnight (so that the first
+    // page of a day does not wait for it).
     let refresher = Arc::clone(&console);
     tokio::spawn(async move {
         loop {
-            if let Err(e) = refresher.refresh(refresher.ctx.now()).await {
+            let now = refresher.ctx.now();
+            if let Err(e) = refresher.refresh(now).await {
                 tracing::warn!(
-                    "the console's snapshot could not be rebuilt (the pages show the last one): {}",
+                    "the console's snapshot could not be taken (the pages show the last one): {}",
                     crate::error::chain(&e)
                 );
             }
-            refresher.polled.notified().await;
+            tokio::select! {
+                () = refresher.polled.notified() => {}
+                () = tokio::time::sleep(until_tomorrow(refresher.ctx.now())) => {}
+            }
         }
     });
     let app = router(console);
@@ -200,4 +271,25 @@ pub async fn spawn(console: Arc<Console>) -> anyhow::Result<()> {
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").expect("a time")
+    }
+
+    #[test]
+    fn the_snapshot_is_retaken_just_after_the_next_local_midnight() {
+        assert_eq!(
+            until_tomorrow(at("2026-12-01 23:59:00")),
+            Duration::from_secs(61)
+        );
+        assert_eq!(
+            until_tomorrow(at("2026-12-31 00:00:01")),
+            Duration::from_secs(24 * 3600)
+        );
+    }
 }
