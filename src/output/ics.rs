@@ -67,7 +67,12 @@ pub fn event(case: &Case, status: &CaseStatus) -> Option<Event> {
             .iter()
             .map(|sp| 1 + usize::from(sp.until.is_some()))
             .sum::<usize>();
-    let mut description = s.explanation.join("\n");
+    let mut description = s
+        .explanation
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
     if s.provisional {
         description.push_str("\n暂定：所涉年份的节假日安排尚未载入，期限可能变动。");
     }

@@ -166,7 +166,7 @@ pub async fn page(
         .iter()
         .map(|(at, command, change)| {
             context! {
-                at => text::escaped(at, false).into_owned(),
+                at => text::escaped(&local_time(at, tz), false).into_owned(),
                 command => text::escaped(command, false).into_owned(),
                 change => text::escaped(change, false).into_owned(),
             }
@@ -238,10 +238,11 @@ fn stage_view(
         level: s.level.map(deadline::Level::as_str),
         state: state_text(s),
         summary: escalation::explain(case, s),
+        // The engine's lines in Chinese (the command line prints them in English).
         explanation: s
             .explanation
             .iter()
-            .map(|l| text::escaped(l, false).into_owned())
+            .map(|l| text::escaped(&l.zh(), false).into_owned())
             .collect(),
         flags: escalation::flags(s),
         days,
@@ -285,6 +286,15 @@ fn state_text(s: &StageStatus) -> String {
         StageState::DoneOnTime => "已按期办结".to_owned(),
         StageState::DoneLate { by } => format!("已办结，逾期 {by} 个工作日"),
     }
+}
+
+/// A history line's time (RFC 3339 on SQLite, `2026-11-03 08:12:34.5+00` on PostgreSQL) in
+/// local time `tz` as `YYYY-MM-DD HH:MM`; text that is neither (a case system's own) as stored.
+fn local_time(at: &str, tz: chrono_tz::Tz) -> String {
+    DateTime::parse_from_rfc3339(at)
+        .or_else(|_| DateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S%.f%#z"))
+        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| at.to_owned())
 }
 
 /// A notification and its mail, times in local time `tz`.
@@ -388,3 +398,6 @@ fn suspension_reason(r: SuspensionReason) -> &'static str {
         SuspensionReason::Other => "其他",
     }
 }
+
+#[cfg(test)]
+mod tests;

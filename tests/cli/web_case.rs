@@ -75,11 +75,34 @@ on_both_backends! {
         assert!(stages.contains("2026-10-10"), "the deadline: {stages}");
         assert!(stages.contains("办理中，已逾期"), "{stages}");
         assert!(stages.contains("2026-09-28 收到申请，5 个工作日内转办"), "{stages}");
-        assert!(stages.contains("forward within 5 working days (art. 19)"), "{stages}");
+        // The engine's explanation in Chinese (the command line keeps the English).
+        let explanation = stages
+            .split(r#"<ul class="explanation">"#)
+            .nth(1)
+            .and_then(|rest| rest.split("</ul>").next())
+            .unwrap_or_else(|| panic!("no explanation: {stages}"));
+        assert!(explanation.contains("<li>5 个工作日内转办（第十九条）</li>"), "{explanation}");
+        assert!(explanation.contains("<li>2026-09-28（周一）收到；次一工作日为第 1 日</li>"), "{explanation}");
+        assert!(
+            explanation.contains("<li>期限 2026-10-10（周六）：2026-09-28 之后第 5 个工作日</li>"),
+            "{explanation}"
+        );
+        assert!(!stages.contains("working day"), "no English left: {stages}");
         assert!(stages.contains(r#"2026%2F0042?days=1#stages">逐日计算</a>"#), "{stages}");
         assert!(!stages.contains("不计：国庆节"), "no day by day unless asked: {stages}");
         let history = section(body, "history");
         assert!(history.contains("<td>case add</td><td>received on 2026-09-28</td>"), "{history}");
+        // Recorded a moment ago: shown in Asia/Shanghai to the minute, whatever the backend's
+        // spelling of the time.
+        let at = history
+            .split("<tr><td>")
+            .nth(1)
+            .and_then(|row| row.split("</td>").next())
+            .unwrap_or_else(|| panic!("no history row: {history}"));
+        let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M")
+            .unwrap_or_else(|e| panic!("the history's time {at:?} is not YYYY-MM-DD HH:MM: {e}"));
+        let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).naive_local();
+        assert!((now - at).num_minutes().abs() <= 5, "{at} is not local time (now {now})");
 
         // The daemon's first poll mailed the office (and the leadership) of the overdue case.
         let told = section(body, "told");

@@ -104,7 +104,7 @@ fn show(
             )?;
         }
         for line in &s.explanation {
-            writeln!(out, "  {}", escaped(line, false))?;
+            writeln!(out, "  {}", escaped(&line.to_string(), false))?;
         }
     }
     for n in &status.notices {

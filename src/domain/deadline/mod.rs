@@ -17,8 +17,9 @@
 //! - Written notices (arts. 20, 21) not recorded within `rules.notice_within` working days are
 //!   reported as obligations.
 //!
-//! `clock.rs` holds the counting of a stage's clock past suspensions (art. 21); this file the
-//! types of a standing and [`evaluate`]; `tests.rs` the table tests.
+//! `clock.rs` holds the counting of a stage's clock past suspensions (art. 21); `steps.rs` the
+//! lines of an explanation ([`Step`]: English for the command line, Chinese for the console);
+//! this file the types of a standing and [`evaluate`]; `tests.rs` the table tests.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -26,8 +27,10 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{Calendar, OutOfRange};
 use crate::domain::case::{Case, NoticeKind, SectionCode};
 use clock::{Counted, counted_due, stops};
+pub use steps::{DayOf, Granted, Span, Step};
 
 mod clock;
+mod steps;
 
 /// How a request received on a rest day is counted (domain.md, "Receipt on a rest day").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -190,8 +193,8 @@ pub struct StageStatus {
     /// Suspensions that began after this stage's deadline had passed, by index into the case's
     /// suspensions: recorded, but they stop no clock (domain.md: "flagged as late").
     pub late_suspensions: Vec<usize>,
-    /// How the deadline was reached, one step a line.
-    pub explanation: Vec<String>,
+    /// How the deadline was reached, one step a line (serialised as the English lines).
+    pub explanation: Vec<Step>,
 }
 
 /// A written notice the section owes the applicant (arts. 20, 21).
@@ -241,10 +244,9 @@ pub fn evaluate(
     // art. 19: the office forwards within `forward_within` working days of receipt.
     let mut explanation = Vec::new();
     let start = receipt_start(case.received_on, rules, cal, &mut explanation)?;
-    explanation.push(format!(
-        "forward within {} working days (art. 19)",
-        rules.forward_within
-    ));
+    explanation.push(Step::ForwardWithin {
+        days: rules.forward_within,
+    });
     let forward = stage_status(
         Stage::Forward,
         Responsible::Office,
@@ -263,29 +265,25 @@ pub fn evaluate(
         // art. 19: the section answers within `reply_within` working days of receiving it;
         // art. 20: plus the extensions the leadership approved.
         let extra = case.extension_days();
-        let mut explanation = vec![format!(
-            "forwarded {forwarded_on} ({}) to {section}; day 1 is the next working day",
-            forwarded_on.format("%a")
-        )];
-        explanation.push(format!(
-            "reply within {} working days (art. 19){}",
-            rules.reply_within,
-            if extra > 0 {
-                format!(
-                    " + {extra} extended (art. 20: {})",
-                    case.extensions
-                        .iter()
-                        .map(|e| format!(
-                            "{} approved {} by {}",
-                            e.days, e.approved_on, e.approved_by
-                        ))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            } else {
-                String::new()
-            }
-        ));
+        let explanation = vec![
+            Step::Forwarded {
+                on: forwarded_on,
+                section: section.clone(),
+            },
+            Step::ReplyWithin {
+                days: rules.reply_within,
+                extended: extra,
+                extensions: case
+                    .extensions
+                    .iter()
+                    .map(|e| Granted {
+                        days: e.days,
+                        approved_on: e.approved_on,
+                        approved_by: e.approved_by.clone(),
+                    })
+                    .collect(),
+            },
+        ];
         let mut reply = stage_status(
             Stage::Reply,
             Responsible::Section(section.clone()),
@@ -306,11 +304,10 @@ pub fn evaluate(
                 && ext.approved_on > before.into_parts().0
             {
                 reply.late_extensions.push(i);
-                reply.explanation.push(format!(
-                    "the extension approved {} came after the deadline it extends ({}) had passed",
-                    ext.approved_on,
-                    before.into_parts().0
-                ));
+                reply.explanation.push(Step::LateExtension {
+                    approved_on: ext.approved_on,
+                    due_before: before.into_parts().0,
+                });
             }
             granted += ext.days;
         }
@@ -378,35 +375,29 @@ fn receipt_start(
     received_on: NaiveDate,
     rules: &Rules,
     cal: &Calendar,
-    explanation: &mut Vec<String>,
+    explanation: &mut Vec<Step>,
 ) -> Result<NaiveDate, OutOfRange> {
     let (working, _) = cal.is_working_day(received_on)?.into_parts();
     let day = cal.day(received_on)?;
     if working {
-        explanation.push(format!(
-            "received {received_on} ({}); day 1 is the next working day",
-            received_on.format("%a")
-        ));
+        explanation.push(Step::Received { on: received_on });
         return Ok(received_on);
     }
     match rules.rest_day_receipt {
         RestDayReceipt::Strict => {
-            explanation.push(format!(
-                "received {received_on} ({}, a rest day: {}); counting is strict, so day 1 is \
-                 the next working day",
-                received_on.format("%a"),
-                day.kind
-            ));
+            explanation.push(Step::ReceivedOnRestDay {
+                on: received_on,
+                kind: day.kind.into(),
+            });
             Ok(received_on)
         }
         RestDayReceipt::NextWorkingDay => {
             let (next, _) = cal.add_working_days(received_on, 1)?.into_parts();
-            explanation.push(format!(
-                "received {received_on} ({}, a rest day: {}); counted as received on the next \
-                 working day {next}, so day 1 is the one after (rules.rest_day_receipt)",
-                received_on.format("%a"),
-                day.kind
-            ));
+            explanation.push(Step::ReceivedOnRestDayMoved {
+                on: received_on,
+                kind: day.kind.into(),
+                next,
+            });
             Ok(next)
         }
     }
@@ -423,7 +414,7 @@ fn stage_status(
     rules: &Rules,
     cal: &Calendar,
     today: NaiveDate,
-    mut explanation: Vec<String>,
+    mut explanation: Vec<Step>,
 ) -> Result<StageStatus, OutOfRange> {
     let mut uncovered: Option<i32> = None;
     let mut note = |y: Option<i32>| {
@@ -456,14 +447,14 @@ fn stage_status(
                 .working_days_between(open.from.pred_opt().unwrap_or(open.from), today)?
                 .into_parts();
             note(y);
-            explanation.push(format!(
-                "suspended since {} ({}, art. 21): no deadline until the clock runs again",
-                open.from, open.reason
-            ));
+            explanation.push(Step::SuspendedSince {
+                from: open.from,
+                reason: open.reason,
+            });
             status.state = match done_on {
                 // Done while the clock stood still: within time.
                 Some(done) => {
-                    explanation.push(format!("done {done}, while suspended: on time"));
+                    explanation.push(Step::DoneWhileSuspended { on: done });
                     State::DoneOnTime
                 }
                 None => State::Suspended {
@@ -481,22 +472,20 @@ fn stage_status(
     note(y);
     let plain = cal.add_working_days(start, limit)?.into_parts().0;
     if plain != due {
-        let skipped: Vec<String> = case
+        let spans = case
             .suspensions
             .iter()
             .filter(|s| stops(s, done_on) && s.from <= due)
             .filter_map(|s| s.until.filter(|u| *u > start).map(|u| (s, u)))
-            .map(|(s, u)| format!("{}..{} ({})", s.from, u.pred_opt().unwrap_or(u), s.reason))
+            .map(|(s, u)| Span {
+                from: s.from,
+                last: u.pred_opt().unwrap_or(u),
+                reason: s.reason,
+            })
             .collect();
-        explanation.push(format!(
-            "suspended working days skipped (art. 21): {}",
-            skipped.join(", ")
-        ));
+        explanation.push(Step::SuspendedSkipped { spans });
     }
-    explanation.push(format!(
-        "due {due} ({}): counted working day {limit} after {start}",
-        due.format("%a")
-    ));
+    explanation.push(Step::Due { due, limit, start });
     status.due = Some(due);
     // domain.md: a suspension that began after the deadline had passed stops no clock; it is
     // recorded and flagged as late, like a late extension (art. 20). `from` on the due date
@@ -504,23 +493,19 @@ fn stage_status(
     for (i, s) in case.suspensions.iter().enumerate() {
         if stops(s, done_on) && s.from > due {
             status.late_suspensions.push(i);
-            explanation.push(format!(
-                "the suspension from {} came after the deadline ({due}) had passed: the clock \
-                 cannot be stopped after it ran out (art. 21)",
-                s.from
-            ));
+            explanation.push(Step::LateSuspension { from: s.from, due });
         }
     }
     match done_on {
         Some(done) if done <= due => {
             status.state = State::DoneOnTime;
-            explanation.push(format!("done {done}: on time"));
+            explanation.push(Step::DoneOnTime { on: done });
         }
         Some(done) => {
             let (by, y) = cal.overdue_by(done, due)?.into_parts();
             note(y);
             status.state = State::DoneLate { by };
-            explanation.push(format!("done {done}: late by {by} working day(s)"));
+            explanation.push(Step::DoneLate { on: done, by });
         }
         None => {
             let (remaining, y) = cal.remaining(today, due)?.into_parts();
