@@ -67,10 +67,11 @@ pub fn event(case: &Case, status: &CaseStatus) -> Option<Event> {
             .iter()
             .map(|sp| 1 + usize::from(sp.until.is_some()))
             .sum::<usize>();
+    // In Chinese, as the summary: section heads read it in their calendar app.
     let mut description = s
         .explanation
         .iter()
-        .map(ToString::to_string)
+        .map(crate::domain::deadline::Step::zh)
         .collect::<Vec<_>>()
         .join("\n");
     if s.provisional {

@@ -449,7 +449,7 @@ on_both_backends! {
         assert_eq!(k["DTEND;VALUE=DATE"], "20261208", "DTEND is the day after");
         assert_eq!(k["SEQUENCE"], "0");
         assert_eq!(k["SUMMARY"], "【答复期限】2026-K 年度报告, 附表; 目录\\说明", "escaping round-trips");
-        assert!(k["DESCRIPTION"].contains("reply within 10 working days (art. 19)\n"), "{}", k["DESCRIPTION"]);
+        assert!(k["DESCRIPTION"].contains("10 个工作日内答复（第十九条）\n"), "{}", k["DESCRIPTION"]);
         assert!(k.contains_key("DTSTAMP") && k.contains_key("LAST-MODIFIED"));
 
         // An extension moves the deadline: the same UID, a higher SEQUENCE, a re-import updates.
