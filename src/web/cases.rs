@@ -23,8 +23,9 @@ use crate::domain::escalation;
 /// Cases on one page.
 pub const PAGE_SIZE: usize = 50;
 
-/// The most cases one print view lists (the most urgent; the page says so).
-pub const PRINT_MAX: usize = 2000;
+/// The most cases one print view lists (the most urgent; the page says so, and points to the
+/// CSV for all): each is read fresh for its explanation.
+pub const PRINT_MAX: usize = 500;
 
 /// What `/cases` takes.
 const PARAMETERS: &[&str] = &["party", "level", "q", "due", "page", "format", "print"];
@@ -154,6 +155,18 @@ pub async fn page(
     let format = params.choice("format", &["html", "csv"])?;
     let print = params.choice("print", &["1"])?.is_some();
     let page = params.page()?;
+    // The print view is the first PRINT_MAX cases of the filter, on one sheet: it has no pages
+    // and no other format.
+    if print {
+        for name in ["page", "format"] {
+            if params.get(name).is_some() {
+                return Err(WebError::bad_request(format!(
+                    "打印版（print=1）不分页、只有网页格式，不能同时给参数“{name}”：\
+                     它列出筛选条件下最紧急的至多 {PRINT_MAX} 件；全部案件请下载 CSV（format=csv）"
+                )));
+            }
+        }
+    }
     let board = console.board_for(console.ctx.now()).await?;
     let filter = Filter::parse(&params, &board, &console)?;
     let held: Vec<&Row> = board
@@ -161,6 +174,12 @@ pub async fn page(
         .iter()
         .filter(|r| filter.holds(&board, r))
         .collect();
+    // The CSV and the print view read many cases: a turn among the few such requests at once.
+    let _turn = if print || format == Some("csv") {
+        Some(console.heavy.acquire().await.map_err(anyhow::Error::from)?)
+    } else {
+        None
+    };
     if format == Some("csv") {
         return Ok(csv(&console, &board, &held)?);
     }
@@ -189,6 +208,7 @@ pub async fn page(
             rows => render::value(rows),
             total => held.len(),
             truncated => print && held.len() > PRINT_MAX,
+            print_max => PRINT_MAX,
             page,
             pages,
             as_of => as_of(&board),

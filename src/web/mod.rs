@@ -74,7 +74,14 @@ pub struct Console {
     refreshing: tokio::sync::Mutex<()>,
     /// Woken by the daemon when a poll is done: the refresher builds a new snapshot.
     polled: tokio::sync::Notify,
+    /// Held by the requests that read every case or many ([`HEAVY_AT_ONCE`] at a time).
+    pub(crate) heavy: tokio::sync::Semaphore,
 }
+
+/// How many requests that scan every case (or many) run at once; others wait their turn
+/// (within [`REQUEST_LIMIT`]): `/api/v1/status`, `/reports` with a period, `/cases?format=csv`,
+/// `/cases?print=1`.
+const HEAVY_AT_ONCE: usize = 2;
 
 impl Console {
     /// A console with an empty snapshot (built by the first [`Console::refresh`]).
@@ -85,6 +92,7 @@ impl Console {
             board: std::sync::RwLock::new(Arc::new(board::Board::empty())),
             refreshing: tokio::sync::Mutex::new(()),
             polled: tokio::sync::Notify::new(),
+            heavy: tokio::sync::Semaphore::new(HEAVY_AT_ONCE),
         }
     }
 

@@ -340,6 +340,33 @@ on_both_backends! {
         assert!(past.body.contains("page") && past.body.contains("共 3 页"), "{}", past.body);
     };
 
+    the_print_view_lists_the_500_most_urgent_and_points_to_the_csv_for_the_rest => |backend| {
+        let s = Setup::with_store(backend);
+        many_cases(&s, 510);
+        let rows = status_rows(&s);
+        let order = most_urgent_first(&rows, |_| true);
+        let console = Console::start(&s);
+        let print = console.get("/cases?print=1");
+        assert_eq!(print.status, 200, "{}", print.body);
+        assert_eq!(references(&print.body), order[..500], "the 500 most urgent");
+        assert!(print.body.contains("共 510 件") && print.body.contains("打印版只列出最紧急的 500 件，全部案件请下载 CSV"), "{}", print.body);
+        let list = console.get("/cases");
+        assert!(list.body.contains("打印版不分页，列出筛选条件下最紧急的至多 500 件"), "{}", list.body);
+        // More requests that read many cases than run at once: each waits its turn, none is
+        // lost.
+        let answers: Vec<u16> = std::thread::scope(|scope| {
+            let asks: Vec<_> = ["/api/v1/status", "/cases?format=csv", "/cases?print=1"]
+                .into_iter()
+                .cycle()
+                .take(9)
+                .map(|path| scope.spawn(|| console.get(path).status))
+                .collect();
+            asks.into_iter().map(|a| a.join().expect("a request")).collect()
+        });
+        assert_eq!(answers, vec![200; 9]);
+        assert_eq!(console.get("/api/v1/status").status, 200, "every turn given back");
+    };
+
     the_csv_download_and_the_print_view_hold_every_case_of_the_filter => |backend| {
         let s = Setup::with_store(backend);
         many_cases(&s, 120);
@@ -390,6 +417,8 @@ on_both_backends! {
             ("/cases?levle=overdue", "levle"),
             ("/cases?party=ss&party=zc", "party"),
             ("/?page=2", "page"),
+            ("/cases?print=1&page=2", "page"),
+            ("/cases?print=1&format=csv", "format"),
         ] {
             let answer = console.get(path);
             assert_eq!(answer.status, 400, "{path}: {}", answer.body);
