@@ -117,9 +117,8 @@ pub async fn month(
     let mut marked: Vec<((&'static str, String), Vec<NaiveDate>)> = Vec::new();
     let mut cells = Vec::with_capacity(days.len());
     for &date in &days {
-        let day = cal
-            .day(date)
-            .map_err(|e| WebError::bad_request(e.to_string()))?;
+        // parse_month keeps the month within the calendar's range: this cannot fail.
+        let day = cal.day(date).map_err(|e| anyhow::anyhow!("{date}: {e}"))?;
         let (class, label, note) = match day.kind {
             DayKind::Weekday => ("workday", None, None),
             DayKind::Weekend => ("weekend", None, None),

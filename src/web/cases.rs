@@ -27,6 +27,12 @@ pub const PAGE_SIZE: usize = 50;
 /// CSV for all): each is read fresh for its explanation.
 pub const PRINT_MAX: usize = 500;
 
+/// A row's explanation when its case cannot be read (the log says why, in full).
+const UNREADABLE: &str = "此案件暂时无法读取，详见日志";
+
+/// A row's explanation when its deadlines cannot be counted (the log says why).
+const UNCOUNTABLE: &str = "期限无法计算（日期超出日历范围等），详见 duewatch status";
+
 /// What `/cases` takes.
 const PARAMETERS: &[&str] = &["party", "level", "q", "due", "page", "format", "print"];
 
@@ -268,13 +274,26 @@ async fn view(console: &Console, board: &Board, row: &Row) -> RowView {
                             "此案件在数据截至时间之后已办结".to_owned()
                         }
                     }
-                    Err(e) => format!("期限无法计算：{e}"),
+                    Err(e) => {
+                        tracing::warn!(case = %reference, "console: the deadlines cannot be counted: {e}");
+                        UNCOUNTABLE.to_owned()
+                    }
                 }
             }
             Ok(None) => "此案件在数据截至时间之后已被删除".to_owned(),
-            Err(e) => format!("无法读取：{e}"),
+            Err(e) => {
+                tracing::warn!(
+                    case = %reference,
+                    "console: the case cannot be read for the list: {}",
+                    crate::error::chain(&anyhow::Error::from(e))
+                );
+                UNREADABLE.to_owned()
+            }
         },
-        Err(e) => e,
+        Err(e) => {
+            tracing::warn!(case = %row.reference.escape_debug(), "console: {e}");
+            UNREADABLE.to_owned()
+        }
     };
     RowView {
         reference: row.reference.to_string(),

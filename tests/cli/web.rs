@@ -495,6 +495,21 @@ on_both_backends! {
         let ss = console.get("/cases?party=ss");
         assert_eq!(references(&ss.body), ["2026-V002"]);
         assert!(ss.body.contains("工伤认定"), "{}", ss.body);
+
+        // The case system goes away: the list keeps the last snapshot, each row says in Chinese
+        // that it cannot be read now, and the driver's words go to the log only.
+        system.exec(&["DROP VIEW v_cases"]);
+        let list = console.get("/cases");
+        assert_eq!(list.status, 200, "{}", list.body);
+        assert_eq!(references(&list.body), most_urgent_first(&rows, |_| true));
+        let text = unescaped(&list.body);
+        assert!(text.contains("此案件暂时无法读取，详见日志"), "{}", list.body);
+        assert!(!text.contains("v_cases") && !text.contains("does not exist") && !text.contains("无法读取："), "{}", list.body);
+        let log = std::fs::read_to_string(s.dir.path().join("console.log")).expect("the log");
+        assert!(
+            log.lines().any(|l| l.contains("case=2026-V001") && l.contains("v_cases")),
+            "{log}"
+        );
     };
 }
 
