@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
@@ -94,10 +95,13 @@ struct DayCell {
 /// `GET /calendar/{YYYY}/{MM}`.
 pub async fn month(
     State(console): State<Arc<Console>>,
-    Path((year, month)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<Html<String>, WebError> {
     Params::parse(raw.as_deref(), &[])?;
+    let Path((year, month)) = path.map_err(|_| {
+        WebError::bad_request("年份和月份应为数字，地址形如 /calendar/2026/10".to_owned())
+    })?;
     let first = parse_month(&year, &month)?;
     let now = console.ctx.now();
     let board = console.board_for(now).await?;

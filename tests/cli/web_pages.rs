@@ -262,9 +262,14 @@ on_both_backends! {
             ("/calendar/abcd/01", "收到“abcd”"),
             ("/calendar/2026/x", "收到“x”"),
             ("/calendar/2026/10?year=1", "不认识的参数“year”"),
+            ("/calendar/x/y", "收到“x”"),
+            ("/calendar/%FF/01", "年份和月份应为数字"),
+            ("/calendar/2026/%C0", "年份和月份应为数字"),
         ] {
             let bad = console.get(path);
             assert_eq!(bad.status, 400, "{path}: {}", bad.body);
+            assert!(bad.content_type.starts_with("text/html"), "{path}: the console's page, not plain text: {}", bad.content_type);
+            assert!(bad.body.contains("请求有误"), "{path}: {}", bad.body);
             assert!(bad.body.contains(says), "{path}: {}", bad.body);
         }
     };
