@@ -44,7 +44,10 @@ pub struct Filter {
     /// The party's code as given.
     party_code: Option<String>,
     column: Option<Column>,
+    /// The text searched for, as typed (shown back in the box, the heading and the links).
     q: Option<String>,
+    /// The same in lower case, matched against the lower-cased reference and subject.
+    q_lower: Option<String>,
     due: Option<chrono::NaiveDate>,
 }
 
@@ -77,7 +80,8 @@ impl Filter {
         }
         let names: Vec<&str> = Column::ALL.iter().map(|c| c.as_str()).collect();
         filter.column = params.choice("level", &names)?.and_then(Column::parse);
-        filter.q = params.get("q").map(str::to_lowercase);
+        filter.q = params.get("q").map(str::to_owned);
+        filter.q_lower = params.get("q").map(str::to_lowercase);
         filter.due = params.date("due")?;
         Ok(filter)
     }
@@ -90,7 +94,7 @@ impl Filter {
                 .column
                 .is_none_or(|c| row.stage.is_some() && board.counts(row, c))
             && self.due.is_none_or(|d| row.due == Some(d))
-            && self.q.as_deref().is_none_or(|q| {
+            && self.q_lower.as_deref().is_none_or(|q| {
                 row.reference.to_lowercase().contains(q)
                     || row
                         .subject

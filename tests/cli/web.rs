@@ -308,6 +308,14 @@ on_both_backends! {
         assert_eq!(references(&page.body), injuries);
         let page = console.get("/cases?q=w-z");
         assert_eq!(references(&page.body), most_urgent_first(&rows, |r| r["reference"].as_str().is_some_and(|r| r.starts_with("W-Z"))));
+        // Matched in any case, shown back as typed: in the box, the heading and the links.
+        let typed = console.get("/cases?q=W-z");
+        assert_eq!(references(&typed.body), references(&page.body));
+        let text = unescaped(&typed.body);
+        assert!(text.contains(r#"name="q" value="W-z""#), "{text}");
+        assert!(text.contains("含“W-z”"), "{text}");
+        assert!(text.contains(r#"href="/cases?q=W-z&format=csv""#), "{text}");
+        assert!(!text.contains("w-z"), "never lower-cased: {text}");
 
         let due = rows.iter().find_map(|r| r["due"].as_str()).expect("a case with a deadline").to_owned();
         let page = console.get(&format!("/cases?due={due}"));
