@@ -39,9 +39,19 @@ impl Config {
         self.validate_routing()
     }
 
-    /// `sections[N].code`: each once.
+    /// `sections[N].code`: each once, and none `office`, the office's own code in
+    /// `/cases?party=office`, in `status --json`'s `responsible` and in the digests' links.
     fn check_section_codes(&self) -> Result<(), ConfigError> {
         for (i, s) in self.sections.iter().enumerate() {
+            if s.code.as_str() == "office" {
+                return Err(invalid(
+                    format!(
+                        "sections[{i}].code: \"office\" is the office's own code (the forward \
+                         stage in status --json and the console's lists), not a section's"
+                    ),
+                    "give the section another code, e.g. \"bgs\"; the office itself is [office]",
+                ));
+            }
             if self.sections[..i].iter().any(|o| o.code == s.code) {
                 return Err(invalid(
                     format!("sections[{i}].code: \"{}\" is used twice", s.code),

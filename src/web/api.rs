@@ -39,6 +39,8 @@ async fn listing(console: &Console, raw: Option<&str>) -> Result<Vec<u8>, WebErr
         Some(d) => d,
         None => console.ctx.config.timezone.today(),
     };
+    // Every case is read: a turn among the few such requests at once.
+    let _turn = console.heavy.acquire().await.map_err(anyhow::Error::from)?;
     let listing = Listing {
         open_only: true,
         section: None,

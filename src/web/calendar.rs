@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
@@ -94,10 +95,13 @@ struct DayCell {
 /// `GET /calendar/{YYYY}/{MM}`.
 pub async fn month(
     State(console): State<Arc<Console>>,
-    Path((year, month)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<Html<String>, WebError> {
     Params::parse(raw.as_deref(), &[])?;
+    let Path((year, month)) = path.map_err(|_| {
+        WebError::bad_request("年份和月份应为数字，地址形如 /calendar/2026/10".to_owned())
+    })?;
     let first = parse_month(&year, &month)?;
     let now = console.ctx.now();
     let board = console.board_for(now).await?;
@@ -117,9 +121,8 @@ pub async fn month(
     let mut marked: Vec<((&'static str, String), Vec<NaiveDate>)> = Vec::new();
     let mut cells = Vec::with_capacity(days.len());
     for &date in &days {
-        let day = cal
-            .day(date)
-            .map_err(|e| WebError::bad_request(e.to_string()))?;
+        // parse_month keeps the month within the calendar's range: this cannot fail.
+        let day = cal.day(date).map_err(|e| anyhow::anyhow!("{date}: {e}"))?;
         let (class, label, note) = match day.kind {
             DayKind::Weekday => ("workday", None, None),
             DayKind::Weekend => ("weekend", None, None),

@@ -23,8 +23,15 @@ use crate::domain::escalation;
 /// Cases on one page.
 pub const PAGE_SIZE: usize = 50;
 
-/// The most cases one print view lists (the most urgent; the page says so).
-pub const PRINT_MAX: usize = 2000;
+/// The most cases one print view lists (the most urgent; the page says so, and points to the
+/// CSV for all): each is read fresh for its explanation.
+pub const PRINT_MAX: usize = 500;
+
+/// A row's explanation when its case cannot be read (the log says why, in full).
+const UNREADABLE: &str = "此案件暂时无法读取，详见日志";
+
+/// A row's explanation when its deadlines cannot be counted (the log says why).
+const UNCOUNTABLE: &str = "期限无法计算（日期超出日历范围等），详见 duewatch status";
 
 /// What `/cases` takes.
 const PARAMETERS: &[&str] = &["party", "level", "q", "due", "page", "format", "print"];
@@ -37,7 +44,10 @@ pub struct Filter {
     /// The party's code as given.
     party_code: Option<String>,
     column: Option<Column>,
+    /// The text searched for, as typed (shown back in the box, the heading and the links).
     q: Option<String>,
+    /// The same in lower case, matched against the lower-cased reference and subject.
+    q_lower: Option<String>,
     due: Option<chrono::NaiveDate>,
 }
 
@@ -70,7 +80,8 @@ impl Filter {
         }
         let names: Vec<&str> = Column::ALL.iter().map(|c| c.as_str()).collect();
         filter.column = params.choice("level", &names)?.and_then(Column::parse);
-        filter.q = params.get("q").map(str::to_lowercase);
+        filter.q = params.get("q").map(str::to_owned);
+        filter.q_lower = params.get("q").map(str::to_lowercase);
         filter.due = params.date("due")?;
         Ok(filter)
     }
@@ -83,7 +94,7 @@ impl Filter {
                 .column
                 .is_none_or(|c| row.stage.is_some() && board.counts(row, c))
             && self.due.is_none_or(|d| row.due == Some(d))
-            && self.q.as_deref().is_none_or(|q| {
+            && self.q_lower.as_deref().is_none_or(|q| {
                 row.reference.to_lowercase().contains(q)
                     || row
                         .subject
@@ -154,6 +165,18 @@ pub async fn page(
     let format = params.choice("format", &["html", "csv"])?;
     let print = params.choice("print", &["1"])?.is_some();
     let page = params.page()?;
+    // The print view is the first PRINT_MAX cases of the filter, on one sheet: it has no pages
+    // and no other format.
+    if print {
+        for name in ["page", "format"] {
+            if params.get(name).is_some() {
+                return Err(WebError::bad_request(format!(
+                    "打印版（print=1）不分页、只有网页格式，不能同时给参数“{name}”：\
+                     它列出筛选条件下最紧急的至多 {PRINT_MAX} 件；全部案件请下载 CSV（format=csv）"
+                )));
+            }
+        }
+    }
     let board = console.board_for(console.ctx.now()).await?;
     let filter = Filter::parse(&params, &board, &console)?;
     let held: Vec<&Row> = board
@@ -161,6 +184,12 @@ pub async fn page(
         .iter()
         .filter(|r| filter.holds(&board, r))
         .collect();
+    // The CSV and the print view read many cases: a turn among the few such requests at once.
+    let _turn = if print || format == Some("csv") {
+        Some(console.heavy.acquire().await.map_err(anyhow::Error::from)?)
+    } else {
+        None
+    };
     if format == Some("csv") {
         return Ok(csv(&console, &board, &held)?);
     }
@@ -189,6 +218,7 @@ pub async fn page(
             rows => render::value(rows),
             total => held.len(),
             truncated => print && held.len() > PRINT_MAX,
+            print_max => PRINT_MAX,
             page,
             pages,
             as_of => as_of(&board),
@@ -248,13 +278,26 @@ async fn view(console: &Console, board: &Board, row: &Row) -> RowView {
                             "此案件在数据截至时间之后已办结".to_owned()
                         }
                     }
-                    Err(e) => format!("期限无法计算：{e}"),
+                    Err(e) => {
+                        tracing::warn!(case = %reference, "console: the deadlines cannot be counted: {e}");
+                        UNCOUNTABLE.to_owned()
+                    }
                 }
             }
             Ok(None) => "此案件在数据截至时间之后已被删除".to_owned(),
-            Err(e) => format!("无法读取：{e}"),
+            Err(e) => {
+                tracing::warn!(
+                    case = %reference,
+                    "console: the case cannot be read for the list: {}",
+                    crate::error::chain(&anyhow::Error::from(e))
+                );
+                UNREADABLE.to_owned()
+            }
         },
-        Err(e) => e,
+        Err(e) => {
+            tracing::warn!(case = %row.reference.escape_debug(), "console: {e}");
+            UNREADABLE.to_owned()
+        }
     };
     RowView {
         reference: row.reference.to_string(),

@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -19,10 +20,14 @@ use crate::store::feed_tokens;
 /// `GET /feeds/{file}` (axum cannot match `{section}.ics` within one segment).
 pub async fn feed(
     State(console): State<Arc<Console>>,
-    Path(file): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
     uri: Uri,
 ) -> Result<Response, WebError> {
+    // A path that is not UTF-8 names no section: the same 404.
+    let Ok(Path(file)) = path else {
+        return Err(error::not_found(uri).await);
+    };
     let Some(section) = allowed(&console, &file, raw.as_deref()).await? else {
         return Err(error::not_found(uri).await);
     };

@@ -83,7 +83,14 @@ pub struct Console {
     polled: tokio::sync::Notify,
     /// When the latest rebuild failed, if it did and none has succeeded since.
     failed_at: std::sync::Mutex<Option<std::time::Instant>>,
+    /// Held by the requests that read every case or many ([`HEAVY_AT_ONCE`] at a time).
+    pub(crate) heavy: tokio::sync::Semaphore,
 }
+
+/// How many requests that scan every case (or many) run at once; others wait their turn
+/// (within [`REQUEST_LIMIT`]): `/api/v1/status`, `/reports` with a period, `/cases?format=csv`,
+/// `/cases?print=1`.
+const HEAVY_AT_ONCE: usize = 2;
 
 impl Console {
     /// A console with an empty snapshot (built by the first [`Console::refresh`]).
@@ -96,6 +103,7 @@ impl Console {
             polls: AtomicU64::new(0),
             polled: tokio::sync::Notify::new(),
             failed_at: std::sync::Mutex::new(None),
+            heavy: tokio::sync::Semaphore::new(HEAVY_AT_ONCE),
         }
     }
 
@@ -204,9 +212,21 @@ fn until_tomorrow(now: NaiveDateTime) -> Duration {
 
 /// Every route of the console (the contract: docs/console.md).
 pub fn router(console: Arc<Console>) -> Router {
+    use axum::http::{HeaderName, HeaderValue, header};
     use tower_http::compression::CompressionLayer;
     use tower_http::limit::RequestBodyLimitLayer;
+    use tower_http::set_header::SetResponseHeaderLayer;
     use tower_http::timeout::TimeoutLayer;
+    // On every answer unless the handler set its own (style.css keeps its max-age): the pages
+    // use no script, one stylesheet from here and the `data:` favicon; no frame may hold them;
+    // no Referer carries a feed token or a case's address elsewhere; nothing is cached.
+    // The Content-Security-Policy: everything from the console itself, images also from
+    // `data:` (base.html's empty favicon), no frame around a page, forms sent only here.
+    const CSP: &str =
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'";
+    let always = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
     Router::new()
         .route("/", get(overview::page))
         .route("/cases", get(cases::page))
@@ -227,6 +247,11 @@ pub fn router(console: Arc<Console>) -> Router {
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_LIMIT,
         ))
+        // Outermost: the timeout's 503 carries them too.
+        .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(always(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(always(header::REFERRER_POLICY, "no-referrer"))
+        .layer(always(header::CACHE_CONTROL, "no-store"))
         .with_state(console)
 }
 

@@ -92,6 +92,8 @@ pub async fn page(
         let default = Period::month_before(console.ctx.now().date());
         return Ok(form_only(default)?.into_response());
     };
+    // Every case is read: a turn among the few such requests at once.
+    let _turn = console.heavy.acquire().await.map_err(anyhow::Error::from)?;
     let cal = console.ctx.calendar();
     let (report, bad) = output::feeds::collect(&console.ctx.source, config, &cal, period).await?;
     if !bad.is_empty() {

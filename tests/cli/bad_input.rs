@@ -238,6 +238,22 @@ fn rows() -> Vec<Row> {
             ],
         },
         Row {
+            name: "a section code that is the office's",
+            prepare: |s| {
+                config_plus(
+                    s,
+                    "[[sections]]\ncode = \"office\"\nname = \"办公股\"\nemails = [\"bg@bureau.example\"]\n",
+                )
+            },
+            args: CONFIG_CHECK,
+            env: &[],
+            code: 1,
+            says: &[
+                "sections[2].code: \"office\" is the office's own code",
+                "give the section another code",
+            ],
+        },
+        Row {
             name: "a malformed config file",
             prepare: |s| config_plus(s, "[window\nfrom = \"08:30\"\n"),
             args: CONFIG_CHECK,

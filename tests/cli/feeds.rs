@@ -123,9 +123,13 @@ on_both_backends! {
             format!("/feeds/xx.ics?token={token}"),
             format!("/feeds/ss?token={token}"),
             format!("/feeds/ss.ics.ics?token={token}"),
+            format!("/feeds/%FF.ics?token={token}"),
+            format!("/feeds/ss%C0.ics?token={token}"),
         ] {
             let answer = console.get(&path);
             assert_eq!(answer.status, 404, "{path}");
+            assert!(answer.content_type.starts_with("text/html"), "{path}: the console's 404 page: {}", answer.content_type);
+            assert!(answer.body.contains("未找到"), "{path}: {}", answer.body);
             assert!(!answer.body.contains(token.as_str()), "{path}: {}", answer.body);
         }
         let log = std::fs::read_to_string(s.dir.path().join("console.log")).expect("the log");

@@ -308,6 +308,14 @@ on_both_backends! {
         assert_eq!(references(&page.body), injuries);
         let page = console.get("/cases?q=w-z");
         assert_eq!(references(&page.body), most_urgent_first(&rows, |r| r["reference"].as_str().is_some_and(|r| r.starts_with("W-Z"))));
+        // Matched in any case, shown back as typed: in the box, the heading and the links.
+        let typed = console.get("/cases?q=W-z");
+        assert_eq!(references(&typed.body), references(&page.body));
+        let text = unescaped(&typed.body);
+        assert!(text.contains(r#"name="q" value="W-z""#), "{text}");
+        assert!(text.contains("含“W-z”"), "{text}");
+        assert!(text.contains(r#"href="/cases?q=W-z&format=csv""#), "{text}");
+        assert!(!text.contains("w-z"), "never lower-cased: {text}");
 
         let due = rows.iter().find_map(|r| r["due"].as_str()).expect("a case with a deadline").to_owned();
         let page = console.get(&format!("/cases?due={due}"));
@@ -338,6 +346,33 @@ on_both_backends! {
         let past = console.get("/cases?page=99");
         assert_eq!(past.status, 400, "{}", past.body);
         assert!(past.body.contains("page") && past.body.contains("共 3 页"), "{}", past.body);
+    };
+
+    the_print_view_lists_the_500_most_urgent_and_points_to_the_csv_for_the_rest => |backend| {
+        let s = Setup::with_store(backend);
+        many_cases(&s, 510);
+        let rows = status_rows(&s);
+        let order = most_urgent_first(&rows, |_| true);
+        let console = Console::start(&s);
+        let print = console.get("/cases?print=1");
+        assert_eq!(print.status, 200, "{}", print.body);
+        assert_eq!(references(&print.body), order[..500], "the 500 most urgent");
+        assert!(print.body.contains("共 510 件") && print.body.contains("打印版只列出最紧急的 500 件，全部案件请下载 CSV"), "{}", print.body);
+        let list = console.get("/cases");
+        assert!(list.body.contains("打印版不分页，列出筛选条件下最紧急的至多 500 件"), "{}", list.body);
+        // More requests that read many cases than run at once: each waits its turn, none is
+        // lost.
+        let answers: Vec<u16> = std::thread::scope(|scope| {
+            let asks: Vec<_> = ["/api/v1/status", "/cases?format=csv", "/cases?print=1"]
+                .into_iter()
+                .cycle()
+                .take(9)
+                .map(|path| scope.spawn(|| console.get(path).status))
+                .collect();
+            asks.into_iter().map(|a| a.join().expect("a request")).collect()
+        });
+        assert_eq!(answers, vec![200; 9]);
+        assert_eq!(console.get("/api/v1/status").status, 200, "every turn given back");
     };
 
     the_csv_download_and_the_print_view_hold_every_case_of_the_filter => |backend| {
@@ -390,6 +425,8 @@ on_both_backends! {
             ("/cases?levle=overdue", "levle"),
             ("/cases?party=ss&party=zc", "party"),
             ("/?page=2", "page"),
+            ("/cases?print=1&page=2", "page"),
+            ("/cases?print=1&format=csv", "format"),
         ] {
             let answer = console.get(path);
             assert_eq!(answer.status, 400, "{path}: {}", answer.body);
@@ -466,6 +503,21 @@ on_both_backends! {
         let ss = console.get("/cases?party=ss");
         assert_eq!(references(&ss.body), ["2026-V002"]);
         assert!(ss.body.contains("工伤认定"), "{}", ss.body);
+
+        // The case system goes away: the list keeps the last snapshot, each row says in Chinese
+        // that it cannot be read now, and the driver's words go to the log only.
+        system.exec(&["DROP VIEW v_cases"]);
+        let list = console.get("/cases");
+        assert_eq!(list.status, 200, "{}", list.body);
+        assert_eq!(references(&list.body), most_urgent_first(&rows, |_| true));
+        let text = unescaped(&list.body);
+        assert!(text.contains("此案件暂时无法读取，详见日志"), "{}", list.body);
+        assert!(!text.contains("v_cases") && !text.contains("does not exist") && !text.contains("无法读取："), "{}", list.body);
+        let log = std::fs::read_to_string(s.dir.path().join("console.log")).expect("the log");
+        assert!(
+            log.lines().any(|l| l.contains("case=2026-V001") && l.contains("v_cases")),
+            "{log}"
+        );
     };
 }
 

@@ -129,6 +129,27 @@ fn cells(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
 }
 
 on_both_backends! {
+    every_answer_carries_the_security_headers_and_only_the_stylesheet_is_cached => |backend| {
+        let s = Setup::with_store(backend);
+        open_cases(&s);
+        let console = Console::start(&s);
+        let csp = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'";
+        for path in ["/", "/cases", "/api/v1/status", "/cases?q=%FF", "/no-such-page", "/style.css"] {
+            assert_eq!(header(&console, path, "x-content-type-options").as_deref(), Some("nosniff"), "{path}");
+            assert_eq!(header(&console, path, "content-security-policy").as_deref(), Some(csp), "{path}");
+            assert_eq!(header(&console, path, "referrer-policy").as_deref(), Some("no-referrer"), "{path}");
+            let cache = header(&console, path, "cache-control");
+            if path == "/style.css" {
+                assert_eq!(cache.as_deref(), Some("max-age=3600"), "{path}");
+            } else {
+                assert_eq!(cache.as_deref(), Some("no-store"), "{path}");
+            }
+        }
+        // The favicon is `data:`: the policy must let it load.
+        let page = console.get("/");
+        assert!(page.body.contains(r#"<link rel="icon" href="data:,">"#), "{}", page.body);
+    };
+
     the_status_api_answers_the_bytes_of_status_json => |backend| {
         let s = Setup::with_store(backend);
         open_cases(&s);
@@ -241,9 +262,14 @@ on_both_backends! {
             ("/calendar/abcd/01", "收到“abcd”"),
             ("/calendar/2026/x", "收到“x”"),
             ("/calendar/2026/10?year=1", "不认识的参数“year”"),
+            ("/calendar/x/y", "收到“x”"),
+            ("/calendar/%FF/01", "年份和月份应为数字"),
+            ("/calendar/2026/%C0", "年份和月份应为数字"),
         ] {
             let bad = console.get(path);
             assert_eq!(bad.status, 400, "{path}: {}", bad.body);
+            assert!(bad.content_type.starts_with("text/html"), "{path}: the console's page, not plain text: {}", bad.content_type);
+            assert!(bad.body.contains("请求有误"), "{path}: {}", bad.body);
             assert!(bad.body.contains(says), "{path}: {}", bad.body);
         }
     };
