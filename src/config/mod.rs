@@ -41,6 +41,7 @@ pub use database::{Backend, CaseSource, CasesConfig, DatabaseConfig, DatabaseUrl
 pub(crate) use load::from_toml;
 pub use load::{Origin, effective, load};
 pub use schedule::{Cron, Job, Schedule, ScheduleError};
+pub(crate) use web::segment;
 pub use web::{BaseUrl, WebConfig};
 
 /// Where the config file is looked for when `--config` is not given.

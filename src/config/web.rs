@@ -82,8 +82,9 @@ impl BaseUrl {
     }
 }
 
-/// `text` as one path segment: everything but the unreserved characters percent-encoded.
-fn segment(text: &str) -> String {
+/// `text` as one path segment or one query value: everything but the unreserved characters
+/// (RFC 3986: letters, digits, `-._~`) percent-encoded. The console's templates use it too.
+pub(crate) fn segment(text: &str) -> String {
     const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'.')

@@ -22,7 +22,7 @@ pub use table::table;
 pub use xlsx::xlsx;
 
 use crate::config::Config;
-use crate::domain::deadline::{Responsible, Stage};
+use crate::domain::deadline::Responsible;
 use crate::domain::report::{Figures, Report};
 
 /// The output formats of `duewatch report`.
@@ -82,13 +82,8 @@ pub fn party_name(config: &Config, party: &Responsible) -> String {
     }
 }
 
-/// A stage's name in the report (转办, 答复).
-pub(crate) fn stage_name(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Forward => "转办",
-        Stage::Reply => "答复",
-    }
-}
+/// A stage's name in the report (转办, 答复), as everywhere else.
+pub(crate) use crate::domain::escalation::stage_name;
 
 /// The rows in print order: office, sections as configured, others; then the total.
 pub(crate) fn rows(report: &Report, config: &Config) -> Vec<(String, String, Figures)> {

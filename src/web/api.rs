@@ -20,7 +20,10 @@ use crate::output::status::{self, Listing};
 const PARAMETERS: &[&str] = &["as_of"];
 
 /// `GET /api/v1/status`.
-pub async fn status(State(console): State<Arc<Console>>, RawQuery(raw): RawQuery) -> Response {
+pub(crate) async fn status(
+    State(console): State<Arc<Console>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
     match listing(&console, raw.as_deref()).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Err(e) => json_error(&e),

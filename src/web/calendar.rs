@@ -17,13 +17,13 @@ use minijinja::context;
 use serde::Serialize;
 
 use super::error::WebError;
-use super::overview::as_of;
+use super::names::as_of;
 use super::query::Params;
 use super::{Console, render};
 use crate::calendar::{DayKind, FIRST_DAY, LAST_DAY, date_runs};
 
 /// `GET /calendar`: 303 to this month.
-pub async fn current(
+pub(crate) async fn current(
     State(console): State<Arc<Console>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
@@ -93,7 +93,7 @@ struct DayCell {
 }
 
 /// `GET /calendar/{YYYY}/{MM}`.
-pub async fn month(
+pub(crate) async fn month(
     State(console): State<Arc<Console>>,
     path: Result<Path<(String, String)>, PathRejection>,
     RawQuery(raw): RawQuery,

@@ -17,7 +17,7 @@ use minijinja::context;
 use serde::Serialize;
 
 use super::error::WebError;
-use super::overview::party_view;
+use super::names::party_view;
 use super::query::Params;
 use super::{Console, render};
 use crate::domain::case::{

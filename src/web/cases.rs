@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::board::{Board, Column, Row};
 use super::error::WebError;
-use super::overview::{as_of, columns, party_view};
+use super::names::{as_of, columns, party_view};
 use super::query::Params;
 use super::{Console, render};
 use crate::domain::case::Reference;
@@ -21,11 +21,11 @@ use crate::domain::deadline::{self, Level};
 use crate::domain::escalation;
 
 /// Cases on one page.
-pub const PAGE_SIZE: usize = 50;
+pub(crate) const PAGE_SIZE: usize = 50;
 
 /// The most cases one print view lists (the most urgent; the page says so, and points to the
 /// CSV for all): each is read fresh for its explanation.
-pub const PRINT_MAX: usize = 500;
+pub(crate) const PRINT_MAX: usize = 500;
 
 /// A row's explanation when its case cannot be read (the log says why, in full).
 const UNREADABLE: &str = "此案件暂时无法读取，详见日志";
@@ -38,7 +38,7 @@ const PARAMETERS: &[&str] = &["party", "level", "q", "due", "page", "format", "p
 
 /// A parsed filter: which rows of the snapshot the list holds.
 #[derive(Debug, Default)]
-pub struct Filter {
+pub(crate) struct Filter {
     /// Index into the snapshot's parties.
     party: Option<u16>,
     /// The party's code as given.
@@ -57,7 +57,11 @@ impl Filter {
     /// # Errors
     /// A party the snapshot and the config do not know, a level that is not a column, a bad
     /// date.
-    pub fn parse(params: &Params, board: &Board, console: &Console) -> Result<Filter, WebError> {
+    pub(crate) fn parse(
+        params: &Params,
+        board: &Board,
+        console: &Console,
+    ) -> Result<Filter, WebError> {
         let mut filter = Filter::default();
         if let Some(code) = params.get("party") {
             let at = board
@@ -87,7 +91,7 @@ impl Filter {
     }
 
     /// Whether `row` is in the list.
-    pub fn holds(&self, board: &Board, row: &Row) -> bool {
+    pub(crate) fn holds(&self, board: &Board, row: &Row) -> bool {
         self.party
             .is_none_or(|p| row.party == p && row.stage.is_some())
             && self
@@ -157,7 +161,7 @@ fn state_text(row: &Row) -> String {
 }
 
 /// `GET /cases`.
-pub async fn page(
+pub(crate) async fn page(
     State(console): State<Arc<Console>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {

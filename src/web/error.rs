@@ -9,14 +9,14 @@ use super::render;
 
 /// Why a page cannot be shown.
 #[derive(Debug)]
-pub struct WebError {
+pub(crate) struct WebError {
     status: StatusCode,
     message: String,
 }
 
 impl WebError {
     /// 400: the request is wrong; `message` says how (in Chinese, naming the parameter).
-    pub fn bad_request(message: impl Into<String>) -> WebError {
+    pub(crate) fn bad_request(message: impl Into<String>) -> WebError {
         WebError {
             status: StatusCode::BAD_REQUEST,
             message: message.into(),
@@ -24,7 +24,7 @@ impl WebError {
     }
 
     /// 404: `message` says what was not found.
-    pub fn not_found(message: impl Into<String>) -> WebError {
+    pub(crate) fn not_found(message: impl Into<String>) -> WebError {
         WebError {
             status: StatusCode::NOT_FOUND,
             message: message.into(),
@@ -32,12 +32,12 @@ impl WebError {
     }
 
     /// The status code.
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The sentence shown.
-    pub fn message(&self) -> &str {
+    pub(crate) fn message(&self) -> &str {
         &self.message
     }
 }
@@ -74,6 +74,6 @@ impl IntoResponse for WebError {
 }
 
 /// Any path that is not a route.
-pub async fn not_found(uri: axum::http::Uri) -> WebError {
+pub(crate) async fn not_found(uri: axum::http::Uri) -> WebError {
     WebError::not_found(format!("没有“{}”这个页面。请从上方菜单进入。", uri.path()))
 }

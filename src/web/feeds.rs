@@ -18,7 +18,7 @@ use crate::domain::case::SectionCode;
 use crate::store::feed_tokens;
 
 /// `GET /feeds/{file}` (axum cannot match `{section}.ics` within one segment).
-pub async fn feed(
+pub(crate) async fn feed(
     State(console): State<Arc<Console>>,
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,

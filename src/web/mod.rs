@@ -46,10 +46,11 @@ mod case;
 mod cases;
 mod error;
 mod feeds;
+mod names;
 pub mod ops;
 mod outbox;
 mod overview;
-pub mod query;
+pub(crate) mod query;
 mod render;
 mod reports;
 

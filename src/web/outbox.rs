@@ -13,13 +13,14 @@ use minijinja::context;
 use serde::Serialize;
 
 use super::error::WebError;
+use super::names::local_time;
 use super::query::Params;
 use super::{Console, render};
 use crate::domain::case::text;
 use crate::store::told::{Mail, MailGroup};
 
 /// The most messages listed per group (the newest).
-pub const SHOWN: i64 = 50;
+pub(crate) const SHOWN: i64 = 50;
 
 /// A message as the page lists it.
 #[derive(Debug, Serialize)]
@@ -35,7 +36,7 @@ struct MailView {
 }
 
 /// `GET /outbox`.
-pub async fn page(
+pub(crate) async fn page(
     State(console): State<Arc<Console>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Html<String>, WebError> {
@@ -44,11 +45,7 @@ pub async fn page(
     let store = &console.ctx.store;
     let counts = store.mail_counts().await?;
     let tz = console.ctx.config.timezone.tz();
-    let local = |at: DateTime<Utc>| {
-        at.with_timezone(&tz)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
-    };
+    let local = |at: DateTime<Utc>| local_time(at.with_timezone(&tz).naive_local());
     let view = |m: &Mail| MailView {
         id: m.id,
         kind: match m.kind.as_str() {
@@ -82,12 +79,19 @@ pub async fn page(
             .map(view)
             .collect();
         let more = count - i64::try_from(rows.len()).unwrap_or(i64::MAX);
-        groups.push(render::value(context_group(
-            group,
+        let (id, title, empty) = match group {
+            MailGroup::Waiting => ("waiting", "等待发送", "没有等待发送的邮件。"),
+            MailGroup::Failing => ("failed", "发送失败、等待重试", "没有发送失败的邮件。"),
+            MailGroup::Dead => ("dead", "无法投递", "没有无法投递的邮件。"),
+        };
+        groups.push(render::value(GroupView {
+            id,
+            title,
+            empty,
             count,
-            more.max(0),
+            more: more.max(0),
             rows,
-        )));
+        }));
     }
     Ok(render::page(
         "outbox.html",
@@ -99,11 +103,12 @@ pub async fn page(
                 sent => counts.sent,
             },
             groups,
-            as_of => now.format("%Y-%m-%d %H:%M:%S").to_string(),
+            as_of => local_time(now),
         },
     )?)
 }
 
+/// One group of mail (waiting, failing, dead) as the page lists it.
 #[derive(Serialize)]
 struct GroupView {
     id: &'static str,
@@ -112,20 +117,4 @@ struct GroupView {
     count: i64,
     more: i64,
     rows: Vec<MailView>,
-}
-
-fn context_group(group: MailGroup, count: i64, more: i64, rows: Vec<MailView>) -> GroupView {
-    let (id, title, empty) = match group {
-        MailGroup::Waiting => ("waiting", "等待发送", "没有等待发送的邮件。"),
-        MailGroup::Failing => ("failed", "发送失败、等待重试", "没有发送失败的邮件。"),
-        MailGroup::Dead => ("dead", "无法投递", "没有无法投递的邮件。"),
-    };
-    GroupView {
-        id,
-        title,
-        empty,
-        count,
-        more,
-        rows,
-    }
 }

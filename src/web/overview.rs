@@ -10,70 +10,10 @@ use axum::response::Html;
 use minijinja::context;
 use serde::Serialize;
 
-use super::board::{Board, Column};
 use super::error::WebError;
+use super::names::{as_of, columns, local_time, party_view};
 use super::query::Params;
 use super::{Console, render};
-use crate::domain::deadline::Responsible;
-
-/// A party as the pages name it: its code in URLs (`office` or the section code), its name, and
-/// a note when the config does not know it.
-#[derive(Debug, Serialize)]
-pub struct PartyView {
-    pub code: String,
-    pub name: String,
-    pub note: Option<&'static str>,
-}
-
-/// How the pages name `who`.
-pub fn party_view(console: &Console, who: &Responsible) -> PartyView {
-    let config = &console.ctx.config;
-    match who {
-        Responsible::Office => PartyView {
-            code: "office".to_owned(),
-            name: format!("{}（转办）", config.office.name),
-            note: None,
-        },
-        Responsible::Section(code) => match config.section(code) {
-            Some(s) => PartyView {
-                code: code.to_string(),
-                name: s.name.clone(),
-                note: None,
-            },
-            None => PartyView {
-                code: code.to_string(),
-                name: code.to_string(),
-                note: Some("配置中没有此科室：邮件发往办公室"),
-            },
-        },
-    }
-}
-
-/// The columns as the templates name them.
-pub fn columns() -> Vec<minijinja::Value> {
-    Column::ALL
-        .into_iter()
-        .map(|c| {
-            render::value(ColumnView {
-                code: c.as_str(),
-                title: c.title(),
-            })
-        })
-        .collect()
-}
-
-#[derive(Serialize)]
-struct ColumnView {
-    code: &'static str,
-    title: &'static str,
-}
-
-/// `YYYY-MM-DD HH:MM:SS` of a snapshot, or `None` before the first.
-pub fn as_of(board: &Board) -> Option<String> {
-    board
-        .built_at
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-}
 
 /// A line about the calendar's coverage; `warn` when deadlines are provisional because of it.
 #[derive(Debug, Serialize)]
@@ -83,7 +23,7 @@ struct Coverage {
 }
 
 /// `GET /`.
-pub async fn page(
+pub(crate) async fn page(
     State(console): State<Arc<Console>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Html<String>, WebError> {
@@ -99,7 +39,12 @@ pub async fn page(
         .zip(per)
         .map(|(who, counts)| {
             let view = party_view(&console, who);
-            render::value(context_party(view, counts))
+            render::value(PartyRow {
+                code: view.code,
+                name: view.name,
+                note: view.note,
+                counts,
+            })
         })
         .collect();
     let mut coverage = Vec::new();
@@ -122,8 +67,7 @@ pub async fn page(
     }
     let last_poll = health.last_ok_poll_age_secs.and_then(|age| {
         let age = chrono::Duration::milliseconds((age * 1000.0) as i64);
-        now.checked_sub_signed(age)
-            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        now.checked_sub_signed(age).map(local_time)
     });
     Ok(render::page(
         "overview.html",
@@ -144,19 +88,11 @@ pub async fn page(
     )?)
 }
 
+/// A row of the matrix: the party and its six counts.
 #[derive(Serialize)]
 struct PartyRow {
     code: String,
     name: String,
     note: Option<&'static str>,
     counts: [u64; 6],
-}
-
-fn context_party(view: PartyView, counts: [u64; 6]) -> PartyRow {
-    PartyRow {
-        code: view.code,
-        name: view.name,
-        note: view.note,
-        counts,
-    }
 }

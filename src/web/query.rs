@@ -8,14 +8,14 @@ use super::error::WebError;
 
 /// The parameters of one request, in order, as sent.
 #[derive(Debug, Default)]
-pub struct Params(Vec<(String, String)>);
+pub(crate) struct Params(Vec<(String, String)>);
 
 impl Params {
     /// Parses a raw query string (`None`: no `?`).
     ///
     /// # Errors
     /// A parameter repeated, or one this route does not take (`allowed` names those it does).
-    pub fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Params, WebError> {
+    pub(crate) fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Params, WebError> {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for (name, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
             if !allowed.contains(&name.as_ref()) {
@@ -33,7 +33,7 @@ impl Params {
     }
 
     /// The value of `name`, `None` when absent or empty (an empty form field means "any").
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(n, _)| n == name)
@@ -45,7 +45,7 @@ impl Params {
     ///
     /// # Errors
     /// Not such a date.
-    pub fn date(&self, name: &str) -> Result<Option<NaiveDate>, WebError> {
+    pub(crate) fn date(&self, name: &str) -> Result<Option<NaiveDate>, WebError> {
         self.get(name)
             .map(|v| {
                 NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
@@ -61,7 +61,7 @@ impl Params {
     ///
     /// # Errors
     /// Not a positive whole number.
-    pub fn page(&self) -> Result<usize, WebError> {
+    pub(crate) fn page(&self) -> Result<usize, WebError> {
         match self.get("page") {
             None => Ok(1),
             Some(v) => v.parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| {
@@ -74,7 +74,11 @@ impl Params {
     ///
     /// # Errors
     /// Another value.
-    pub fn choice<'a>(&self, name: &str, choices: &[&'a str]) -> Result<Option<&'a str>, WebError> {
+    pub(crate) fn choice<'a>(
+        &self,
+        name: &str,
+        choices: &[&'a str],
+    ) -> Result<Option<&'a str>, WebError> {
         match self.get(name) {
             None => Ok(None),
             Some(v) => choices

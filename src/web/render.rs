@@ -40,31 +40,21 @@ static ENVIRONMENT: LazyLock<minijinja::Environment<'static>> = LazyLock::new(||
     env
 });
 
-/// `text` percent-encoded but for the unreserved characters (RFC 3986: letters, digits,
-/// `-._~`): safe as one path segment or one query value.
-pub fn segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// `text` as one path segment or one query value (everything but RFC 3986's unreserved
+/// characters percent-encoded): the digests' links are made with the same.
+pub(crate) use crate::config::segment;
 
 /// Renders template `name` with `context`.
 ///
 /// # Errors
 /// The template is missing or fails (a defect: the tests render every page).
-pub fn page(name: &str, context: minijinja::Value) -> anyhow::Result<Html<String>> {
+pub(crate) fn page(name: &str, context: minijinja::Value) -> anyhow::Result<Html<String>> {
     let template = ENVIRONMENT.get_template(name)?;
     Ok(Html(template.render(context)?))
 }
 
 /// `GET /style.css`.
-pub async fn stylesheet() -> impl IntoResponse {
+pub(crate) async fn stylesheet() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
@@ -75,6 +65,6 @@ pub async fn stylesheet() -> impl IntoResponse {
 }
 
 /// A serialisable value for a template.
-pub fn value<T: serde::Serialize>(v: T) -> minijinja::Value {
+pub(crate) fn value<T: serde::Serialize>(v: T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(v))
 }

@@ -26,7 +26,7 @@ use crate::output::{self, CASE_HEADERS, FIGURE_HEADERS};
 const PARAMETERS: &[&str] = &["from", "to", "format"];
 
 /// The most late and overdue cases the page lists (the downloads hold every one).
-pub const CASES_MAX: usize = 1000;
+pub(crate) const CASES_MAX: usize = 1000;
 
 /// The xlsx media type.
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -75,7 +75,7 @@ struct FigureRow {
 }
 
 /// `GET /reports`.
-pub async fn page(
+pub(crate) async fn page(
     State(console): State<Arc<Console>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
