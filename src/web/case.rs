@@ -98,29 +98,40 @@ pub async fn page(
         )));
     };
     let cal = console.ctx.calendar();
-    let (stages, notices, problem) =
-        match deadline::evaluate(&case, &console.ctx.config.rules, &cal, today) {
-            Ok(status) => {
-                let mut stages = Vec::with_capacity(status.stages.len());
-                for s in &status.stages {
-                    stages.push(stage_view(&console, &case, s, today, by_day)?);
-                }
-                let notices: Vec<_> = status
-                    .notices
-                    .iter()
-                    .map(|n| {
-                        context! {
-                            kind => escalation::notice_name(n.kind),
-                            event_on => n.event_on.to_string(),
-                            due => n.due.to_string(),
-                            missing => n.missing,
-                        }
-                    })
-                    .collect();
-                (stages, notices, None)
+    let (stages, notices, problem) = match deadline::evaluate(
+        &case,
+        &console.ctx.config.rules,
+        &cal,
+        today,
+    ) {
+        Ok(status) => {
+            let mut stages = Vec::with_capacity(status.stages.len());
+            for s in &status.stages {
+                stages.push(stage_view(&console, &case, s, today, by_day)?);
             }
-            Err(e) => (Vec::new(), Vec::new(), Some(format!("期限无法计算：{e}"))),
-        };
+            let notices: Vec<_> = status
+                .notices
+                .iter()
+                .map(|n| {
+                    context! {
+                        kind => escalation::notice_name(n.kind),
+                        event_on => n.event_on.to_string(),
+                        due => n.due.to_string(),
+                        missing => n.missing,
+                    }
+                })
+                .collect();
+            (stages, notices, None)
+        }
+        Err(e) => {
+            tracing::warn!(case = %case.reference, "console: its deadlines cannot be counted: {e}");
+            (
+                Vec::new(),
+                Vec::new(),
+                Some("期限无法计算（日期超出日历范围等），详见 duewatch case show".to_owned()),
+            )
+        }
+    };
     let mut told = console
         .ctx
         .store
@@ -203,7 +214,7 @@ pub async fn page(
             days_link => format!("{link}?days=1#stages"),
             plain_link => link,
             today => today.to_string(),
-            as_of => now.format("%Y-%m-%d %H:%M:%S").to_string(),
+            as_of => super::names::local_time(now),
         },
     )?)
 }
@@ -351,7 +362,7 @@ fn level_name(level: &str) -> String {
         "reminder" => "即将到期提醒",
         "due_today" => "今日到期提醒",
         "overdue" => "逾期通报",
-        "notice_missing" => "书面告知未记录",
+        "notice_missing" => "书面告知未登记",
         "admin" => "管理员通知",
         other => other,
     }

@@ -18,7 +18,8 @@
 //! - Bounded: every request has a time limit and a body limit (tower-http); answers are
 //!   compressed when the browser asks.
 //!
-//! Rooms: [`board`] (the snapshot), [`query`] (query strings into types), `render.rs` (the
+//! Rooms: [`board`] (the snapshot), `names.rs` (how the pages name parties, columns and times),
+//! [`query`] (query strings into types), `render.rs` (the
 //! embedded templates and the stylesheet), `error.rs` (the 400/404/500 pages), [`ops`]
 //! (`/healthz`, `/metrics`), and one file per page: `overview.rs` (`/`), `cases.rs`
 //! (`/cases`), `case.rs` (`/cases/{reference}`), `calendar.rs`, `reports.rs`, `outbox.rs`,
