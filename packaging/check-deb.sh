@@ -62,5 +62,5 @@ env -i PATH=/usr/bin:/bin \
   DUEWATCH__MAIL__FILE__DIR="$root/var/lib/duewatch/mail" \
   "$root/usr/bin/duewatch" --config "$root/etc/duewatch/duewatch.toml" config check
 
-lintian --fail-on error --info "$deb"
+lintian --fail-on error "$deb"
 echo "check-deb: $deb is complete and lintian-clean (errors)"
