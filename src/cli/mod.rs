@@ -6,13 +6,14 @@
 //! - `calendar.rs`: `calendar due|count|explain|check|diff|show|import`;
 //! - `case/`: `case …` (recording acts, import, list, show) and `status`;
 //! - `report.rs`: `report` and `ics`;
-//! - `db.rs`: `db migrate`;
+//! - `db.rs`: `db migrate|backup`;
 //! - `run.rs`: `run` (the daemon, or one pass with `--once`);
 //! - `mail.rs`: `mail test`;
 //! - `outbox.rs`: `outbox list|retry`;
 //! - `config.rs`: `config check|show`;
 //! - `health.rs`: `health`;
-//! - `feed.rs`: `feed token|list|revoke` (the sections' calendar feed tokens).
+//! - `feed.rs`: `feed token|list|revoke` (the sections' calendar feed tokens);
+//! - `generate.rs`: `generate man|completions` (hidden: for the packages' build).
 //!
 //! Exit codes: 0 success, 1 a failed check or a refused operation, 2 bad arguments.
 
@@ -21,6 +22,7 @@ mod case;
 mod config;
 mod db;
 mod feed;
+mod generate;
 mod health;
 mod mail;
 mod outbox;
@@ -36,9 +38,18 @@ use clap::{Parser, Subcommand};
 use crate::calendar::file::parse_date;
 use crate::store::Store;
 
+/// `duewatch --version`: the version and the commit built from (build.rs; "unknown" from a
+/// tarball without .git).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("DUEWATCH_COMMIT"),
+    ")"
+);
+
 /// duewatch watches the deadlines of information-disclosure requests.
 #[derive(Debug, Parser)]
-#[command(name = "duewatch", version, about, propagate_version = true)]
+#[command(name = "duewatch", version = VERSION, about, propagate_version = true)]
 pub struct Cli {
     /// Config file [default: /etc/duewatch/duewatch.toml when it exists, else built-in defaults]
     #[arg(long, global = true, value_name = "FILE")]
@@ -94,6 +105,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Man pages and shell completions from these definitions, for the packages' build.
+    #[command(subcommand, hide = true)]
+    Generate(generate::Command),
 }
 
 /// Parses the command line, runs the command and returns the process's exit code.
@@ -142,6 +156,10 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(out: &mut dyn std::io::Write, cli: Cli) -> anyhow::Result<ExitCode> {
+    // Needs no configuration (the packages' build machine has none).
+    if let Command::Generate(command) = cli.command {
+        return generate::run(out, command);
+    }
     let (config, _origin) = crate::config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Calendar(command) => calendar::run(out, command, &config),
@@ -156,6 +174,7 @@ fn run(out: &mut dyn std::io::Write, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Outbox(command) => outbox::run(out, command, config),
         Command::Config(command) => config::run(out, command, config, cli.config.as_deref()),
         Command::Health { max_age, json } => health::run(out, max_age, json, config),
+        Command::Generate(_) => unreachable!("dispatched before the configuration is loaded"),
     }
 }
 
@@ -168,10 +187,16 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// The store of `database.url`, migrated.
+/// The store of `database.url`, migrated (a SQLite database backed up first when migrations
+/// are pending: its path is said on stderr).
 async fn open_store(config: &crate::config::Config) -> anyhow::Result<Store> {
     let store = Store::connect(&config.database.url).await?;
-    store.migrate().await?;
+    if let Some(backup) = store.upgrade(config.database.backups_kept).await? {
+        eprintln!(
+            "the database was backed up to {} before its migrations were applied",
+            backup.display()
+        );
+    }
     Ok(store)
 }
 

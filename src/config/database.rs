@@ -44,6 +44,9 @@ pub fn mask(url: &str) -> String {
 pub struct DatabaseConfig {
     /// `sqlite://PATH` (created if missing) or `postgres://…`.
     pub url: DatabaseUrl,
+    /// How many backups of a SQLite database to keep beside it (one is written before
+    /// migrations change it); 0: none are written.
+    pub backups_kept: u32,
 }
 
 /// duewatch's own database's backend.

@@ -11,6 +11,7 @@ dir = "/etc/duewatch/calendars"
 
 [database]
 url = "sqlite:///var/lib/duewatch/duewatch.db"
+backups_kept = 3
 
 [cases]
 source = "builtin"

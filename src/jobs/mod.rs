@@ -75,7 +75,9 @@ impl Context {
     /// Whatever cannot be loaded, named.
     pub async fn load(config: Config) -> anyhow::Result<Context> {
         let store = Store::connect(&config.database.url).await?;
-        store.migrate().await?;
+        if let Some(backup) = store.upgrade(config.database.backups_kept).await? {
+            tracing::info!(backup = %backup.display(), "database backed up before migrating it");
+        }
         let source = Source::open(&config, &store).await?;
         let calendar = crate::calendar::load::load(&config.calendar.dir)?.calendar;
         let templates = Templates::load(&config.mail.templates)?;

@@ -14,7 +14,8 @@
 //! - [`runs`]: each job's runs and their figures;
 //! - [`feed_tokens`]: the sections' calendar feed tokens (kept hashed);
 //! - [`health`]: the figures `duewatch health` and `/metrics` report;
-//! - [`told`]: what the console shows of the mail (a case's notifications, the outbox by state).
+//! - [`told`]: what the console shows of the mail (a case's notifications, the outbox by state);
+//! - `backup`: pending migrations, and backups of a SQLite database (before migrating, by hand).
 //!
 //! Writes are read-modify-write in one transaction: SQLite opens it with `BEGIN IMMEDIATE` (a
 //! deferred transaction that later writes can fail with "database is locked"), PostgreSQL locks
@@ -22,6 +23,7 @@
 //! Every value is bound; no SQL is built from input. This layer knows the domain's types and the
 //! mail's rendered form; it calls nothing above it (no jobs, no daemon, no CLI).
 
+mod backup;
 pub mod cases;
 pub mod feed_tokens;
 pub mod health;
@@ -257,14 +259,15 @@ impl Store {
         })
     }
 
-    /// Applies the migrations this binary carries (safe to run again).
+    /// Applies the migrations this binary carries (safe to run again), without a backup: the
+    /// commands and the daemon call [`Store::upgrade`].
     ///
     /// # Errors
     /// A failed or foreign migration.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
-            Store::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
-            Store::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+            Store::Sqlite(pool) => backup::SQLITE.run(pool).await,
+            Store::Postgres(pool) => backup::POSTGRES.run(pool).await,
         }
         .context("applying database migrations")
     }

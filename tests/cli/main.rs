@@ -16,6 +16,7 @@ mod report;
 mod security;
 mod smtp;
 mod source;
+mod upgrade;
 mod web;
 mod web_case;
 mod web_pages;
