@@ -213,8 +213,9 @@ mod tests {
         let late = event_at(&suspended_from("2026-11-20")).expect("an event");
         assert_eq!(late.due, d("2026-11-17"));
         assert!(
+            late.description.contains("晚于期限（2026-11-17）届满"),
+            "{}",
             late.description
-                .contains("came after the deadline (2026-11-17)")
         );
         // Suspended on the due date itself: in time, no deadline, no event.
         assert_eq!(event_at(&suspended_from("2026-11-17")), None);
