@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{Calendar, OutOfRange};
 use crate::domain::case::{Case, NoticeKind, SectionCode};
 use clock::{Counted, counted_due, stops};
-pub use steps::{DayOf, Granted, Span, Step};
+pub use steps::{DayOf, Granted, Span, Step, zh_weekday};
 
 mod clock;
 mod steps;

@@ -204,9 +204,14 @@ fn en_day(d: NaiveDate) -> impl fmt::Display {
     d.format("%a")
 }
 
-/// 周一 … 周日.
+/// 周一 … 周日, of `d`.
 fn zh_day(d: NaiveDate) -> &'static str {
-    match d.weekday() {
+    zh_weekday(d.weekday())
+}
+
+/// 周一 … 周日.
+pub fn zh_weekday(w: Weekday) -> &'static str {
+    match w {
         Weekday::Mon => "周一",
         Weekday::Tue => "周二",
         Weekday::Wed => "周三",

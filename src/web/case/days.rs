@@ -7,10 +7,11 @@
 //! 不计算在内), a make-up working day (调休上班日) counts, and the working days a suspension
 //! covers (`from <= d < until`) do not (art. 21).
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use crate::calendar::{Calendar, DayKind, OutOfRange};
+use crate::domain::deadline::zh_weekday;
 
 /// The most days one stage lists (a suspension of years must not make a page of thousands).
 pub const MAX_DAYS: usize = 400;
@@ -45,7 +46,7 @@ pub fn count(
 ) -> Result<(Vec<DayLine>, bool), OutOfRange> {
     let mut lines = vec![DayLine {
         date: start.to_string(),
-        weekday: weekday(start.weekday()),
+        weekday: zh_weekday(start.weekday()),
         counted: None,
         kind: "start",
         text: "起算日，不计入（期间开始之日不计算在内）".to_owned(),
@@ -98,25 +99,13 @@ pub fn count(
         let counted = matches!(kind, "work" | "makeup").then_some(n);
         lines.push(DayLine {
             date: date.to_string(),
-            weekday: weekday(date.weekday()),
+            weekday: zh_weekday(date.weekday()),
             counted,
             kind,
             text,
         });
     }
     Ok((lines, more))
-}
-
-fn weekday(w: Weekday) -> &'static str {
-    match w {
-        Weekday::Mon => "周一",
-        Weekday::Tue => "周二",
-        Weekday::Wed => "周三",
-        Weekday::Thu => "周四",
-        Weekday::Fri => "周五",
-        Weekday::Sat => "周六",
-        Weekday::Sun => "周日",
-    }
 }
 
 #[cfg(test)]
