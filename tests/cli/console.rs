@@ -1,7 +1,7 @@
 //! The console under test: `duewatch run` with `http.listen` on a free loopback port, asked
 //! over real HTTP. Shared by the console's route tests and the browser tests.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use crate::helpers::Setup;
@@ -49,16 +49,8 @@ impl Console {
 
     /// Starts the daemon on `s`'s config as it is (its `http.listen` must be `127.0.0.1:port`).
     pub fn start_as_configured(s: &Setup, port: u16) -> Console {
-        let log = std::fs::File::create(s.dir.path().join("console.log")).expect("a log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_duewatch"))
-            .env_clear()
-            .arg("--config")
-            .arg(s.config())
-            .arg("run")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("duewatch run starts");
+        // The daemon as the fault tests start it (log in console.log).
+        let child = crate::faults::start(s, "console");
         let mut console = Console { port, child };
         let started = Instant::now();
         loop {

@@ -4,14 +4,20 @@
 use crate::console::Console;
 use crate::helpers::{Backend, Setup, clock_today};
 
+/// A store holding one case, T-1, received today, and the console over it.
+fn one_case(backend: Backend) -> (Setup, Console) {
+    let s = Setup::with_store(backend);
+    let today = clock_today().to_string();
+    s.duewatch_on_the_clock(&["case", "add", "--ref", "T-1", "--received", &today])
+        .assert()
+        .success();
+    let console = Console::start(&s);
+    (s, console)
+}
+
 on_both_backends! {
     the_overview_answers_with_the_matrix => |backend| {
-        let s = Setup::with_store(backend);
-        let today = clock_today().to_string();
-        s.duewatch_on_the_clock(&["case", "add", "--ref", "T-1", "--received", &today])
-            .assert()
-            .success();
-        let console = Console::start(&s);
+        let (_s, console) = one_case(backend);
         let page = console.get("/");
         assert_eq!(page.status, 200, "{}", page.body);
         assert!(page.content_type.starts_with("text/html"), "{}", page.content_type);
@@ -409,12 +415,7 @@ on_both_backends! {
     };
 
     every_bad_parameter_is_a_400_page_naming_it_and_an_unknown_path_a_404 => |backend| {
-        let s = Setup::with_store(backend);
-        let today = clock_today().to_string();
-        s.duewatch_on_the_clock(&["case", "add", "--ref", "T-1", "--received", &today])
-            .assert()
-            .success();
-        let console = Console::start(&s);
+        let (_s, console) = one_case(backend);
         for (path, named) in [
             ("/cases?page=0", "page"),
             ("/cases?page=abc", "page"),
@@ -443,12 +444,7 @@ on_both_backends! {
     };
 
     healthz_and_metrics_answer_on_the_consoles_listener => |backend| {
-        let s = Setup::with_store(backend);
-        let today = clock_today().to_string();
-        s.duewatch_on_the_clock(&["case", "add", "--ref", "T-1", "--received", &today])
-            .assert()
-            .success();
-        let console = Console::start(&s);
+        let (_s, console) = one_case(backend);
         let health = console.get("/healthz");
         assert_eq!(health.status, 200, "{}", health.body);
         assert!(health.body.starts_with("ok"), "{}", health.body);
