@@ -25,7 +25,7 @@
 //!   the jobs scheduled (not after SMTP: an outage must queue mail, not restart us);
 //!   `WATCHDOG=1` after each successful poll only, so a wedged poll loop is restarted.
 //! - **Reloading** (SIGHUP): the templates and the calendar files are re-read by a poll started
-//!   at once; bad templates are refused and the ones in use stay. SIGHUP never stops the daemon.
+//!   at once (or as soon as the running poll ends: a SIGHUP's poll waits, it is not skipped); bad templates are refused and the ones in use stay. SIGHUP never stops the daemon.
 //! - **The SQLite file** is checked before every run: deleted or replaced, the daemon stops with
 //!   an error instead of splitting its state between two files.
 //! - **Stopping** (SIGTERM, SIGINT): no new ticks, running passes stop claiming mail, the daemon
@@ -74,6 +74,8 @@ pub struct Daemon {
     unrecorded: std::sync::Mutex<HashMap<Job, Unrecorded>>,
     /// Set by SIGHUP: the next poll re-reads the templates and the calendar first.
     reload_requested: AtomicBool,
+    /// A poll asked for by SIGHUP is waiting for the running one to end.
+    reload_waiting: AtomicBool,
     /// The SQLite database file and its identity when the daemon opened it (PostgreSQL: none).
     database_file: Option<(std::path::PathBuf, crate::store::FileIdentity)>,
     /// Why the daemon must stop on its own (its database file was replaced), once known.
@@ -129,6 +131,7 @@ impl Daemon {
             console: std::sync::OnceLock::new(),
             unrecorded: std::sync::Mutex::new(HashMap::new()),
             reload_requested: AtomicBool::new(false),
+            reload_waiting: AtomicBool::new(false),
             calendar_read: std::sync::Mutex::new(None),
             database_file,
             fatal: std::sync::Mutex::new(None),
@@ -138,12 +141,11 @@ impl Daemon {
 
     /// Runs `job` once, unless its previous run is still going; records and logs it.
     pub async fn run_job(&self, job: Job) {
-        use tracing::Instrument;
         let name = job.name();
         let Some(lock) = self.locks.get(&job) else {
             return;
         };
-        let Ok(_guard) = lock.try_lock() else {
+        let Ok(guard) = lock.try_lock() else {
             self.metrics.skipped.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
                 job = name,
@@ -151,6 +153,13 @@ impl Daemon {
             );
             return;
         };
+        self.run_guarded(job, guard).await;
+    }
+
+    /// Runs `job` holding its lock `_guard`: checks the database file first, then records the run.
+    async fn run_guarded(&self, job: Job, _guard: tokio::sync::MutexGuard<'_, ()>) {
+        use tracing::Instrument;
+        let name = job.name();
         if let Err(why) = self.check_database_file() {
             tracing::error!(job = name, "{why}");
             let mut fatal = self
@@ -320,11 +329,28 @@ impl Daemon {
     }
 
     /// Asks for the templates and the calendar to be re-read (SIGHUP), by the next poll, and
-    /// starts one now (skipped, and the request kept for the next tick, if a poll is running).
+    /// starts one now, or, when a poll is running, as soon as it ends: a SIGHUP is never left
+    /// waiting for the next tick (which may be hours away). Several SIGHUPs during one poll make
+    /// one poll after it, not several.
     fn request_reload(self: &Arc<Self>) {
         self.reload_requested.store(true, Ordering::SeqCst);
+        if self.reload_waiting.swap(true, Ordering::SeqCst) {
+            return;
+        }
         let shared = Arc::clone(self);
-        tokio::spawn(async move { shared.run_job(Job::Poll).await });
+        tokio::spawn(async move {
+            let Some(lock) = shared.locks.get(&Job::Poll) else {
+                shared.reload_waiting.store(false, Ordering::SeqCst);
+                return;
+            };
+            let guard = lock.lock().await;
+            // A SIGHUP from now on was not seen by this poll: it waits for this one.
+            shared.reload_waiting.store(false, Ordering::SeqCst);
+            if shared.ctx.is_stopping() {
+                return;
+            }
+            shared.run_guarded(Job::Poll, guard).await;
+        });
     }
 }
 

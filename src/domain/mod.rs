@@ -4,6 +4,7 @@
 //! a case is refused with a [`Refusal`]: a rule's ([`casework::Refusal`]) or an entry check's
 //! ([`entry::Refusal`]).
 
+pub mod account;
 pub mod address;
 pub mod case;
 pub mod casework;

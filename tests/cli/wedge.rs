@@ -248,6 +248,57 @@ fn sighup_re_reads_the_calendar_and_the_templates_and_the_daemon_keeps_running()
     assert!(delivered_once_or_duplicated(&server, &rows).is_empty());
 }
 
+/// A SIGHUP while a poll is running is not lost with a skipped tick: the reload's poll runs as
+/// soon as the running one ends (before the fix it waited for the next tick, here 1 January).
+#[test]
+fn a_sighup_during_a_poll_is_honoured_when_that_poll_ends() {
+    let _reaper = Reaper;
+    let server = SmtpServer::start();
+    let s = setup(Backend::Sqlite, &server, 2, QUICK, "");
+    let templates = s.dir.path().join("templates");
+    std::fs::create_dir(&templates).expect("a template directory");
+    let subject = templates.join("digest.subject.j2");
+    std::fs::write(&subject, "旧模板：{{ top.count }} 件").expect("a template");
+    let config = std::fs::read_to_string(s.config()).expect("the config");
+    s.write_config(
+        &config
+            .replace("poll = \"*/1 * * * * *\"", "poll = \"0 0 0 1 1 *\"")
+            .replace(
+                "[mail]\n",
+                &format!("[mail]\ntemplates = \"{}\"\n", templates.display()),
+            ),
+    );
+    overdue_cases(&s, None, &[(1, 0)]);
+    // The first poll's first connection to the relay is held 4 s: the poll is running then.
+    server.update_faults(|f| {
+        f.stall = Some(crate::smtp::Stall {
+            phase: crate::smtp::Phase::Greeting,
+            skip: 0,
+            hold: Duration::from_secs(4),
+        });
+    });
+    let daemon = start(&s, "daemon");
+    within(
+        &s,
+        Duration::from_secs(30),
+        "the first poll at the relay",
+        || !server.stalled().is_empty(),
+    );
+    std::fs::write(&subject, "新模板：{{ top.count }} 件").expect("a template");
+    crate::daemon::signal(&daemon, "HUP");
+    within(
+        &s,
+        Duration::from_secs(30),
+        "the templates re-read after the running poll",
+        || log(&s, "daemon").contains("SIGHUP: the mail templates were re-read"),
+    );
+    // The first poll's mail went out under the old template; nothing new was due since.
+    let sent = subjects(&server, "s0@bureau.example");
+    assert!(sent.iter().all(|t| t.contains("旧模板")), "{sent:?}");
+    let status = stop(daemon, Duration::from_secs(10));
+    assert!(status.success(), "{status:?}\n{}", log(&s, "daemon"));
+}
+
 #[test]
 fn a_fifo_or_a_link_to_dev_zero_in_calendar_dir_is_refused_unread_and_the_polls_go_on() {
     let _reaper = Reaper;
