@@ -1,11 +1,13 @@
 //! `duewatch case import FILE.csv`: cases from a spreadsheet, all or nothing.
 //!
-//! Design: the file is decoded whole (UTF-8 with or without BOM, or GBK, which is what Excel
-//! writes as "CSV" on a Chinese Windows machine), then every row is checked; a row becomes a
-//! [`Case`] by the same transitions as the case commands ([`crate::domain::casework`]), so an import can
-//! record nothing the commands would refuse. Only when every row is good does the store write
-//! them, in one transaction. Otherwise every bad row is reported with its line number and the
-//! database is left as it was.
+//! Design: the file is read as text (UTF-8 with or without BOM, or GBK, which is what Excel
+//! writes as "CSV" on a Chinese Windows machine: [`decode()`] for bytes in memory, `open` for a
+//! file read piece by piece), then every row is checked; a row becomes a [`Case`] by the same
+//! transitions as the case commands ([`crate::domain::casework`]), so an import can record
+//! nothing the commands would refuse. Only when every row is good does the store write them, in
+//! one transaction. Otherwise every bad row is reported with its line number and the database
+//! is left as it was. `case import` reads the file a row at a time ([`Rows`]), twice (checked,
+//! then written), so that its memory does not grow with the file.
 //!
 //! Columns are named in the header row, in English or in Chinese (see [`COLUMNS`]); their order is
 //! free and optional columns may be left out. An unknown column is refused rather than ignored,
@@ -13,8 +15,8 @@
 //!
 //! - `decode.rs`: the file's bytes as text ([`Encoding`], [`decode()`]);
 //! - `columns.rs`: the columns ([`COLUMNS`]) and how each cell is read;
-//! - this file: checking the rows ([`parse`]), one row into a case, and the entry checks of
-//!   the good rows (`entry_problems`);
+//! - this file: checking the rows ([`parse`], or one at a time with [`Rows`]), one row into
+//!   a case;
 //! - `tests.rs`: the tests, with property tests over hostile bytes.
 
 mod columns;
@@ -23,6 +25,7 @@ mod decode;
 mod tests;
 
 pub use columns::COLUMNS;
+pub(crate) use decode::open;
 pub use decode::{Encoding, decode};
 
 use std::collections::HashMap;
@@ -31,7 +34,6 @@ use crate::config::Config;
 use crate::domain::case::spelling::{channel, close_reason};
 use crate::domain::case::{Case, NoticeKind, Reference, Subject};
 use crate::domain::casework;
-use crate::domain::entry::Entering;
 use columns::{Column, ORDER, cell_line, column, date, days, section, visible};
 
 /// A row that is good: the case it makes and what the history will say.
@@ -57,114 +59,138 @@ pub struct Problem {
 /// Checks every row of `text`: the good rows, and the problems of the header and of each bad
 /// row, in line order. The file is good when there are no problems.
 pub fn parse(text: &str, config: &Config) -> (Vec<Row>, Vec<Problem>) {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let problem = |line: u64, message: String| Problem { line, message };
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            return (
-                Vec::new(),
-                vec![problem(1, format!("the header row cannot be read: {e}"))],
-            );
-        }
+    let mut reader = match Rows::new(text.as_bytes()) {
+        Ok(r) => r,
+        Err(problems) => return (Vec::new(), problems),
     };
-    let mut index: HashMap<Column, usize> = HashMap::new();
-    let mut problems = Vec::new();
-    for (i, h) in headers.iter().enumerate() {
-        match column(h) {
-            Some(c) => {
-                if index.insert(c, i).is_some() {
-                    problems.push(problem(1, format!("column \"{h}\" appears twice")));
-                }
-            }
-            None if h.is_empty() => {}
-            None => problems.push(problem(
-                1,
-                format!(
-                    "unknown column \"{h}\"\n  help: the columns are {}",
-                    COLUMNS.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
-                ),
-            )),
-        }
-    }
-    for ((name, _, required, _), c) in COLUMNS.iter().zip(ORDER) {
-        if *required && !index.contains_key(&c) {
-            problems.push(problem(
-                1,
-                format!("the required column \"{name}\" is missing"),
-            ));
-        }
-    }
-    if !problems.is_empty() {
-        return (Vec::new(), problems);
-    }
-
     let mut rows = Vec::new();
+    let mut problems = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, csv::Position::line);
-                let message = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => format!(
-                        "the row has {len} fields, the header {expected_len}\n  help: \
-                         quote a value that contains a comma, e.g. \"a, b\""
-                    ),
-                    _ => format!("the row cannot be read: {e}"),
-                };
-                problems.push(problem(line, message));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, csv::Position::line);
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        let field = |c: Column| {
-            index
-                .get(&c)
-                .and_then(|&i| record.get(i))
-                .filter(|v| !v.is_empty())
-        };
-        match row(&field, config) {
-            Ok((case, said)) => {
-                if let Some(first) = seen.insert(case.reference.to_string(), line) {
-                    problems.push(problem(
-                        line,
-                        format!(
-                            "case {}: the reference is on line {first} already; references are unique",
-                            case.reference
-                        ),
-                    ));
+    while let Some(row) = reader.next_row(config) {
+        match row {
+            Ok(row) => {
+                if let Some(first) = seen.insert(row.case.reference.to_string(), row.line) {
+                    problems.push(duplicate(row.line, &row.case.reference, first));
                 } else {
-                    rows.push(Row { line, case, said });
+                    rows.push(row);
                 }
             }
-            Err(message) => problems.push(problem(line, message)),
+            Err(problem) => problems.push(problem),
         }
     }
     (rows, problems)
 }
 
-/// The rows that cannot be counted or carry an implausible date ([`Entering::check_case`]), by
-/// line.
-pub(crate) fn entry_problems(rows: &[Row], entering: &Entering, allow_old: bool) -> Vec<Problem> {
-    rows.iter()
-        .filter_map(|row| {
-            entering
-                .check_case(&row.case, allow_old)
-                .err()
-                .map(|message| Problem {
-                    line: row.line,
-                    message: format!("case {}: {message}", row.case.reference),
-                })
+/// The problem of a row whose reference is on line `first` already.
+pub(crate) fn duplicate(line: u64, reference: &Reference, first: u64) -> Problem {
+    Problem {
+        line,
+        message: format!(
+            "case {reference}: the reference is on line {first} already; references are unique"
+        ),
+    }
+}
+
+/// The rows of a file, read one at a time (the import streams: a row is checked and dropped,
+/// whatever the size of the file).
+pub(crate) struct Rows<R: std::io::Read> {
+    reader: csv::Reader<R>,
+    index: HashMap<Column, usize>,
+    record: csv::StringRecord,
+}
+
+impl<R: std::io::Read> Rows<R> {
+    /// Reads the header row; its problems (unknown, repeated or missing columns) if it is bad.
+    pub(crate) fn new(input: R) -> Result<Rows<R>, Vec<Problem>> {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(input);
+        let problem = |line: u64, message: String| Problem { line, message };
+        let headers = match reader.headers() {
+            Ok(h) => h.clone(),
+            Err(e) => {
+                return Err(vec![problem(
+                    1,
+                    format!("the header row cannot be read: {e}"),
+                )]);
+            }
+        };
+        let mut index: HashMap<Column, usize> = HashMap::new();
+        let mut problems = Vec::new();
+        for (i, h) in headers.iter().enumerate() {
+            match column(h) {
+                Some(c) => {
+                    if index.insert(c, i).is_some() {
+                        problems.push(problem(1, format!("column \"{h}\" appears twice")));
+                    }
+                }
+                None if h.is_empty() => {}
+                None => problems.push(problem(
+                    1,
+                    format!(
+                        "unknown column \"{h}\"\n  help: the columns are {}",
+                        COLUMNS.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
+                    ),
+                )),
+            }
+        }
+        for ((name, _, required, _), c) in COLUMNS.iter().zip(ORDER) {
+            if *required && !index.contains_key(&c) {
+                problems.push(problem(
+                    1,
+                    format!("the required column \"{name}\" is missing"),
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Rows {
+            reader,
+            index,
+            record: csv::StringRecord::new(),
         })
-        .collect()
+    }
+
+    /// The next row that is not blank: the case it makes, or its problem; `None` at the end.
+    /// References are not compared across rows here.
+    pub(crate) fn next_row(&mut self, config: &Config) -> Option<Result<Row, Problem>> {
+        loop {
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map_or(0, csv::Position::line);
+                    let message = match e.kind() {
+                        csv::ErrorKind::UnequalLengths {
+                            expected_len, len, ..
+                        } => format!(
+                            "the row has {len} fields, the header {expected_len}\n  help: \
+                             quote a value that contains a comma, e.g. \"a, b\""
+                        ),
+                        _ => format!("the row cannot be read: {e}"),
+                    };
+                    return Some(Err(Problem { line, message }));
+                }
+            }
+            let record = &self.record;
+            let line = record.position().map_or(0, csv::Position::line);
+            if record.iter().all(str::is_empty) {
+                continue;
+            }
+            let index = &self.index;
+            let field = |c: Column| {
+                index
+                    .get(&c)
+                    .and_then(|&i| record.get(i))
+                    .filter(|v| !v.is_empty())
+            };
+            return Some(match row(&field, config) {
+                Ok((case, said)) => Ok(Row { line, case, said }),
+                Err(message) => Err(Problem { line, message }),
+            });
+        }
+    }
 }
 
 /// One row: every field parsed (all field problems reported together), then the transitions.

@@ -241,3 +241,47 @@ proptest! {
         check(mutate(include_str!("../../config/samples/cases.csv"), &edits).into_bytes())?;
     }
 }
+
+/// What `open` reads of a file: the text, or the refusal.
+fn opened(bytes: &[u8], encoding: Encoding) -> Result<String, String> {
+    let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
+    std::io::Write::write_all(&mut file, bytes).expect("writing it");
+    let mut text = String::new();
+    open(file.path(), encoding)
+        .expect("reading it")
+        .map(|mut r| std::io::Read::read_to_string(&mut r, &mut text).expect("UTF-8"))?;
+    Ok(text)
+}
+
+#[test]
+fn a_file_read_piece_by_piece_reads_as_decoded_whole() {
+    // Over 64 KiB (the pieces read), so that characters are cut at a piece's end; then a bad
+    // byte far into the file, whose position the refusal names.
+    let mut text = String::from("reference,subject\n");
+    for i in 0..4000 {
+        text.push_str(&format!("2026-{i:04},政府信息公开申请第{i}号\n"));
+    }
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(text.as_bytes());
+    let mut bad = text.as_bytes().to_vec();
+    bad.insert(70_001, 0xFF);
+    for bytes in [
+        text.as_bytes(),
+        &gbk[..],
+        &bom[..],
+        &bad[..],
+        b"\xFF\xFEr\x00",
+        b"",
+        b"reference\n",
+    ] {
+        for encoding in [Encoding::Auto, Encoding::Utf8, Encoding::Gbk] {
+            assert_eq!(
+                opened(bytes, encoding),
+                decode(bytes, encoding),
+                "{encoding:?}, {} bytes",
+                bytes.len()
+            );
+        }
+    }
+}

@@ -27,6 +27,7 @@ mod backup;
 pub mod cases;
 pub mod feed_tokens;
 pub mod health;
+pub mod import;
 pub mod notifications;
 pub mod outbox;
 pub mod repeats;
@@ -47,6 +48,7 @@ use sqlx::sqlite::{
 
 pub use cases::{Cursor, SCAN_BATCH};
 pub use health::Health;
+pub use import::{IMPORT_BATCH, Importing};
 pub use outbox::Claimed;
 pub use runs::RunFigures;
 
