@@ -75,9 +75,12 @@ impl Importing {
                     list.push_bind(*r);
                 }
                 q.push(")");
-                for row in q.build().fetch_all(&mut **tx).await? {
-                    taken.push(row.try_get::<String, _>(0)?);
-                }
+                let rows = q.build().fetch_all(&mut **tx).await?;
+                let found: Vec<String> = rows
+                    .iter()
+                    .map(|row| row.try_get(0))
+                    .collect::<Result<_, _>>()?;
+                taken.extend(found);
             });
         }
         Ok(taken)
@@ -126,15 +129,20 @@ impl Importing {
                         ))
                     })
                 };
+                let history: Vec<(i64, &str)> = chunk
+                    .iter()
+                    .map(|(case, change)| Ok((id(case)?, change.as_str())))
+                    .collect::<Result<_, StoreError>>()?;
                 let mut extensions = Vec::new();
                 let mut suspensions = Vec::new();
-                let mut history = Vec::with_capacity(chunk.len());
-                for (case, change) in chunk {
-                    let id = id(case)?;
-                    extensions.extend(case.extensions.iter().enumerate().map(|(i, e)| (id, i, e)));
-                    suspensions
-                        .extend(case.suspensions.iter().enumerate().map(|(i, s)| (id, i, s)));
-                    history.push((id, change.as_str()));
+                for ((case, _), (id, _)) in chunk.iter().zip(&history) {
+                    extensions.extend(case.extensions.iter().enumerate().map(|(i, e)| (*id, i, e)));
+                    suspensions.extend(
+                        case.suspensions
+                            .iter()
+                            .enumerate()
+                            .map(|(i, s)| (*id, i, s)),
+                    );
                 }
                 for part in extensions.chunks(IMPORT_BATCH) {
                     let mut q = QueryBuilder::new(
