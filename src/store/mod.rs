@@ -28,6 +28,7 @@ pub mod cases;
 pub mod feed_tokens;
 pub mod health;
 pub mod import;
+mod lines_sql;
 pub mod notifications;
 pub mod outbox;
 pub mod repeats;

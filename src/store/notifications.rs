@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
+use super::lines_sql::{InsertLines, LineIds};
 use super::outbox::OutboxSql;
-use super::rows::LineRow;
 use super::{Store, WritePool, with_pool};
 use crate::domain::address::EmailAddress;
 use crate::domain::escalation::Item;
@@ -143,19 +143,7 @@ impl Store {
             if let Some(lock) = lock {
                 sqlx::query(lock).bind(recipient).execute(&mut *tx).await?;
             }
-            let mut still = HashSet::new();
-            for chunk in candidates.chunks(500) {
-                let mut select = sqlx::QueryBuilder::new(
-                    "SELECT id FROM notifications WHERE outbox_id IS NULL AND id IN (",
-                );
-                let mut ids = select.separated(", ");
-                for id in chunk {
-                    ids.push_bind(*id);
-                }
-                select.push(")");
-                let ids: Vec<i64> = select.build_query_scalar().fetch_all(&mut *tx).await?;
-                still.extend(ids);
-            }
+            let still: HashSet<i64> = LineIds::unmailed(&mut tx, candidates).await?;
             let repeating = match repeat {
                 Some((day, _)) => sqlx::query(REPEAT_MADE)
                     .bind(recipient)
@@ -182,16 +170,7 @@ impl Store {
             }
             let mut assigned: Vec<i64> = still.into_iter().collect();
             assigned.sort_unstable();
-            for chunk in assigned.chunks(500) {
-                let mut update = sqlx::QueryBuilder::new("UPDATE notifications SET outbox_id = ");
-                update.push_bind(outbox_id).push(" WHERE id IN (");
-                let mut ids = update.separated(", ");
-                for id in chunk {
-                    ids.push_bind(*id);
-                }
-                update.push(")");
-                update.build().execute(&mut *tx).await?;
-            }
+            LineIds::assign(&mut tx, outbox_id, &assigned).await?;
             tx.commit().await?;
             Ok(Some(outbox_id))
         })
@@ -359,94 +338,6 @@ impl Store {
             });
         }
         Ok(new_lines)
-    }
-}
-
-/// Recording one recipient's lines (`Store::record_lines`): the new keys, and the recorded
-/// keys in no mail yet, come back (`RETURNING`); keys already mailed are left alone.
-trait InsertLines: sqlx::Database {
-    async fn insert_lines(
-        tx: &mut sqlx::Transaction<'static, Self>,
-        recipient: &str,
-        items: &[&Item],
-    ) -> sqlx::Result<Vec<LineRow>>;
-}
-
-impl InsertLines for sqlx::Sqlite {
-    /// 500 lines a statement (five placeholders each).
-    async fn insert_lines(
-        tx: &mut sqlx::Transaction<'static, Self>,
-        recipient: &str,
-        items: &[&Item],
-    ) -> sqlx::Result<Vec<LineRow>> {
-        let mut rows = Vec::new();
-        for chunk in items.chunks(500) {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO notifications (case_reference, stage, level, deadline, recipient, \
-                 occurrence) ",
-            );
-            insert.push_values(chunk, |mut row, item| {
-                row.push_bind(item.reference.as_str())
-                    .push_bind(item.stage.as_str())
-                    .push_bind(item.level.as_str())
-                    .push_bind(item.deadline)
-                    .push_bind(recipient)
-                    .push("'once'");
-            });
-            insert.push(
-                " ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) \
-                 DO UPDATE SET outbox_id = NULL WHERE notifications.outbox_id IS NULL \
-                 RETURNING id, case_reference, stage, level, deadline",
-            );
-            rows.extend(insert.build_query_as().fetch_all(&mut **tx).await?);
-        }
-        Ok(rows)
-    }
-}
-
-/// [`InsertLines`] on PostgreSQL: `$1`–`$4` the keys' arrays, `$5` the recipient; the conflict
-/// clause is the SQLite statement's: a key recorded already comes back if it is in no mail yet.
-const INSERT_LINES_POSTGRES: &str = "INSERT INTO notifications (case_reference, stage, level, \
-     deadline, recipient, occurrence) SELECT r, s, l, d, $5, 'once' \
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::date[]) AS t (r, s, l, d) \
-     ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) \
-     DO UPDATE SET outbox_id = NULL WHERE notifications.outbox_id IS NULL \
-     RETURNING id, case_reference, stage, level, deadline";
-
-impl InsertLines for sqlx::Postgres {
-    /// All of the recipient's lines in one statement, as four arrays (`unnest`): one round trip
-    /// instead of one per 500 lines. A key listed twice is listed once (PostgreSQL refuses to
-    /// update a row twice in one statement).
-    async fn insert_lines(
-        tx: &mut sqlx::Transaction<'static, Self>,
-        recipient: &str,
-        items: &[&Item],
-    ) -> sqlx::Result<Vec<LineRow>> {
-        let mut seen = HashSet::with_capacity(items.len());
-        let keys: Vec<(&str, &str, &str, NaiveDate)> = items
-            .iter()
-            .map(|i| {
-                (
-                    i.reference.as_str(),
-                    i.stage.as_str(),
-                    i.level.as_str(),
-                    i.deadline,
-                )
-            })
-            .filter(|key| seen.insert(*key))
-            .collect();
-        let references: Vec<&str> = keys.iter().map(|k| k.0).collect();
-        let stages: Vec<&str> = keys.iter().map(|k| k.1).collect();
-        let levels: Vec<&str> = keys.iter().map(|k| k.2).collect();
-        let deadlines: Vec<NaiveDate> = keys.iter().map(|k| k.3).collect();
-        sqlx::query_as(INSERT_LINES_POSTGRES)
-            .bind(references)
-            .bind(stages)
-            .bind(levels)
-            .bind(deadlines)
-            .bind(recipient)
-            .fetch_all(&mut **tx)
-            .await
     }
 }
 

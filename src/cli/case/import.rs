@@ -77,7 +77,7 @@ pub(super) async fn import(
     }
     checks.taken(&mut importing, &mut pending).await?;
     drop(rows);
-    checks.duplicates(open()?, config);
+    checks.duplicates(&open, config)?;
     if !checks.problems.is_empty() {
         let problems = checks.into_problems();
         return Ok(refuse(&shown, problems));
@@ -199,14 +199,14 @@ impl Checks {
         Ok(())
     }
 
-    /// The rows that repeat the reference of an earlier row: read again from `rows` when two
+    /// The rows that repeat the reference of an earlier row: read again (`open`) when two
     /// good rows' references hash alike (only then). A repeating row is that problem alone, as
     /// it is not checked further.
     fn duplicates(
         &mut self,
-        mut rows: crate::import::Rows<Box<dyn std::io::Read>>,
+        open: &dyn Fn() -> anyhow::Result<crate::import::Rows<Box<dyn std::io::Read>>>,
         config: &Config,
-    ) {
+    ) -> anyhow::Result<()> {
         self.hashes.sort_unstable();
         let mut lines: HashSet<u64> = HashSet::new();
         for group in self.hashes.chunk_by(|a, b| a.0 == b.0) {
@@ -216,8 +216,9 @@ impl Checks {
         }
         self.hashes = Vec::new();
         if lines.is_empty() {
-            return;
+            return Ok(());
         }
+        let mut rows = open()?;
         let mut first: HashMap<String, u64> = HashMap::new();
         let mut repeated = HashSet::new();
         while let Some(row) = rows.next_row(config) {
@@ -236,6 +237,7 @@ impl Checks {
         self.count -= repeated.len();
         self.problems
             .retain(|(line, kind, _)| *kind == Kind::Row || !repeated.contains(line));
+        Ok(())
     }
 
     fn into_problems(mut self) -> Vec<Problem> {
