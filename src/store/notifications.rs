@@ -97,7 +97,7 @@ impl Store {
                     })
                     .collect();
                 let mut unmailed = Vec::new();
-                for r in &InsertLines::insert_lines(&mut tx, *recipient, items).await? {
+                for r in &InsertLines::insert_lines(&mut tx, recipient, items).await? {
                     let key = (
                         r.case_reference.as_str(),
                         r.stage.as_str(),
