@@ -70,6 +70,7 @@ struct ToldView {
 /// `GET /cases/{reference}`.
 pub async fn page(
     State(console): State<Arc<Console>>,
+    viewer: super::auth::Viewer,
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<Html<String>, WebError> {
@@ -92,6 +93,8 @@ pub async fn page(
         .get(&reference)
         .await
         .map_err(anyhow::Error::from)?;
+    // Another section's case is answered as one that does not exist (auth's doc).
+    let found = found.filter(|(case, _)| viewer.may_read(case));
     let Some((case, history)) = found else {
         return Err(WebError::not_found(format!(
             "没有编号为“{reference}”的案件。请在案件列表中查找，或检查编号。"
