@@ -237,7 +237,12 @@ pub(crate) async fn page(
             page,
             pages,
             as_of => as_of(&board),
-            parties => board.parties.iter().map(|p| render::value(party_view(&console, p))).collect::<Vec<_>>(),
+            parties => board
+                .parties
+                .iter()
+                .filter(|p| scope.is_none_or(|code| p.as_str() == code.as_str()))
+                .map(|p| render::value(party_view(&console, p)))
+                .collect::<Vec<_>>(),
             columns => columns(),
             party => filter.party_code.clone().unwrap_or_default(),
             level => filter.column.map(Column::as_str).unwrap_or_default(),

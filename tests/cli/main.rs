@@ -3,6 +3,8 @@
 #[macro_use]
 mod helpers;
 mod access;
+mod accounts_store;
+mod actor;
 mod bad_input;
 mod browser;
 mod case;

@@ -26,6 +26,8 @@ pub(super) async fn record(
     entering: &Entering,
 ) -> anyhow::Result<ExitCode> {
     let rules = &config.rules;
+    let actor = crate::cli::actor();
+    let actor = Some(actor.as_str());
     let (reference, name, result) = match command {
         Command::Add {
             reference,
@@ -55,7 +57,7 @@ pub(super) async fn record(
                     message: message.into(),
                 })?;
             let said = format!("received on {received}");
-            store.add(&case, "case add", &said).await?;
+            store.add(&case, actor, "case add", &said).await?;
             writeln!(out, "{reference}: {said}")?;
             return Ok(ExitCode::SUCCESS);
         }
@@ -67,7 +69,7 @@ pub(super) async fn record(
         } => {
             let known = config.section(&section).is_some();
             let r = store
-                .update(&reference, "case forward", |c| {
+                .update(&reference, actor, "case forward", |c| {
                     let before = c.clone();
                     let said = casework::forward(c, section, on, known)?;
                     entering
@@ -87,7 +89,7 @@ pub(super) async fn record(
             old,
         } => {
             let r = store
-                .update(&reference, "case extend", |c| {
+                .update(&reference, actor, "case extend", |c| {
                     let before = c.clone();
                     let said = casework::extend(c, days, &approved_by, on, reason, rules)?;
                     entering
@@ -105,7 +107,7 @@ pub(super) async fn record(
             old,
         } => {
             let r = store
-                .update(&reference, "case notice", |c| {
+                .update(&reference, actor, "case notice", |c| {
                     let before = c.clone();
                     let said = casework::notice(c, kind, on)?;
                     entering
@@ -124,7 +126,7 @@ pub(super) async fn record(
             old,
         } => {
             let r = store
-                .update(&reference, "case suspend", |c| {
+                .update(&reference, actor, "case suspend", |c| {
                     let before = c.clone();
                     let said = casework::suspend(c, from, reason, note)?;
                     entering
@@ -137,7 +139,7 @@ pub(super) async fn record(
         }
         Command::Resume { reference, on, old } => {
             let r = store
-                .update(&reference, "case resume", |c| {
+                .update(&reference, actor, "case resume", |c| {
                     let before = c.clone();
                     let said = casework::resume(c, on)?;
                     entering
@@ -154,7 +156,7 @@ pub(super) async fn record(
             old,
         } => {
             let r = store
-                .update(&reference, "case correct", |c| {
+                .update(&reference, actor, "case correct", |c| {
                     let before = c.clone();
                     let said = casework::correct(c, received)?;
                     entering
@@ -173,7 +175,7 @@ pub(super) async fn record(
         }
         Command::Reply { reference, on, old } => {
             let r = store
-                .update(&reference, "case reply", |c| {
+                .update(&reference, actor, "case reply", |c| {
                     let before = c.clone();
                     let said = casework::reply(c, on)?;
                     entering
@@ -191,7 +193,7 @@ pub(super) async fn record(
             old,
         } => {
             let r = store
-                .update(&reference, "case close", |c| {
+                .update(&reference, actor, "case close", |c| {
                     let said = casework::close(c, on, reason)?;
                     // Always let a closure through, even of a case that cannot be counted: it
                     // is how such a case is finished (src/domain/entry.rs); only its date is
