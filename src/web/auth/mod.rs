@@ -166,7 +166,13 @@ pub(crate) async fn gate(
         Err(response) => return response,
     };
     let Some(Found { viewer, set_cookie }) = found else {
-        return unauthenticated(&console, &request, api).await;
+        let get = *request.method() == Method::GET;
+        let asked = request
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        return unauthenticated(&console, get, &asked, api).await;
     };
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         request = match csrf::check(&console, &viewer, request, api).await {
@@ -378,7 +384,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// Nobody is logged in: a page read in the browser goes to the login page (and comes back to
 /// the page after it); anything else is 401.
-async fn unauthenticated(console: &Console, request: &Request, api: bool) -> Response {
+async fn unauthenticated(console: &Console, get: bool, asked: &str, api: bool) -> Response {
     let proxy = matches!(mode(console).await, Ok(AuthMode::Proxy));
     if proxy {
         return refuse(
@@ -387,14 +393,9 @@ async fn unauthenticated(console: &Console, request: &Request, api: bool) -> Res
             api,
         );
     }
-    if !api && *request.method() == Method::GET {
-        let next = request
-            .uri()
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_owned();
+    if !api && get {
         let query: String = form_urlencoded::Serializer::new(String::new())
-            .append_pair("next", &next)
+            .append_pair("next", asked)
             .finish();
         return Redirect::to(&format!("/login?{query}")).into_response();
     }
