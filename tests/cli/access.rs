@@ -36,7 +36,13 @@ pub fn bureau(backend: Backend, web: &str) -> (Setup, Console) {
             .success();
         if let Some(section) = section {
             s.duewatch_on_the_clock(&[
-                "case", "forward", reference, "--section", section, "--on", &today,
+                "case",
+                "forward",
+                reference,
+                "--section",
+                section,
+                "--on",
+                &today,
             ])
             .assert()
             .success();
@@ -60,7 +66,13 @@ enum Who {
     Section,
 }
 
-const EVERYONE: [Who; 5] = [Who::Nobody, Who::Admin, Who::Office, Who::Leadership, Who::Section];
+const EVERYONE: [Who; 5] = [
+    Who::Nobody,
+    Who::Admin,
+    Who::Office,
+    Who::Leadership,
+    Who::Section,
+];
 
 fn client<'c>(console: &'c Console, who: Who) -> Client<'c> {
     let name = match who {
@@ -82,27 +94,90 @@ struct Row {
 }
 
 const ROUTES: &[Row] = &[
-    Row { path: "/", status: [303, 200, 200, 200, 200] },
-    Row { path: "/cases", status: [303, 200, 200, 200, 200] },
-    Row { path: "/cases?party=ss", status: [303, 200, 200, 200, 200] },
-    Row { path: "/cases?party=zc", status: [303, 200, 200, 200, 403] },
-    Row { path: "/cases?party=office", status: [303, 200, 200, 200, 403] },
-    Row { path: "/cases?format=csv", status: [303, 200, 200, 200, 200] },
-    Row { path: "/cases/T-SS", status: [303, 200, 200, 200, 200] },
-    Row { path: "/cases/T-ZC", status: [303, 200, 200, 200, 404] },
-    Row { path: "/cases/T-OFF", status: [303, 200, 200, 200, 404] },
-    Row { path: "/calendar", status: [303, 303, 303, 303, 303] },
-    Row { path: "/calendar/2026/12", status: [303, 200, 200, 200, 200] },
-    Row { path: "/reports", status: [303, 200, 200, 200, 403] },
-    Row { path: "/reports?from=2026-01-01&to=2026-12-31", status: [303, 200, 200, 200, 403] },
-    Row { path: "/outbox", status: [303, 200, 200, 200, 403] },
-    Row { path: "/api/v1/status", status: [401, 200, 200, 200, 200] },
-    Row { path: "/feeds/ss.ics", status: [404, 404, 404, 404, 404] },
-    Row { path: "/healthz", status: [200, 200, 200, 200, 200] },
-    Row { path: "/metrics", status: [200, 200, 200, 200, 200] },
-    Row { path: "/login", status: [200, 200, 200, 200, 200] },
-    Row { path: "/style.css", status: [200, 200, 200, 200, 200] },
-    Row { path: "/no-such-page", status: [404, 404, 404, 404, 404] },
+    Row {
+        path: "/",
+        status: [303, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/cases",
+        status: [303, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/cases?party=ss",
+        status: [303, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/cases?party=zc",
+        status: [303, 200, 200, 200, 403],
+    },
+    Row {
+        path: "/cases?party=office",
+        status: [303, 200, 200, 200, 403],
+    },
+    Row {
+        path: "/cases?format=csv",
+        status: [303, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/cases/T-SS",
+        status: [303, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/cases/T-ZC",
+        status: [303, 200, 200, 200, 404],
+    },
+    Row {
+        path: "/cases/T-OFF",
+        status: [303, 200, 200, 200, 404],
+    },
+    Row {
+        path: "/calendar",
+        status: [303, 303, 303, 303, 303],
+    },
+    Row {
+        path: "/calendar/2026/12",
+        status: [303, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/reports",
+        status: [303, 200, 200, 200, 403],
+    },
+    Row {
+        path: "/reports?from=2026-01-01&to=2026-12-31",
+        status: [303, 200, 200, 200, 403],
+    },
+    Row {
+        path: "/outbox",
+        status: [303, 200, 200, 200, 403],
+    },
+    Row {
+        path: "/api/v1/status",
+        status: [401, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/feeds/ss.ics",
+        status: [404, 404, 404, 404, 404],
+    },
+    Row {
+        path: "/healthz",
+        status: [200, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/metrics",
+        status: [200, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/login",
+        status: [200, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/style.css",
+        status: [200, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/no-such-page",
+        status: [404, 404, 404, 404, 404],
+    },
 ];
 
 on_both_backends! {

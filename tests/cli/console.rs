@@ -202,9 +202,8 @@ impl Console {
         assert_eq!(answer.status, 303, "login of {name}: {}", answer.body);
         let home = client.get("/");
         assert_eq!(home.status, 200, "{}", home.body);
-        client.csrf = Some(
-            form_token(&home.body).unwrap_or_else(|| panic!("no logout form: {}", home.body)),
-        );
+        client.csrf =
+            Some(form_token(&home.body).unwrap_or_else(|| panic!("no logout form: {}", home.body)));
         client
     }
 }
