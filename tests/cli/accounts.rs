@@ -224,3 +224,125 @@ on_both_backends! {
         assert_eq!(s.column("SELECT CAST(count(*) AS TEXT) FROM api_tokens"), [Some("1".to_owned())], "nothing more written");
     };
 }
+
+/// Runs `duewatch --config … ARGS` on a terminal (util-linux's `script` gives it a pty), typing
+/// each of `typed` after the prompt that precedes it appears; its exit code and what the
+/// terminal showed.
+fn on_a_terminal(s: &Setup, args: &[&str], typed: &[(&str, &str)]) -> (i32, String) {
+    use std::io::{Read as _, Write as _};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let binary = assert_cmd::cargo::cargo_bin("duewatch");
+    let mut line = format!("'{}' --config '{}'", binary.display(), s.config().display());
+    for arg in args {
+        line.push_str(&format!(" '{arg}'"));
+    }
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_clear()
+        .env("DUEWATCH_TODAY", crate::helpers::TODAY)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs");
+    let mut stdout = child.stdout.take().expect("piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut shown = Vec::new();
+    let mut stdin = child.stdin.take().expect("piped");
+    for (prompt, answer) in typed {
+        while !String::from_utf8_lossy(&shown).contains(prompt) {
+            match rx.recv_timeout(Duration::from_secs(10)) {
+                Ok(bytes) => shown.extend(bytes),
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!(
+                        "no prompt {prompt:?} within 10 s: {}",
+                        String::from_utf8_lossy(&shown)
+                    );
+                }
+            }
+        }
+        // The next prompt is looked for after this one.
+        let seen = String::from_utf8_lossy(&shown).replacen(prompt, "", 1);
+        shown = seen.into_bytes();
+        stdin
+            .write_all(format!("{answer}\n").as_bytes())
+            .expect("typed");
+    }
+    drop(stdin);
+    let status = child.wait().expect("it ends");
+    while let Ok(bytes) = rx.recv_timeout(Duration::from_secs(2)) {
+        shown.extend(bytes);
+    }
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&shown).into_owned(),
+    )
+}
+
+#[test]
+fn on_a_terminal_the_password_is_asked_twice_and_must_match() {
+    let s = Setup::with_store(Backend::Sqlite);
+    let (code, shown) = on_a_terminal(
+        &s,
+        &["user", "add", "wang", "--role", "office"],
+        &[
+            ("password for wang: ", PASSWORD),
+            ("the same password again: ", PASSWORD),
+        ],
+    );
+    assert_eq!(code, 0, "{shown}");
+    assert!(
+        shown.contains("user wang added: office, with a password"),
+        "{shown}"
+    );
+    // Not asserted: that the password is not echoed. The answer is typed once the prompt
+    // shows, which may be a moment before rpassword turns the echo off.
+    on_store(&s, async |store: &duewatch::store::Store| {
+        let (_, hash) = store.user("wang").await.expect("read").expect("wang");
+        assert!(duewatch::store::secret::verify_password(
+            hash.as_deref(),
+            PASSWORD
+        ));
+    });
+
+    let (code, shown) = on_a_terminal(
+        &s,
+        &["user", "passwd", "wang"],
+        &[
+            ("password for wang: ", "another password"),
+            ("the same password again: ", "another passw0rd"),
+        ],
+    );
+    assert_eq!(code, 1, "{shown}");
+    assert!(shown.contains("the two passwords typed differ"), "{shown}");
+    let (code, shown) = on_a_terminal(
+        &s,
+        &["user", "passwd", "wang"],
+        &[("password for wang: ", "short")],
+    );
+    assert_eq!(code, 1, "{shown}");
+    assert!(
+        shown.contains("at least 10 characters"),
+        "refused before asking again: {shown}"
+    );
+    assert!(!shown.contains("again"), "{shown}");
+    on_store(&s, async |store: &duewatch::store::Store| {
+        let (_, hash) = store.user("wang").await.expect("read").expect("wang");
+        assert!(
+            duewatch::store::secret::verify_password(hash.as_deref(), PASSWORD),
+            "unchanged"
+        );
+    });
+}
