@@ -43,7 +43,7 @@ pub(super) fn run(
 }
 
 /// `code` if it is a configured section's, else an error naming it and the configured codes.
-fn configured(code: &str, config: &Config) -> anyhow::Result<SectionCode> {
+pub(super) fn configured(code: &str, config: &Config) -> anyhow::Result<SectionCode> {
     let known: Vec<&str> = config.sections.iter().map(|s| s.code.as_str()).collect();
     let found = SectionCode::parse(code)
         .ok()

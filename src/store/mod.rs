@@ -52,9 +52,10 @@ use sqlx::sqlite::{
 };
 
 pub use accounts::{Account, AccountError, TokenRow};
-pub use cases::{Cursor, HistoryLine, SCAN_BATCH};
+pub use cases::{Cursor, SCAN_BATCH};
 pub use health::Health;
 pub use outbox::Claimed;
+pub use rows::HistoryLine;
 pub use runs::RunFigures;
 
 use crate::config::{Backend, DatabaseUrl};

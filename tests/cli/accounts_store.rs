@@ -13,7 +13,7 @@ use crate::helpers::{Backend, POSTGRES, Setup};
 const NOW: i64 = 1_795_996_800;
 
 /// Runs `body` on this setup's store, migrated.
-fn on_store<F, T>(s: &Setup, body: F) -> T
+pub fn on_store<F, T>(s: &Setup, body: F) -> T
 where
     F: AsyncFnOnce(&Store) -> T,
 {

@@ -3,6 +3,7 @@
 #[macro_use]
 mod helpers;
 mod access;
+mod accounts;
 mod accounts_store;
 mod actor;
 mod bad_input;
