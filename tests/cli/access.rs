@@ -9,6 +9,9 @@ use crate::helpers::{Backend, Setup, clock_today};
 /// Every test account's password.
 pub const PASSWORD: &str = "correct horse 42";
 
+/// `[web]` of a console with the login page.
+pub const PASSWORD_LOGIN: &str = "auth = \"password\"\n";
+
 /// The accounts of the tests: a name per role.
 pub const ACCOUNTS: [(&str, &str); 4] = [
     ("admin1", "admin"),
@@ -26,7 +29,7 @@ pub fn add_user(s: &Setup, name: &str, role: &str) {
 }
 
 /// A store with a case at the office (T-OFF), one at ss (T-SS) and one at zc (T-ZC), the four
-/// accounts, and the console with `web.auth = "password"` (plus `web`, more keys of `[web]`).
+/// accounts, and the console with `[web]` holding `web` (e.g. `auth = "password"`).
 pub fn bureau(backend: Backend, web: &str) -> (Setup, Console) {
     let s = Setup::with_store(backend);
     let today = clock_today().to_string();
@@ -51,7 +54,7 @@ pub fn bureau(backend: Backend, web: &str) -> (Setup, Console) {
     for (name, role) in ACCOUNTS {
         add_user(&s, name, role);
     }
-    s.append_config(&format!("[web]\nauth = \"password\"\n{web}"));
+    s.append_config(&format!("[web]\n{web}"));
     let console = Console::start_logged_out(&s);
     (s, console)
 }
@@ -182,7 +185,7 @@ const ROUTES: &[Row] = &[
 
 on_both_backends! {
     every_route_answers_every_role_as_the_table_says => |backend| {
-        let (_s, console) = bureau(backend, "");
+        let (_s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut failures = Vec::new();
         for (i, who) in EVERYONE.into_iter().enumerate() {
             let mut c = client(&console, who);
@@ -214,7 +217,7 @@ on_both_backends! {
     };
 
     a_section_sees_only_its_cases_and_the_office_sees_all => |backend| {
-        let (_s, console) = bureau(backend, "");
+        let (_s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut ss = client(&console, Who::Section);
         let list = ss.get("/cases");
         assert!(list.body.contains(r#"data-reference="T-SS""#), "{}", list.body);
@@ -238,7 +241,7 @@ on_both_backends! {
     };
 
     a_bearer_token_reads_the_api_and_a_wrong_one_is_401 => |backend| {
-        let (s, console) = bureau(backend, "");
+        let (s, console) = bureau(backend, PASSWORD_LOGIN);
         let out = s
             .duewatch(&["token", "add", "ss1"])
             .output()
@@ -264,7 +267,7 @@ on_both_backends! {
     };
 
     a_post_without_its_csrf_token_or_from_another_origin_is_refused => |backend| {
-        let (_s, console) = bureau(backend, "");
+        let (_s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut office = client(&console, Who::Office);
         // No token: refused, the session lives on.
         let no_token = office.post_form("/logout", &[("csrf", "")]);
@@ -287,7 +290,7 @@ on_both_backends! {
     };
 
     a_login_makes_a_new_session_whatever_cookie_came_with_it => |backend| {
-        let (_s, console) = bureau(backend, "");
+        let (_s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut c = console.client();
         let planted = "a".repeat(64);
         c.cookies.insert("duewatch_session".to_owned(), planted.clone());
@@ -306,7 +309,7 @@ on_both_backends! {
     };
 
     an_idle_or_too_old_session_ends => |backend| {
-        let (s, console) = bureau(backend, "");
+        let (s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut c = client(&console, Who::Office);
         // 31 minutes without a request (web.session_idle_mins = 30).
         s.sql(&["UPDATE sessions SET last_seen_at = last_seen_at - 31 * 60"]);
@@ -319,7 +322,7 @@ on_both_backends! {
     };
 
     five_failed_logins_hold_the_name_back_for_15_minutes => |backend| {
-        let (s, console) = bureau(backend, "");
+        let (s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut c = console.client();
         for _ in 0..5 {
             let wrong = c.log_in("office1", "wrong password!");
@@ -340,7 +343,7 @@ on_both_backends! {
     };
 
     a_disabled_users_session_ends_at_once => |backend| {
-        let (s, console) = bureau(backend, "");
+        let (s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut c = client(&console, Who::Section);
         assert_eq!(c.get("/").status, 200);
         s.duewatch(&["user", "disable", "ss1"]).assert().success();
