@@ -321,6 +321,20 @@ on_both_backends! {
         assert_eq!(c.get("/").status, 303, "too old: to the login");
     };
 
+    housekeeping_forgets_the_sessions_that_ended => |backend| {
+        let (s, console) = bureau(backend, PASSWORD_LOGIN);
+        let mut old = client(&console, Who::Office);
+        let mut fresh = client(&console, Who::Section);
+        // office1's session idle for 31 minutes: ended, though nobody came back to find out.
+        s.sql(&["UPDATE sessions SET last_seen_at = last_seen_at - 31 * 60 \
+                 WHERE user_id = (SELECT id FROM users WHERE name = 'office1')"]);
+        s.duewatch(&["run", "--once", "--job", "housekeeping"]).assert().success();
+        let users = s.column("SELECT CAST(u.name AS TEXT) FROM sessions s JOIN users u ON u.id = s.user_id");
+        assert_eq!(users, [Some("ss1".to_owned())]);
+        assert_eq!(fresh.get("/").status, 200);
+        assert_eq!(old.get("/").status, 303);
+    };
+
     five_failed_logins_hold_the_name_back_for_15_minutes => |backend| {
         let (s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut c = console.client();
