@@ -321,6 +321,43 @@ on_both_backends! {
         assert_eq!(c.get("/").status, 303, "too old: to the login");
     };
 
+    markup_in_a_subject_is_shown_as_text_on_every_page => |backend| {
+        let (s, console) = bureau(backend, PASSWORD_LOGIN);
+        let today = clock_today().to_string();
+        let evil = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
+        s.duewatch_on_the_clock(&[
+            "case", "add", "--ref", "X-1", "--received", &today, "--subject", evil,
+        ])
+        .assert()
+        .success();
+        s.duewatch_on_the_clock(&["case", "forward", "X-1", "--section", "ss", "--on", &today])
+            .assert()
+            .success();
+        let mut office = client(&console, Who::Office);
+        // The lists count from the snapshot of the next poll (every 2 s).
+        let started = std::time::Instant::now();
+        while !office.get("/cases").body.contains(r#"data-reference="X-1""#) {
+            assert!(started.elapsed() < std::time::Duration::from_secs(20), "X-1 never listed");
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+        let mut ss = client(&console, Who::Section);
+        for (who, path) in [
+            ("office", "/cases"),
+            ("office", "/cases?q=script"),
+            ("office", "/cases/X-1"),
+            ("office", "/cases?print=1"),
+            ("section", "/cases"),
+            ("section", "/cases/X-1"),
+        ] {
+            let c = if who == "office" { &mut office } else { &mut ss };
+            let page = c.get(path);
+            assert_eq!(page.status, 200, "{path}: {}", page.body);
+            assert!(!page.body.contains("<script>alert"), "{who} {path}: {}", page.body);
+            assert!(!page.body.contains("<img src=x"), "{who} {path}: {}", page.body);
+            assert!(page.body.contains("&lt;script&gt;"), "{who} {path} shows it as text");
+        }
+    };
+
     housekeeping_forgets_the_sessions_that_ended => |backend| {
         let (s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut old = client(&console, Who::Office);

@@ -255,7 +255,9 @@ impl Browser {
     pub fn set_value(&self, css: &str, value: &str) {
         let css = serde_json::to_string(css).expect("JSON");
         let value = serde_json::to_string(value).expect("JSON");
-        self.execute(&format!("document.querySelector({css}).value = {value}; return null"));
+        self.execute(&format!(
+            "document.querySelector({css}).value = {value}; return null"
+        ));
     }
 
     pub fn set_window_size(&self, width: u32, height: u32) {

@@ -31,10 +31,11 @@ fn record(browser: &Browser, act: &str, fields: &[(&str, &str)]) {
         let css = format!("{form} [name={name}]");
         let el = browser.find(&css);
         let kind = browser.attribute(&el, "type").unwrap_or_default();
-        if kind == "date" || browser.execute(&format!(
-            "return document.querySelector({}).tagName",
-            serde_json::to_string(&css).expect("JSON")
-        )) == "SELECT"
+        if kind == "date"
+            || browser.execute(&format!(
+                "return document.querySelector({}).tagName",
+                serde_json::to_string(&css).expect("JSON")
+            )) == "SELECT"
         {
             browser.set_value(&css, value);
         } else {
@@ -65,13 +66,24 @@ fn the_office_records_and_forwards_a_request_and_the_section_records_its_reply()
     record(
         &browser,
         "add",
-        &[("reference", "B-7"), ("received_on", &today), ("subject", "养老保险缴费记录")],
+        &[
+            ("reference", "B-7"),
+            ("received_on", &today),
+            ("subject", "养老保险缴费记录"),
+        ],
     );
     browser.wait_for("#act-forward", Duration::from_secs(10));
-    assert!(browser.current_url().ends_with("/cases/B-7"), "{}", browser.current_url());
+    assert!(
+        browser.current_url().ends_with("/cases/B-7"),
+        "{}",
+        browser.current_url()
+    );
     record(&browser, "forward", &[("section", "ss"), ("on", &today)]);
     browser.wait_for("#history", Duration::from_secs(10));
-    assert!(browser.try_find(".refusal").is_none(), "no refusal after the forward");
+    assert!(
+        browser.try_find(".refusal").is_none(),
+        "no refusal after the forward"
+    );
     browser.assert_no_severe("the office's case page");
     browser.click(&browser.find("header .me button[type=submit]"));
     browser.wait_for("form.login", Duration::from_secs(10));
@@ -85,7 +97,10 @@ fn the_office_records_and_forwards_a_request_and_the_section_records_its_reply()
         if let Some(link) = browser.try_find(r#"[data-reference="B-7"] a"#) {
             break link;
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "B-7 never in li's list");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "B-7 never in li's list"
+        );
         std::thread::sleep(Duration::from_millis(500));
     };
     browser.click(&link);
@@ -96,7 +111,10 @@ fn the_office_records_and_forwards_a_request_and_the_section_records_its_reply()
     record(&browser, "reply", &[("on", &today)]);
     let history = browser.wait_for("#history", Duration::from_secs(10));
     let text = browser.text(&history);
-    assert!(text.contains("wang") && text.contains("li"), "the history names both: {text}");
+    assert!(
+        text.contains("wang") && text.contains("li"),
+        "the history names both: {text}"
+    );
     browser.screenshot("console-case-recorded.png");
     browser.assert_no_severe("the section's case page");
 
@@ -104,6 +122,10 @@ fn the_office_records_and_forwards_a_request_and_the_section_records_its_reply()
     let actors = s.column("SELECT actor FROM history ORDER BY id");
     assert_eq!(
         actors,
-        [Some("wang".to_owned()), Some("wang".to_owned()), Some("li".to_owned())]
+        [
+            Some("wang".to_owned()),
+            Some("wang".to_owned()),
+            Some("li".to_owned())
+        ]
     );
 }
