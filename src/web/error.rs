@@ -1,5 +1,6 @@
 //! The console's error pages: 400 (a parameter is wrong: the page says which and what it takes),
-//! 404 (no such page or case), 500 (the database failed: logged whole, shown as a sentence), 503
+//! 403 (the role may not), 404 (no such page or case, or one the viewer may not read), 409 (cases
+//! are recorded in the case system), 500 (the database failed: logged whole, shown as a sentence), 503
 //! (the snapshot cannot be built yet). Each is a whole page with the menu, so a person can go on.
 
 use axum::http::StatusCode;
@@ -27,6 +28,23 @@ impl WebError {
     pub(crate) fn not_found(message: impl Into<String>) -> WebError {
         WebError {
             status: StatusCode::NOT_FOUND,
+            message: message.into(),
+        }
+    }
+
+    /// 403: the viewer's role may not do this; `message` says what it may.
+    pub(crate) fn forbidden(message: impl Into<String>) -> WebError {
+        WebError {
+            status: StatusCode::FORBIDDEN,
+            message: message.into(),
+        }
+    }
+
+    /// 409: the request cannot be done here as things are (`cases.source = "sql"`: the case
+    /// system records the cases).
+    pub(crate) fn conflict(message: impl Into<String>) -> WebError {
+        WebError {
+            status: StatusCode::CONFLICT,
             message: message.into(),
         }
     }
@@ -60,6 +78,8 @@ impl IntoResponse for WebError {
         let title = match self.status {
             StatusCode::BAD_REQUEST => "请求有误",
             StatusCode::NOT_FOUND => "未找到",
+            StatusCode::FORBIDDEN => "无权操作",
+            StatusCode::CONFLICT => "不能在此登记",
             _ => "出错了",
         };
         let body = render::page(

@@ -35,7 +35,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::NaiveDateTime;
 
 use crate::jobs::Context;
@@ -47,13 +47,16 @@ mod case;
 mod cases;
 mod error;
 mod feeds;
+mod fields;
 mod names;
 pub mod ops;
 mod outbox;
 mod overview;
 pub(crate) mod query;
+mod record;
 mod render;
 mod reports;
+mod standin;
 
 pub use ops::Metrics;
 
@@ -194,6 +197,12 @@ impl Console {
         Ok(())
     }
 
+    /// Tells the console a case was recorded from a page or the API: a new snapshot is taken
+    /// in the background, so that the lists count it before the next poll.
+    pub(crate) fn cases_changed(&self) {
+        self.poll_done();
+    }
+
     /// Tells the console a poll is done (with any calendar it put in force): a new snapshot is
     /// taken in the background.
     pub fn poll_done(&self) {
@@ -232,7 +241,9 @@ pub fn router(console: Arc<Console>) -> Router {
     Router::new()
         .route("/", get(overview::page))
         .route("/cases", get(cases::page))
+        .route("/cases/new", get(record::new_case).post(record::add_case))
         .route("/cases/{reference}", get(case::page))
+        .route("/cases/{reference}/{act}", post(record::act))
         .route("/outbox", get(outbox::page))
         .route("/feeds/{file}", get(feeds::feed))
         .route("/calendar", get(calendar::current))
