@@ -163,8 +163,6 @@ pub async fn record(
     store: &Store,
     entering: &Entering,
 ) -> Result<Recorded, StoreError> {
-    // The history's actor is written once the store takes it (issue 16, branch `accounts`).
-    let _ = actor;
     let rules = &config.rules;
     let command = format!("case {}", act.kind().word());
     // What the change said, kept for the caller as well as written in the history.
@@ -190,7 +188,7 @@ pub async fn record(
                     message: message.into(),
                 })?;
             let said = format!("received on {received}");
-            store.add(&case, &command, &said).await?;
+            store.add(&case, actor, &command, &said).await?;
             return Ok(Recorded { case, said });
         }
         Act::Forward {
@@ -200,7 +198,7 @@ pub async fn record(
         } => {
             let known = config.section(&section).is_some();
             store
-                .update(&reference, &command, |c| {
+                .update(&reference, actor, &command, |c| {
                     let before = c.clone();
                     let said = casework::forward(c, section, on, known)?;
                     entering.admit(Some(&before), c, allow_old, "the forwarding", on)?;
@@ -216,7 +214,7 @@ pub async fn record(
             reason,
         } => {
             store
-                .update(&reference, &command, |c| {
+                .update(&reference, actor, &command, |c| {
                     let before = c.clone();
                     let said = casework::extend(c, days, &approved_by, on, reason, rules)?;
                     entering.admit(Some(&before), c, allow_old, "the approval", on)?;
@@ -230,7 +228,7 @@ pub async fn record(
             on,
         } => {
             store
-                .update(&reference, &command, |c| {
+                .update(&reference, actor, &command, |c| {
                     let before = c.clone();
                     let said = casework::notice(c, kind, on)?;
                     entering.admit(Some(&before), c, allow_old, "the written notice", on)?;
@@ -245,7 +243,7 @@ pub async fn record(
             note,
         } => {
             store
-                .update(&reference, &command, |c| {
+                .update(&reference, actor, &command, |c| {
                     let before = c.clone();
                     let said = casework::suspend(c, from, reason, note)?;
                     entering.admit(Some(&before), c, allow_old, "the suspension", from)?;
@@ -255,7 +253,7 @@ pub async fn record(
         }
         Act::Resume { reference, on } => {
             store
-                .update(&reference, &command, |c| {
+                .update(&reference, actor, &command, |c| {
                     let before = c.clone();
                     let said = casework::resume(c, on)?;
                     // art. 21: the clock runs again on that day, at most the next working day.
@@ -269,7 +267,7 @@ pub async fn record(
             received,
         } => {
             store
-                .update(&reference, &command, |c| {
+                .update(&reference, actor, &command, |c| {
                     let before = c.clone();
                     let said = casework::correct(c, received)?;
                     entering.admit(
@@ -285,7 +283,7 @@ pub async fn record(
         }
         Act::Reply { reference, on } => {
             store
-                .update(&reference, &command, |c| {
+                .update(&reference, actor, &command, |c| {
                     let before = c.clone();
                     let said = casework::reply(c, on)?;
                     entering.admit(Some(&before), c, allow_old, "the reply", on)?;
@@ -299,7 +297,7 @@ pub async fn record(
             reason,
         } => {
             store
-                .update(&reference, &command, |c| {
+                .update(&reference, actor, &command, |c| {
                     let said = casework::close(c, on, reason)?;
                     // Always let a closure through, even of a case that cannot be counted: it
                     // is how such a case is finished (src/domain/entry.rs); only its date is

@@ -178,6 +178,24 @@ fn run(out: &mut dyn std::io::Write, cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Who the command line's changes are made by, for the history: `cli:` and the login name
+/// (`$USER`, else `$LOGNAME`, else the user id as a number).
+pub fn actor() -> String {
+    let name = ["USER", "LOGNAME"]
+        .into_iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .map(|name| name.trim().to_owned())
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| {
+            use std::os::unix::fs::MetadataExt as _;
+            // /proc/self belongs to the process's (effective) user: its id, without `unsafe`.
+            std::fs::metadata("/proc/self")
+                .map(|m| m.uid().to_string())
+                .unwrap_or_else(|_| "unknown".to_owned())
+        });
+    format!("cli:{name}")
+}
+
 /// The async runtime a command runs on: two worker threads, which the daemon (`run`) needs for
 /// its jobs and HTTP server; the one-shot commands run on it as well.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

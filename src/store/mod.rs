@@ -45,7 +45,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use cases::{Cursor, SCAN_BATCH};
+pub use cases::{Cursor, HistoryLine, SCAN_BATCH};
 pub use health::Health;
 pub use outbox::Claimed;
 pub use runs::RunFigures;

@@ -163,6 +163,8 @@ pub struct HistoryRow {
     pub command: String,
     /// What it changed.
     pub change: String,
+    /// Who made the change (NULL before migration 0009).
+    pub actor: Option<String>,
 }
 
 /// Why a stored value cannot be read, naming the case and the column.

@@ -113,7 +113,7 @@ pub(super) async fn readable(
     console: &Console,
     viewer: &Viewer,
     reference: &Reference,
-) -> Result<(Case, Vec<(String, String, String)>), WebError> {
+) -> Result<(Case, Vec<crate::store::HistoryLine>), WebError> {
     let found = console
         .ctx
         .source
@@ -221,11 +221,12 @@ pub(super) async fn show(
     // as `case show` does (and minijinja escapes the HTML).
     let history: Vec<_> = history
         .iter()
-        .map(|(at, command, change)| {
+        .map(|h| {
             context! {
-                at => text::escaped(&local_time(at, tz), false).into_owned(),
-                command => text::escaped(command, false).into_owned(),
-                change => text::escaped(change, false).into_owned(),
+                at => text::escaped(&local_time(&h.at, tz), false).into_owned(),
+                command => text::escaped(&h.command, false).into_owned(),
+                change => text::escaped(&h.change, false).into_owned(),
+                actor => h.actor.as_deref().map(|a| text::escaped(&actor_name(a), false).into_owned()),
             }
         })
         .collect();
@@ -344,6 +345,15 @@ fn state_text(s: &StageStatus) -> String {
         } => format!("已中止：自 {since} 起，已 {working_days} 个工作日，期限暂停计算"),
         StageState::DoneOnTime => "已按期办结".to_owned(),
         StageState::DoneLate { by } => format!("已办结，逾期 {by} 个工作日"),
+    }
+}
+
+/// Who made a history line's change, as the console shows it: a console user's name as it is,
+/// the command line's `cli:NAME` as 命令行（NAME）.
+fn actor_name(actor: &str) -> String {
+    match actor.strip_prefix("cli:") {
+        Some(login) => format!("命令行（{login}）"),
+        None => actor.to_owned(),
     }
 }
 

@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod helpers;
+mod actor;
 mod bad_input;
 mod browser;
 mod case;

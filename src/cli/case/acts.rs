@@ -27,7 +27,16 @@ pub(super) async fn record(
     let (act, old) = act(command)?;
     let kind = act.kind();
     let reference = act.reference().clone();
-    let recorded = acts::record(act, old.allow_old, None, config, store, entering).await?;
+    let actor = crate::cli::actor();
+    let recorded = acts::record(
+        act,
+        old.allow_old,
+        Some(actor.as_str()),
+        config,
+        store,
+        entering,
+    )
+    .await?;
     if kind == crate::domain::account::Act::Add {
         writeln!(out, "{reference}: {}", recorded.said)?;
     } else {

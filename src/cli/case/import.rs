@@ -83,7 +83,9 @@ pub(super) async fn import(
             )
         })
         .collect();
-    store.add_all(&entries, "case import").await?;
+    store
+        .add_all(&entries, Some(&crate::cli::actor()), "case import")
+        .await?;
     writeln!(out, "{shown}: {} case(s) imported", rows.len())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -14,6 +14,7 @@ use crate::domain::case::text::escaped;
 use crate::domain::case::{Case, Reference};
 use crate::domain::deadline::{self, CaseStatus, State};
 use crate::source::Source;
+use crate::store::HistoryLine;
 
 /// `duewatch case show REFERENCE`.
 ///
@@ -43,14 +44,19 @@ fn show(
     out: &mut dyn Write,
     case: &Case,
     status: &CaseStatus,
-    history: &[(String, String, String)],
+    history: &[HistoryLine],
     as_json: bool,
 ) -> anyhow::Result<()> {
     if as_json {
         let h: Vec<_> = history
             .iter()
-            .map(|(at, command, change)| {
-                json!({ "at": at, "command": command, "change": escaped(change, false) })
+            .map(|h| {
+                json!({
+                    "at": h.at,
+                    "command": h.command,
+                    "change": escaped(&h.change, false),
+                    "actor": h.actor.as_deref().map(|a| escaped(a, false)),
+                })
             })
             .collect();
         serde_json::to_writer_pretty(
@@ -119,13 +125,17 @@ fn show(
     }
     writeln!(out, "history:")?;
     // History written before text was checked at input may hold anything: escaped.
-    for (at, command, change) in history {
+    for h in history {
         writeln!(
             out,
-            "  {}  {}: {}",
-            escaped(at, false),
-            escaped(command, false),
-            escaped(change, false)
+            "  {}  {}: {}{}",
+            escaped(&h.at, false),
+            escaped(&h.command, false),
+            escaped(&h.change, false),
+            h.actor
+                .as_deref()
+                .map(|a| format!(" by {}", escaped(a, false)))
+                .unwrap_or_default()
         )?;
     }
     Ok(())
