@@ -1,6 +1,5 @@
 //! The console's error pages: 400 (a parameter is wrong: the page says which and what it takes),
-//! 403 (the role may not), 404 (no such page or case, or one the viewer may not read), 409 (cases
-//! are recorded in the case system), 500 (the database failed: logged whole, shown as a sentence), 503
+//! 404 (no such page or case), 500 (the database failed: logged whole, shown as a sentence), 503
 //! (the snapshot cannot be built yet). Each is a whole page with the menu, so a person can go on.
 
 use axum::http::StatusCode;
@@ -32,19 +31,10 @@ impl WebError {
         }
     }
 
-    /// 403: the viewer's role may not do this; `message` says what it may.
-    pub(crate) fn forbidden(message: impl Into<String>) -> WebError {
+    /// `status` with `message` (a refusal of the gate: 401, 403, 409, 422, 429).
+    pub(crate) fn with_status(status: StatusCode, message: impl Into<String>) -> WebError {
         WebError {
-            status: StatusCode::FORBIDDEN,
-            message: message.into(),
-        }
-    }
-
-    /// 409: the request cannot be done here as things are (`cases.source = "sql"`: the case
-    /// system records the cases).
-    pub(crate) fn conflict(message: impl Into<String>) -> WebError {
-        WebError {
-            status: StatusCode::CONFLICT,
+            status,
             message: message.into(),
         }
     }
@@ -78,8 +68,11 @@ impl IntoResponse for WebError {
         let title = match self.status {
             StatusCode::BAD_REQUEST => "请求有误",
             StatusCode::NOT_FOUND => "未找到",
-            StatusCode::FORBIDDEN => "无权操作",
-            StatusCode::CONFLICT => "不能在此登记",
+            StatusCode::UNAUTHORIZED => "需要登录",
+            StatusCode::FORBIDDEN => "无权进行此操作",
+            StatusCode::CONFLICT => "不能在此记录",
+            StatusCode::UNPROCESSABLE_ENTITY => "未予记录",
+            StatusCode::TOO_MANY_REQUESTS => "尝试次数过多",
             _ => "出错了",
         };
         let body = render::page(

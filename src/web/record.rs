@@ -214,7 +214,8 @@ pub(super) fn writable(console: &Console) -> Result<(), WebError> {
     if console.ctx.source.is_builtin() {
         Ok(())
     } else {
-        Err(WebError::conflict(
+        Err(WebError::with_status(
+            StatusCode::CONFLICT,
             "案件从案件系统读取（cases.source = \"sql\"），请在案件系统中登记；duewatch 在下次巡查时读到变更。",
         ))
     }
@@ -290,11 +291,14 @@ pub(crate) async fn act(
     writable(&console)?;
     let (case, _) = case::readable(&console, &viewer, &reference).await?;
     if !viewer.may_record(act, Some(&case)) {
-        return Err(WebError::forbidden(format!(
-            "您的角色（{}）不能登记此案件的“{}”。",
-            viewer.role.zh(),
-            title(act)
-        )));
+        return Err(WebError::with_status(
+            StatusCode::FORBIDDEN,
+            format!(
+                "您的角色（{}）不能登记此案件的“{}”。",
+                viewer.role.zh(),
+                title(act)
+            ),
+        ));
     }
     let values = pairs(&body);
     let refused = |message: String, field: Option<String>| Typed {
@@ -326,10 +330,13 @@ fn may_add(console: &Console, viewer: &Viewer) -> Result<(), WebError> {
     if viewer.may_record(Act::Add, None) {
         Ok(())
     } else {
-        Err(WebError::forbidden(format!(
-            "您的角色（{}）不能登记新申请：新申请由办公室登记。",
-            viewer.role.zh()
-        )))
+        Err(WebError::with_status(
+            StatusCode::FORBIDDEN,
+            format!(
+                "您的角色（{}）不能登记新申请：新申请由办公室登记。",
+                viewer.role.zh()
+            ),
+        ))
     }
 }
 
