@@ -3,12 +3,18 @@
 //! (default today in the configured time zone), read fresh from the source, not the snapshot.
 //! Both write it with [`crate::output::status::list`]. Refusals are JSON too:
 //! `{"error": "..."}`, naming the parameter.
+//!
+//! The write API (one case, and recording acts) is in `api/cases.rs`.
 
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+
+mod cases;
+
+pub(crate) use cases::{act, add, show};
 
 use super::Console;
 use super::error::WebError;
@@ -67,7 +73,7 @@ async fn listing(console: &Console, raw: Option<&str>) -> Result<Vec<u8>, WebErr
 }
 
 /// A refusal as `{"error": "..."}` with its status.
-fn json_error(e: &WebError) -> Response {
+pub(crate) fn json_error(e: &WebError) -> Response {
     let body = serde_json::json!({ "error": e.message() }).to_string();
     (
         e.status(),

@@ -49,7 +49,8 @@ pub(super) struct Typed {
 pub(super) struct FormView {
     act: &'static str,
     title: &'static str,
-    action: String,
+    /// The case it records on (`None`: the new case page's form).
+    case: Option<String>,
     fields: Vec<FieldView>,
     error: Option<String>,
     open: bool,
@@ -100,19 +101,24 @@ pub(super) fn forms(
     if !console.ctx.source.is_builtin() {
         return Vec::new();
     }
-    let page = format!("/cases/{}", render::segment(case.reference.as_str()));
     Act::ALL
         .into_iter()
         .filter(|&act| act != Act::Add && viewer.may_record(act, Some(case)))
         .map(|act| {
-            let action = format!("{page}/{}", act.word());
-            form_view(console, act, action, typed.filter(|t| t.act == act))
+            let on = Some(&case.reference);
+            form_view(console, act, on, typed.filter(|t| t.act == act))
         })
         .collect()
 }
 
-/// The form of `act`, sent to `action`, with what was typed when it was refused.
-fn form_view(console: &Console, act: Act, action: String, typed: Option<&Typed>) -> FormView {
+/// The form of `act` on the case `on` (`None`: a new case), with what was typed when it was
+/// refused.
+fn form_view(
+    console: &Console,
+    act: Act,
+    on: Option<&Reference>,
+    typed: Option<&Typed>,
+) -> FormView {
     let value = |name: &str| {
         typed
             .and_then(|t| t.values.iter().find(|(n, _)| n == name))
@@ -156,7 +162,7 @@ fn form_view(console: &Console, act: Act, action: String, typed: Option<&Typed>)
     FormView {
         act: act.word(),
         title: title(act),
-        action,
+        case: on.map(ToString::to_string),
         fields,
         error: typed.map(|t| t.message.clone()),
         open: typed.is_some(),
@@ -346,7 +352,7 @@ fn new_page(
     viewer: &Viewer,
     typed: Option<&Typed>,
 ) -> Result<axum::response::Html<String>, WebError> {
-    let form = form_view(console, Act::Add, "/cases/new".to_owned(), typed);
+    let form = form_view(console, Act::Add, None, typed);
     Ok(render::page(
         "new_case.html",
         context! {

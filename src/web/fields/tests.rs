@@ -14,6 +14,9 @@ fn form<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, Raw<'a>)> {
     pairs.iter().map(|(n, v)| (*n, Raw::Text(v))).collect()
 }
 
+/// Form fields as (name, value).
+type Pairs = Vec<(&'static str, &'static str)>;
+
 fn on_case(act: Act, pairs: &[(&str, &str)]) -> Result<(acts::Act, bool), FieldError> {
     parse(act, Some(&reference()), &form(pairs), &["csrf"])
 }
@@ -21,7 +24,7 @@ fn on_case(act: Act, pairs: &[(&str, &str)]) -> Result<(acts::Act, bool), FieldE
 #[test]
 fn each_act_reads_its_fields_as_the_command_line_names_them() {
     let r = reference;
-    let table: Vec<(Act, Vec<(&str, &str)>, acts::Act)> = vec![
+    let table: Vec<(Act, Pairs, acts::Act)> = vec![
         (
             Act::Forward,
             vec![("section", "ss"), ("on", "2026-11-03")],
@@ -187,7 +190,7 @@ fn json_values_are_read_by_their_kind() {
 
 #[test]
 fn a_field_that_is_unknown_missing_twice_or_bad_is_named() {
-    let cases: Vec<(Act, Vec<(&str, &str)>, &str, &str)> = vec![
+    let cases: Vec<(Act, Pairs, &str, &str)> = vec![
         (
             Act::Reply,
             vec![("on", "2026-11-30"), ("by", "x")],
