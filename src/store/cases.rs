@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sqlx::{FromRow as _, Transaction};
 
-use super::rows::{CaseKey, CaseRow, ChildKey, ExtensionRow, HistoryRow, SuspensionRow};
+use super::rows::{
+    CaseKey, CaseRow, ChildKey, ExtensionRow, HistoryLine, HistoryRow, SuspensionRow,
+};
 use super::{Store, StoreError, WritePool, with_pool};
 use crate::domain::case::{Case, Channel, CloseReason, Reference, SectionCode, Suspension};
 
@@ -297,32 +299,6 @@ pub(crate) struct Batch {
     last: String,
     /// Whether the batch was short: there is nothing after it.
     last_batch: bool,
-}
-
-/// A line of a case's history, oldest first, as `case show` and the console's case page show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryLine {
-    /// When, as the database's text (RFC 3339 on SQLite, `2026-11-03 08:12:34.5+00` on
-    /// PostgreSQL).
-    pub at: String,
-    /// The command, e.g. "case forward".
-    pub command: String,
-    /// What changed, in words.
-    pub change: String,
-    /// Who made the change: a console user's name, or `cli:<login name>` for the command line;
-    /// `None` for lines written before it was recorded, and for a case system's cases.
-    pub actor: Option<String>,
-}
-
-impl From<HistoryRow> for HistoryLine {
-    fn from(row: HistoryRow) -> HistoryLine {
-        HistoryLine {
-            at: row.at,
-            command: row.command,
-            change: row.change,
-            actor: row.actor,
-        }
-    }
 }
 
 impl Store {

@@ -2,6 +2,8 @@
 
 #[macro_use]
 mod helpers;
+mod accounts;
+mod accounts_store;
 mod actor;
 mod bad_input;
 mod browser;
