@@ -28,15 +28,21 @@ const PARAMETERS: &[&str] = &["as_of"];
 /// `GET /api/v1/status`.
 pub(crate) async fn status(
     State(console): State<Arc<Console>>,
+    viewer: super::auth::Viewer,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    match listing(&console, raw.as_deref()).await {
+    match listing(&console, viewer.scope(), raw.as_deref()).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Err(e) => json_error(&e),
     }
 }
 
-async fn listing(console: &Console, raw: Option<&str>) -> Result<Vec<u8>, WebError> {
+/// The JSON of `status --json` (a section's viewer: `status --json --section CODE`'s).
+async fn listing(
+    console: &Console,
+    scope: Option<&crate::domain::case::SectionCode>,
+    raw: Option<&str>,
+) -> Result<Vec<u8>, WebError> {
     let params = Params::parse(raw, PARAMETERS)?;
     let today = match params.date("as_of")? {
         // As `status --as-of`: only the dates the calendar counts on.
@@ -52,7 +58,7 @@ async fn listing(console: &Console, raw: Option<&str>) -> Result<Vec<u8>, WebErr
     let _turn = console.heavy.acquire().await.map_err(anyhow::Error::from)?;
     let listing = Listing {
         open_only: true,
-        section: None,
+        section: scope,
         today,
         as_json: true,
     };

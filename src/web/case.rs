@@ -16,11 +16,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use minijinja::context;
 use serde::Serialize;
 
+use super::auth::Viewer;
 use super::error::WebError;
 use super::names::party_view;
 use super::query::Params;
 use super::record;
-use super::standin::Viewer;
 use super::{Console, render};
 use crate::domain::case::{
     Case, Channel, CloseReason, NoticeKind, Reference, SuspensionReason, text,

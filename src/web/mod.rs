@@ -13,8 +13,9 @@
 //!   404; nothing a request sends can stop the listener.
 //! - **No applicant data**: cases hold none (their subject is what is asked); pages show the
 //!   reference, the subject, the stages, and duewatch's own records.
-//! - **Safe by default**: no listener unless `http.listen` is set; until the console has
-//!   accounts, `config check` refuses an address other than loopback.
+//! - **Safe by default**: no listener unless `http.listen` is set; an address other than
+//!   loopback only with a login (`web.auth`). **Who may see and do what** is [`auth`]'s: one
+//!   gate before every route but the login, the stylesheet, the probes and the feeds.
 //! - Bounded: every request has a time limit and a body limit (tower-http); answers are
 //!   compressed when the browser asks.
 //!
@@ -41,6 +42,7 @@ use chrono::NaiveDateTime;
 use crate::jobs::Context;
 
 mod api;
+pub mod auth;
 pub mod board;
 mod calendar;
 mod case;
@@ -56,7 +58,6 @@ pub(crate) mod query;
 mod record;
 mod render;
 mod reports;
-mod standin;
 
 pub use ops::Metrics;
 
@@ -64,7 +65,7 @@ pub use ops::Metrics;
 /// milliseconds; a database that does not answer must not hold the connection).
 const REQUEST_LIMIT: Duration = Duration::from_secs(30);
 
-/// The largest request body accepted (the console reads none yet; forms will be small).
+/// The largest request body accepted (a form or a JSON act is a few hundred bytes).
 const BODY_LIMIT: usize = 64 * 1024;
 
 /// After a failed rebuild, how long pages are served the snapshot in force before one of them
@@ -90,6 +91,8 @@ pub struct Console {
     failed_at: std::sync::Mutex<Option<std::time::Instant>>,
     /// Held by the requests that read every case or many ([`HEAVY_AT_ONCE`] at a time).
     pub(crate) heavy: tokio::sync::Semaphore,
+    /// An account exists (so `web.auth = "auto"` means `password`): remembered once seen.
+    pub(crate) accounts_exist: std::sync::atomic::AtomicBool,
 }
 
 /// How many requests that scan every case (or many) run at once; others wait their turn
@@ -109,6 +112,7 @@ impl Console {
             polled: tokio::sync::Notify::new(),
             failed_at: std::sync::Mutex::new(None),
             heavy: tokio::sync::Semaphore::new(HEAVY_AT_ONCE),
+            accounts_exist: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -238,24 +242,38 @@ pub fn router(console: Arc<Console>) -> Router {
     let always = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
-    Router::new()
+    use axum::middleware::{from_fn, from_fn_with_state};
+    // For supervisors only (the office, the leadership, the administrators): every party's mail
+    // and figures.
+    let supervised = Router::new()
+        .route("/outbox", get(outbox::page))
+        .route("/reports", get(reports::page))
+        .route_layer(from_fn(auth::supervisors_only));
+    // Behind the gate: who asks is known, and a POST carries its CSRF token (auth's doc).
+    let gated = Router::new()
         .route("/", get(overview::page))
         .route("/cases", get(cases::page))
         .route("/cases/new", get(record::new_case).post(record::add_case))
         .route("/cases/{reference}", get(case::page))
         .route("/cases/{reference}/{act}", post(record::act))
-        .route("/outbox", get(outbox::page))
-        .route("/feeds/{file}", get(feeds::feed))
         .route("/calendar", get(calendar::current))
         .route("/calendar/{year}/{month}", get(calendar::month))
-        .route("/reports", get(reports::page))
         .route("/api/v1/status", get(api::status))
         .route("/api/v1/cases", post(api::add))
         .route("/api/v1/cases/{reference}", get(api::show))
         .route("/api/v1/cases/{reference}/{act}", post(api::act))
+        .route("/logout", post(auth::login::logout))
+        .merge(supervised)
+        .route_layer(from_fn_with_state(Arc::clone(&console), auth::gate));
+    // Open to all: the login, the stylesheet, the operators' probes, and the feeds (a calendar
+    // app cannot log in: each feed has its own token).
+    Router::new()
+        .route("/login", get(auth::login::page).post(auth::login::submit))
         .route("/style.css", get(render::stylesheet))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
+        .route("/feeds/{file}", get(feeds::feed))
+        .merge(gated)
         .fallback(error::not_found)
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -305,7 +323,9 @@ pub async fn spawn(console: Arc<Console>) -> anyhow::Result<()> {
             }
         }
     });
-    let app = router(console);
+    // The peer's address reaches the handlers: the login's brute-force count and the trusted
+    // proxies of single sign-on need it.
+    let app = router(console).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!("the console's listener stopped: {e}");

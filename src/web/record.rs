@@ -19,10 +19,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Serialize;
 
+use super::auth::Viewer;
 use super::case::{self, channel_name, close_reason, suspension_reason};
 use super::error::WebError;
 use super::fields::{self, FieldError, Input, Raw};
-use super::standin::Viewer;
 use super::{Console, render};
 use crate::acts;
 use crate::domain::account::Act;

@@ -19,6 +19,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("outbox.html", include_str!("templates/outbox.html")),
     ("calendar.html", include_str!("templates/calendar.html")),
     ("reports.html", include_str!("templates/reports.html")),
+    ("login.html", include_str!("templates/login.html")),
 ];
 
 /// The one stylesheet: readable at 1280 px and on a phone, and printed on A4.
@@ -52,7 +53,10 @@ pub(crate) use crate::config::segment;
 /// The template is missing or fails (a defect: the tests render every page).
 pub(crate) fn page(name: &str, context: minijinja::Value) -> anyhow::Result<Html<String>> {
     let template = ENVIRONMENT.get_template(name)?;
-    Ok(Html(template.render(context)?))
+    // The menu's viewer (its name, the logout button, the pages its role opens), when the
+    // request passed the gate; `none` on the public pages.
+    let me = super::auth::shown();
+    Ok(Html(template.render(minijinja::context! { me, ..context })?))
 }
 
 /// `GET /style.css`.

@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod helpers;
+mod access;
 mod accounts;
 mod accounts_store;
 mod actor;

@@ -7,6 +7,7 @@
 use chrono::Days;
 use serde_json::{Value, json};
 
+use crate::access::PASSWORD;
 use crate::console::{Answer, Client, Console};
 use crate::helpers::{Backend, Setup, clock_today};
 
@@ -126,14 +127,43 @@ fn object(fields: &[(&'static str, String)]) -> Value {
     Value::Object(map)
 }
 
-/// The office's browser. The stand-in before accounts: anyone (the console's stand-in viewer
-/// records as an administrator with no name).
+/// Makes the test accounts (an administrator, the office, the leadership and the section
+/// `ss`: [`crate::access::ACCOUNTS`]) and starts the console with the login page.
+fn start(s: &Setup) -> Console {
+    for (name, role) in crate::access::ACCOUNTS {
+        crate::access::add_user(s, name, role);
+    }
+    s.append_config("[web]\nauth = \"password\"\n");
+    Console::start_logged_out(s)
+}
+
+/// The office's browser, logged in.
 fn office(console: &Console) -> Client<'_> {
-    console.client()
+    console.login("office1", PASSWORD)
 }
 
 /// The history's actor of what the office records through the console.
-const OFFICE_ACTOR: Value = Value::Null;
+fn office_actor() -> Value {
+    json!("office1")
+}
+
+/// A bearer token of `name`'s (`duewatch token add`).
+fn token(s: &Setup, name: &str) -> String {
+    let out = s
+        .duewatch(&["token", "add", name])
+        .output()
+        .expect("duewatch runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace()
+        .find(|w| w.len() == 64 && w.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(|| panic!("a token in {text}"))
+        .to_owned()
+}
 
 /// A case's recorded state without its reference, to compare two cases.
 fn recorded_state(shown: &Value) -> Value {
@@ -165,7 +195,7 @@ fn assert_redirected_to(answer: &Answer, to: &str) {
 on_both_backends! {
     every_act_recorded_through_the_forms_is_recorded_as_the_command_line_records_it => |backend| {
         let s = Setup::with_store(backend);
-        let console = Console::start(&s);
+        let console = start(&s);
         let mut browser = office(&console);
         let subject = "<script>alert(1)</script>2025年度预算";
 
@@ -200,7 +230,7 @@ on_both_backends! {
         assert_eq!(history(&web), history(&cli));
         assert_eq!(history(&web).len(), 9, "{web}");
         for line in web["history"].as_array().expect("a history") {
-            assert_eq!(line["actor"], OFFICE_ACTOR, "{line}");
+            assert_eq!(line["actor"], office_actor(), "{line}");
         }
         for line in cli["history"].as_array().expect("a history") {
             assert!(line["actor"].as_str().is_some_and(|a| a.starts_with("cli:")), "{line}");
@@ -246,7 +276,7 @@ on_both_backends! {
         s.duewatch_on_the_clock(&["case", "add", "--ref", "R1", "--received", &ago(10), "--subject", "工伤认定"])
             .assert()
             .success();
-        let console = Console::start(&s);
+        let console = start(&s);
         let mut browser = office(&console);
         let before = shown(&s, "R1");
 
@@ -299,15 +329,17 @@ on_both_backends! {
 
     the_write_api_records_every_act_and_answers_the_case_as_case_show_prints_it => |backend| {
         let s = Setup::with_store(backend);
-        let console = Console::start(&s);
-        let mut api = office(&console);
+        let console = start(&s);
+        // Another system, with the office's token (no session, no CSRF token).
+        let mut api = console.client();
+        api.headers.push(("authorization".to_owned(), format!("Bearer {}", token(&s, "office1"))));
 
         let answer = api.post_json("/api/v1/cases", &json!({
             "reference": "2026/A1", "received_on": ago(30), "subject": "养老保险", "channel": "网络",
         }));
         assert_eq!(answer.status, 200, "{}", answer.body);
         assert_eq!(answer.content_type, "application/json");
-        let get = console.get("/api/v1/cases/2026%2FA1");
+        let get = api.get("/api/v1/cases/2026%2FA1");
         assert_eq!(get.status, 200, "{}", get.body);
         assert_eq!(answer.body, get.body, "the answer is the case as GET gives it");
         let cli = s.duewatch(&["case", "show", "2026/A1", "--json"]).output().expect("case show");
@@ -321,9 +353,9 @@ on_both_backends! {
             let case: Value = serde_json::from_str(&answer.body).expect("JSON");
             let last = case["history"].as_array().and_then(|h| h.last()).expect("a line");
             assert_eq!(last["command"], json!(format!("case {word}")), "{case}");
-            assert_eq!(last["actor"], OFFICE_ACTOR, "{case}");
+            assert_eq!(last["actor"], office_actor(), "{case}");
         }
-        let done: Value = serde_json::from_str(&console.get("/api/v1/cases/2026%2FA1").body).expect("JSON");
+        let done: Value = serde_json::from_str(&api.get("/api/v1/cases/2026%2FA1").body).expect("JSON");
         assert_eq!(done["case"]["replied_on"], json!(ago(5)), "{done}");
         assert_eq!(done["case"]["extensions"][0]["notice_on"], json!(ago(19)), "{done}");
         assert_eq!(done["case"]["suspensions"][0]["until"], json!(ago(10)), "{done}");
@@ -342,8 +374,9 @@ on_both_backends! {
         s.duewatch_on_the_clock(&["case", "add", "--ref", "B1", "--received", &ago(10)])
             .assert()
             .success();
-        let console = Console::start(&s);
-        let mut api = office(&console);
+        let console = start(&s);
+        let mut api = console.client();
+        api.headers.push(("authorization".to_owned(), format!("Bearer {}", token(&s, "office1"))));
         let before = shown(&s, "B1");
         let error = |a: &Answer| -> String {
             assert_eq!(a.content_type, "application/json", "{a:?}");
@@ -376,7 +409,7 @@ on_both_backends! {
         assert_eq!(a.status, 404, "{}", a.body);
         assert!(error(&a).contains("NOPE"), "{}", a.body);
         assert_eq!(api.post_json("/api/v1/cases/B1/delete", &json!({})).status, 404);
-        assert_eq!(console.get("/api/v1/cases/NOPE").status, 404);
+        assert_eq!(api.get("/api/v1/cases/NOPE").status, 404);
 
         // 422: a rule, in the command line's words (a reply before the forwarding, art. 19).
         let said = cli_refusal(&s, &["case", "reply", "B1", "--on", &ago(1)]);
@@ -410,12 +443,12 @@ fn with_a_case_system_no_form_is_shown_and_every_write_is_a_409() {
         "[cases]\nsource = \"sql\"\nurl = \"{}\"\ncases_query = \"SELECT * FROM v_cases\"\n",
         system.url
     ));
-    let console = Console::start(&s);
+    let console = start(&s);
     let mut browser = office(&console);
     let page = browser.get("/cases/2026-V001");
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(
-        !page.body.contains("id=\"acts\"") && !page.body.contains("<form method=\"post\""),
+        !page.body.contains("id=\"acts\"") && !page.body.contains("<details class=\"act\""),
         "{}",
         page.body
     );
@@ -451,11 +484,111 @@ fn with_a_case_system_no_form_is_shown_and_every_write_is_a_409() {
         assert!(a.body.starts_with("{\"error\":"), "{}", a.body);
     }
     // Reading still works: the case as the case system has it.
-    let a = console.get("/api/v1/cases/2026-V001");
+    let a = browser.get("/api/v1/cases/2026-V001");
     assert_eq!(a.status, 200, "{}", a.body);
     assert!(
         a.body.contains("\"reference\": \"2026-V001\""),
         "{}",
         a.body
     );
+}
+
+on_both_backends! {
+    each_role_records_what_it_may_and_learns_nothing_of_other_sections_cases => |backend| {
+        let s = Setup::with_store(backend);
+        for (reference, section) in [("T-OFF", None), ("T-SS", Some("ss")), ("T-ZC", Some("zc"))] {
+            s.duewatch_on_the_clock(&["case", "add", "--ref", reference, "--received", &ago(6)])
+                .assert()
+                .success();
+            if let Some(section) = section {
+                s.duewatch_on_the_clock(&["case", "forward", reference, "--section", section, "--on", &ago(5)])
+                    .assert()
+                    .success();
+            }
+        }
+        let console = start(&s);
+        let cases = ["T-OFF", "T-SS", "T-ZC"];
+        let before: Vec<Value> = cases.iter().map(|r| shown(&s, r)).collect();
+        let reply = [("on", ago(1))];
+        let reply_form = pairs(&reply);
+        let reply_json = object(&reply);
+        let new_case = json!({"reference": "T-NEW", "received_on": ago(1)});
+
+        // Nobody: the API says 401, a form 401 (a POST is not sent on to the login page).
+        let mut nobody = console.client();
+        let a = nobody.post_json("/api/v1/cases/T-SS/reply", &reply_json);
+        assert_eq!(a.status, 401, "{}", a.body);
+        assert!(a.body.starts_with("{\"error\":"), "{}", a.body);
+        assert_eq!(nobody.post_json("/api/v1/cases", &new_case).status, 401);
+        assert_eq!(nobody.get("/api/v1/cases/T-SS").status, 401);
+        assert_eq!(nobody.post_form("/cases/T-SS/reply", &reply_form).status, 401);
+
+        // The leadership reads every case and records nothing: no form, 403 everywhere.
+        let mut lead = console.login("lead1", PASSWORD);
+        let page = lead.get("/cases/T-SS");
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(!page.body.contains(r#"id="acts""#), "{}", page.body);
+        assert_eq!(lead.get("/api/v1/cases/T-ZC").status, 200);
+        let a = lead.post_form("/cases/T-SS/reply", &reply_form);
+        assert_eq!(a.status, 403, "{}", a.body);
+        assert!(a.body.contains("局领导"), "{}", a.body);
+        let a = lead.post_json("/api/v1/cases/T-SS/reply", &reply_json);
+        assert_eq!(a.status, 403, "{}", a.body);
+        assert!(a.body.contains("the role leadership may not record"), "{}", a.body);
+        assert_eq!(lead.get("/cases/new").status, 403);
+        assert_eq!(lead.post_form("/cases/new", &[("reference", "T-NEW"), ("received_on", &ago(1))]).status, 403);
+        assert_eq!(lead.post_json("/api/v1/cases", &new_case).status, 403);
+
+        // A section: its own case shows the reply and the written notices only (art. 20); it
+        // may not forward or close; another section's case, or one at the office, is a 404.
+        let mut ss = console.login("ss1", PASSWORD);
+        let page = ss.get("/cases/T-SS");
+        assert_eq!(page.status, 200, "{}", page.body);
+        let shown_forms: Vec<&str> = page.body.split(r#"<details class="act" id="act-"#).skip(1)
+            .map(|f| f.split('"').next().expect("an id"))
+            .collect();
+        assert_eq!(shown_forms, ["notice", "reply"]);
+        let a = ss.post_form("/cases/T-SS/close", &[("on", &ago(1)), ("reason", "withdrawn")]);
+        assert_eq!(a.status, 403, "{}", a.body);
+        assert_eq!(ss.post_json("/api/v1/cases/T-SS/forward", &json!({"section": "zc", "on": ago(1)})).status, 403);
+        for other in ["T-ZC", "T-OFF"] {
+            let form = ss.post_form(&format!("/cases/{other}/reply"), &reply_form);
+            let api = ss.post_json(&format!("/api/v1/cases/{other}/reply"), &reply_json);
+            let get = ss.get(&format!("/api/v1/cases/{other}"));
+            let missing = ss.post_json("/api/v1/cases/T-NONE/reply", &reply_json);
+            assert_eq!((form.status, api.status, get.status), (404, 404, 404), "{other}");
+            // As a case that does not exist: the same words.
+            assert_eq!(
+                api.body.replace(other, "X"),
+                missing.body.replace("T-NONE", "X"),
+                "{other}"
+            );
+        }
+        assert_eq!(ss.get("/cases/new").status, 403);
+        assert_eq!(ss.post_json("/api/v1/cases", &new_case).status, 403);
+
+        // A form without its CSRF token is refused before it is read (the gate).
+        let mut office = office(&console);
+        let a = office.post_form("/cases/T-OFF/forward", &[("csrf", ""), ("section", "ss"), ("on", &ago(1))]);
+        assert_eq!(a.status, 403, "{}", a.body);
+
+        let after: Vec<Value> = cases.iter().map(|r| shown(&s, r)).collect();
+        assert_eq!(after, before, "no refusal wrote anything");
+
+        // What each may do lands in the history with its name.
+        let a = ss.post_form("/cases/T-SS/reply", &reply_form);
+        assert_redirected_to(&a, "/cases/T-SS");
+        let a = office.post_form("/cases/T-OFF/forward", &[("section", "zc"), ("on", &ago(1))]);
+        assert_redirected_to(&a, "/cases/T-OFF");
+        let mut admin = console.login("admin1", PASSWORD);
+        assert_eq!(admin.post_json("/api/v1/cases", &new_case).status, 200);
+        for (reference, actor) in [("T-SS", "ss1"), ("T-OFF", "office1"), ("T-NEW", "admin1")] {
+            let case = shown(&s, reference);
+            let last = case["history"].as_array().and_then(|h| h.last()).expect("a line").clone();
+            assert_eq!(last["actor"], json!(actor), "{case}");
+        }
+        // The page names them.
+        let page = office.get("/cases/T-SS");
+        assert!(page.body.contains("ss1"), "{}", page.body);
+    };
 }

@@ -25,9 +25,9 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::super::auth::Viewer;
 use super::super::error::WebError;
 use super::super::fields::{self, Raw};
-use super::super::standin::Viewer;
 use super::super::{Console, case, record};
 use super::json_error;
 use crate::domain::account::Act;
