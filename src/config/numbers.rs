@@ -189,31 +189,37 @@ mod tests {
             Some("[::1]:9187".parse().expect("an address"))
         );
         for auth in ["auto", "none"] {
-            let refused = config(&format!(
+            let message = config(&format!(
                 "[http]\nlisten = \"0.0.0.0:9187\"\n[web]\nauth = \"{auth}\"\n"
             ))
-            .validate()
+            .check_console_access()
             .expect_err("0.0.0.0 without a login is refused")
             .to_string();
             assert!(
-                refused.contains(&format!(
+                message.contains(&format!(
                     "\"0.0.0.0:9187\" is not a loopback address, and web.auth is \"{auth}\""
                 )),
-                "{refused}"
+                "{message}"
             );
-            assert!(refused.contains("web.auth = \"password\""), "{refused}");
+            assert!(message.contains("web.auth = \"password\""), "{message}");
         }
-        for auth in ["auth = \"password\"", "auth = \"proxy\"\ntrusted_proxies = [\"10.0.0.5\"]"] {
-            let config = config(&format!("[http]\nlisten = \"0.0.0.0:9187\"\n[web]\n{auth}\n"));
-            assert!(config.validate().is_ok(), "{auth}");
+        for auth in [
+            "auth = \"password\"",
+            "auth = \"proxy\"\ntrusted_proxies = [\"10.0.0.5\"]",
+        ] {
+            let config = config(&format!(
+                "[http]\nlisten = \"0.0.0.0:9187\"\n[web]\n{auth}\n"
+            ));
+            assert!(config.check_console_access().is_ok(), "{auth}");
         }
-        let refused = config("[web]\nauth = \"proxy\"\n")
-            .validate()
+        let no_proxy = config("[web]\nauth = \"proxy\"\n")
+            .check_console_access()
             .expect_err("no trusted proxy")
             .to_string();
-        assert!(refused.contains("web.trusted_proxies is empty"), "{refused}");
         assert!(
-            refused("[web]\nsession_idle_mins = 0\n").contains("web.session_idle_mins = 0")
+            no_proxy.contains("web.trusted_proxies is empty"),
+            "{no_proxy}"
         );
+        assert!(refused("[web]\nsession_idle_mins = 0\n").contains("web.session_idle_mins = 0"));
     }
 }

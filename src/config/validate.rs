@@ -43,7 +43,7 @@ impl Config {
     /// The console's doors (issue 16): a listener beyond loopback only with a login
     /// (`web.auth = "password"` or `"proxy"`), single sign-on only from named proxies and with a
     /// header name that is one.
-    fn check_console_access(&self) -> Result<(), ConfigError> {
+    pub(super) fn check_console_access(&self) -> Result<(), ConfigError> {
         use super::web::AuthMode;
         let web = &self.web;
         if let Some(address) = self.http.listen

@@ -179,7 +179,8 @@ impl BaseUrl {
 
     /// The console's origin (`scheme://host[:port]`), as a browser's `Origin` header names it.
     pub fn origin(&self) -> String {
-        url::Url::parse(&self.0).map_or_else(|_| String::new(), |u| u.origin().ascii_serialization())
+        url::Url::parse(&self.0)
+            .map_or_else(|_| String::new(), |u| u.origin().ascii_serialization())
     }
 
     /// The page of one case: `{base}/cases/{reference}`, the reference percent-encoded.
@@ -261,7 +262,11 @@ mod tests {
         let v6 = ProxyAddress::parse("fd00::/8").expect("a network");
         assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
         assert!(!v6.contains(ip("10.0.0.5")));
-        assert!(ProxyAddress::parse("0.0.0.0/0").expect("all").contains(ip("8.8.8.8")));
+        assert!(
+            ProxyAddress::parse("0.0.0.0/0")
+                .expect("all")
+                .contains(ip("8.8.8.8"))
+        );
         for bad in ["10.0.0", "10.0.0.0/33", "proxy.bureau", "::1/129"] {
             assert!(ProxyAddress::parse(bad).is_err(), "{bad}");
         }

@@ -1,7 +1,9 @@
 //! Housekeeping (`schedule.housekeeping`, default daily at 03:30): forget what can never matter
 //! again, the keys of past days' repeated overdue notices (they never recur; without this the
-//! table grows by every overdue line every working day), and the failed logins older than
-//! [`LOGIN_FAILURES_KEPT_SECS`] (they throttle logins for minutes, not days).
+//! table grows by every overdue line every working day), the failed logins older than
+//! [`LOGIN_FAILURES_KEPT_SECS`] (they throttle logins for minutes, not days), and the console's
+//! sessions past `web.session_idle_mins` or `web.session_max_hours` that nobody came back with
+//! (one that comes back is refused and deleted at once anyway).
 
 use chrono::{NaiveDateTime, TimeZone as _};
 
@@ -31,6 +33,15 @@ pub async fn run(ctx: &Context, now: NaiveDateTime) -> anyhow::Result<Report> {
         .forget_login_failures(unix - LOGIN_FAILURES_KEPT_SECS)
         .await?;
     tracing::info!(failures, "failed logins of more than a day ago forgotten");
+    let web = &ctx.config.web;
+    let sessions = ctx
+        .store
+        .forget_sessions(
+            unix - i64::from(web.session_idle_mins) * 60,
+            unix - i64::from(web.session_max_hours) * 3600,
+        )
+        .await?;
+    tracing::info!(sessions, "the console's ended sessions forgotten");
     Ok(Report {
         forgotten,
         ..Report::default()

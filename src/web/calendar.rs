@@ -113,7 +113,11 @@ pub(crate) async fn month(
         .collect();
     let last = *days.last().unwrap_or(&first);
     let mut due: BTreeMap<NaiveDate, usize> = BTreeMap::new();
-    for row in board.rows.iter().filter(|r| board.in_scope(r, viewer.scope())) {
+    for row in board
+        .rows
+        .iter()
+        .filter(|r| board.in_scope(r, viewer.scope()))
+    {
         if let Some(d) = row.due.filter(|d| (first..=last).contains(d)) {
             *due.entry(d).or_default() += 1;
         }

@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::Serialize;
 
+use super::auth::Viewer;
 use super::board::{Board, Column, Row};
 use super::error::WebError;
 use super::names::{as_of, columns, party_view};
-use super::auth::Viewer;
 use super::query::Params;
 use super::{Console, render};
 use crate::domain::case::Reference;

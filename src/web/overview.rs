@@ -10,9 +10,9 @@ use axum::response::Html;
 use minijinja::context;
 use serde::Serialize;
 
+use super::auth::Viewer;
 use super::error::WebError;
 use super::names::{as_of, columns, local_time, party_view};
-use super::auth::Viewer;
 use super::query::Params;
 use super::{Console, render};
 

@@ -56,7 +56,9 @@ pub(crate) fn page(name: &str, context: minijinja::Value) -> anyhow::Result<Html
     // The menu's viewer (its name, the logout button, the pages its role opens), when the
     // request passed the gate; `none` on the public pages.
     let me = super::auth::shown();
-    Ok(Html(template.render(minijinja::context! { me, ..context })?))
+    Ok(Html(
+        template.render(minijinja::context! { me, ..context })?,
+    ))
 }
 
 /// `GET /style.css`.

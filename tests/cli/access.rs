@@ -9,6 +9,9 @@ use crate::helpers::{Backend, Setup, clock_today};
 /// Every test account's password.
 pub const PASSWORD: &str = "correct horse 42";
 
+/// `[web]` of a console with the login page.
+pub const PASSWORD_LOGIN: &str = "auth = \"password\"\n";
+
 /// The accounts of the tests: a name per role.
 pub const ACCOUNTS: [(&str, &str); 4] = [
     ("admin1", "admin"),
@@ -26,7 +29,7 @@ pub fn add_user(s: &Setup, name: &str, role: &str) {
 }
 
 /// A store with a case at the office (T-OFF), one at ss (T-SS) and one at zc (T-ZC), the four
-/// accounts, and the console with `web.auth = "password"` (plus `web`, more keys of `[web]`).
+/// accounts, and the console with `[web]` holding `web` (e.g. `auth = "password"`).
 pub fn bureau(backend: Backend, web: &str) -> (Setup, Console) {
     let s = Setup::with_store(backend);
     let today = clock_today().to_string();
@@ -36,7 +39,13 @@ pub fn bureau(backend: Backend, web: &str) -> (Setup, Console) {
             .success();
         if let Some(section) = section {
             s.duewatch_on_the_clock(&[
-                "case", "forward", reference, "--section", section, "--on", &today,
+                "case",
+                "forward",
+                reference,
+                "--section",
+                section,
+                "--on",
+                &today,
             ])
             .assert()
             .success();
@@ -45,7 +54,7 @@ pub fn bureau(backend: Backend, web: &str) -> (Setup, Console) {
     for (name, role) in ACCOUNTS {
         add_user(&s, name, role);
     }
-    s.append_config(&format!("[web]\nauth = \"password\"\n{web}"));
+    s.append_config(&format!("[web]\n{web}"));
     let console = Console::start_logged_out(&s);
     (s, console)
 }
@@ -60,7 +69,13 @@ enum Who {
     Section,
 }
 
-const EVERYONE: [Who; 5] = [Who::Nobody, Who::Admin, Who::Office, Who::Leadership, Who::Section];
+const EVERYONE: [Who; 5] = [
+    Who::Nobody,
+    Who::Admin,
+    Who::Office,
+    Who::Leadership,
+    Who::Section,
+];
 
 fn client<'c>(console: &'c Console, who: Who) -> Client<'c> {
     let name = match who {
@@ -82,32 +97,95 @@ struct Row {
 }
 
 const ROUTES: &[Row] = &[
-    Row { path: "/", status: [303, 200, 200, 200, 200] },
-    Row { path: "/cases", status: [303, 200, 200, 200, 200] },
-    Row { path: "/cases?party=ss", status: [303, 200, 200, 200, 200] },
-    Row { path: "/cases?party=zc", status: [303, 200, 200, 200, 403] },
-    Row { path: "/cases?party=office", status: [303, 200, 200, 200, 403] },
-    Row { path: "/cases?format=csv", status: [303, 200, 200, 200, 200] },
-    Row { path: "/cases/T-SS", status: [303, 200, 200, 200, 200] },
-    Row { path: "/cases/T-ZC", status: [303, 200, 200, 200, 404] },
-    Row { path: "/cases/T-OFF", status: [303, 200, 200, 200, 404] },
-    Row { path: "/calendar", status: [303, 303, 303, 303, 303] },
-    Row { path: "/calendar/2026/12", status: [303, 200, 200, 200, 200] },
-    Row { path: "/reports", status: [303, 200, 200, 200, 403] },
-    Row { path: "/reports?from=2026-01-01&to=2026-12-31", status: [303, 200, 200, 200, 403] },
-    Row { path: "/outbox", status: [303, 200, 200, 200, 403] },
-    Row { path: "/api/v1/status", status: [401, 200, 200, 200, 200] },
-    Row { path: "/feeds/ss.ics", status: [404, 404, 404, 404, 404] },
-    Row { path: "/healthz", status: [200, 200, 200, 200, 200] },
-    Row { path: "/metrics", status: [200, 200, 200, 200, 200] },
-    Row { path: "/login", status: [200, 200, 200, 200, 200] },
-    Row { path: "/style.css", status: [200, 200, 200, 200, 200] },
-    Row { path: "/no-such-page", status: [404, 404, 404, 404, 404] },
+    Row {
+        path: "/",
+        status: [303, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/cases",
+        status: [303, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/cases?party=ss",
+        status: [303, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/cases?party=zc",
+        status: [303, 200, 200, 200, 403],
+    },
+    Row {
+        path: "/cases?party=office",
+        status: [303, 200, 200, 200, 403],
+    },
+    Row {
+        path: "/cases?format=csv",
+        status: [303, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/cases/T-SS",
+        status: [303, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/cases/T-ZC",
+        status: [303, 200, 200, 200, 404],
+    },
+    Row {
+        path: "/cases/T-OFF",
+        status: [303, 200, 200, 200, 404],
+    },
+    Row {
+        path: "/calendar",
+        status: [303, 303, 303, 303, 303],
+    },
+    Row {
+        path: "/calendar/2026/12",
+        status: [303, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/reports",
+        status: [303, 200, 200, 200, 403],
+    },
+    Row {
+        path: "/reports?from=2026-01-01&to=2026-12-31",
+        status: [303, 200, 200, 200, 403],
+    },
+    Row {
+        path: "/outbox",
+        status: [303, 200, 200, 200, 403],
+    },
+    Row {
+        path: "/api/v1/status",
+        status: [401, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/feeds/ss.ics",
+        status: [404, 404, 404, 404, 404],
+    },
+    Row {
+        path: "/healthz",
+        status: [200, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/metrics",
+        status: [200, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/login",
+        status: [200, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/style.css",
+        status: [200, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/no-such-page",
+        status: [404, 404, 404, 404, 404],
+    },
 ];
 
 on_both_backends! {
     every_route_answers_every_role_as_the_table_says => |backend| {
-        let (_s, console) = bureau(backend, "");
+        let (_s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut failures = Vec::new();
         for (i, who) in EVERYONE.into_iter().enumerate() {
             let mut c = client(&console, who);
@@ -139,7 +217,7 @@ on_both_backends! {
     };
 
     a_section_sees_only_its_cases_and_the_office_sees_all => |backend| {
-        let (_s, console) = bureau(backend, "");
+        let (_s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut ss = client(&console, Who::Section);
         let list = ss.get("/cases");
         assert!(list.body.contains(r#"data-reference="T-SS""#), "{}", list.body);
@@ -163,7 +241,7 @@ on_both_backends! {
     };
 
     a_bearer_token_reads_the_api_and_a_wrong_one_is_401 => |backend| {
-        let (s, console) = bureau(backend, "");
+        let (s, console) = bureau(backend, PASSWORD_LOGIN);
         let out = s
             .duewatch(&["token", "add", "ss1"])
             .output()
@@ -189,7 +267,7 @@ on_both_backends! {
     };
 
     a_post_without_its_csrf_token_or_from_another_origin_is_refused => |backend| {
-        let (_s, console) = bureau(backend, "");
+        let (_s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut office = client(&console, Who::Office);
         // No token: refused, the session lives on.
         let no_token = office.post_form("/logout", &[("csrf", "")]);
@@ -212,7 +290,7 @@ on_both_backends! {
     };
 
     a_login_makes_a_new_session_whatever_cookie_came_with_it => |backend| {
-        let (_s, console) = bureau(backend, "");
+        let (_s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut c = console.client();
         let planted = "a".repeat(64);
         c.cookies.insert("duewatch_session".to_owned(), planted.clone());
@@ -231,7 +309,7 @@ on_both_backends! {
     };
 
     an_idle_or_too_old_session_ends => |backend| {
-        let (s, console) = bureau(backend, "");
+        let (s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut c = client(&console, Who::Office);
         // 31 minutes without a request (web.session_idle_mins = 30).
         s.sql(&["UPDATE sessions SET last_seen_at = last_seen_at - 31 * 60"]);
@@ -243,8 +321,22 @@ on_both_backends! {
         assert_eq!(c.get("/").status, 303, "too old: to the login");
     };
 
+    housekeeping_forgets_the_sessions_that_ended => |backend| {
+        let (s, console) = bureau(backend, PASSWORD_LOGIN);
+        let mut old = client(&console, Who::Office);
+        let mut fresh = client(&console, Who::Section);
+        // office1's session idle for 31 minutes: ended, though nobody came back to find out.
+        s.sql(&["UPDATE sessions SET last_seen_at = last_seen_at - 31 * 60 \
+                 WHERE user_id = (SELECT id FROM users WHERE name = 'office1')"]);
+        s.duewatch(&["run", "--once", "--job", "housekeeping"]).assert().success();
+        let users = s.column("SELECT CAST(u.name AS TEXT) FROM sessions s JOIN users u ON u.id = s.user_id");
+        assert_eq!(users, [Some("ss1".to_owned())]);
+        assert_eq!(fresh.get("/").status, 200);
+        assert_eq!(old.get("/").status, 303);
+    };
+
     five_failed_logins_hold_the_name_back_for_15_minutes => |backend| {
-        let (s, console) = bureau(backend, "");
+        let (s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut c = console.client();
         for _ in 0..5 {
             let wrong = c.log_in("office1", "wrong password!");
@@ -265,7 +357,7 @@ on_both_backends! {
     };
 
     a_disabled_users_session_ends_at_once => |backend| {
-        let (s, console) = bureau(backend, "");
+        let (s, console) = bureau(backend, PASSWORD_LOGIN);
         let mut c = client(&console, Who::Section);
         assert_eq!(c.get("/").status, 200);
         s.duewatch(&["user", "disable", "ss1"]).assert().success();

@@ -8,6 +8,7 @@ mod accounts_store;
 mod actor;
 mod bad_input;
 mod browser;
+mod browser_acts;
 mod case;
 mod config;
 mod console;

@@ -72,11 +72,7 @@ fn forged(api: bool) -> Response {
 /// The token the request carries (header first, else the form's `csrf` field), and the
 /// request with its body put back.
 async fn token(request: Request) -> Result<(Request, Option<String>), Response> {
-    if let Some(given) = request
-        .headers()
-        .get(HEADER)
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(given) = request.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
         let given = given.to_owned();
         return Ok((request, Some(given)));
     }
@@ -89,13 +85,9 @@ async fn token(request: Request) -> Result<(Request, Option<String>), Response> 
         return Ok((request, None));
     }
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, FORM_LIMIT).await.map_err(|_| {
-        refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "表单内容过长。",
-            false,
-        )
-    })?;
+    let bytes = to_bytes(body, FORM_LIMIT)
+        .await
+        .map_err(|_| refuse(StatusCode::PAYLOAD_TOO_LARGE, "表单内容过长。", false))?;
     let given = form_urlencoded::parse(&bytes)
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.into_owned());

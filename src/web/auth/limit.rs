@@ -60,7 +60,10 @@ pub(crate) async fn held_back(
         .await?;
     let held = by_name >= MAX_FAILURES || by_address >= MAX_FAILURES;
     if held {
-        console.metrics.logins_held_back.fetch_add(1, Ordering::Relaxed);
+        console
+            .metrics
+            .logins_held_back
+            .fetch_add(1, Ordering::Relaxed);
         tracing::warn!(
             user = name,
             address,
@@ -82,7 +85,10 @@ pub(crate) async fn failed(
     address: &str,
     now: i64,
 ) -> anyhow::Result<()> {
-    console.metrics.login_failures.fetch_add(1, Ordering::Relaxed);
+    console
+        .metrics
+        .login_failures
+        .fetch_add(1, Ordering::Relaxed);
     tracing::warn!(user = name, address, "console: a login failed");
     console.ctx.store.login_failed(name, address, now).await
 }

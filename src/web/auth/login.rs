@@ -151,7 +151,10 @@ pub(crate) async fn submit(
     let mut response = Redirect::to(&next).into_response();
     let headers = response.headers_mut();
     headers.append(header::SET_COOKIE, cookie);
-    headers.append(header::SET_COOKIE, set_cookie(&console, LOGIN_COOKIE, "", 0));
+    headers.append(
+        header::SET_COOKIE,
+        set_cookie(&console, LOGIN_COOKIE, "", 0),
+    );
     Ok(response)
 }
 
@@ -177,7 +180,13 @@ mod tests {
     #[test]
     fn only_the_consoles_own_paths_are_followed_after_the_login() {
         assert_eq!(local("/cases?party=ss"), "/cases?party=ss");
-        for away in ["//evil.example/", "/\\evil.example", "https://evil.example", "", "cases"] {
+        for away in [
+            "//evil.example/",
+            "/\\evil.example",
+            "https://evil.example",
+            "",
+            "cases",
+        ] {
             assert_eq!(local(away), "/", "{away}");
         }
     }

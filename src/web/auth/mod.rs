@@ -213,7 +213,10 @@ struct Found {
 pub(crate) async fn mode(console: &Console) -> Result<AuthMode, WebError> {
     match console.ctx.config.web.auth {
         AuthMode::Auto => {
-            if console.accounts_exist.load(std::sync::atomic::Ordering::Acquire) {
+            if console
+                .accounts_exist
+                .load(std::sync::atomic::Ordering::Acquire)
+            {
                 return Ok(AuthMode::Password);
             }
             if console.ctx.store.has_users().await? {
@@ -335,7 +338,10 @@ async fn proxied(
     let account = match store.user(name).await.map_err(failed)? {
         Some((account, _)) if !account.disabled => account,
         _ => {
-            tracing::warn!(user = name, "console: single sign-on of a user without an enabled account");
+            tracing::warn!(
+                user = name,
+                "console: single sign-on of a user without an enabled account"
+            );
             return Err(refuse(
                 StatusCode::FORBIDDEN,
                 "您已通过统一身份认证，但在 duewatch 中没有启用的账号。请联系管理员（duewatch user add）。",

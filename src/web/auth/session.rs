@@ -39,7 +39,8 @@ pub(crate) fn set_cookie(console: &Console, name: &str, value: &str, max_age: i6
     } else {
         ""
     };
-    let text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+    let text =
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
     // The value is hex digits and the rest fixed text: always a valid header value.
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -114,7 +115,10 @@ mod tests {
         assert_eq!(cookie(&headers).as_deref(), Some("abc123"));
         assert_eq!(named_cookie(&headers, "b"), Some("2"));
         let mut empty = HeaderMap::new();
-        empty.append(header::COOKIE, HeaderValue::from_static("duewatch_session="));
+        empty.append(
+            header::COOKIE,
+            HeaderValue::from_static("duewatch_session="),
+        );
         assert_eq!(cookie(&empty), None);
         assert_eq!(cookie(&HeaderMap::new()), None);
     }
