@@ -3,12 +3,18 @@
 //! (default today in the configured time zone), read fresh from the source, not the snapshot.
 //! Both write it with [`crate::output::status::list`]. Refusals are JSON too:
 //! `{"error": "..."}`, naming the parameter.
+//!
+//! The write API (one case, and recording acts) is in `api/cases.rs`.
 
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+
+mod cases;
+
+pub(crate) use cases::{act, add, show};
 
 use super::Console;
 use super::error::WebError;

@@ -36,7 +36,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::NaiveDateTime;
 
 use crate::jobs::Context;
@@ -49,11 +49,13 @@ mod case;
 mod cases;
 mod error;
 mod feeds;
+mod fields;
 mod names;
 pub mod ops;
 mod outbox;
 mod overview;
 pub(crate) mod query;
+mod record;
 mod render;
 mod reports;
 
@@ -199,6 +201,12 @@ impl Console {
         Ok(())
     }
 
+    /// Tells the console a case was recorded from a page or the API: a new snapshot is taken
+    /// in the background, so that the lists count it before the next poll.
+    pub(crate) fn cases_changed(&self) {
+        self.poll_done();
+    }
+
     /// Tells the console a poll is done (with any calendar it put in force): a new snapshot is
     /// taken in the background.
     pub fn poll_done(&self) {
@@ -235,7 +243,6 @@ pub fn router(console: Arc<Console>) -> Router {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     use axum::middleware::{from_fn, from_fn_with_state};
-    use axum::routing::post;
     // For supervisors only (the office, the leadership, the administrators): every party's mail
     // and figures.
     let supervised = Router::new()
@@ -246,10 +253,15 @@ pub fn router(console: Arc<Console>) -> Router {
     let gated = Router::new()
         .route("/", get(overview::page))
         .route("/cases", get(cases::page))
+        .route("/cases/new", get(record::new_case).post(record::add_case))
         .route("/cases/{reference}", get(case::page))
+        .route("/cases/{reference}/{act}", post(record::act))
         .route("/calendar", get(calendar::current))
         .route("/calendar/{year}/{month}", get(calendar::month))
         .route("/api/v1/status", get(api::status))
+        .route("/api/v1/cases", post(api::add))
+        .route("/api/v1/cases/{reference}", get(api::show))
+        .route("/api/v1/cases/{reference}/{act}", post(api::act))
         .route("/logout", post(auth::login::logout))
         .merge(supervised)
         .route_layer(from_fn_with_state(Arc::clone(&console), auth::gate));

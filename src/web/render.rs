@@ -14,6 +14,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("overview.html", include_str!("templates/overview.html")),
     ("cases.html", include_str!("templates/cases.html")),
     ("case.html", include_str!("templates/case.html")),
+    ("act_form.html", include_str!("templates/act_form.html")),
+    ("new_case.html", include_str!("templates/new_case.html")),
     ("outbox.html", include_str!("templates/outbox.html")),
     ("calendar.html", include_str!("templates/calendar.html")),
     ("reports.html", include_str!("templates/reports.html")),

@@ -17,6 +17,7 @@ mod faults;
 mod feeds;
 mod jobs;
 mod mail;
+mod recording;
 mod report;
 mod security;
 mod smtp;

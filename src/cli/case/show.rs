@@ -5,8 +5,6 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use serde_json::json;
-
 use super::View;
 use crate::calendar::load;
 use crate::config::Config;
@@ -48,23 +46,7 @@ fn show(
     as_json: bool,
 ) -> anyhow::Result<()> {
     if as_json {
-        let h: Vec<_> = history
-            .iter()
-            .map(|h| {
-                json!({
-                    "at": h.at,
-                    "command": h.command,
-                    "change": escaped(&h.change, false),
-                    "actor": h.actor.as_deref().map(|a| escaped(a, false)),
-                })
-            })
-            .collect();
-        serde_json::to_writer_pretty(
-            &mut *out,
-            &json!({ "case": case, "status": status, "history": h }),
-        )?;
-        writeln!(out)?;
-        return Ok(());
+        return crate::output::case::json(out, case, status, history);
     }
     writeln!(
         out,
