@@ -77,7 +77,7 @@ fn form(
     let proxy = console.ctx.config.web.auth == AuthMode::Proxy;
     let html = render::page(
         "login.html",
-        context! { username, next, message, csrf => token.clone(), proxy },
+        context! { username, next, message, csrf => token.clone(), proxy, login => true },
     )?;
     let cookie = set_cookie(console, LOGIN_COOKIE, &token, 3600);
     Ok((status, [(header::SET_COOKIE, cookie)], html).into_response())
