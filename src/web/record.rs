@@ -165,7 +165,8 @@ fn form_view(
         case: on.map(ToString::to_string),
         fields,
         error: typed.map(|t| t.message.clone()),
-        open: typed.is_some(),
+        // The new case page has this one form: open.
+        open: typed.is_some() || act == Act::Add,
     }
 }
 
