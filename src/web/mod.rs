@@ -241,7 +241,9 @@ pub fn router(console: Arc<Console>) -> Router {
     use tower_http::timeout::TimeoutLayer;
     // On every answer unless the handler set its own (style.css keeps its max-age): the pages
     // use no script, one stylesheet from here and the `data:` favicon; no frame may hold them;
-    // no Referer carries a feed token or a case's address elsewhere; nothing is cached.
+    // no Referer carries a feed token or a case's address elsewhere (`same-origin`, not
+    // `no-referrer`: under `no-referrer` a browser sends `Origin: null` with every form, and
+    // the CSRF check, rightly, refuses that); nothing is cached.
     // The Content-Security-Policy: everything from the console itself, images also from
     // `data:` (base.html's empty favicon), no frame around a page, forms sent only here.
     const CSP: &str =
@@ -291,7 +293,7 @@ pub fn router(console: Arc<Console>) -> Router {
         // Outermost: the timeout's 503 carries them too.
         .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(always(header::CONTENT_SECURITY_POLICY, CSP))
-        .layer(always(header::REFERRER_POLICY, "no-referrer"))
+        .layer(always(header::REFERRER_POLICY, "same-origin"))
         .layer(always(header::CACHE_CONTROL, "no-store"))
         .with_state(console)
 }

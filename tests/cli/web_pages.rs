@@ -137,7 +137,7 @@ on_both_backends! {
         for path in ["/", "/cases", "/api/v1/status", "/cases?q=%FF", "/no-such-page", "/style.css"] {
             assert_eq!(header(&console, path, "x-content-type-options").as_deref(), Some("nosniff"), "{path}");
             assert_eq!(header(&console, path, "content-security-policy").as_deref(), Some(csp), "{path}");
-            assert_eq!(header(&console, path, "referrer-policy").as_deref(), Some("no-referrer"), "{path}");
+            assert_eq!(header(&console, path, "referrer-policy").as_deref(), Some("same-origin"), "{path}");
             let cache = header(&console, path, "cache-control");
             if path == "/style.css" {
                 assert_eq!(cache.as_deref(), Some("max-age=3600"), "{path}");
