@@ -1,10 +1,14 @@
 //! The web console on `http.listen`: the supervision pages of the office, the leadership and the
-//! sections (arts. 23, 24), read-only, in Chinese, every page whole without JavaScript; and
-//! `/healthz`, `/metrics` and the JSON and iCalendar feeds on the same listener.
+//! sections (arts. 23, 24), in Chinese, every page whole without JavaScript, with a form for
+//! each act a user may record; the write API; and `/healthz`, `/metrics` and the JSON and
+//! iCalendar feeds on the same listener.
 //!
 //! Design:
 //! - **The routes are a contract** (docs/console.md): other systems and the tests link to them.
 //!   [`router`] is the one list of them.
+//! - **Recording goes the command line's way**: every act, from a form or the API, is recorded
+//!   by `crate::acts::record` with the same refusals, and the viewer's name in the history;
+//!   a recorded act has the snapshot taken again ([`Console::cases_changed`]).
 //! - **Pages read a snapshot, not every case per request**: [`board::Board`] is every open
 //!   case's current stage, evaluated once ([`Console::refresh`]) after each poll and when the
 //!   day changes, sorted most urgent first; `/` and `/cases` filter and count it in memory. A
@@ -24,7 +28,10 @@
 //! embedded templates and the stylesheet), `error.rs` (the 400/404/500 pages), [`ops`]
 //! (`/healthz`, `/metrics`), and one file per page: `overview.rs` (`/`), `cases.rs`
 //! (`/cases`), `case.rs` (`/cases/{reference}`), `calendar.rs`, `reports.rs`, `outbox.rs`,
-//! `api.rs` (`/api/v1/…`), `feeds.rs` (`/feeds/…`).
+//! `api.rs` (`/api/v1/status`; `api/cases.rs`: one case, and the write API), `feeds.rs`
+//! (`/feeds/…`); recording: `record.rs` (the case page's forms, `POST /cases/{reference}/{act}`,
+//! the new case page), `fields.rs` (an act's fields from a form or JSON), both through
+//! `crate::acts`, the one path the command line takes too.
 //!
 //! This room may use the jobs' context (store, source, calendar, configuration) and the layers
 //! below; the daemon starts it ([`spawn`]) and tells it when a poll is done
