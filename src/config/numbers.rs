@@ -121,10 +121,22 @@ impl Config {
     }
 
     /// What is allowed but worth a warning: `config check` prints each as `warning: …` and the
-    /// daemon logs it. None at present: an `http.listen` beyond loopback without a login is
-    /// refused (`Config::validate`).
+    /// daemon logs it: a console reached over https whose session cookie is not `Secure`.
     pub fn warnings(&self) -> Vec<String> {
-        Vec::new()
+        let web = &self.web;
+        let over_tls = web
+            .base_url
+            .as_ref()
+            .is_some_and(|b| b.origin().starts_with("https:"));
+        let mut warnings = Vec::new();
+        if over_tls && !web.secure_cookies {
+            warnings.push(
+                "web.base_url is https but web.secure_cookies = false: the session cookie could \
+                 also travel over plain http; set web.secure_cookies = true"
+                    .to_owned(),
+            );
+        }
+        warnings
     }
 }
 
@@ -145,6 +157,13 @@ mod tests {
     fn the_defaults_are_within_bounds_and_warn_of_nothing() {
         assert_eq!(config("").check_numbers(), Ok(()));
         assert!(config("").warnings().is_empty());
+        let https = config("[web]\nbase_url = \"https://duewatch.bureau.example\"\n");
+        assert!(https.warnings()[0].contains("web.secure_cookies = false"));
+        assert!(
+            config("[web]\nbase_url = \"https://d.example\"\nsecure_cookies = true\n")
+                .warnings()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -74,8 +74,13 @@ impl ProxyAddress {
             Some(p) => p
                 .parse::<u8>()
                 .ok()
-                .filter(|p| *p <= bits)
-                .ok_or_else(|| format!("\"{text}\": the prefix must be 0 to {bits}"))?,
+                .filter(|p| (1..=bits).contains(p))
+                .ok_or_else(|| {
+                    format!(
+                        "\"{text}\": the prefix must be 1 to {bits} (0 would trust every address \
+                         to name the user)"
+                    )
+                })?,
         };
         Ok(ProxyAddress { network, prefix })
     }
@@ -88,13 +93,8 @@ impl ProxyAddress {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
             v4 => v4,
         };
-        let keep = |bits: u32| -> u128 {
-            if self.prefix == 0 {
-                0
-            } else {
-                (!0u128) << (bits - u32::from(self.prefix))
-            }
-        };
+        // The prefix is 1 to `bits` (parse): the shift is below 128.
+        let keep = |bits: u32| -> u128 { (!0u128) << (bits - u32::from(self.prefix)) };
         match (self.network, address) {
             (IpAddr::V4(n), IpAddr::V4(a)) => {
                 let mask = keep(32);
@@ -262,12 +262,14 @@ mod tests {
         let v6 = ProxyAddress::parse("fd00::/8").expect("a network");
         assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
         assert!(!v6.contains(ip("10.0.0.5")));
-        assert!(
-            ProxyAddress::parse("0.0.0.0/0")
-                .expect("all")
-                .contains(ip("8.8.8.8"))
-        );
-        for bad in ["10.0.0", "10.0.0.0/33", "proxy.bureau", "::1/129"] {
+        for bad in [
+            "10.0.0",
+            "10.0.0.0/33",
+            "proxy.bureau",
+            "::1/129",
+            "0.0.0.0/0",
+            "::/0",
+        ] {
             assert!(ProxyAddress::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(net.to_string(), "10.0.0.0/8");

@@ -19,7 +19,9 @@ const SEEN: &str = "UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1";
 const CLOSE_SESSION: &str = "DELETE FROM sessions WHERE id_hash = $1";
 const FORGET_SESSIONS: &str = "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2";
 
-const LOGIN_FAILED: &str = "INSERT INTO login_failures (at, username, address) VALUES ($1, $2, $3)";
+const LOGIN_FAILED: &str =
+    "INSERT INTO login_failures (at, username, address) VALUES ($1, $2, $3) RETURNING id";
+const FORGET_LOGIN_ATTEMPT: &str = "DELETE FROM login_failures WHERE id = $1";
 const LOGIN_FAILURES: &str = "SELECT \
      (SELECT count(*) FROM login_failures WHERE username = $1 AND at >= $3), \
      (SELECT count(*) FROM login_failures WHERE address = $2 AND at >= $3)";
@@ -135,16 +137,34 @@ impl Store {
         Ok(done)
     }
 
-    /// Notes a refused login of `name` (as given) from `address` at `now`.
+    /// Notes a login of `name` (as given, at most 64 characters kept) from `address` at `now`
+    /// as failed, before its password is checked (so that logins sent at once all count); its
+    /// row's id, to forget it by ([`Store::forget_login_attempt`]) when it succeeds.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn login_failed(&self, name: &str, address: &str, now: i64) -> anyhow::Result<()> {
-        with_pool!(self, |pool| {
-            sqlx::query(LOGIN_FAILED)
+    pub async fn login_failed(&self, name: &str, address: &str, now: i64) -> anyhow::Result<i64> {
+        let name: String = name.chars().take(64).collect();
+        let id: i64 = with_pool!(self, |pool| {
+            sqlx::query_scalar(LOGIN_FAILED)
                 .bind(now)
-                .bind(name)
+                .bind(&name)
                 .bind(address)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(id)
+    }
+
+    /// Forgets the attempt `id` noted by [`Store::login_failed`]: it succeeded, or was held back
+    /// unchecked.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn forget_login_attempt(&self, id: i64) -> anyhow::Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::query(FORGET_LOGIN_ATTEMPT)
+                .bind(id)
                 .execute(pool)
                 .await
                 .map(|d| d.rows_affected())

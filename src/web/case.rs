@@ -189,7 +189,24 @@ pub(super) async fn show(
     let told_more = told.len() > TOLD_MAX;
     told.truncate(TOLD_MAX);
     let tz = console.ctx.config.timezone.tz();
-    let told: Vec<ToldView> = told.iter().map(|t| told_view(t, tz)).collect();
+    // The relay's error texts and the digests' subjects are the outbox's, for supervisors: a
+    // section sees that its case was told, to whom and whether it arrived.
+    let supervises = viewer.role.supervises();
+    let told: Vec<ToldView> = told
+        .iter()
+        .map(|t| {
+            let mut view = told_view(t, tz);
+            if !supervises {
+                view.subject = None;
+                view.delivery = match view.state {
+                    "dead" => "无法投递（详情见发件箱，由办公室处理）".to_owned(),
+                    "retrying" => "发送失败，重试中".to_owned(),
+                    _ => view.delivery,
+                };
+            }
+            view
+        })
+        .collect();
     let extensions: Vec<_> = case
         .extensions
         .iter()

@@ -100,6 +100,8 @@ pub struct Console {
     pub(crate) heavy: tokio::sync::Semaphore,
     /// An account exists (so `web.auth = "auto"` means `password`): remembered once seen.
     pub(crate) accounts_exist: std::sync::atomic::AtomicBool,
+    /// Held while a login's password is checked ([`auth::limit::CHECKS_AT_ONCE`] at a time).
+    pub(crate) logins: tokio::sync::Semaphore,
 }
 
 /// How many requests that scan every case (or many) run at once; others wait their turn
@@ -120,6 +122,7 @@ impl Console {
             failed_at: std::sync::Mutex::new(None),
             heavy: tokio::sync::Semaphore::new(HEAVY_AT_ONCE),
             accounts_exist: std::sync::atomic::AtomicBool::new(false),
+            logins: tokio::sync::Semaphore::new(auth::limit::CHECKS_AT_ONCE),
         }
     }
 

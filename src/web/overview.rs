@@ -88,7 +88,8 @@ pub(crate) async fn page(
             coverage => render::value(coverage),
             pending => health.pending,
             dead => health.dead_letters,
-            unreadable => board.unreadable,
+            // Counted over every case: a section is not told of others'.
+            unreadable => if scope.is_some() { 0 } else { board.unreadable },
             columns => columns(),
             parties,
             totals,

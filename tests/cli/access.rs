@@ -122,6 +122,10 @@ const ROUTES: &[Row] = &[
         status: [303, 200, 200, 200, 200],
     },
     Row {
+        path: "/cases?print=1",
+        status: [303, 200, 200, 200, 200],
+    },
+    Row {
         path: "/cases/T-SS",
         status: [303, 200, 200, 200, 200],
     },
@@ -519,6 +523,55 @@ on_both_backends! {
         assert_eq!(c.log_in("ss1", PASSWORD).status, 303);
     };
 
+    logins_sent_at_once_are_all_counted => |backend| {
+        let (_s, console) = bureau(backend, PASSWORD_LOGIN);
+        // Twelve wrong logins at the same moment, each with its own login form: at most five
+        // are checked (401), the others held back (429).
+        let forms: Vec<_> = (0..12)
+            .map(|_| {
+                let mut c = console.client();
+                let page = c.get("/login");
+                let token = crate::console::form_token(&page.body).expect("a token");
+                (c, token)
+            })
+            .collect();
+        let statuses: Vec<u16> = std::thread::scope(|scope| {
+            let running: Vec<_> = forms
+                .into_iter()
+                .map(|(mut c, token)| {
+                    scope.spawn(move || {
+                        c.post_form(
+                            "/login",
+                            &[("username", "office1"), ("password", "wrong password!"), ("csrf", &token)],
+                        )
+                        .status
+                    })
+                })
+                .collect();
+            running.into_iter().map(|t| t.join().expect("a login")).collect()
+        });
+        let checked = statuses.iter().filter(|s| **s == 401).count();
+        assert!(checked <= 5, "{checked} wrong passwords checked at once: {statuses:?}");
+        assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+        // Those checked counted: the fifth failure holds the name back, as one by one.
+        let mut c = console.client();
+        for _ in checked..5 {
+            assert_eq!(c.log_in("office1", "wrong password!").status, 401);
+        }
+        assert_eq!(c.log_in("office1", PASSWORD).status, 429);
+    };
+
+    a_doubled_single_sign_on_header_is_refused => |backend| {
+        let (_s, console) = bureau(
+            backend,
+            "auth = \"proxy\"\ntrusted_proxies = [\"127.0.0.1\"]\n",
+        );
+        let mut c = console.client();
+        c.headers.push(("x-remote-user".to_owned(), "admin1".to_owned()));
+        c.headers.push(("x-remote-user".to_owned(), "ss1".to_owned()));
+        assert_eq!(c.get("/").status, 401);
+    };
+
     single_sign_on_is_taken_only_from_a_trusted_proxy => |backend| {
         let (_s, console) = bureau(
             backend,
@@ -547,4 +600,21 @@ on_both_backends! {
         stranger.headers.push(("x-remote-user".to_owned(), "nobody-here".to_owned()));
         assert_eq!(stranger.get("/").status, 403);
     };
+}
+
+/// An open console (no accounts) answers only under a loopback name: a page of another site
+/// that points a name of its own at 127.0.0.1 (DNS rebinding) reads nothing.
+#[test]
+fn an_open_console_answers_only_its_loopback_names() {
+    let s = Setup::with_store(Backend::Sqlite);
+    let console = Console::start(&s);
+    let under = |host: &str| {
+        console
+            .send("GET", "/cases", &[("host", host)], None)
+            .expect("an answer")
+            .status
+    };
+    assert_eq!(under(&format!("127.0.0.1:{}", console.port)), 200);
+    assert_eq!(under(&format!("localhost:{}", console.port)), 200);
+    assert_eq!(under(&format!("evil.example:{}", console.port)), 421);
 }

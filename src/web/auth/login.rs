@@ -23,6 +23,7 @@ use super::super::{Console, render};
 use super::session::{self, named_cookie, set_cookie};
 use super::{Viewer, limit, mode, unix_now};
 use crate::config::AuthMode;
+use crate::domain::account::UserName;
 use crate::store::secret;
 
 /// The cookie that pairs the login form with the browser it was given to.
@@ -112,15 +113,45 @@ pub(crate) async fn submit(
     let now = unix_now();
     let name = given.username.trim();
     let address = limit::address(&console, Some(peer.ip()), &headers);
-    if limit::held_back(&console, name, &address, now).await? {
+    let held = |console: &Console| {
+        form(
+            console,
+            StatusCode::TOO_MANY_REQUESTS,
+            name,
+            &next,
+            Some("登录失败次数过多，请 15 分钟后再试。"),
+        )
+    };
+    let wrong = |console: &Console| {
+        form(
+            console,
+            StatusCode::UNAUTHORIZED,
+            name,
+            &next,
+            Some("用户名或密码不正确。"),
+        )
+    };
+    // Noted as failed before anything is checked: logins sent at once all count (limit's doc).
+    let limit::Attempt::Noted(attempt) = limit::attempt(&console, name, &address, now).await?
+    else {
+        return held(&console);
+    };
+    // No account can have a name that is not one: no password is checked for it.
+    if UserName::parse(name).is_err() {
+        limit::failed(&console, name, &address);
+        return wrong(&console);
+    }
+    // A password check takes argon2id's memory: a few at a time.
+    let Ok(_turn) = console.logins.try_acquire() else {
+        limit::succeeded(&console, attempt).await?;
         return form(
             &console,
             StatusCode::TOO_MANY_REQUESTS,
             name,
             &next,
-            Some("登录失败次数过多，请 15 分钟后再试。"),
+            Some("此刻登录的人过多，请稍后再试。"),
         );
-    }
+    };
     let found = console.ctx.store.user(name).await?;
     let (account, hash) = match found {
         Some((account, hash)) if !account.disabled => (Some(account), hash),
@@ -133,15 +164,10 @@ pub(crate) async fn submit(
             .await
             .map_err(anyhow::Error::from)?;
     let Some(account) = account.filter(|_| verified) else {
-        limit::failed(&console, name, &address, now).await?;
-        return form(
-            &console,
-            StatusCode::UNAUTHORIZED,
-            name,
-            &next,
-            Some("用户名或密码不正确。"),
-        );
+        limit::failed(&console, name, &address);
+        return wrong(&console);
     };
+    limit::succeeded(&console, attempt).await?;
     // A new session whatever the browser brought: an old cookie is never taken over.
     if let Some(old) = session::cookie(&headers) {
         console.ctx.store.close_session(&secret::hash(&old)).await?;

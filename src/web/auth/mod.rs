@@ -272,10 +272,22 @@ async fn identify(
         };
     }
     match mode(console).await.map_err(failed)? {
-        AuthMode::None | AuthMode::Auto => Ok(Some(Found {
-            viewer: Viewer::open(),
-            set_cookie: None,
-        })),
+        AuthMode::None | AuthMode::Auto => {
+            // Open to whoever reaches a loopback listener: only under the loopback's own name
+            // (or `web.base_url`'s), so that a page of another site cannot read the cases
+            // through a browser on this machine by pointing a name of its own here.
+            if !loopback_host(console, headers) {
+                return Err(refuse(
+                    StatusCode::MISDIRECTED_REQUEST,
+                    "免登录的控制台只能以本机地址（127.0.0.1、localhost）或 web.base_url 访问。",
+                    api,
+                ));
+            }
+            Ok(Some(Found {
+                viewer: Viewer::open(),
+                set_cookie: None,
+            }))
+        }
         AuthMode::Password => {
             let Some(id) = session::cookie(headers) else {
                 return Ok(None);
@@ -318,12 +330,19 @@ async fn proxied(
         }
         return Ok(None);
     }
-    let Some(name) = headers
-        .get(web.proxy_header.as_str())
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    else {
+    // Exactly one: a proxy that adds its header instead of replacing the client's would
+    // otherwise let the client's own value through.
+    let mut values = headers.get_all(web.proxy_header.as_str()).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        if headers.get_all(web.proxy_header.as_str()).iter().count() > 1 {
+            tracing::warn!(
+                header = %web.proxy_header,
+                "console: the single sign-on header came more than once; refused"
+            );
+        }
+        return Ok(None);
+    };
+    let Some(name) = value.to_str().ok().map(str::trim).filter(|n| !n.is_empty()) else {
         return Ok(None);
     };
     let store = &console.ctx.store;
@@ -376,6 +395,27 @@ async fn proxied(
         },
         set_cookie: Some(cookie),
     }))
+}
+
+/// Whether the request's `Host` is a loopback address, `localhost`, or `web.base_url`'s host.
+fn loopback_host(console: &Console, headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let Ok(url) = url::Url::parse(&format!("http://{host}")) else {
+        return false;
+    };
+    let named = url.host_str().unwrap_or_default();
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    loopback
+        || console.ctx.config.web.base_url.as_ref().is_some_and(|b| {
+            url::Url::parse(&b.origin()).is_ok_and(|o| o.host_str() == Some(named))
+        })
 }
 
 /// The token of `Authorization: Bearer …`, if the request has one.
