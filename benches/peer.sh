@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # duewatch beside the script a bureau would write instead (issue 19): the peer's cron script over
-# SQLite with chinese_calendar (benches/peer/peer_poll.py, a copy of ../shared/bench), on the same
+# SQLite with chinese_calendar (../shared/bench/peer_poll.py, the project's shared bench input, or $PEER_DIR), on the same
 # cases, in one run, with medians, ranges and ratios.
 #
 #   bash benches/peer.sh [TOTAL] [OPEN] [RUNS]      default 1000000 100000 5
@@ -18,6 +18,9 @@
 # as of today (UTC), for the peer and duewatch alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The peer's two scripts: the project's shared bench input, read where it is (not copied in).
+peer=${PEER_DIR:-$PWD/../shared/bench}
+[ -f "$peer/peer_poll.py" ] || { echo "peer.sh: no $peer/peer_poll.py; set PEER_DIR to the directory of peer_poll.py and peer_to_csv.py" >&2; exit 2; }
 total=${1:-1000000}
 open=${2:-100000}
 runs=${3:-5}
@@ -40,10 +43,10 @@ note() { echo "$1 $2" >> "$results"; }  # name seconds
 
 if [ ! -f "$dir/peer.db" ]; then
   echo "seeding the peer's $total cases ($open open)"
-  python3 benches/peer/peer_poll.py seed "$dir/peer.db.tmp" "$total" "$open"
+  python3 "$peer/peer_poll.py" seed "$dir/peer.db.tmp" "$total" "$open"
   mv "$dir/peer.db.tmp" "$dir/peer.db"
 fi
-[ -f "$dir/cases.csv" ] || python3 benches/peer/peer_to_csv.py "$dir/peer.db" "$dir/cases.csv"
+[ -f "$dir/cases.csv" ] || python3 "$peer/peer_to_csv.py" "$dir/peer.db" "$dir/cases.csv"
 
 config=$dir/duewatch.toml
 {
@@ -82,8 +85,8 @@ done
 echo "the peer's polls (as of $today)"
 for ((i = 0; i < peer_runs; i++)); do
   sqlite3 "$dir/peer.db" "DELETE FROM ledger"
-  note peer.first "$(python3 benches/peer/peer_poll.py poll "$dir/peer.db" "$today" | awk '{print $3}')"
-  note peer.usual "$(python3 benches/peer/peer_poll.py poll "$dir/peer.db" "$today" | awk '{print $3}')"
+  note peer.first "$(python3 "$peer/peer_poll.py" poll "$dir/peer.db" "$today" | awk '{print $3}')"
+  note peer.usual "$(python3 "$peer/peer_poll.py" poll "$dir/peer.db" "$today" | awk '{print $3}')"
 done
 
 echo "duewatch run --once"

@@ -25,6 +25,9 @@
 //!   system's database, read-only), [`import`] (cases from a CSV file, checked whole before
 //!   anything is written), [`mail`] (templates and transports), [`output`] (the report as a
 //!   table, CSV or workbook; a section's deadlines as iCalendar; both streamed from the source);
+//! - `acts`: recording an act on a case (a new case, a forwarding, an extension, …): the one
+//!   path of the command line, the console's forms and the write API, checked by the rulebook
+//!   and at entry in one transaction;
 //! - [`jobs`]: the jobs, each a plain `async fn run(ctx, now)`: the poll (reconcile + deliver),
 //!   the calendar check, housekeeping, the monthly report;
 //! - [`web`]: the console on `http.listen` (the supervision pages, read-only, from a snapshot
@@ -35,6 +38,7 @@
 //! - two leaves any layer may use: `error` (how an error reads to an operator: each cause once)
 //!   and `bounded_file` (reading a bounded regular file: calendars, templates).
 
+pub(crate) mod acts;
 mod bounded_file;
 pub mod calendar;
 pub mod cli;

@@ -1,6 +1,6 @@
 //! `duewatch feed token|list|revoke`: the tokens of the sections' calendar feeds
 //! (`GET /feeds/{section}.ics?token=…` on the console). A token is printed once, when made; the
-//! store keeps only its hash ([`crate::store::feed_tokens`]).
+//! store keeps only its hash ([`crate::store::feed_tokens`], made by [`crate::store::secret`]).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -10,7 +10,7 @@ use clap::Subcommand;
 use super::{open_store, runtime};
 use crate::config::Config;
 use crate::domain::case::SectionCode;
-use crate::store::feed_tokens;
+use crate::store::secret;
 
 /// `duewatch feed …`.
 #[derive(Debug, Subcommand)]
@@ -43,7 +43,7 @@ pub(super) fn run(
 }
 
 /// `code` if it is a configured section's, else an error naming it and the configured codes.
-fn configured(code: &str, config: &Config) -> anyhow::Result<SectionCode> {
+pub(super) fn configured(code: &str, config: &Config) -> anyhow::Result<SectionCode> {
     let known: Vec<&str> = config.sections.iter().map(|s| s.code.as_str()).collect();
     let found = SectionCode::parse(code)
         .ok()
@@ -62,12 +62,10 @@ fn configured(code: &str, config: &Config) -> anyhow::Result<SectionCode> {
 
 fn token(out: &mut dyn Write, code: &str, config: &Config) -> anyhow::Result<ExitCode> {
     let section = configured(code, config)?;
-    let token = feed_tokens::new_token()?;
+    let token = secret::new_token()?;
     runtime()?.block_on(async {
         let store = open_store(config).await?;
-        store
-            .set_feed_token(&section, &feed_tokens::hash(&token))
-            .await
+        store.set_feed_token(&section, &secret::hash(&token)).await
     })?;
     writeln!(out, "{token}")?;
     match &config.web.base_url {

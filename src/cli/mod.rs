@@ -13,6 +13,8 @@
 //! - `config.rs`: `config check|show`;
 //! - `health.rs`: `health`;
 //! - `feed.rs`: `feed token|list|revoke` (the sections' calendar feed tokens);
+//! - `user.rs`: `user add|list|passwd|disable|enable` (the console's accounts);
+//! - `token.rs`: `token add|list|revoke` (the API's bearer tokens);
 //! - `generate.rs`: `generate man|completions` (hidden: for the packages' build).
 //!
 //! Exit codes: 0 success, 1 a failed check or a refused operation, 2 bad arguments.
@@ -28,6 +30,8 @@ mod mail;
 mod outbox;
 mod report;
 mod run;
+mod token;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -81,6 +85,12 @@ enum Command {
     /// The tokens of the sections' calendar feeds on the console (/feeds/SECTION.ics).
     #[command(subcommand)]
     Feed(feed::Command),
+    /// The users of the console and the API, and their roles.
+    #[command(subcommand)]
+    User(user::Command),
+    /// The API's bearer tokens, each acting as a user.
+    #[command(subcommand)]
+    Token(token::Command),
     /// The database.
     #[command(subcommand)]
     Db(db::Command),
@@ -167,6 +177,8 @@ fn run(out: &mut dyn std::io::Write, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status { view } => case::status(out, view, &config),
         Command::Db(command) => db::run(out, command, &config),
         Command::Feed(command) => feed::run(out, command, &config),
+        Command::User(command) => user::run(out, command, &config),
+        Command::Token(command) => token::run(out, command, &config),
         Command::Report(args) => report::report(out, args, &config),
         Command::Ics(args) => report::ics(out, args, &config),
         Command::Run(args) => run::run(out, args, config),
@@ -176,6 +188,24 @@ fn run(out: &mut dyn std::io::Write, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Health { max_age, json } => health::run(out, max_age, json, config),
         Command::Generate(_) => unreachable!("dispatched before the configuration is loaded"),
     }
+}
+
+/// Who the command line's changes are made by, for the history: `cli:` and the login name
+/// (`$USER`, else `$LOGNAME`, else the user id as a number).
+pub fn actor() -> String {
+    let name = ["USER", "LOGNAME"]
+        .into_iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .map(|name| name.trim().to_owned())
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| {
+            use std::os::unix::fs::MetadataExt as _;
+            // /proc/self belongs to the process's (effective) user: its id, without `unsafe`.
+            std::fs::metadata("/proc/self")
+                .map(|m| m.uid().to_string())
+                .unwrap_or_else(|_| "unknown".to_owned())
+        });
+    format!("cli:{name}")
 }
 
 /// The async runtime a command runs on: two worker threads, which the daemon (`run`) needs for

@@ -69,6 +69,12 @@ listen = ""
 
 [web]
 base_url = ""
+auth = "auto"
+proxy_header = "X-Remote-User"
+trusted_proxies = []
+secure_cookies = false
+session_idle_mins = 30
+session_max_hours = 12
 
 [mail]
 transport = "file"

@@ -14,6 +14,7 @@ pub(super) const LIST_KEYS: &[&str] = &[
     "office.emails",
     "leadership.emails",
     "mail.admins",
+    "web.trusted_proxies",
     "report.recipients",
     "escalation.recipients.reminder",
     "escalation.recipients.due_today",

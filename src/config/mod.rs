@@ -42,7 +42,7 @@ pub(crate) use load::from_toml;
 pub use load::{Origin, effective, load};
 pub use schedule::{Cron, Job, Schedule, ScheduleError};
 pub(crate) use web::segment;
-pub use web::{BaseUrl, WebConfig};
+pub use web::{AuthMode, BaseUrl, ProxyAddress, WebConfig};
 
 /// Where the config file is looked for when `--config` is not given.
 pub const DEFAULT_FILE: &str = "/etc/duewatch/duewatch.toml";
@@ -174,15 +174,15 @@ pub struct DaemonConfig {
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpConfig {
-    /// `host:port` of the console (with `/healthz` and `/metrics`), a loopback address; empty
-    /// (`None`): no listener.
+    /// `host:port` of the console (with `/healthz` and `/metrics`); beyond loopback only with a
+    /// login (`web.auth`); empty (`None`): no listener.
     #[serde(deserialize_with = "listen")]
     pub listen: Option<std::net::SocketAddr>,
 }
 
 /// `http.listen`: `""` is no listener, anything else must be `host:port` (an IP address: the
-/// listener binds it, no name is looked up) on loopback: the console has no accounts yet, so
-/// another address would show every section's cases to whoever reaches it.
+/// listener binds it, no name is looked up). An address beyond loopback needs a login
+/// (`web.auth`): [`Config::validate`] checks the two together.
 fn listen<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<std::net::SocketAddr>, D::Error> {
@@ -195,15 +195,6 @@ fn listen<'de, D: serde::Deserializer<'de>>(
             "\"{text}\" is not host:port\n  help: e.g. \"127.0.0.1:9187\", or \"\" for no listener"
         ))
     })?;
-    if !address.ip().is_loopback() {
-        return Err(serde::de::Error::custom(format_args!(
-            "\"{text}\" is not a loopback address, and the console has no login yet: its pages, \
-             /healthz and /metrics would answer anyone who can reach it\n  help: bind it to \
-             127.0.0.1:{port} (or [::1]:{port}) and put a reverse proxy that authenticates its \
-             users in front of it when other machines must reach the console",
-            port = address.port()
-        )));
-    }
     Ok(Some(address))
 }
 

@@ -24,6 +24,12 @@ const TIMEOUT_SECS: RangeInclusive<u64> = 1..=3600;
 /// `mail.digest_max_lines`: 0 would list no case at all in a digest.
 const DIGEST_MAX_LINES: RangeInclusive<usize> = 1..=10_000;
 
+/// `web.session_idle_mins`: a minute to a day.
+const SESSION_IDLE_MINS: RangeInclusive<u32> = 1..=1440;
+
+/// `web.session_max_hours`: an hour to a month.
+const SESSION_MAX_HOURS: RangeInclusive<u32> = 1..=720;
+
 impl Config {
     /// The numbers out of bounds: the first, as `(message, help)`.
     pub(super) fn check_numbers(&self) -> Result<(), (String, String)> {
@@ -85,14 +91,52 @@ impl Config {
                 "the default is 200".to_owned(),
             ));
         }
+        let web = &self.web;
+        for (key, value, range, unit) in [
+            (
+                "web.session_idle_mins",
+                web.session_idle_mins,
+                SESSION_IDLE_MINS,
+                "minutes",
+            ),
+            (
+                "web.session_max_hours",
+                web.session_max_hours,
+                SESSION_MAX_HOURS,
+                "hours",
+            ),
+        ] {
+            if !range.contains(&value) {
+                return Err((
+                    format!(
+                        "{key} = {value} is out of range: {unit} from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                    "the defaults are session_idle_mins = 30 and session_max_hours = 12".to_owned(),
+                ));
+            }
+        }
         Ok(())
     }
 
     /// What is allowed but worth a warning: `config check` prints each as `warning: …` and the
-    /// daemon logs it. None at present: an `http.listen` beyond loopback, once warned of, is
-    /// refused at load until the console has accounts (`HttpConfig`).
+    /// daemon logs it: a console reached over https whose session cookie is not `Secure`.
     pub fn warnings(&self) -> Vec<String> {
-        Vec::new()
+        let web = &self.web;
+        let over_tls = web
+            .base_url
+            .as_ref()
+            .is_some_and(|b| b.origin().starts_with("https:"));
+        let mut warnings = Vec::new();
+        if over_tls && !web.secure_cookies {
+            warnings.push(
+                "web.base_url is https but web.secure_cookies = false: the session cookie could \
+                 also travel over plain http; set web.secure_cookies = true"
+                    .to_owned(),
+            );
+        }
+        warnings
     }
 }
 
@@ -113,6 +157,13 @@ mod tests {
     fn the_defaults_are_within_bounds_and_warn_of_nothing() {
         assert_eq!(config("").check_numbers(), Ok(()));
         assert!(config("").warnings().is_empty());
+        let https = config("[web]\nbase_url = \"https://duewatch.bureau.example\"\n");
+        assert!(https.warnings()[0].contains("web.secure_cookies = false"));
+        assert!(
+            config("[web]\nbase_url = \"https://d.example\"\nsecure_cookies = true\n")
+                .warnings()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -151,30 +202,43 @@ mod tests {
     }
 
     #[test]
-    fn a_listener_on_another_address_than_loopback_is_refused_at_load() {
+    fn a_listener_beyond_loopback_needs_a_login() {
         assert_eq!(
             config("[http]\nlisten = \"[::1]:9187\"\n").http.listen,
             Some("[::1]:9187".parse().expect("an address"))
         );
-        let refused = config::Config::builder()
-            .add_source(config::File::from_str(
-                crate::config::defaults::DEFAULTS,
-                config::FileFormat::Toml,
+        for auth in ["auto", "none"] {
+            let message = config(&format!(
+                "[http]\nlisten = \"0.0.0.0:9187\"\n[web]\nauth = \"{auth}\"\n"
             ))
-            .add_source(config::File::from_str(
-                "[http]\nlisten = \"0.0.0.0:9187\"\n",
-                config::FileFormat::Toml,
-            ))
-            .build()
-            .and_then(config::Config::try_deserialize::<super::Config>)
-            .expect_err("0.0.0.0 is refused")
+            .check_console_access()
+            .expect_err("0.0.0.0 without a login is refused")
+            .to_string();
+            assert!(
+                message.contains(&format!(
+                    "\"0.0.0.0:9187\" is not a loopback address, and web.auth is \"{auth}\""
+                )),
+                "{message}"
+            );
+            assert!(message.contains("web.auth = \"password\""), "{message}");
+        }
+        for auth in [
+            "auth = \"password\"",
+            "auth = \"proxy\"\ntrusted_proxies = [\"10.0.0.5\"]",
+        ] {
+            let config = config(&format!(
+                "[http]\nlisten = \"0.0.0.0:9187\"\n[web]\n{auth}\n"
+            ));
+            assert!(config.check_console_access().is_ok(), "{auth}");
+        }
+        let no_proxy = config("[web]\nauth = \"proxy\"\n")
+            .check_console_access()
+            .expect_err("no trusted proxy")
             .to_string();
         assert!(
-            refused.contains(
-                "\"0.0.0.0:9187\" is not a loopback address, and the console has no login yet"
-            ),
-            "{refused}"
+            no_proxy.contains("web.trusted_proxies is empty"),
+            "{no_proxy}"
         );
-        assert!(refused.contains("127.0.0.1:9187"), "{refused}");
+        assert!(refused("[web]\nsession_idle_mins = 0\n").contains("web.session_idle_mins = 0"));
     }
 }

@@ -31,12 +31,59 @@ impl Config {
         })?;
         self.check_retry()?;
         self.check_schedule()?;
+        self.check_console_access()?;
         self.check_numbers()
             .map_err(|(message, help)| invalid(message, &help))?;
         self.cases
             .validate()
             .map_err(|(message, help)| invalid(message, help))?;
         self.validate_routing()
+    }
+
+    /// The console's doors (issue 16): a listener beyond loopback only with a login
+    /// (`web.auth = "password"` or `"proxy"`), single sign-on only from named proxies and with a
+    /// header name that is one.
+    pub(super) fn check_console_access(&self) -> Result<(), ConfigError> {
+        use super::web::AuthMode;
+        let web = &self.web;
+        if let Some(address) = self.http.listen
+            && !address.ip().is_loopback()
+            && matches!(web.auth, AuthMode::Auto | AuthMode::None)
+        {
+            let auth = match web.auth {
+                AuthMode::Auto => "auto",
+                _ => "none",
+            };
+            return Err(invalid(
+                format!(
+                    "http.listen: \"{address}\" is not a loopback address, and web.auth is \"{auth}\": \
+                     the pages, /healthz and /metrics would answer anyone who can reach it without a login"
+                ),
+                &format!(
+                    "set web.auth = \"password\" (make the accounts with `duewatch user add`) or \
+                     \"proxy\" (single sign-on behind the bureau's proxy), or bind it to 127.0.0.1:{port}",
+                    port = address.port()
+                ),
+            ));
+        }
+        if web.auth == AuthMode::Proxy && web.trusted_proxies.is_empty() {
+            return Err(invalid(
+                "web.auth = \"proxy\" but web.trusted_proxies is empty: no request could log in"
+                    .to_owned(),
+                "list the addresses of the proxies that set web.proxy_header, e.g. \
+                 trusted_proxies = [\"10.0.0.5\"]",
+            ));
+        }
+        if axum::http::HeaderName::from_bytes(web.proxy_header.as_bytes()).is_err() {
+            return Err(invalid(
+                format!(
+                    "web.proxy_header = {:?} is not a header name",
+                    web.proxy_header
+                ),
+                "use the name of the header the proxy sets, e.g. \"X-Remote-User\"",
+            ));
+        }
+        Ok(())
     }
 
     /// `sections[N].code`: each once, and none `office`, the office's own code in

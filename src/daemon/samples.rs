@@ -70,7 +70,7 @@ pub async fn ensure(ctx: &Context) -> anyhow::Result<usize> {
         .iter()
         .map(|c| (c, "sample case (daemon.samples)"))
         .collect();
-    ctx.store.add_all(&entries, "samples").await?;
+    ctx.store.add_all(&entries, None, "samples").await?;
     ctx.store
         .mark_samples(cases.iter().map(|c| &c.reference))
         .await?;

@@ -219,6 +219,24 @@ impl fmt::Display for UserName {
     }
 }
 
+/// The fewest characters a new password has.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// Checks a new password (as set with `duewatch user add|passwd`): at least
+/// [`MIN_PASSWORD_CHARS`] characters. Never says the password itself.
+///
+/// # Errors
+/// Too short; the message says how long it must be.
+pub fn check_new_password(password: &str) -> Result<(), String> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(format!(
+            "a password has at least {MIN_PASSWORD_CHARS} characters, this one has {chars}"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +312,20 @@ mod tests {
         }
         for bad in ["", "a b", "x\ny", "a/b", &"x".repeat(65)] {
             assert!(UserName::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_new_password_has_at_least_ten_characters_of_any_script() {
+        assert!(check_new_password("0123456789").is_ok());
+        assert!(check_new_password("信息公开办公室密码十位").is_ok());
+        for short in ["", "012345678", "九个字的密码不够长"] {
+            let e = check_new_password(short).expect_err(short);
+            assert!(e.contains("at least 10 characters"), "{e}");
+            assert!(
+                short.is_empty() || !e.contains(short),
+                "the password is not said: {e}"
+            );
         }
     }
 }

@@ -21,6 +21,8 @@
 //! Cases read from a case system (`cases.source = "sql"`) are not entered here; one that
 //! cannot be counted is reported to `mail.admins` by each poll instead ([`crate::jobs::poll`]).
 
+use std::sync::Arc;
+
 use chrono::{Months, NaiveDate};
 
 use crate::calendar::{Calendar, FIRST_DAY, LAST_DAY, OutOfRange};
@@ -186,7 +188,8 @@ pub(crate) fn countable(
 /// The checks of this module for a command that enters something: the calendar to count the
 /// case on, the rules, and today. The calendar is loaded only for the commands that write.
 pub(crate) struct Entering {
-    calendar: Option<Calendar>,
+    // Shared, not copied: the console makes one per request from the calendar in force.
+    calendar: Option<Arc<Calendar>>,
     rules: Rules,
     today: NaiveDate,
 }
@@ -194,7 +197,7 @@ pub(crate) struct Entering {
 impl Entering {
     /// The checks against `calendar` (`None` for a command that only reads: nothing is counted),
     /// `rules` and `today`.
-    pub(crate) fn new(calendar: Option<Calendar>, rules: Rules, today: NaiveDate) -> Entering {
+    pub(crate) fn new(calendar: Option<Arc<Calendar>>, rules: Rules, today: NaiveDate) -> Entering {
         Entering {
             calendar,
             rules,

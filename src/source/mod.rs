@@ -18,7 +18,7 @@ mod sql;
 
 use crate::config::{CaseSource, Config};
 use crate::domain::case::{Case, Reference};
-use crate::store::{Cursor, Store, StoreError};
+use crate::store::{Cursor, HistoryLine, Store, StoreError};
 
 pub use contract::{CASES, ContractColumn, EXTENSIONS, Kind, SUSPENSIONS};
 pub use sql::{Checked, SqlCursor, SqlSource};
@@ -32,8 +32,8 @@ pub enum Source {
     Sql(SqlSource),
 }
 
-/// A case with its history lines (at, command, change), as `case show` prints it.
-pub type WithHistory = (Case, Vec<(String, String, String)>);
+/// A case with its history lines, as `case show` prints it.
+pub type WithHistory = (Case, Vec<HistoryLine>);
 
 impl Source {
     /// The source `config` names: `store` itself, or a connection to `cases.url` whose queries

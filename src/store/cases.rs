@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sqlx::{FromRow as _, Transaction};
 
-use super::rows::{CaseKey, CaseRow, ChildKey, ExtensionRow, HistoryRow, SuspensionRow};
+use super::rows::{
+    CaseKey, CaseRow, ChildKey, ExtensionRow, HistoryLine, HistoryRow, SuspensionRow,
+};
 use super::{Store, StoreError, WritePool, with_pool};
 use crate::domain::case::{Case, Channel, CloseReason, Reference, SectionCode, Suspension};
 
@@ -56,8 +58,9 @@ const DELETE_SUSPENSIONS: &str = "DELETE FROM suspensions WHERE case_id = $1";
 const INSERT_SUSPENSION: &str = "INSERT INTO suspensions (case_id, position, from_on, until_on, \
      reason, note, notice_on, resumption_notice_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
-const INSERT_HISTORY: &str = "INSERT INTO history (case_id, command, change) VALUES ($1, $2, $3)";
-const CASE_HISTORY: &str = "SELECT CAST(at AS TEXT) AS at, command, change FROM history \
+const INSERT_HISTORY: &str =
+    "INSERT INTO history (case_id, command, change, actor) VALUES ($1, $2, $3, $4)";
+const CASE_HISTORY: &str = "SELECT CAST(at AS TEXT) AS at, command, change, actor FROM history \
      WHERE case_id = $1 ORDER BY id";
 
 /// Keyset pagination over `reference`; `$1` is the last reference of the previous batch, `$2`
@@ -190,10 +193,12 @@ where
         Ok(())
     }
 
-    /// Adds a line to a case's history.
+    /// Adds a line to a case's history, with who made the change (`actor`, see
+    /// [`HistoryLine::actor`]).
     async fn add_history(
         tx: &mut Transaction<'static, Self>,
         id: i64,
+        actor: Option<&str>,
         command: &str,
         change: &str,
     ) -> sqlx::Result<()> {
@@ -201,6 +206,7 @@ where
             .bind(id)
             .bind(command)
             .bind(change)
+            .bind(actor)
             .execute(&mut **tx)
             .await?;
         Ok(())
@@ -296,20 +302,32 @@ pub(crate) struct Batch {
 }
 
 impl Store {
-    /// Records a new case.
+    /// Records a new case, made by `actor` (see [`HistoryLine::actor`]).
     ///
     /// # Errors
     /// [`StoreError::Duplicate`] when the reference is taken.
-    pub async fn add(&self, case: &Case, command: &str, change: &str) -> Result<(), StoreError> {
-        self.add_all(std::slice::from_ref(&(case, change)), command)
+    pub async fn add(
+        &self,
+        case: &Case,
+        actor: Option<&str>,
+        command: &str,
+        change: &str,
+    ) -> Result<(), StoreError> {
+        self.add_all(std::slice::from_ref(&(case, change)), actor, command)
             .await
     }
 
-    /// Records new cases in one transaction: all of them, or (on any error) none.
+    /// Records new cases in one transaction, made by `actor`: all of them, or (on any error)
+    /// none.
     ///
     /// # Errors
     /// [`StoreError::Duplicate`] for the first reference that is taken.
-    pub async fn add_all<C, S>(&self, cases: &[(C, S)], command: &str) -> Result<(), StoreError>
+    pub async fn add_all<C, S>(
+        &self,
+        cases: &[(C, S)],
+        actor: Option<&str>,
+        command: &str,
+    ) -> Result<(), StoreError>
     where
         C: Borrow<Case>,
         S: AsRef<str>,
@@ -333,7 +351,7 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
                 CaseSql::write_case(&mut tx, id, case).await?;
-                CaseSql::add_history(&mut tx, id, command, change.as_ref()).await?;
+                CaseSql::add_history(&mut tx, id, actor, command, change.as_ref()).await?;
             }
             tx.commit().await?;
             Ok(())
@@ -386,13 +404,15 @@ impl Store {
     }
 
     /// Changes a case: loads it locked, lets `change` check and modify it, writes it back with a
-    /// history line. When `change` refuses, nothing is written.
+    /// history line naming `actor` (see [`HistoryLine::actor`]). When `change` refuses, nothing
+    /// is written.
     ///
     /// # Errors
     /// [`StoreError::NotFound`], the refusal of `change`, or a database failure.
     pub async fn update<F>(
         &self,
         reference: &Reference,
+        actor: Option<&str>,
         command: &str,
         change: F,
     ) -> Result<Case, StoreError>
@@ -417,20 +437,20 @@ impl Store {
                 message,
             })?;
             CaseSql::write_case(&mut tx, id, &case).await?;
-            CaseSql::add_history(&mut tx, id, command, &said).await?;
+            CaseSql::add_history(&mut tx, id, actor, command, &said).await?;
             tx.commit().await?;
             Ok(case)
         })
     }
 
-    /// One case, with its history (oldest first: at, command, change), read in one snapshot.
+    /// One case, with its history (oldest first), read in one snapshot.
     ///
     /// # Errors
     /// A database failure; `Ok(None)` when there is no such case.
     pub async fn get(
         &self,
         reference: &Reference,
-    ) -> Result<Option<(Case, Vec<(String, String, String)>)>, StoreError> {
+    ) -> Result<Option<(Case, Vec<HistoryLine>)>, StoreError> {
         with_pool!(self, |pool| {
             let mut tx = pool.begin_snapshot().await?;
             let Some(row) = sqlx::query(SELECT_CASE)
@@ -448,10 +468,7 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await?;
             tx.commit().await?;
-            let lines = history
-                .into_iter()
-                .map(|h| (h.at, h.command, h.change))
-                .collect();
+            let lines = history.into_iter().map(HistoryLine::from).collect();
             Ok(Some((case, lines)))
         })
     }

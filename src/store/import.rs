@@ -86,7 +86,8 @@ impl Importing {
         Ok(taken)
     }
 
-    /// Records new cases, each with one history line (`command`, the case's `change`). The
+    /// Records new cases, each with one history line (`command`, the case's `change`, by
+    /// `actor`). The
     /// references must be free ([`Importing::taken`]) and distinct; a taken one fails the
     /// statement (the unique index), and the transaction with it.
     ///
@@ -95,6 +96,7 @@ impl Importing {
     pub async fn add(
         &mut self,
         cases: &[(&Case, String)],
+        actor: Option<&str>,
         command: &str,
     ) -> Result<(), StoreError> {
         for chunk in cases.chunks(IMPORT_BATCH) {
@@ -177,9 +179,13 @@ impl Importing {
                     });
                     q.build().execute(&mut **tx).await?;
                 }
-                let mut q = QueryBuilder::new("INSERT INTO history (case_id, command, change) ");
+                let mut q =
+                    QueryBuilder::new("INSERT INTO history (case_id, command, change, actor) ");
                 q.push_values(&history, |mut row, (id, change)| {
-                    row.push_bind(*id).push_bind(command).push_bind(*change);
+                    row.push_bind(*id)
+                        .push_bind(command)
+                        .push_bind(*change)
+                        .push_bind(actor);
                 });
                 q.build().execute(&mut **tx).await?;
             });

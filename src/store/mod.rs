@@ -13,6 +13,9 @@
 //! - [`repeats`]: the daily repeat of overdue lines;
 //! - [`runs`]: each job's runs and their figures;
 //! - [`feed_tokens`]: the sections' calendar feed tokens (kept hashed);
+//! - [`secret`]: making and checking tokens (kept as SHA-256) and passwords (argon2id);
+//! - [`accounts`]: the console's users and their API tokens;
+//! - [`sessions`]: the console's login sessions and the failed logins (for throttling);
 //! - [`health`]: the figures `duewatch health` and `/metrics` report;
 //! - [`told`]: what the console shows of the mail (a case's notifications, the outbox by state);
 //! - `backup`: pending migrations, and backups of a SQLite database (before migrating, by hand).
@@ -23,6 +26,7 @@
 //! Every value is bound; no SQL is built from input. This layer knows the domain's types and the
 //! mail's rendered form; it calls nothing above it (no jobs, no daemon, no CLI).
 
+pub mod accounts;
 mod backup;
 pub mod cases;
 pub mod feed_tokens;
@@ -34,6 +38,8 @@ pub mod outbox;
 pub mod repeats;
 pub(crate) mod rows;
 pub mod runs;
+pub mod secret;
+pub mod sessions;
 pub mod told;
 
 use std::path::Path;
@@ -47,10 +53,12 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use accounts::{Account, AccountError, TokenRow};
 pub use cases::{Cursor, SCAN_BATCH};
 pub use health::Health;
 pub use import::{IMPORT_BATCH, Importing};
 pub use outbox::Claimed;
+pub use rows::HistoryLine;
 pub use runs::RunFigures;
 
 use crate::config::{Backend, DatabaseUrl};

@@ -163,6 +163,34 @@ pub struct HistoryRow {
     pub command: String,
     /// What it changed.
     pub change: String,
+    /// Who made the change (NULL before migration 0009).
+    pub actor: Option<String>,
+}
+
+/// A line of a case's history, oldest first, as `case show` and the console's case page show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryLine {
+    /// When, as the database's text (RFC 3339 on SQLite, `2026-11-03 08:12:34.5+00` on
+    /// PostgreSQL).
+    pub at: String,
+    /// The command, e.g. "case forward".
+    pub command: String,
+    /// What changed, in words.
+    pub change: String,
+    /// Who made the change: a console user's name, or `cli:<login name>` for the command line;
+    /// `None` for lines written before it was recorded, and for a case system's cases.
+    pub actor: Option<String>,
+}
+
+impl From<HistoryRow> for HistoryLine {
+    fn from(row: HistoryRow) -> HistoryLine {
+        HistoryLine {
+            at: row.at,
+            command: row.command,
+            change: row.change,
+            actor: row.actor,
+        }
+    }
 }
 
 /// Why a stored value cannot be read, naming the case and the column.

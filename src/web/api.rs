@@ -3,12 +3,18 @@
 //! (default today in the configured time zone), read fresh from the source, not the snapshot.
 //! Both write it with [`crate::output::status::list`]. Refusals are JSON too:
 //! `{"error": "..."}`, naming the parameter.
+//!
+//! The write API (one case, and recording acts) is in `api/cases.rs`.
 
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+
+mod cases;
+
+pub(crate) use cases::{act, add, show};
 
 use super::Console;
 use super::error::WebError;
@@ -22,15 +28,21 @@ const PARAMETERS: &[&str] = &["as_of"];
 /// `GET /api/v1/status`.
 pub(crate) async fn status(
     State(console): State<Arc<Console>>,
+    viewer: super::auth::Viewer,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    match listing(&console, raw.as_deref()).await {
+    match listing(&console, viewer.scope(), raw.as_deref()).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Err(e) => json_error(&e),
     }
 }
 
-async fn listing(console: &Console, raw: Option<&str>) -> Result<Vec<u8>, WebError> {
+/// The JSON of `status --json` (a section's viewer: `status --json --section CODE`'s).
+async fn listing(
+    console: &Console,
+    scope: Option<&crate::domain::case::SectionCode>,
+    raw: Option<&str>,
+) -> Result<Vec<u8>, WebError> {
     let params = Params::parse(raw, PARAMETERS)?;
     let today = match params.date("as_of")? {
         // As `status --as-of`: only the dates the calendar counts on.
@@ -46,7 +58,7 @@ async fn listing(console: &Console, raw: Option<&str>) -> Result<Vec<u8>, WebErr
     let _turn = console.heavy.acquire().await.map_err(anyhow::Error::from)?;
     let listing = Listing {
         open_only: true,
-        section: None,
+        section: scope,
         today,
         as_json: true,
     };
@@ -67,7 +79,7 @@ async fn listing(console: &Console, raw: Option<&str>) -> Result<Vec<u8>, WebErr
 }
 
 /// A refusal as `{"error": "..."}` with its status.
-fn json_error(e: &WebError) -> Response {
+pub(crate) fn json_error(e: &WebError) -> Response {
     let body = serde_json::json!({ "error": e.message() }).to_string();
     (
         e.status(),

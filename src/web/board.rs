@@ -236,6 +236,12 @@ impl Board {
             .unwrap_or(&Responsible::Office)
     }
 
+    /// Whether a viewer reading only section `scope`'s cases (`None`: every case) sees `row`:
+    /// a section's rows are those of the cases forwarded to it (their reply stage).
+    pub fn in_scope(&self, row: &Row, scope: Option<&crate::domain::case::SectionCode>) -> bool {
+        scope.is_none_or(|code| matches!(self.party(row), Responsible::Section(c) if c == code))
+    }
+
     /// Whether `row` counts in `column`.
     pub fn counts(&self, row: &Row, column: Column) -> bool {
         match column {

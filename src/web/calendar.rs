@@ -95,6 +95,7 @@ struct DayCell {
 /// `GET /calendar/{YYYY}/{MM}`.
 pub(crate) async fn month(
     State(console): State<Arc<Console>>,
+    viewer: super::auth::Viewer,
     path: Result<Path<(String, String)>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<Html<String>, WebError> {
@@ -112,7 +113,11 @@ pub(crate) async fn month(
         .collect();
     let last = *days.last().unwrap_or(&first);
     let mut due: BTreeMap<NaiveDate, usize> = BTreeMap::new();
-    for row in &board.rows {
+    for row in board
+        .rows
+        .iter()
+        .filter(|r| board.in_scope(r, viewer.scope()))
+    {
         if let Some(d) = row.due.filter(|d| (first..=last).contains(d)) {
             *due.entry(d).or_default() += 1;
         }

@@ -16,9 +16,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use minijinja::context;
 use serde::Serialize;
 
+use super::auth::Viewer;
 use super::error::WebError;
 use super::names::party_view;
 use super::query::Params;
+use super::record;
 use super::{Console, render};
 use crate::domain::case::{
     Case, Channel, CloseReason, NoticeKind, Reference, SuspensionReason, text,
@@ -70,6 +72,7 @@ struct ToldView {
 /// `GET /cases/{reference}`.
 pub async fn page(
     State(console): State<Arc<Console>>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<Html<String>, WebError> {
@@ -77,26 +80,69 @@ pub async fn page(
     let by_day = params.choice("days", &["1"])?.is_some();
     let Path(given) =
         path.map_err(|_| WebError::bad_request("案件编号不是有效的 UTF-8 文本".to_owned()))?;
-    let reference = Reference::parse(&given).map_err(|_| {
+    let reference = reference(&given)?;
+    show(&console, &viewer, &reference, by_day, None).await
+}
+
+/// The reference a path names.
+///
+/// # Errors
+/// 400 when it is not one.
+pub(super) fn reference(given: &str) -> Result<Reference, WebError> {
+    Reference::parse(given).map_err(|_| {
         WebError::bad_request(format!(
             "“{}”不是案件编号：编号为 1 至 64 个字母、数字或 - _ / .，如 2026-0042",
             text::escaped(&given.chars().take(80).collect::<String>(), false)
         ))
-    })?;
-    let now = console.ctx.now();
-    // The snapshot's day: the lists and this page agree on every level.
-    let today = console.board_for(now).await?.today;
+    })
+}
+
+/// The 404 of a case that does not exist, or that the viewer may not read: the same page, so
+/// that nobody learns another section's case exists.
+pub(super) fn missing(reference: &Reference) -> WebError {
+    WebError::not_found(format!(
+        "没有编号为“{reference}”的案件。请在案件列表中查找，或检查编号。"
+    ))
+}
+
+/// The case `reference` with its history, read fresh, if `viewer` may read it.
+///
+/// # Errors
+/// 404 when there is no such case or the viewer may not read it; 500 when the source fails.
+pub(super) async fn readable(
+    console: &Console,
+    viewer: &Viewer,
+    reference: &Reference,
+) -> Result<(Case, Vec<crate::store::HistoryLine>), WebError> {
     let found = console
         .ctx
         .source
-        .get(&reference)
+        .get(reference)
         .await
         .map_err(anyhow::Error::from)?;
-    let Some((case, history)) = found else {
-        return Err(WebError::not_found(format!(
-            "没有编号为“{reference}”的案件。请在案件列表中查找，或检查编号。"
-        )));
-    };
+    match found {
+        Some((case, history)) if viewer.may_read(&case) => Ok((case, history)),
+        _ => Err(missing(reference)),
+    }
+}
+
+/// The page of `reference` for `viewer`; with `by_day`, each stage's count day by day; with
+/// `typed`, a refused form shown again ([`record`](super::record)).
+///
+/// # Errors
+/// 404 (no such case, or one the viewer may not read), 500.
+pub(super) async fn show(
+    console: &Console,
+    viewer: &Viewer,
+    reference: &Reference,
+    by_day: bool,
+    typed: Option<&record::Typed>,
+) -> Result<Html<String>, WebError> {
+    let now = console.ctx.now();
+    // The snapshot's day: the lists and this page agree on every level.
+    let today = console.board_for(now).await?.today;
+    let (case, history) = readable(console, viewer, reference).await?;
+    let forms = record::forms(console, viewer, &case, typed);
     let cal = console.ctx.calendar();
     let (stages, notices, problem) = match deadline::evaluate(
         &case,
@@ -107,7 +153,7 @@ pub async fn page(
         Ok(status) => {
             let mut stages = Vec::with_capacity(status.stages.len());
             for s in &status.stages {
-                stages.push(stage_view(&console, &case, s, today, by_day)?);
+                stages.push(stage_view(console, &case, s, today, by_day)?);
             }
             let notices: Vec<_> = status
                 .notices
@@ -143,7 +189,24 @@ pub async fn page(
     let told_more = told.len() > TOLD_MAX;
     told.truncate(TOLD_MAX);
     let tz = console.ctx.config.timezone.tz();
-    let told: Vec<ToldView> = told.iter().map(|t| told_view(t, tz)).collect();
+    // The relay's error texts and the digests' subjects are the outbox's, for supervisors: a
+    // section sees that its case was told, to whom and whether it arrived.
+    let supervises = viewer.role.supervises();
+    let told: Vec<ToldView> = told
+        .iter()
+        .map(|t| {
+            let mut view = told_view(t, tz);
+            if !supervises {
+                view.subject = None;
+                view.delivery = match view.state {
+                    "dead" => "无法投递（详情见发件箱，由办公室处理）".to_owned(),
+                    "retrying" => "发送失败，重试中".to_owned(),
+                    _ => view.delivery,
+                };
+            }
+            view
+        })
+        .collect();
     let extensions: Vec<_> = case
         .extensions
         .iter()
@@ -175,18 +238,19 @@ pub async fn page(
     // as `case show` does (and minijinja escapes the HTML).
     let history: Vec<_> = history
         .iter()
-        .map(|(at, command, change)| {
+        .map(|h| {
             context! {
-                at => text::escaped(&local_time(at, tz), false).into_owned(),
-                command => text::escaped(command, false).into_owned(),
-                change => text::escaped(change, false).into_owned(),
+                at => text::escaped(&local_time(&h.at, tz), false).into_owned(),
+                command => text::escaped(&h.command, false).into_owned(),
+                change => text::escaped(&h.change, false).into_owned(),
+                actor => h.actor.as_deref().map(|a| text::escaped(&actor_name(a), false).into_owned()),
             }
         })
         .collect();
     let section = case
         .section
         .as_ref()
-        .map(|code| party_view(&console, &deadline::Responsible::Section(code.clone())).name);
+        .map(|code| party_view(console, &deadline::Responsible::Section(code.clone())).name);
     let link = format!("/cases/{}", render::segment(reference.as_str()));
     Ok(render::page(
         "case.html",
@@ -213,6 +277,8 @@ pub async fn page(
             by_day,
             days_link => format!("{link}?days=1#stages"),
             plain_link => link,
+            forms => render::value(forms),
+            csrf => viewer.csrf.clone(),
             today => today.to_string(),
             as_of => super::names::local_time(now),
         },
@@ -296,6 +362,15 @@ fn state_text(s: &StageStatus) -> String {
         } => format!("已中止：自 {since} 起，已 {working_days} 个工作日，期限暂停计算"),
         StageState::DoneOnTime => "已按期办结".to_owned(),
         StageState::DoneLate { by } => format!("已办结，逾期 {by} 个工作日"),
+    }
+}
+
+/// Who made a history line's change, as the console shows it: a console user's name as it is,
+/// the command line's `cli:NAME` as 命令行（NAME）.
+fn actor_name(actor: &str) -> String {
+    match actor.strip_prefix("cli:") {
+        Some(login) => format!("命令行（{login}）"),
+        None => actor.to_owned(),
     }
 }
 
@@ -384,7 +459,7 @@ fn stage_key_name(key: &str) -> String {
     }
 }
 
-fn channel_name(c: Channel) -> &'static str {
+pub(super) fn channel_name(c: Channel) -> &'static str {
     match c {
         Channel::InPerson => "当面",
         Channel::Mail => "信函",
@@ -393,7 +468,7 @@ fn channel_name(c: Channel) -> &'static str {
     }
 }
 
-fn close_reason(r: CloseReason) -> &'static str {
+pub(super) fn close_reason(r: CloseReason) -> &'static str {
     match r {
         CloseReason::Withdrawn => "撤回",
         CloseReason::Merged => "合并",
@@ -401,7 +476,7 @@ fn close_reason(r: CloseReason) -> &'static str {
     }
 }
 
-fn suspension_reason(r: SuspensionReason) -> &'static str {
+pub(super) fn suspension_reason(r: SuspensionReason) -> &'static str {
     match r {
         SuspensionReason::ForceMajeure => "不可抗力",
         SuspensionReason::ThirdParty => "征求第三方意见",

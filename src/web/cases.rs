@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::Serialize;
 
+use super::auth::Viewer;
 use super::board::{Board, Column, Row};
 use super::error::WebError;
 use super::names::{as_of, columns, party_view};
@@ -163,6 +164,7 @@ fn state_text(row: &Row) -> String {
 /// `GET /cases`.
 pub(crate) async fn page(
     State(console): State<Arc<Console>>,
+    viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let params = Params::parse(raw.as_deref(), PARAMETERS)?;
@@ -183,10 +185,19 @@ pub(crate) async fn page(
     }
     let board = console.board_for(console.ctx.now()).await?;
     let filter = Filter::parse(&params, &board, &console)?;
+    let scope = viewer.scope();
+    if let (Some(own), Some(asked)) = (scope, filter.party_code.as_deref())
+        && own.as_str() != asked
+    {
+        return Err(WebError::with_status(
+            axum::http::StatusCode::FORBIDDEN,
+            format!("只能查看本股室（{}）的案件。", own.as_str()),
+        ));
+    }
     let held: Vec<&Row> = board
         .rows
         .iter()
-        .filter(|r| filter.holds(&board, r))
+        .filter(|r| board.in_scope(r, scope) && filter.holds(&board, r))
         .collect();
     // The CSV and the print view read many cases: a turn among the few such requests at once.
     let _turn = if print || format == Some("csv") {
@@ -226,7 +237,12 @@ pub(crate) async fn page(
             page,
             pages,
             as_of => as_of(&board),
-            parties => board.parties.iter().map(|p| render::value(party_view(&console, p))).collect::<Vec<_>>(),
+            parties => board
+                .parties
+                .iter()
+                .filter(|p| scope.is_none_or(|code| p.as_str() == code.as_str()))
+                .map(|p| render::value(party_view(&console, p)))
+                .collect::<Vec<_>>(),
             columns => columns(),
             party => filter.party_code.clone().unwrap_or_default(),
             level => filter.column.map(Column::as_str).unwrap_or_default(),

@@ -31,6 +31,14 @@ impl WebError {
         }
     }
 
+    /// `status` with `message` (a refusal of the gate: 401, 403, 409, 422, 429).
+    pub(crate) fn with_status(status: StatusCode, message: impl Into<String>) -> WebError {
+        WebError {
+            status,
+            message: message.into(),
+        }
+    }
+
     /// The status code.
     pub(crate) fn status(&self) -> StatusCode {
         self.status
@@ -60,6 +68,11 @@ impl IntoResponse for WebError {
         let title = match self.status {
             StatusCode::BAD_REQUEST => "请求有误",
             StatusCode::NOT_FOUND => "未找到",
+            StatusCode::UNAUTHORIZED => "需要登录",
+            StatusCode::FORBIDDEN => "无权进行此操作",
+            StatusCode::CONFLICT => "不能在此记录",
+            StatusCode::UNPROCESSABLE_ENTITY => "未予记录",
+            StatusCode::TOO_MANY_REQUESTS => "尝试次数过多",
             _ => "出错了",
         };
         let body = render::page(

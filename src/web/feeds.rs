@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use super::Console;
 use super::error::{self, WebError};
 use crate::domain::case::SectionCode;
-use crate::store::feed_tokens;
+use crate::store::secret;
 
 /// `GET /feeds/{file}` (axum cannot match `{section}.ics` within one segment).
 pub(crate) async fn feed(
@@ -86,6 +86,6 @@ async fn allowed(
     };
     let stored = console.ctx.store.feed_token_hash(&section).await?;
     Ok(stored
-        .filter(|hash| feed_tokens::matches(hash, &token))
+        .filter(|hash| secret::matches(hash, &token))
         .map(|_| section))
 }

@@ -1,10 +1,14 @@
 //! The web console on `http.listen`: the supervision pages of the office, the leadership and the
-//! sections (arts. 23, 24), read-only, in Chinese, every page whole without JavaScript; and
-//! `/healthz`, `/metrics` and the JSON and iCalendar feeds on the same listener.
+//! sections (arts. 23, 24), in Chinese, every page whole without JavaScript, with a form for
+//! each act a user may record; the write API; and `/healthz`, `/metrics` and the JSON and
+//! iCalendar feeds on the same listener.
 //!
 //! Design:
 //! - **The routes are a contract** (docs/console.md): other systems and the tests link to them.
 //!   [`router`] is the one list of them.
+//! - **Recording goes the command line's way**: every act, from a form or the API, is recorded
+//!   by `crate::acts::record` with the same refusals, and the viewer's name in the history;
+//!   a recorded act has the snapshot taken again ([`Console::cases_changed`]).
 //! - **Pages read a snapshot, not every case per request**: [`board::Board`] is every open
 //!   case's current stage, evaluated once ([`Console::refresh`]) after each poll and when the
 //!   day changes, sorted most urgent first; `/` and `/cases` filter and count it in memory. A
@@ -13,8 +17,9 @@
 //!   404; nothing a request sends can stop the listener.
 //! - **No applicant data**: cases hold none (their subject is what is asked); pages show the
 //!   reference, the subject, the stages, and duewatch's own records.
-//! - **Safe by default**: no listener unless `http.listen` is set; until the console has
-//!   accounts, `config check` refuses an address other than loopback.
+//! - **Safe by default**: no listener unless `http.listen` is set; an address other than
+//!   loopback only with a login (`web.auth`). **Who may see and do what** is [`auth`]'s: one
+//!   gate before every route but the login, the stylesheet, the probes and the feeds.
 //! - Bounded: every request has a time limit and a body limit (tower-http); answers are
 //!   compressed when the browser asks.
 //!
@@ -23,7 +28,10 @@
 //! embedded templates and the stylesheet), `error.rs` (the 400/404/500 pages), [`ops`]
 //! (`/healthz`, `/metrics`), and one file per page: `overview.rs` (`/`), `cases.rs`
 //! (`/cases`), `case.rs` (`/cases/{reference}`), `calendar.rs`, `reports.rs`, `outbox.rs`,
-//! `api.rs` (`/api/v1/…`), `feeds.rs` (`/feeds/…`).
+//! `api.rs` (`/api/v1/status`; `api/cases.rs`: one case, and the write API), `feeds.rs`
+//! (`/feeds/…`); recording: `record.rs` (the case page's forms, `POST /cases/{reference}/{act}`,
+//! the new case page), `fields.rs` (an act's fields from a form or JSON), both through
+//! `crate::acts`, the one path the command line takes too.
 //!
 //! This room may use the jobs' context (store, source, calendar, configuration) and the layers
 //! below; the daemon starts it ([`spawn`]) and tells it when a poll is done
@@ -35,23 +43,26 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::NaiveDateTime;
 
 use crate::jobs::Context;
 
 mod api;
+pub mod auth;
 pub mod board;
 mod calendar;
 mod case;
 mod cases;
 mod error;
 mod feeds;
+mod fields;
 mod names;
 pub mod ops;
 mod outbox;
 mod overview;
 pub(crate) mod query;
+mod record;
 mod render;
 mod reports;
 
@@ -61,7 +72,7 @@ pub use ops::Metrics;
 /// milliseconds; a database that does not answer must not hold the connection).
 const REQUEST_LIMIT: Duration = Duration::from_secs(30);
 
-/// The largest request body accepted (the console reads none yet; forms will be small).
+/// The largest request body accepted (a form or a JSON act is a few hundred bytes).
 const BODY_LIMIT: usize = 64 * 1024;
 
 /// After a failed rebuild, how long pages are served the snapshot in force before one of them
@@ -87,6 +98,10 @@ pub struct Console {
     failed_at: std::sync::Mutex<Option<std::time::Instant>>,
     /// Held by the requests that read every case or many ([`HEAVY_AT_ONCE`] at a time).
     pub(crate) heavy: tokio::sync::Semaphore,
+    /// An account exists (so `web.auth = "auto"` means `password`): remembered once seen.
+    pub(crate) accounts_exist: std::sync::atomic::AtomicBool,
+    /// Held while a login's password is checked ([`auth::limit::CHECKS_AT_ONCE`] at a time).
+    pub(crate) logins: tokio::sync::Semaphore,
 }
 
 /// How many requests that scan every case (or many) run at once; others wait their turn
@@ -106,6 +121,8 @@ impl Console {
             polled: tokio::sync::Notify::new(),
             failed_at: std::sync::Mutex::new(None),
             heavy: tokio::sync::Semaphore::new(HEAVY_AT_ONCE),
+            accounts_exist: std::sync::atomic::AtomicBool::new(false),
+            logins: tokio::sync::Semaphore::new(auth::limit::CHECKS_AT_ONCE),
         }
     }
 
@@ -194,6 +211,12 @@ impl Console {
         Ok(())
     }
 
+    /// Tells the console a case was recorded from a page or the API: a new snapshot is taken
+    /// in the background, so that the lists count it before the next poll.
+    pub(crate) fn cases_changed(&self) {
+        self.poll_done();
+    }
+
     /// Tells the console a poll is done (with any calendar it put in force): a new snapshot is
     /// taken in the background.
     pub fn poll_done(&self) {
@@ -221,7 +244,9 @@ pub fn router(console: Arc<Console>) -> Router {
     use tower_http::timeout::TimeoutLayer;
     // On every answer unless the handler set its own (style.css keeps its max-age): the pages
     // use no script, one stylesheet from here and the `data:` favicon; no frame may hold them;
-    // no Referer carries a feed token or a case's address elsewhere; nothing is cached.
+    // no Referer carries a feed token or a case's address to another site (`same-origin`, not
+    // `no-referrer`: with that, browsers send `Origin: null` on the console's own forms, which
+    // the CSRF check must refuse); nothing is cached.
     // The Content-Security-Policy: everything from the console itself, images also from
     // `data:` (base.html's empty favicon), no frame around a page, forms sent only here.
     const CSP: &str =
@@ -229,19 +254,38 @@ pub fn router(console: Arc<Console>) -> Router {
     let always = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
-    Router::new()
+    use axum::middleware::{from_fn, from_fn_with_state};
+    // For supervisors only (the office, the leadership, the administrators): every party's mail
+    // and figures.
+    let supervised = Router::new()
+        .route("/outbox", get(outbox::page))
+        .route("/reports", get(reports::page))
+        .route_layer(from_fn(auth::supervisors_only));
+    // Behind the gate: who asks is known, and a POST carries its CSRF token (auth's doc).
+    let gated = Router::new()
         .route("/", get(overview::page))
         .route("/cases", get(cases::page))
+        .route("/cases/new", get(record::new_case).post(record::add_case))
         .route("/cases/{reference}", get(case::page))
-        .route("/outbox", get(outbox::page))
-        .route("/feeds/{file}", get(feeds::feed))
+        .route("/cases/{reference}/{act}", post(record::act))
         .route("/calendar", get(calendar::current))
         .route("/calendar/{year}/{month}", get(calendar::month))
-        .route("/reports", get(reports::page))
         .route("/api/v1/status", get(api::status))
+        .route("/api/v1/cases", post(api::add))
+        .route("/api/v1/cases/{reference}", get(api::show))
+        .route("/api/v1/cases/{reference}/{act}", post(api::act))
+        .route("/logout", post(auth::login::logout))
+        .merge(supervised)
+        .route_layer(from_fn_with_state(Arc::clone(&console), auth::gate));
+    // Open to all: the login, the stylesheet, the operators' probes, and the feeds (a calendar
+    // app cannot log in: each feed has its own token).
+    Router::new()
+        .route("/login", get(auth::login::page).post(auth::login::submit))
         .route("/style.css", get(render::stylesheet))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
+        .route("/feeds/{file}", get(feeds::feed))
+        .merge(gated)
         .fallback(error::not_found)
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -252,7 +296,7 @@ pub fn router(console: Arc<Console>) -> Router {
         // Outermost: the timeout's 503 carries them too.
         .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(always(header::CONTENT_SECURITY_POLICY, CSP))
-        .layer(always(header::REFERRER_POLICY, "no-referrer"))
+        .layer(always(header::REFERRER_POLICY, "same-origin"))
         .layer(always(header::CACHE_CONTROL, "no-store"))
         .with_state(console)
 }
@@ -291,7 +335,9 @@ pub async fn spawn(console: Arc<Console>) -> anyhow::Result<()> {
             }
         }
     });
-    let app = router(console);
+    // The peer's address reaches the handlers: the login's brute-force count and the trusted
+    // proxies of single sign-on need it.
+    let app = router(console).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!("the console's listener stopped: {e}");

@@ -21,6 +21,10 @@ pub struct Metrics {
     pub errors: AtomicU64,
     /// Ticks skipped because the previous run was still going, since start.
     pub skipped: AtomicU64,
+    /// Failed console logins, since start.
+    pub login_failures: AtomicU64,
+    /// Logins held back (429) after too many failures, since start.
+    pub logins_held_back: AtomicU64,
     /// What the last poll that read the cases saw (not one outside the window).
     pub last_poll: std::sync::Mutex<Option<Report>>,
 }
@@ -208,6 +212,24 @@ async fn render_metrics(daemon: &Console) -> anyhow::Result<String> {
         &[(
             String::new(),
             daemon.metrics.skipped.load(Ordering::Relaxed) as f64,
+        )],
+    );
+    metric(
+        "login_failures_total",
+        "Failed logins to the console since start (wrong name or password).",
+        "counter",
+        &[(
+            String::new(),
+            daemon.metrics.login_failures.load(Ordering::Relaxed) as f64,
+        )],
+    );
+    metric(
+        "logins_held_back_total",
+        "Logins answered 429 since start: 5 failures for the name or from the address within 15 minutes.",
+        "counter",
+        &[(
+            String::new(),
+            daemon.metrics.logins_held_back.load(Ordering::Relaxed) as f64,
         )],
     );
     Ok(out)

@@ -10,6 +10,7 @@ use axum::response::Html;
 use minijinja::context;
 use serde::Serialize;
 
+use super::auth::Viewer;
 use super::error::WebError;
 use super::names::{as_of, columns, local_time, party_view};
 use super::query::Params;
@@ -25,6 +26,7 @@ struct Coverage {
 /// `GET /`.
 pub(crate) async fn page(
     State(console): State<Arc<Console>>,
+    viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> Result<Html<String>, WebError> {
     Params::parse(raw.as_deref(), &[])?;
@@ -32,11 +34,20 @@ pub(crate) async fn page(
     let board = console.board_for(now).await?;
     let health = console.ctx.store.health().await?;
     let calendar = console.ctx.calendar();
-    let (per, totals) = board.matrix();
-    let parties: Vec<minijinja::Value> = board
+    let (per, mut totals) = board.matrix();
+    // A section sees its own row only, and its own figures as the total.
+    let scope = viewer.scope().map(|c| c.as_str().to_owned());
+    let mine: Vec<_> = board
         .parties
         .iter()
         .zip(per)
+        .filter(|(who, _)| scope.as_deref().is_none_or(|code| who.as_str() == code))
+        .collect();
+    if scope.is_some() {
+        totals = mine.iter().map(|(_, c)| *c).next().unwrap_or([0; 6]);
+    }
+    let parties: Vec<minijinja::Value> = mine
+        .into_iter()
         .map(|(who, counts)| {
             let view = party_view(&console, who);
             render::value(PartyRow {
@@ -77,7 +88,8 @@ pub(crate) async fn page(
             coverage => render::value(coverage),
             pending => health.pending,
             dead => health.dead_letters,
-            unreadable => board.unreadable,
+            // Counted over every case: a section is not told of others'.
+            unreadable => if scope.is_some() { 0 } else { board.unreadable },
             columns => columns(),
             parties,
             totals,

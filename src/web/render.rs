@@ -14,9 +14,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("overview.html", include_str!("templates/overview.html")),
     ("cases.html", include_str!("templates/cases.html")),
     ("case.html", include_str!("templates/case.html")),
+    ("act_form.html", include_str!("templates/act_form.html")),
+    ("new_case.html", include_str!("templates/new_case.html")),
     ("outbox.html", include_str!("templates/outbox.html")),
     ("calendar.html", include_str!("templates/calendar.html")),
     ("reports.html", include_str!("templates/reports.html")),
+    ("login.html", include_str!("templates/login.html")),
 ];
 
 /// The one stylesheet: readable at 1280 px and on a phone, and printed on A4.
@@ -50,7 +53,12 @@ pub(crate) use crate::config::segment;
 /// The template is missing or fails (a defect: the tests render every page).
 pub(crate) fn page(name: &str, context: minijinja::Value) -> anyhow::Result<Html<String>> {
     let template = ENVIRONMENT.get_template(name)?;
-    Ok(Html(template.render(context)?))
+    // The menu's viewer (its name, the logout button, the pages its role opens), when the
+    // request passed the gate; `none` on the public pages.
+    let me = super::auth::shown();
+    Ok(Html(
+        template.render(minijinja::context! { me, ..context })?,
+    ))
 }
 
 /// `GET /style.css`.

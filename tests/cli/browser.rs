@@ -241,6 +241,25 @@ impl Browser {
         )
     }
 
+    /// Types `text` into `el` as a person would, key by key.
+    pub fn type_text(&self, el: &Element, text: &str) {
+        self.command(
+            "POST",
+            &format!("/element/{}/value", el.0),
+            Some(json!({"text": text})),
+        );
+    }
+
+    /// Sets the value of the field `css` finds: for a date box, whose keys depend on the
+    /// browser's locale (the server takes `YYYY-MM-DD` whatever the box shows).
+    pub fn set_value(&self, css: &str, value: &str) {
+        let css = serde_json::to_string(css).expect("JSON");
+        let value = serde_json::to_string(value).expect("JSON");
+        self.execute(&format!(
+            "document.querySelector({css}).value = {value}; return null"
+        ));
+    }
+
     pub fn set_window_size(&self, width: u32, height: u32) {
         let rect = json!({"width": width, "height": height});
         self.command("POST", "/window/rect", Some(rect));

@@ -194,21 +194,23 @@ fn a_bad_base_url_is_refused_at_load_naming_the_key() {
 }
 
 #[test]
-fn config_check_refuses_a_listener_beyond_loopback_until_the_console_has_accounts() {
+fn config_check_refuses_a_listener_beyond_loopback_without_a_login() {
     let s = Setup::with_store(Backend::Sqlite);
     s.append_config(crate::helpers::ADDRESSES);
     s.append_config("[http]\nlisten = \"0.0.0.0:9187\"\n");
-    for args in [&["config", "check"][..], &["ics", "--section", "ss"]] {
+    for args in [&["config", "check"][..], &["run", "--once"]] {
         s.duewatch(args)
             .assert()
             .code(1)
             .stderr(contains(
-                "http.listen: \"0.0.0.0:9187\" is not a loopback address, and the console has no \
-                 login yet",
+                "http.listen: \"0.0.0.0:9187\" is not a loopback address, and web.auth is \"auto\"",
             ))
-            .stderr(contains("bind it to 127.0.0.1:9187"))
-            .stderr(contains("reverse proxy that authenticates"));
+            .stderr(contains("set web.auth = \"password\""))
+            .stderr(contains("bind it to 127.0.0.1:9187"));
     }
+    // With a login it is accepted.
+    s.append_config("[web]\nauth = \"password\"\n");
+    s.duewatch(&["config", "check"]).assert().success();
 }
 
 /// The decoded text and HTML parts of each mail written to `dir`, by recipient.

@@ -202,6 +202,40 @@ impl Setup {
 }
 
 impl Setup {
+    /// The first column of the rows `query` returns on this setup's database (either backend),
+    /// as text: the query casts it (`CAST(x AS TEXT)`); NULL is `None`.
+    pub fn column(&self, query: &str) -> Vec<Option<String>> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            use sqlx::Connection;
+            let sql = || sqlx::AssertSqlSafe(query.to_owned());
+            let rows = match &self.postgres {
+                Some(name) => {
+                    let mut conn = sqlx::PgConnection::connect(&format!("{POSTGRES}/{name}"))
+                        .await
+                        .expect("the test's PostgreSQL database");
+                    sqlx::query_scalar(sql()).fetch_all(&mut conn).await
+                }
+                None => {
+                    let url = format!(
+                        "sqlite://{}",
+                        self.dir.path().join("var/duewatch.db").display()
+                    );
+                    let mut conn = sqlx::SqliteConnection::connect(&url)
+                        .await
+                        .expect("the test's SQLite database");
+                    sqlx::query_scalar(sql()).fetch_all(&mut conn).await
+                }
+            };
+            rows.unwrap_or_else(|e| panic!("{query}: {e}"))
+        })
+    }
+}
+
+impl Setup {
     /// The count `query` (one `$1`, bound to `arg`) returns on this setup's SQLite database.
     pub fn sqlite_count<A>(&self, query: &'static str, arg: A) -> i64
     where

@@ -2,8 +2,14 @@
 
 #[macro_use]
 mod helpers;
+mod access;
+mod accounts;
+mod accounts_store;
+mod actor;
+mod api_write;
 mod bad_input;
 mod browser;
+mod browser_acts;
 mod case;
 mod config;
 mod console;
@@ -12,6 +18,7 @@ mod faults;
 mod feeds;
 mod jobs;
 mod mail;
+mod recording;
 mod report;
 mod security;
 mod smtp;

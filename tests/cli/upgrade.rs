@@ -242,7 +242,7 @@ fn db_backup_writes_a_copy_beside_the_database_and_keeps_the_newest_backups_kept
         said[1..].to_vec(),
         "the two newest are kept, the oldest removed"
     );
-    assert!(kept_names[0].ends_with(".v8.backup"), "{}", kept_names[0]);
+    assert!(kept_names[0].ends_with(".v9.backup"), "{}", kept_names[0]);
 }
 
 #[test]

@@ -519,19 +519,19 @@ on_both_backends! {
 
 /// A made-up case system in its own PostgreSQL database (dropped afterwards): the tables and
 /// views a test creates, read by duewatch through `cases.source = "sql"`.
-struct CaseSystemDb {
+pub(crate) struct CaseSystemDb {
     name: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl CaseSystemDb {
-    fn new() -> CaseSystemDb {
+    pub(crate) fn new() -> CaseSystemDb {
         let name = crate::helpers::fresh_postgres_database();
         let url = format!("{}/{name}", crate::helpers::POSTGRES);
         CaseSystemDb { name, url }
     }
 
-    fn exec(&self, statements: &[&str]) {
+    pub(crate) fn exec(&self, statements: &[&str]) {
         use sqlx::Connection;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

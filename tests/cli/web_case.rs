@@ -26,6 +26,7 @@ fn an_overdue_case(s: &Setup, reference: &str, subject: &str) {
         "online",
         "--allow-old",
     ])
+    .env("USER", "wang")
     .assert()
     .success();
 }
@@ -91,7 +92,11 @@ on_both_backends! {
         assert!(stages.contains(r#"2026%2F0042?days=1#stages">逐日计算</a>"#), "{stages}");
         assert!(!stages.contains("不计：国庆节"), "no day by day unless asked: {stages}");
         let history = section(body, "history");
-        assert!(history.contains("<td>case add</td><td>received on 2026-09-28</td>"), "{history}");
+        assert!(history.contains("<th>操作人</th>"), "{history}");
+        assert!(
+            history.contains("<td>case add</td><td>received on 2026-09-28</td><td>命令行（wang）</td>"),
+            "the command line's actor, by its login name: {history}"
+        );
         // Recorded a moment ago: shown in Asia/Shanghai to the minute, whatever the backend's
         // spelling of the time.
         let at = history

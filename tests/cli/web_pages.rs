@@ -137,7 +137,7 @@ on_both_backends! {
         for path in ["/", "/cases", "/api/v1/status", "/cases?q=%FF", "/no-such-page", "/style.css"] {
             assert_eq!(header(&console, path, "x-content-type-options").as_deref(), Some("nosniff"), "{path}");
             assert_eq!(header(&console, path, "content-security-policy").as_deref(), Some(csp), "{path}");
-            assert_eq!(header(&console, path, "referrer-policy").as_deref(), Some("no-referrer"), "{path}");
+            assert_eq!(header(&console, path, "referrer-policy").as_deref(), Some("same-origin"), "{path}");
             let cache = header(&console, path, "cache-control");
             if path == "/style.css" {
                 assert_eq!(cache.as_deref(), Some("max-age=3600"), "{path}");
@@ -246,8 +246,10 @@ on_both_backends! {
         assert!(new_year.contains("workday provisional") && new_year.contains("暂定"), "{new_year}");
         assert!(january.body.contains("2027 年节假日安排未载入"), "{}", january.body);
 
-        // /calendar sends to this month.
-        let here = console.get("/calendar");
+        // /calendar sends to this month (the test client follows no redirect).
+        let sent = console.get("/calendar");
+        assert_eq!(sent.status, 303, "{}", sent.body);
+        let here = console.get(sent.location.as_deref().expect("a Location"));
         let today = clock_today();
         assert!(
             here.body.contains(&format!("<h1>{} 年 {} 月</h1>", chrono::Datelike::year(&today), chrono::Datelike::month(&today))),

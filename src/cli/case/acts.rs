@@ -1,16 +1,15 @@
 //! The case commands that record an act, from receipt to reply: `case add`, `forward`, `extend`,
-//! `notice`, `suspend`, `resume`, `correct`, `reply`, `close`. Each change goes through
-//! [`crate::domain::casework`] (the rulebook's transitions) and the entry checks
-//! ([`crate::domain::entry`]) inside one store update: a refused change exits 1 and writes
-//! nothing.
+//! `notice`, `suspend`, `resume`, `correct`, `reply`, `close`. Each is mapped onto
+//! [`crate::acts::Act`] and recorded by [`crate::acts::record`], the path the console and the
+//! write API take too: a refused change exits 1 and writes nothing.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use super::Command;
+use crate::acts::{self, Act};
 use crate::config::Config;
-use crate::domain::case::{Case, Subject};
-use crate::domain::casework;
+use crate::domain::case::Subject;
 use crate::domain::entry::Entering;
 use crate::store::Store;
 
@@ -25,8 +24,33 @@ pub(super) async fn record(
     store: &Store,
     entering: &Entering,
 ) -> anyhow::Result<ExitCode> {
-    let rules = &config.rules;
-    let (reference, name, result) = match command {
+    let (act, old) = act(command)?;
+    let kind = act.kind();
+    let reference = act.reference().clone();
+    let actor = crate::cli::actor();
+    let recorded = acts::record(
+        act,
+        old.allow_old,
+        Some(actor.as_str()),
+        config,
+        store,
+        entering,
+    )
+    .await?;
+    if kind == crate::domain::account::Act::Add {
+        writeln!(out, "{reference}: {}", recorded.said)?;
+    } else {
+        writeln!(out, "{reference}: {} recorded", kind.word())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The act a command names, and its `--allow-old`.
+///
+/// # Errors
+/// `--subject` is not one line of at most 200 characters.
+fn act(command: Command) -> anyhow::Result<(Act, super::OldDates)> {
+    Ok(match command {
         Command::Add {
             reference,
             received,
@@ -34,9 +58,8 @@ pub(super) async fn record(
             channel,
             old,
         } => {
-            let mut case = Case::received(reference.clone(), received);
             // Parsed here rather than by clap, whose error would print the raw text.
-            case.subject = subject
+            let subject = subject
                 .as_deref()
                 .map(Subject::parse)
                 .transpose()
@@ -47,37 +70,27 @@ pub(super) async fn record(
                         crate::domain::case::text::MAX_CHARS
                     )
                 })?;
-            case.channel = channel;
-            entering
-                .admit(None, &case, old.allow_old, "the receipt", received)
-                .map_err(|message| crate::store::StoreError::Refused {
-                    reference: reference.clone(),
-                    message: message.into(),
-                })?;
-            let said = format!("received on {received}");
-            store.add(&case, "case add", &said).await?;
-            writeln!(out, "{reference}: {said}")?;
-            return Ok(ExitCode::SUCCESS);
+            let act = Act::Add {
+                reference,
+                received,
+                subject,
+                channel,
+            };
+            (act, old)
         }
         Command::Forward {
             reference,
             section,
             on,
             old,
-        } => {
-            let known = config.section(&section).is_some();
-            let r = store
-                .update(&reference, "case forward", |c| {
-                    let before = c.clone();
-                    let said = casework::forward(c, section, on, known)?;
-                    entering
-                        .admit(Some(&before), c, old.allow_old, "the forwarding", on)
-                        .map(|()| said)
-                        .map_err(Into::into)
-                })
-                .await;
-            (reference, "forward", r)
-        }
+        } => (
+            Act::Forward {
+                reference,
+                section,
+                on,
+            },
+            old,
+        ),
         Command::Extend {
             reference,
             days,
@@ -85,131 +98,72 @@ pub(super) async fn record(
             on,
             reason,
             old,
-        } => {
-            let r = store
-                .update(&reference, "case extend", |c| {
-                    let before = c.clone();
-                    let said = casework::extend(c, days, &approved_by, on, reason, rules)?;
-                    entering
-                        .admit(Some(&before), c, old.allow_old, "the approval", on)
-                        .map(|()| said)
-                        .map_err(Into::into)
-                })
-                .await;
-            (reference, "extend", r)
-        }
+        } => (
+            Act::Extend {
+                reference,
+                days,
+                approved_by,
+                on,
+                reason,
+            },
+            old,
+        ),
         Command::Notice {
             reference,
             kind,
             on,
             old,
-        } => {
-            let r = store
-                .update(&reference, "case notice", |c| {
-                    let before = c.clone();
-                    let said = casework::notice(c, kind, on)?;
-                    entering
-                        .admit(Some(&before), c, old.allow_old, "the written notice", on)
-                        .map(|()| said)
-                        .map_err(Into::into)
-                })
-                .await;
-            (reference, "notice", r)
-        }
+        } => (
+            Act::Notice {
+                reference,
+                kind,
+                on,
+            },
+            old,
+        ),
         Command::Suspend {
             reference,
             from,
             reason,
             note,
             old,
-        } => {
-            let r = store
-                .update(&reference, "case suspend", |c| {
-                    let before = c.clone();
-                    let said = casework::suspend(c, from, reason, note)?;
-                    entering
-                        .admit(Some(&before), c, old.allow_old, "the suspension", from)
-                        .map(|()| said)
-                        .map_err(Into::into)
-                })
-                .await;
-            (reference, "suspend", r)
-        }
-        Command::Resume { reference, on, old } => {
-            let r = store
-                .update(&reference, "case resume", |c| {
-                    let before = c.clone();
-                    let said = casework::resume(c, on)?;
-                    entering
-                        .admit_resumption(&before, c, old.allow_old, on)
-                        .map(|()| said)
-                        .map_err(Into::into)
-                })
-                .await;
-            (reference, "resume", r)
-        }
+        } => (
+            Act::Suspend {
+                reference,
+                from,
+                reason,
+                note,
+            },
+            old,
+        ),
+        Command::Resume { reference, on, old } => (Act::Resume { reference, on }, old),
         Command::Correct {
             reference,
             received,
             old,
-        } => {
-            let r = store
-                .update(&reference, "case correct", |c| {
-                    let before = c.clone();
-                    let said = casework::correct(c, received)?;
-                    entering
-                        .admit(
-                            Some(&before),
-                            c,
-                            old.allow_old,
-                            "the completed request",
-                            received,
-                        )
-                        .map(|()| said)
-                        .map_err(Into::into)
-                })
-                .await;
-            (reference, "correct", r)
-        }
-        Command::Reply { reference, on, old } => {
-            let r = store
-                .update(&reference, "case reply", |c| {
-                    let before = c.clone();
-                    let said = casework::reply(c, on)?;
-                    entering
-                        .admit(Some(&before), c, old.allow_old, "the reply", on)
-                        .map(|()| said)
-                        .map_err(Into::into)
-                })
-                .await;
-            (reference, "reply", r)
-        }
+        } => (
+            Act::Correct {
+                reference,
+                received,
+            },
+            old,
+        ),
+        Command::Reply { reference, on, old } => (Act::Reply { reference, on }, old),
         Command::Close {
             reference,
             on,
             reason,
             old,
-        } => {
-            let r = store
-                .update(&reference, "case close", |c| {
-                    let said = casework::close(c, on, reason)?;
-                    // Always let a closure through, even of a case that cannot be counted: it
-                    // is how such a case is finished (src/domain/entry.rs); only its date is
-                    // checked.
-                    entering
-                        .dating(old.allow_old)
-                        .check("the closure", on)
-                        .map(|()| said)
-                        .map_err(Into::into)
-                })
-                .await;
-            (reference, "close", r)
-        }
+        } => (
+            Act::Close {
+                reference,
+                on,
+                reason,
+            },
+            old,
+        ),
         Command::Show { .. } | Command::Import { .. } | Command::List { .. } => {
             unreachable!("case show, import and list are dispatched in cli/case/mod.rs")
         }
-    };
-    result?;
-    writeln!(out, "{reference}: {name} recorded")?;
-    Ok(ExitCode::SUCCESS)
+    })
 }

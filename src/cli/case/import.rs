@@ -108,7 +108,9 @@ pub(super) async fn import(
                     )
                 })
                 .collect();
-            importing.add(&entries, "case import").await?;
+            importing
+                .add(&entries, Some(&crate::cli::actor()), "case import")
+                .await?;
             batch.clear();
         }
         if end {

@@ -260,7 +260,9 @@ fn read_only(command: &Command, config: &Config) -> anyhow::Result<()> {
 fn entering(writes: bool, config: &Config) -> anyhow::Result<Entering> {
     Ok(if writes {
         Entering::new(
-            Some(load::load(&config.calendar.dir)?.calendar),
+            Some(std::sync::Arc::new(
+                load::load(&config.calendar.dir)?.calendar,
+            )),
             config.rules.clone(),
             entry_today(config)?,
         )

@@ -5,8 +5,6 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use serde_json::json;
-
 use super::View;
 use crate::calendar::load;
 use crate::config::Config;
@@ -14,6 +12,7 @@ use crate::domain::case::text::escaped;
 use crate::domain::case::{Case, Reference};
 use crate::domain::deadline::{self, CaseStatus, State};
 use crate::source::Source;
+use crate::store::HistoryLine;
 
 /// `duewatch case show REFERENCE`.
 ///
@@ -43,22 +42,11 @@ fn show(
     out: &mut dyn Write,
     case: &Case,
     status: &CaseStatus,
-    history: &[(String, String, String)],
+    history: &[HistoryLine],
     as_json: bool,
 ) -> anyhow::Result<()> {
     if as_json {
-        let h: Vec<_> = history
-            .iter()
-            .map(|(at, command, change)| {
-                json!({ "at": at, "command": command, "change": escaped(change, false) })
-            })
-            .collect();
-        serde_json::to_writer_pretty(
-            &mut *out,
-            &json!({ "case": case, "status": status, "history": h }),
-        )?;
-        writeln!(out)?;
-        return Ok(());
+        return crate::output::case::json(out, case, status, history);
     }
     writeln!(
         out,
@@ -119,13 +107,17 @@ fn show(
     }
     writeln!(out, "history:")?;
     // History written before text was checked at input may hold anything: escaped.
-    for (at, command, change) in history {
+    for h in history {
         writeln!(
             out,
-            "  {}  {}: {}",
-            escaped(at, false),
-            escaped(command, false),
-            escaped(change, false)
+            "  {}  {}: {}{}",
+            escaped(&h.at, false),
+            escaped(&h.command, false),
+            escaped(&h.change, false),
+            h.actor
+                .as_deref()
+                .map(|a| format!(" by {}", escaped(a, false)))
+                .unwrap_or_default()
         )?;
     }
     Ok(())

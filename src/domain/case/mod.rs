@@ -114,6 +114,9 @@ macro_rules! text_enum {
         pub enum $name { $($(#[$vmeta])* #[value(name = $text)] $variant),+ }
 
         impl $name {
+            /// Every value, in the order declared (the console's choices).
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
             /// The stored and printed spelling.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }

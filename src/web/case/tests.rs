@@ -1,6 +1,6 @@
 //! The case page's own conversions.
 
-use super::local_time;
+use super::{actor_name, local_time};
 
 #[test]
 fn a_history_time_is_shown_in_local_time_to_the_minute_from_either_backend() {
@@ -30,4 +30,12 @@ fn a_history_time_is_shown_in_local_time_to_the_minute_from_either_backend() {
     ] {
         assert_eq!(local_time(stored, tz), shown, "{name}");
     }
+}
+
+#[test]
+fn the_command_line_is_named_as_such_and_a_console_user_by_name() {
+    assert_eq!(actor_name("cli:wang"), "命令行（wang）");
+    assert_eq!(actor_name("cli:1000"), "命令行（1000）");
+    assert_eq!(actor_name("李科长"), "李科长");
+    assert_eq!(actor_name("client:x"), "client:x");
 }

@@ -1,0 +1,312 @@
+//! Recording an act on a case: the one path of the command line, the console's forms and the
+//! write API. Each act goes through the rulebook's transitions ([`crate::domain::casework`]) and
+//! the entry checks ([`crate::domain::entry`]) inside one store transaction, so every edge
+//! refuses the same acts with the same messages, and a refused act writes nothing.
+//!
+//! Who may record which act is the caller's question ([`crate::domain::account`]); this room
+//! records what it is given, naming the actor in the case's history. It may use the
+//! configuration, the store and the domain; never the console or the command line.
+
+use chrono::NaiveDate;
+
+use crate::config::Config;
+use crate::domain::account;
+use crate::domain::case::{
+    Case, Channel, CloseReason, NoticeKind, Reference, SectionCode, Subject, SuspensionReason,
+};
+use crate::domain::casework;
+use crate::domain::entry::Entering;
+use crate::store::{Store, StoreError};
+
+/// An act on a case, its values parsed (the `duewatch case` commands' flags).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Act {
+    /// A request received (art. 19): a new case.
+    Add {
+        /// The new case's reference.
+        reference: Reference,
+        /// The day the office received it.
+        received: NaiveDate,
+        /// What is asked.
+        subject: Option<Subject>,
+        /// How it arrived.
+        channel: Option<Channel>,
+    },
+    /// Forwarded to the responsible section (art. 19).
+    Forward {
+        /// The case.
+        reference: Reference,
+        /// The section (a configured `[[sections]]` code).
+        section: SectionCode,
+        /// The day.
+        on: NaiveDate,
+    },
+    /// The leadership extended the reply period (art. 20).
+    Extend {
+        /// The case.
+        reference: Reference,
+        /// Working days granted.
+        days: u32,
+        /// Who approved.
+        approved_by: String,
+        /// The day of approval.
+        on: NaiveDate,
+        /// Why.
+        reason: Option<String>,
+    },
+    /// The clock stops from a day (art. 21).
+    Suspend {
+        /// The case.
+        reference: Reference,
+        /// The first day the clock stands still.
+        from: NaiveDate,
+        /// Why.
+        reason: SuspensionReason,
+        /// A note.
+        note: Option<String>,
+    },
+    /// The clock runs again from a day, that day counting (art. 21).
+    Resume {
+        /// The case.
+        reference: Reference,
+        /// The day.
+        on: NaiveDate,
+    },
+    /// A written notice to the applicant went out (arts. 20, 21).
+    Notice {
+        /// The case.
+        reference: Reference,
+        /// Which notice.
+        kind: NoticeKind,
+        /// The day.
+        on: NaiveDate,
+    },
+    /// Correction (补正): the period starts again from the day the completed request arrived.
+    Correct {
+        /// The case.
+        reference: Reference,
+        /// The day the completed request arrived.
+        received: NaiveDate,
+    },
+    /// The section answered.
+    Reply {
+        /// The case.
+        reference: Reference,
+        /// The day.
+        on: NaiveDate,
+    },
+    /// Closed by other means: reminders stop.
+    Close {
+        /// The case.
+        reference: Reference,
+        /// The day.
+        on: NaiveDate,
+        /// Why.
+        reason: CloseReason,
+    },
+}
+
+impl Act {
+    /// Which act this is, as the permissions name it.
+    pub fn kind(&self) -> account::Act {
+        match self {
+            Act::Add { .. } => account::Act::Add,
+            Act::Forward { .. } => account::Act::Forward,
+            Act::Extend { .. } => account::Act::Extend,
+            Act::Suspend { .. } => account::Act::Suspend,
+            Act::Resume { .. } => account::Act::Resume,
+            Act::Notice { .. } => account::Act::Notice,
+            Act::Correct { .. } => account::Act::Correct,
+            Act::Reply { .. } => account::Act::Reply,
+            Act::Close { .. } => account::Act::Close,
+        }
+    }
+
+    /// The case it is recorded on (the new case's, for [`Act::Add`]).
+    pub fn reference(&self) -> &Reference {
+        match self {
+            Act::Add { reference, .. }
+            | Act::Forward { reference, .. }
+            | Act::Extend { reference, .. }
+            | Act::Suspend { reference, .. }
+            | Act::Resume { reference, .. }
+            | Act::Notice { reference, .. }
+            | Act::Correct { reference, .. }
+            | Act::Reply { reference, .. }
+            | Act::Close { reference, .. } => reference,
+        }
+    }
+}
+
+/// A recorded act: the case as it now stands, and what the history says was done.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// The case after the act.
+    pub case: Case,
+    /// The history's line, e.g. "received on 2026-11-02".
+    pub said: String,
+}
+
+/// Records `act`, checked by the rulebook ([`casework`]) and at entry (`entering`; with
+/// `allow_old`, a date more than a year ago is meant), in one transaction with a history line
+/// naming `actor` (a console user's name, `cli:LOGIN` for the command line).
+///
+/// # Errors
+/// [`StoreError::Refused`] (a rule or an entry check says no: its message is the one the user
+/// reads), [`StoreError::NotFound`], [`StoreError::Duplicate`] (a new case's reference is
+/// taken), or a database failure. Nothing is written on any error.
+pub async fn record(
+    act: Act,
+    allow_old: bool,
+    actor: Option<&str>,
+    config: &Config,
+    store: &Store,
+    entering: &Entering,
+) -> Result<Recorded, StoreError> {
+    let rules = &config.rules;
+    let command = format!("case {}", act.kind().word());
+    // What the change said, kept for the caller as well as written in the history.
+    let mut said = String::new();
+    let mut noting = |s: String| {
+        said.clone_from(&s);
+        s
+    };
+    let case = match act {
+        Act::Add {
+            reference,
+            received,
+            subject,
+            channel,
+        } => {
+            let mut case = Case::received(reference.clone(), received);
+            case.subject = subject;
+            case.channel = channel;
+            entering
+                .admit(None, &case, allow_old, "the receipt", received)
+                .map_err(|message| StoreError::Refused {
+                    reference,
+                    message: message.into(),
+                })?;
+            let said = format!("received on {received}");
+            store.add(&case, actor, &command, &said).await?;
+            return Ok(Recorded { case, said });
+        }
+        Act::Forward {
+            reference,
+            section,
+            on,
+        } => {
+            let known = config.section(&section).is_some();
+            store
+                .update(&reference, actor, &command, |c| {
+                    let before = c.clone();
+                    let said = casework::forward(c, section, on, known)?;
+                    entering.admit(Some(&before), c, allow_old, "the forwarding", on)?;
+                    Ok(noting(said))
+                })
+                .await?
+        }
+        Act::Extend {
+            reference,
+            days,
+            approved_by,
+            on,
+            reason,
+        } => {
+            store
+                .update(&reference, actor, &command, |c| {
+                    let before = c.clone();
+                    let said = casework::extend(c, days, &approved_by, on, reason, rules)?;
+                    entering.admit(Some(&before), c, allow_old, "the approval", on)?;
+                    Ok(noting(said))
+                })
+                .await?
+        }
+        Act::Notice {
+            reference,
+            kind,
+            on,
+        } => {
+            store
+                .update(&reference, actor, &command, |c| {
+                    let before = c.clone();
+                    let said = casework::notice(c, kind, on)?;
+                    entering.admit(Some(&before), c, allow_old, "the written notice", on)?;
+                    Ok(noting(said))
+                })
+                .await?
+        }
+        Act::Suspend {
+            reference,
+            from,
+            reason,
+            note,
+        } => {
+            store
+                .update(&reference, actor, &command, |c| {
+                    let before = c.clone();
+                    let said = casework::suspend(c, from, reason, note)?;
+                    entering.admit(Some(&before), c, allow_old, "the suspension", from)?;
+                    Ok(noting(said))
+                })
+                .await?
+        }
+        Act::Resume { reference, on } => {
+            store
+                .update(&reference, actor, &command, |c| {
+                    let before = c.clone();
+                    let said = casework::resume(c, on)?;
+                    // art. 21: the clock runs again on that day, at most the next working day.
+                    entering.admit_resumption(&before, c, allow_old, on)?;
+                    Ok(noting(said))
+                })
+                .await?
+        }
+        Act::Correct {
+            reference,
+            received,
+        } => {
+            store
+                .update(&reference, actor, &command, |c| {
+                    let before = c.clone();
+                    let said = casework::correct(c, received)?;
+                    entering.admit(
+                        Some(&before),
+                        c,
+                        allow_old,
+                        "the completed request",
+                        received,
+                    )?;
+                    Ok(noting(said))
+                })
+                .await?
+        }
+        Act::Reply { reference, on } => {
+            store
+                .update(&reference, actor, &command, |c| {
+                    let before = c.clone();
+                    let said = casework::reply(c, on)?;
+                    entering.admit(Some(&before), c, allow_old, "the reply", on)?;
+                    Ok(noting(said))
+                })
+                .await?
+        }
+        Act::Close {
+            reference,
+            on,
+            reason,
+        } => {
+            store
+                .update(&reference, actor, &command, |c| {
+                    let said = casework::close(c, on, reason)?;
+                    // Always let a closure through, even of a case that cannot be counted: it
+                    // is how such a case is finished (src/domain/entry.rs); only its date is
+                    // checked.
+                    entering.dating(allow_old).check("the closure", on)?;
+                    Ok(noting(said))
+                })
+                .await?
+        }
+    };
+    Ok(Recorded { case, said })
+}
