@@ -165,13 +165,17 @@ pub async fn record(
 ) -> Result<Recorded, StoreError> {
     let rules = &config.rules;
     let command = format!("case {}", act.kind().word());
-    // What the change said, kept for the caller as well as written in the history.
-    let mut said = String::new();
-    let mut noting = |s: String| {
-        said.clone_from(&s);
-        s
+    // A rule's change, then the entry checks on what it made of the case (`what`, dated `on`).
+    let checked = |what: &'static str, on: NaiveDate| Checked {
+        store,
+        actor,
+        command: &command,
+        entering,
+        allow_old,
+        what,
+        on,
     };
-    let case = match act {
+    let (case, said) = match act {
         Act::Add {
             reference,
             received,
@@ -197,13 +201,8 @@ pub async fn record(
             on,
         } => {
             let known = config.section(&section).is_some();
-            store
-                .update(&reference, actor, &command, |c| {
-                    let before = c.clone();
-                    let said = casework::forward(c, section, on, known)?;
-                    entering.admit(Some(&before), c, allow_old, "the forwarding", on)?;
-                    Ok(noting(said))
-                })
+            checked("the forwarding", on)
+                .change(&reference, |c| casework::forward(c, section, on, known))
                 .await?
         }
         Act::Extend {
@@ -213,12 +212,9 @@ pub async fn record(
             on,
             reason,
         } => {
-            store
-                .update(&reference, actor, &command, |c| {
-                    let before = c.clone();
-                    let said = casework::extend(c, days, &approved_by, on, reason, rules)?;
-                    entering.admit(Some(&before), c, allow_old, "the approval", on)?;
-                    Ok(noting(said))
+            checked("the approval", on)
+                .change(&reference, |c| {
+                    casework::extend(c, days, &approved_by, on, reason, rules)
                 })
                 .await?
         }
@@ -227,13 +223,8 @@ pub async fn record(
             kind,
             on,
         } => {
-            store
-                .update(&reference, actor, &command, |c| {
-                    let before = c.clone();
-                    let said = casework::notice(c, kind, on)?;
-                    entering.admit(Some(&before), c, allow_old, "the written notice", on)?;
-                    Ok(noting(said))
-                })
+            checked("the written notice", on)
+                .change(&reference, |c| casework::notice(c, kind, on))
                 .await?
         }
         Act::Suspend {
@@ -242,53 +233,35 @@ pub async fn record(
             reason,
             note,
         } => {
-            store
-                .update(&reference, actor, &command, |c| {
-                    let before = c.clone();
-                    let said = casework::suspend(c, from, reason, note)?;
-                    entering.admit(Some(&before), c, allow_old, "the suspension", from)?;
-                    Ok(noting(said))
-                })
+            checked("the suspension", from)
+                .change(&reference, |c| casework::suspend(c, from, reason, note))
                 .await?
         }
         Act::Resume { reference, on } => {
-            store
+            let mut said = String::new();
+            let case = store
                 .update(&reference, actor, &command, |c| {
                     let before = c.clone();
-                    let said = casework::resume(c, on)?;
+                    let s = casework::resume(c, on)?;
                     // art. 21: the clock runs again on that day, at most the next working day.
                     entering.admit_resumption(&before, c, allow_old, on)?;
-                    Ok(noting(said))
+                    said.clone_from(&s);
+                    Ok(s)
                 })
-                .await?
+                .await?;
+            (case, said)
         }
         Act::Correct {
             reference,
             received,
         } => {
-            store
-                .update(&reference, actor, &command, |c| {
-                    let before = c.clone();
-                    let said = casework::correct(c, received)?;
-                    entering.admit(
-                        Some(&before),
-                        c,
-                        allow_old,
-                        "the completed request",
-                        received,
-                    )?;
-                    Ok(noting(said))
-                })
+            checked("the completed request", received)
+                .change(&reference, |c| casework::correct(c, received))
                 .await?
         }
         Act::Reply { reference, on } => {
-            store
-                .update(&reference, actor, &command, |c| {
-                    let before = c.clone();
-                    let said = casework::reply(c, on)?;
-                    entering.admit(Some(&before), c, allow_old, "the reply", on)?;
-                    Ok(noting(said))
-                })
+            checked("the reply", on)
+                .change(&reference, |c| casework::reply(c, on))
                 .await?
         }
         Act::Close {
@@ -296,17 +269,57 @@ pub async fn record(
             on,
             reason,
         } => {
-            store
+            let mut said = String::new();
+            let case = store
                 .update(&reference, actor, &command, |c| {
-                    let said = casework::close(c, on, reason)?;
+                    let s = casework::close(c, on, reason)?;
                     // Always let a closure through, even of a case that cannot be counted: it
                     // is how such a case is finished (src/domain/entry.rs); only its date is
                     // checked.
                     entering.dating(allow_old).check("the closure", on)?;
-                    Ok(noting(said))
+                    said.clone_from(&s);
+                    Ok(s)
                 })
-                .await?
+                .await?;
+            (case, said)
         }
     };
     Ok(Recorded { case, said })
+}
+
+/// What the acts but the receipt, the resumption and the closure share: a rule of the rulebook
+/// changes the case, then the entry checks look at the case it made against the case before
+/// (`what` happened `on`), in one store update.
+struct Checked<'a> {
+    store: &'a Store,
+    actor: Option<&'a str>,
+    command: &'a str,
+    entering: &'a Entering,
+    allow_old: bool,
+    what: &'static str,
+    on: NaiveDate,
+}
+
+impl Checked<'_> {
+    /// Applies `rule` to case `reference` and checks the result; the case and what the change
+    /// said.
+    async fn change(
+        self,
+        reference: &Reference,
+        rule: impl FnOnce(&mut Case) -> Result<String, casework::Refusal>,
+    ) -> Result<(Case, String), StoreError> {
+        let mut said = String::new();
+        let case = self
+            .store
+            .update(reference, self.actor, self.command, |c| {
+                let before = c.clone();
+                let s = rule(c)?;
+                self.entering
+                    .admit(Some(&before), c, self.allow_old, self.what, self.on)?;
+                said.clone_from(&s);
+                Ok(s)
+            })
+            .await?;
+        Ok((case, said))
+    }
 }

@@ -208,6 +208,16 @@ impl Console {
     }
 }
 
+/// `html` with the entities minijinja writes decoded (it escapes `/` as `&#x2f;`).
+pub fn unescaped(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
 /// The value of the first `name="csrf"` field of a page.
 pub fn form_token(page: &str) -> Option<String> {
     let at = page.find(r#"name="csrf" value=""#)? + r#"name="csrf" value=""#.len();

@@ -8,7 +8,7 @@ use chrono::Days;
 use serde_json::{Value, json};
 
 use crate::access::PASSWORD;
-use crate::console::{Answer, Client, Console};
+use crate::console::{Answer, Client, Console, unescaped};
 use crate::helpers::{Backend, Setup, clock_today};
 
 /// The day `days` before today (the daemon checks acts against the real clock).
@@ -88,16 +88,6 @@ pub(crate) fn cli_refusal(s: &Setup, args: &[&str]) -> String {
         .unwrap_or(&stderr)
         .trim_end()
         .to_owned()
-}
-
-/// `html` with the template's escapes undone.
-fn unescaped(html: &str) -> String {
-    html.replace("&#x2f;", "/")
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 /// The form of `act` on a page (from its `<details>` to its end).

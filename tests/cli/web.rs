@@ -1,7 +1,7 @@
 //! The console's pages over real HTTP, on both backends: `/` and `/cases` (the snapshot's
 //! figures against `status --json`), the error pages.
 
-use crate::console::Console;
+use crate::console::{Console, unescaped};
 use crate::helpers::{Backend, Setup, clock_today};
 
 /// A store holding one case, T-1, received today, and the console over it.
@@ -206,16 +206,6 @@ fn matrix_row(page: &str, party: &str) -> BTreeMap<&'static str, u64> {
             (level, n)
         })
         .collect()
-}
-
-/// `html` with the entities minijinja writes decoded (it escapes `/` as `&#x2f;`).
-fn unescaped(html: &str) -> String {
-    html.replace("&#x2f;", "/")
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 /// The references a list page shows, in order.

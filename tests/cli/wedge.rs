@@ -144,11 +144,11 @@ fn subjects(server: &SmtpServer, address: &str) -> Vec<String> {
     server.to(address).iter().map(|m| m.subject()).collect()
 }
 
-#[test]
-fn sighup_re_reads_the_calendar_and_the_templates_and_the_daemon_keeps_running() {
-    let _reaper = Reaper;
-    let server = SmtpServer::start();
-    let s = setup(Backend::Sqlite, &server, 2, QUICK, "");
+/// Two sections on SQLite with a template directory whose digest subject reads 旧模板, polling
+/// only at the start and when SIGHUP asks (the schedule's next is on 1 January); the subject's
+/// template file.
+fn templated(server: &SmtpServer) -> (Setup, std::path::PathBuf) {
+    let s = setup(Backend::Sqlite, server, 2, QUICK, "");
     let templates = s.dir.path().join("templates");
     std::fs::create_dir(&templates).expect("a template directory");
     let subject = templates.join("digest.subject.j2");
@@ -163,6 +163,14 @@ fn sighup_re_reads_the_calendar_and_the_templates_and_the_daemon_keeps_running()
                 &format!("[mail]\ntemplates = \"{}\"\n", templates.display()),
             ),
     );
+    (s, subject)
+}
+
+#[test]
+fn sighup_re_reads_the_calendar_and_the_templates_and_the_daemon_keeps_running() {
+    let _reaper = Reaper;
+    let server = SmtpServer::start();
+    let (s, subject) = templated(&server);
     overdue_cases(&s, None, &[(1, 0)]);
     let today = crate::daemon::today();
     s.duewatch_on_the_clock(&[
@@ -254,20 +262,7 @@ fn sighup_re_reads_the_calendar_and_the_templates_and_the_daemon_keeps_running()
 fn a_sighup_during_a_poll_is_honoured_when_that_poll_ends() {
     let _reaper = Reaper;
     let server = SmtpServer::start();
-    let s = setup(Backend::Sqlite, &server, 2, QUICK, "");
-    let templates = s.dir.path().join("templates");
-    std::fs::create_dir(&templates).expect("a template directory");
-    let subject = templates.join("digest.subject.j2");
-    std::fs::write(&subject, "旧模板：{{ top.count }} 件").expect("a template");
-    let config = std::fs::read_to_string(s.config()).expect("the config");
-    s.write_config(
-        &config
-            .replace("poll = \"*/1 * * * * *\"", "poll = \"0 0 0 1 1 *\"")
-            .replace(
-                "[mail]\n",
-                &format!("[mail]\ntemplates = \"{}\"\n", templates.display()),
-            ),
-    );
+    let (s, subject) = templated(&server);
     overdue_cases(&s, None, &[(1, 0)]);
     // The first poll's first connection to the relay is held 4 s: the poll is running then.
     server.update_faults(|f| {

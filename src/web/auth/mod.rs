@@ -242,18 +242,12 @@ async fn identify(
 ) -> Result<Option<Found>, Response> {
     let now = unix_now();
     let store = &console.ctx.store;
-    let failed = |e: WebError| {
-        if api {
-            super::api::json_error(&e)
-        } else {
-            e.into_response()
-        }
-    };
+    let failed = |e: anyhow::Error| answer(WebError::from(e), api);
     if let Some(given) = bearer(headers) {
         let account = store
             .token_account(&crate::store::secret::hash(given), now)
             .await
-            .map_err(|e| failed(WebError::from(e)))?;
+            .map_err(failed)?;
         return match account {
             Some(a) => Ok(Some(Found {
                 viewer: Viewer {
@@ -271,7 +265,7 @@ async fn identify(
             )),
         };
     }
-    match mode(console).await.map_err(failed)? {
+    match mode(console).await.map_err(|e| answer(e, api))? {
         AuthMode::None | AuthMode::Auto => {
             // Open to whoever reaches a loopback listener: only under the loopback's own name
             // (or `web.base_url`'s), so that a page of another site cannot read the cases
@@ -292,9 +286,7 @@ async fn identify(
             let Some(id) = session::cookie(headers) else {
                 return Ok(None);
             };
-            let found = session::find(console, &id, now)
-                .await
-                .map_err(|e| failed(WebError::from(e)))?;
+            let found = session::find(console, &id, now).await.map_err(failed)?;
             Ok(found.map(|(account, csrf)| Found {
                 viewer: Viewer {
                     name: Some(account.name),
@@ -332,28 +324,23 @@ async fn proxied(
     }
     // Exactly one: a proxy that adds its header instead of replacing the client's would
     // otherwise let the client's own value through.
-    let mut values = headers.get_all(web.proxy_header.as_str()).iter();
-    let (Some(value), None) = (values.next(), values.next()) else {
-        if headers.get_all(web.proxy_header.as_str()).iter().count() > 1 {
+    let values: Vec<&HeaderValue> = headers.get_all(web.proxy_header.as_str()).iter().collect();
+    let value = match values.as_slice() {
+        [one] => *one,
+        [] => return Ok(None),
+        _ => {
             tracing::warn!(
                 header = %web.proxy_header,
                 "console: the single sign-on header came more than once; refused"
             );
+            return Ok(None);
         }
-        return Ok(None);
     };
     let Some(name) = value.to_str().ok().map(str::trim).filter(|n| !n.is_empty()) else {
         return Ok(None);
     };
     let store = &console.ctx.store;
-    let failed = |e: anyhow::Error| {
-        let e = WebError::from(e);
-        if api {
-            super::api::json_error(&e)
-        } else {
-            e.into_response()
-        }
-    };
+    let failed = |e: anyhow::Error| answer(WebError::from(e), api);
     let account = match store.user(name).await.map_err(failed)? {
         Some((account, _)) if !account.disabled => account,
         _ => {
@@ -450,7 +437,11 @@ async fn unauthenticated(console: &Console, get: bool, asked: &str, api: bool) -
 
 /// A refusal: a JSON `{"error": …}` for the API, the console's error page otherwise.
 pub(crate) fn refuse(status: StatusCode, message: &str, api: bool) -> Response {
-    let error = WebError::with_status(status, message);
+    answer(WebError::with_status(status, message), api)
+}
+
+/// `error` as the API answers it (JSON) or as a page.
+fn answer(error: WebError, api: bool) -> Response {
     if api {
         super::api::json_error(&error)
     } else {
