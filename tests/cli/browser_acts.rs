@@ -42,7 +42,21 @@ fn record(browser: &Browser, act: &str, fields: &[(&str, &str)]) {
             browser.type_text(&el, value);
         }
     }
+    // The page the form is on is marked, so that what follows waits for the answer's page
+    // (its elements would be stale otherwise: the answer is the same address).
+    browser.execute("document.documentElement.dataset.sent = '1'; return null");
     browser.click(&browser.find(&format!("{form} button[type=submit]")));
+    let started = std::time::Instant::now();
+    while browser.execute(
+        "return document.readyState === 'complete' && !document.documentElement.dataset.sent",
+    ) != true
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no answer to the {act} form"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]
