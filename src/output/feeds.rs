@@ -17,7 +17,7 @@ use crate::domain::deadline;
 use crate::domain::report::{Period, Report};
 use crate::source::Source;
 
-/// A report over every case (of the store or the case system) for `period`, and the cases that could not be read or
+/// A report over the cases (of the store or the case system) that can count in `period`, and the cases that could not be read or
 /// evaluated (named, one a line; the others are counted).
 ///
 /// # Errors
@@ -30,9 +30,11 @@ pub async fn collect(
 ) -> anyhow::Result<(Report, Vec<String>)> {
     let mut report = Report::new(period);
     let mut bad = Vec::new();
-    // Every case, finished ones too: a reply in the period is on a finished case.
+    // Finished cases too (a reply in the period is on a finished case), but not those finished
+    // too long before the period to count in it.
+    let since = period.counts_cases_finished_since(&config.rules);
     source
-        .scan(false, |case| {
+        .scan_for_period(since, |case| {
             match case {
                 Ok(case) => {
                     if let Err(e) = report.add(&case, &config.rules, cal) {

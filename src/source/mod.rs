@@ -16,6 +16,8 @@ mod reads;
 mod row;
 mod sql;
 
+use chrono::NaiveDate;
+
 use crate::config::{CaseSource, Config};
 use crate::domain::case::{Case, Reference};
 use crate::store::{Cursor, HistoryLine, Store, StoreError};
@@ -76,6 +78,33 @@ impl Source {
         F: FnMut(Result<Case, StoreError>) -> anyhow::Result<()>,
     {
         let mut cursor = self.cursor(open_only).await?;
+        let mut read = 0;
+        while let Some(batch) = cursor.next_batch().await? {
+            for case in batch {
+                read += 1;
+                each(case)?;
+            }
+        }
+        cursor.finish().await?;
+        Ok(read)
+    }
+
+    /// Reads the cases that can count in a report's period and hands each to `each`: from the
+    /// store, the open ones and those answered or closed on or after `since`
+    /// ([`Store::period_cursor`]); from a case system, every case (its view has no index
+    /// duewatch could rely on, and a case system is read-only and watched, not reported on by
+    /// the year). Returns how many were read.
+    ///
+    /// # Errors
+    /// A database failure, or the first error `each` returns.
+    pub async fn scan_for_period<F>(&self, since: NaiveDate, mut each: F) -> anyhow::Result<u64>
+    where
+        F: FnMut(Result<Case, StoreError>) -> anyhow::Result<()>,
+    {
+        let Source::Builtin(store) = self else {
+            return self.scan(false, each).await;
+        };
+        let mut cursor = store.period_cursor(since).await?;
         let mut read = 0;
         while let Some(batch) = cursor.next_batch().await? {
             for case in batch {

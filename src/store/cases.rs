@@ -234,19 +234,7 @@ where
         };
         let first = CaseKey::from_row(first)?.reference;
         let last = CaseKey::from_row(last)?.reference;
-        let mut batch: Vec<Result<Case, StoreError>> = Vec::with_capacity(rows.len());
-        let mut index = HashMap::with_capacity(rows.len());
-        for row in &rows {
-            // The key decodes or the batch fails; the rest of a row that does not decode is
-            // that case's error, and the others are read.
-            let key = CaseKey::from_row(row)?;
-            index.insert(key.id, batch.len());
-            batch.push(
-                CaseRow::from_row(row)
-                    .map_err(StoreError::from)
-                    .and_then(Case::try_from),
-            );
-        }
+        let (mut batch, index) = decode_cases(&rows)?;
         let last_batch = rows.len() < SCAN_BATCH as usize;
         drop(rows);
         // The children of this batch: one query each, ordered, merged by case id.
@@ -255,37 +243,90 @@ where
             .bind(last.as_str())
             .fetch_all(&mut **tx)
             .await?;
-        for row in &extensions {
-            if let Some(&i) = index.get(&ChildKey::from_row(row)?.case_id)
-                && let Ok(case) = &mut batch[i]
-            {
-                case.extensions.push(ExtensionRow::from_row(row)?.into());
-            }
-        }
+        attach_extensions(&mut batch, &index, &extensions)?;
         let suspensions = sqlx::query(suspensions_sql)
             .bind(first.as_str())
             .bind(last.as_str())
             .fetch_all(&mut **tx)
             .await?;
-        for row in &suspensions {
-            if let Some(&i) = index.get(&ChildKey::from_row(row)?.case_id)
-                && let Ok(case) = &mut batch[i]
-            {
-                let suspension = SuspensionRow::from_row(row)
-                    .map_err(StoreError::from)
-                    .and_then(|s| Suspension::try_from((&case.reference, s)));
-                match suspension {
-                    Ok(s) => case.suspensions.push(s),
-                    Err(e) => batch[i] = Err(e),
-                }
-            }
-        }
+        attach_suspensions(&mut batch, &index, &suspensions)?;
         Ok(Some(Batch {
             cases: batch,
             last,
             last_batch,
         }))
     }
+}
+
+/// A batch's cases decoded from their rows, in the rows' order, and where each case id sits in
+/// it. The key decodes or the batch fails; the rest of a row that does not decode is that case's
+/// error, and the others are read.
+pub(super) fn decode_cases<R: sqlx::Row>(
+    rows: &[R],
+) -> Result<(Vec<Result<Case, StoreError>>, HashMap<i64, usize>), sqlx::Error>
+where
+    for<'r> CaseKey: sqlx::FromRow<'r, R>,
+    for<'r> CaseRow: sqlx::FromRow<'r, R>,
+{
+    let mut batch: Vec<Result<Case, StoreError>> = Vec::with_capacity(rows.len());
+    let mut index = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let key = CaseKey::from_row(row)?;
+        index.insert(key.id, batch.len());
+        batch.push(
+            CaseRow::from_row(row)
+                .map_err(StoreError::from)
+                .and_then(Case::try_from),
+        );
+    }
+    Ok((batch, index))
+}
+
+/// Adds the extension rows (ordered by case and position) to their cases in `batch`.
+pub(super) fn attach_extensions<R: sqlx::Row>(
+    batch: &mut [Result<Case, StoreError>],
+    index: &HashMap<i64, usize>,
+    rows: &[R],
+) -> Result<(), sqlx::Error>
+where
+    for<'r> ChildKey: sqlx::FromRow<'r, R>,
+    for<'r> ExtensionRow: sqlx::FromRow<'r, R>,
+{
+    for row in rows {
+        if let Some(&i) = index.get(&ChildKey::from_row(row)?.case_id)
+            && let Ok(case) = &mut batch[i]
+        {
+            case.extensions.push(ExtensionRow::from_row(row)?.into());
+        }
+    }
+    Ok(())
+}
+
+/// Adds the suspension rows (ordered by case and position) to their cases in `batch`; a
+/// suspension that breaks the rules makes its case an `Err`.
+pub(super) fn attach_suspensions<R: sqlx::Row>(
+    batch: &mut [Result<Case, StoreError>],
+    index: &HashMap<i64, usize>,
+    rows: &[R],
+) -> Result<(), sqlx::Error>
+where
+    for<'r> ChildKey: sqlx::FromRow<'r, R>,
+    for<'r> SuspensionRow: sqlx::FromRow<'r, R>,
+{
+    for row in rows {
+        if let Some(&i) = index.get(&ChildKey::from_row(row)?.case_id)
+            && let Ok(case) = &mut batch[i]
+        {
+            let suspension = SuspensionRow::from_row(row)
+                .map_err(StoreError::from)
+                .and_then(|s| Suspension::try_from((&case.reference, s)));
+            match suspension {
+                Ok(s) => case.suspensions.push(s),
+                Err(e) => batch[i] = Err(e),
+            }
+        }
+    }
+    Ok(())
 }
 
 impl CaseSql for sqlx::Sqlite {}

@@ -7,6 +7,7 @@
 //! - this file: [`Store`], connecting, migrations, the write check, [`StoreError`],
 //!   [`FileIdentity`], and how each backend opens its transactions (`WritePool`);
 //! - [`cases`]: cases, their extensions, suspensions and history, and the batched scan;
+//! - [`period`]: reading only the cases that can count in a report's period;
 //! - `rows`: the rows read from the tables, and their conversion into the domain types;
 //! - [`notifications`]: the digest lines and notices recorded, and the problems reported;
 //! - [`outbox`]: the mail queue and its delivery guarantee;
@@ -35,6 +36,7 @@ pub mod import;
 mod lines_sql;
 pub mod notifications;
 pub mod outbox;
+pub mod period;
 pub mod repeats;
 pub(crate) mod rows;
 pub mod runs;
@@ -58,6 +60,7 @@ pub use cases::{Cursor, SCAN_BATCH};
 pub use health::Health;
 pub use import::{IMPORT_BATCH, Importing};
 pub use outbox::Claimed;
+pub use period::PeriodCursor;
 pub use rows::HistoryLine;
 pub use runs::RunFigures;
 

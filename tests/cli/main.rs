@@ -20,6 +20,7 @@ mod jobs;
 mod mail;
 mod recording;
 mod report;
+mod report_reads;
 mod security;
 mod smtp;
 mod source;

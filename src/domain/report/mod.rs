@@ -95,6 +95,24 @@ impl Period {
         self.to
     }
 
+    /// The earliest answer or closure date of a case that can still count in this period:
+    /// readers may leave out the cases answered or closed before it ([`crate::store::Store::period_cursor`]).
+    ///
+    /// A finished case counts only by what it did in the period (its answer, an extension, a
+    /// suspension: all on or before the answer or closure) or by a written notice whose time ran
+    /// out in it (arts. 20, 21), `rules.notice_within` working days after an act of the case.
+    /// `n` working days span at most `n` weeks' weekends and the longest break of the year
+    /// (Spring Festival, National Day: 8–9 rest days in a row), so `2n + 21` calendar days before
+    /// the period is a safe margin without a calendar; the test
+    /// `a_case_finished_before_the_reading_margin_counts_in_nothing` checks it on the real
+    /// calendars.
+    pub fn counts_cases_finished_since(self, rules: &Rules) -> NaiveDate {
+        let margin = 2 * u64::from(rules.notice_within) + 21;
+        self.from
+            .checked_sub_days(chrono::Days::new(margin))
+            .unwrap_or(NaiveDate::MIN)
+    }
+
     fn contains(self, d: NaiveDate) -> bool {
         self.from <= d && d <= self.to
     }

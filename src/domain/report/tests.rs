@@ -417,3 +417,70 @@ fn a_suspension_after_the_deadline_passed_leaves_the_stage_overdue() {
     let resumed = november(&[c]);
     assert_eq!(resumed.cases, r.cases);
 }
+
+/// `Period::counts_cases_finished_since` lets readers skip finished cases: check on the real
+/// 2025–2026 calendars that a case answered or closed before it adds nothing to any month's
+/// report, whatever it did (an extension or a suspension without its written notice on its last
+/// day, a suspension still open at the answer), for a short and the longest `notice_within`,
+/// and that the margin is not so wide that it reads far more than a month's cases.
+#[test]
+fn a_case_finished_before_the_reading_margin_counts_in_nothing() {
+    let cal = cal();
+    let mut checked = 0;
+    for notice_within in [1, 2, 30] {
+        let rules = Rules {
+            notice_within,
+            ..Rules::default()
+        };
+        for month in 1..=12 {
+            let from = NaiveDate::from_ymd_opt(2026, month, 1).expect("a month");
+            let to = Period::month_before(from + chrono::Days::new(40)).to();
+            let period = Period::new(from, to).expect("a period");
+            let since = period.counts_cases_finished_since(&rules);
+            assert!(from - since <= chrono::TimeDelta::days(81), "{since} for {from}");
+            // Cases finished on each of the 120 days before `since`, every shape.
+            for back in 1..=120 {
+                let finished = since - chrono::Days::new(back);
+                let received = finished - chrono::Days::new(20);
+                let forwarded = received + chrono::Days::new(3);
+                let text = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+                let answered = |shape: u8| {
+                    let mut c = case(
+                        "2026-0001",
+                        &text(received),
+                        Some(&text(forwarded)),
+                        Some(&text(finished)),
+                    );
+                    match shape {
+                        0 => c.extensions.push(extension(5, &text(finished), None)),
+                        1 => c.suspensions.push(suspension(&text(finished), None, false)),
+                        2 => {
+                            c.suspensions.push(suspension(&text(forwarded), None, false));
+                            c.extensions.push(extension(15, &text(forwarded), None));
+                        }
+                        _ => {
+                            c.replied_on = None;
+                            c.closed_on = Some(finished);
+                            c.close_reason = Some(CloseReason::Withdrawn);
+                            c.suspensions.push(suspension(&text(finished), None, false));
+                        }
+                    }
+                    c
+                };
+                for shape in 0..4 {
+                    let mut r = Report::new(period);
+                    r.add(&answered(shape), &rules, &cal).expect("in range");
+                    r.finish();
+                    assert!(
+                        r.cases.is_empty() && r.rows.values().all(|f| *f == Figures::default()),
+                        "finished {finished}, shape {shape}, notice_within {notice_within}: \
+                         counts in {from}..{to}: {:?}",
+                        r.rows
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 3 * 12 * 120 * 4);
+}
