@@ -23,17 +23,9 @@ use chrono::NaiveDate;
 use sqlx::{FromRow as _, Transaction};
 
 use super::cases::{SCAN_BATCH, attach_extensions, attach_suspensions, decode_cases};
-use super::rows::{CaseKey, CaseRow, ChildKey, ExtensionRow, IdRow, SuspensionRow};
+use super::rows::{CaseKey, CaseRow, ChildKey, ExtensionRow, SuspensionRow};
 use super::{Store, StoreError, WritePool};
 use crate::domain::case::Case;
-
-/// The ids of the cases that can count in a period: open ones, and those answered or closed on
-/// or after `$1`. The three parts are disjoint (a case both answered and closed is counted by its
-/// answer) and each is one index's range.
-const CANDIDATES: &str = "SELECT id FROM cases WHERE replied_on IS NULL AND closed_on IS NULL \
-     UNION ALL SELECT id FROM cases WHERE replied_on IS NOT NULL AND replied_on >= $1 \
-     UNION ALL SELECT id FROM cases WHERE closed_on IS NOT NULL AND closed_on >= $1 \
-     AND (replied_on IS NULL OR replied_on < $1)";
 
 /// The statements that read a batch of ids (`$1`: `"3,17,42"`), per backend.
 pub(crate) trait PeriodSql: sqlx::Database
@@ -42,13 +34,19 @@ where
     <Self as sqlx::Database>::Arguments: sqlx::IntoArguments<Self>,
     for<'q> String: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
     for<'q> NaiveDate: sqlx::Encode<'q, Self> + sqlx::Type<Self>,
-    for<'r> IdRow: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
+    for<'r> IdListRow: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
     for<'r> CaseKey: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
     for<'r> CaseRow: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
     for<'r> ChildKey: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
     for<'r> ExtensionRow: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
     for<'r> SuspensionRow: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
 {
+    /// The ids of the cases that can count in a period, as one text `"3,17,42"` (NULL when
+    /// there are none; one value instead of a row per case, which sqlx would hold at a few
+    /// hundred bytes each): the open cases, and those answered or closed on or after `$1`. The
+    /// three parts are disjoint (a case both answered and closed is counted by its answer), and
+    /// each is one index's range.
+    const CANDIDATES: &'static str;
     /// The cases whose ids are listed.
     const CASES: &'static str;
     /// Their extensions, ordered by case and position.
@@ -60,15 +58,18 @@ where
     async fn candidates(
         tx: &mut Transaction<'static, Self>,
         since: NaiveDate,
-    ) -> sqlx::Result<Vec<i64>> {
-        let rows = sqlx::query(CANDIDATES)
+    ) -> anyhow::Result<Vec<i64>> {
+        let row = sqlx::query(Self::CANDIDATES)
             .bind(since)
-            .fetch_all(&mut **tx)
+            .fetch_one(&mut **tx)
             .await?;
-        let mut ids = rows
-            .iter()
-            .map(|r| IdRow::from_row(r).map(|r| r.id))
-            .collect::<sqlx::Result<Vec<i64>>>()?;
+        let list = IdListRow::from_row(&row)?.ids.unwrap_or_default();
+        drop(row);
+        let mut ids = list
+            .split(',')
+            .filter(|id| !id.is_empty())
+            .map(str::parse)
+            .collect::<Result<Vec<i64>, _>>()?;
         ids.sort_unstable();
         Ok(ids)
     }
@@ -103,7 +104,18 @@ where
     }
 }
 
+/// The candidates' ids, as [`PeriodSql::CANDIDATES`] returns them.
+#[derive(sqlx::FromRow)]
+pub(crate) struct IdListRow {
+    ids: Option<String>,
+}
+
 impl PeriodSql for sqlx::Sqlite {
+    const CANDIDATES: &'static str = "SELECT group_concat(id) AS ids FROM (\
+         SELECT id FROM cases WHERE replied_on IS NULL AND closed_on IS NULL \
+         UNION ALL SELECT id FROM cases WHERE replied_on IS NOT NULL AND replied_on >= $1 \
+         UNION ALL SELECT id FROM cases WHERE closed_on IS NOT NULL AND closed_on >= $1 \
+         AND (replied_on IS NULL OR replied_on < $1))";
     const CASES: &'static str = "SELECT id, reference, subject, channel, received_on, \
          forwarded_on, section, replied_on, closed_on, close_reason FROM cases \
          WHERE id IN (SELECT value FROM json_each('[' || $1 || ']')) ORDER BY id";
@@ -118,6 +130,11 @@ impl PeriodSql for sqlx::Sqlite {
 }
 
 impl PeriodSql for sqlx::Postgres {
+    const CANDIDATES: &'static str = "SELECT string_agg(CAST(id AS text), ',') AS ids FROM (\
+         SELECT id FROM cases WHERE replied_on IS NULL AND closed_on IS NULL \
+         UNION ALL SELECT id FROM cases WHERE replied_on IS NOT NULL AND replied_on >= $1 \
+         UNION ALL SELECT id FROM cases WHERE closed_on IS NOT NULL AND closed_on >= $1 \
+         AND (replied_on IS NULL OR replied_on < $1)) AS candidates";
     const CASES: &'static str = "SELECT id, reference, subject, channel, received_on, \
          forwarded_on, section, replied_on, closed_on, close_reason FROM cases \
          WHERE id = ANY(CAST(string_to_array($1, ',') AS int8[])) ORDER BY id";
