@@ -258,12 +258,15 @@ where
     }
 }
 
+/// Where each case id of a batch sits in it.
+pub(super) type CaseIndex = HashMap<i64, usize>;
+
 /// A batch's cases decoded from their rows, in the rows' order, and where each case id sits in
 /// it. The key decodes or the batch fails; the rest of a row that does not decode is that case's
 /// error, and the others are read.
 pub(super) fn decode_cases<R: sqlx::Row>(
     rows: &[R],
-) -> Result<(Vec<Result<Case, StoreError>>, HashMap<i64, usize>), sqlx::Error>
+) -> Result<(Vec<Result<Case, StoreError>>, CaseIndex), sqlx::Error>
 where
     for<'r> CaseKey: sqlx::FromRow<'r, R>,
     for<'r> CaseRow: sqlx::FromRow<'r, R>,
@@ -285,7 +288,7 @@ where
 /// Adds the extension rows (ordered by case and position) to their cases in `batch`.
 pub(super) fn attach_extensions<R: sqlx::Row>(
     batch: &mut [Result<Case, StoreError>],
-    index: &HashMap<i64, usize>,
+    index: &CaseIndex,
     rows: &[R],
 ) -> Result<(), sqlx::Error>
 where
@@ -306,7 +309,7 @@ where
 /// suspension that breaks the rules makes its case an `Err`.
 pub(super) fn attach_suspensions<R: sqlx::Row>(
     batch: &mut [Result<Case, StoreError>],
-    index: &HashMap<i64, usize>,
+    index: &CaseIndex,
     rows: &[R],
 ) -> Result<(), sqlx::Error>
 where

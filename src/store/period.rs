@@ -79,11 +79,7 @@ where
         tx: &mut Transaction<'static, Self>,
         ids: &[i64],
     ) -> anyhow::Result<Vec<Result<Case, StoreError>>> {
-        let list = ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let rows = sqlx::query(Self::CASES)
             .bind(list.clone())
             .fetch_all(&mut **tx)

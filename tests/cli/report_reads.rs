@@ -24,8 +24,31 @@ fn csv(s: &Setup, from: &str, to: &str) -> String {
 
 /// Adds a case received on `received`, forwarded to ss the next day, answered on `replied`.
 fn answered(s: &Setup, r: &str, received: &str, forwarded: &str, replied: Option<&str>) {
-    ok(s, &["case", "add", "--ref", r, "--received", received, "--allow-old"]);
-    ok(s, &["case", "forward", r, "--section", "ss", "--on", forwarded, "--allow-old"]);
+    ok(
+        s,
+        &[
+            "case",
+            "add",
+            "--ref",
+            r,
+            "--received",
+            received,
+            "--allow-old",
+        ],
+    );
+    ok(
+        s,
+        &[
+            "case",
+            "forward",
+            r,
+            "--section",
+            "ss",
+            "--on",
+            forwarded,
+            "--allow-old",
+        ],
+    );
     if let Some(on) = replied {
         ok(s, &["case", "reply", r, "--on", on, "--allow-old"]);
     }

@@ -437,7 +437,10 @@ fn a_case_finished_before_the_reading_margin_counts_in_nothing() {
             let to = Period::month_before(from + chrono::Days::new(40)).to();
             let period = Period::new(from, to).expect("a period");
             let since = period.counts_cases_finished_since(&rules);
-            assert!(from - since <= chrono::TimeDelta::days(81), "{since} for {from}");
+            assert!(
+                from - since <= chrono::TimeDelta::days(81),
+                "{since} for {from}"
+            );
             // Cases finished on each of the 120 days before `since`, every shape.
             for back in 1..=120 {
                 let finished = since - chrono::Days::new(back);
@@ -455,7 +458,8 @@ fn a_case_finished_before_the_reading_margin_counts_in_nothing() {
                         0 => c.extensions.push(extension(5, &text(finished), None)),
                         1 => c.suspensions.push(suspension(&text(finished), None, false)),
                         2 => {
-                            c.suspensions.push(suspension(&text(forwarded), None, false));
+                            c.suspensions
+                                .push(suspension(&text(forwarded), None, false));
                             c.extensions.push(extension(15, &text(forwarded), None));
                         }
                         _ => {
