@@ -494,6 +494,9 @@ on_both_backends! {
         // Tue 2026-12-01 is December's first working day.
         let said = job("2026-12-01T09:00");
         assert!(said.contains("monthly report: queued to 1 recipient(s)"), "{said}");
+        // It says what the job did, not what a poll outside its window would have (issue 17).
+        assert!(said.contains("2026-12-01 09:00: delivered what was due: sent 1, retrying 0, dead 0"), "{said}");
+        assert!(!said.contains("window"), "{said}");
         let mails = server.to(LEADERS);
         assert_eq!(mails.len(), 1);
         assert!(server.to(OFFICE).is_empty(), "[report] recipients defaults to the leadership");
@@ -512,6 +515,7 @@ on_both_backends! {
         // Again the same day, and the next: not sent twice.
         let again = job("2026-12-01T15:00");
         assert!(again.contains("queued already"), "{again}");
+        assert!(again.contains("delivered what was due: sent 0"), "{again}");
         job("2026-12-02T09:00");
         assert_eq!(server.to(LEADERS).len(), 1);
     };
