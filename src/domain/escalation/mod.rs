@@ -25,17 +25,21 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::Calendar;
 use crate::domain::case::{Case, NoticeKind};
 use crate::domain::deadline::{CaseStatus, Level, Responsible, Stage, StageStatus};
 use crate::domain::parties::Parties;
 pub use grades::{Grade, GradeCode, GradeRank, grade_for, problem as grades_problem};
 
+pub use sample::sample_items;
+pub use window::Window;
+
 mod grades;
 mod long_suspension;
+mod sample;
+mod window;
 
 /// `[escalation]`: the levels' recipients. Its key `reminder_at` is the threshold of the level
 /// `reminder`, which the deadline engine works out: [`crate::domain::deadline::Rules::reminder_at`].
@@ -90,50 +94,6 @@ pub enum Role {
     Leadership,
     /// The discipline inspection / supervision office (`[supervision]`, issue 17).
     Supervision,
-}
-
-/// `[window]`: when mail may go out (working days only, make-up days included).
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Window {
-    /// Start, local time `HH:MM`.
-    #[serde(with = "hhmm")]
-    pub from: NaiveTime,
-    /// End (exclusive), local time `HH:MM`.
-    #[serde(with = "hhmm")]
-    pub to: NaiveTime,
-    /// Every day, rest days too (for development); default working days only.
-    pub every_day: bool,
-}
-
-mod hhmm {
-    use chrono::NaiveTime;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
-        let s = String::deserialize(d)?;
-        NaiveTime::parse_from_str(&s, "%H:%M").map_err(|_| {
-            serde::de::Error::custom(format!(
-                "\"{s}\" is not a time of day; write HH:MM, e.g. \"08:30\""
-            ))
-        })
-    }
-
-    pub fn serialize<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&t.format("%H:%M").to_string())
-    }
-}
-
-impl Window {
-    /// Whether mail may go out at local time `now`: a working day of `cal` (a make-up Saturday
-    /// is one), between `from` and `to`. A day the calendar does not cover counts by weekday.
-    pub fn is_open(&self, cal: &Calendar, now: NaiveDateTime) -> bool {
-        let time = now.time();
-        let working = cal
-            .is_working_day(now.date())
-            .is_ok_and(|w| w.into_parts().0);
-        (working || self.every_day) && self.from <= time && time < self.to
-    }
 }
 
 /// What a digest line is about, most urgent first (the digest's order).
@@ -598,74 +558,6 @@ pub fn explain(case: &Case, stage: &StageStatus) -> String {
         ));
     }
     s
-}
-
-/// One item of each level (and an overdue grade), for rendering the templates once at load.
-pub fn sample_items() -> Vec<Item> {
-    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_default();
-    let red = Some("红牌".to_owned());
-    let levels = [
-        (ItemLevel::Overdue, "overdue", None, Some(2), None),
-        (ItemLevel::DueToday, "due_today", Some(0), None, None),
-        (ItemLevel::Reminder, "reminder", Some(2), None, None),
-        (
-            ItemLevel::NoticeMissing,
-            "notice_missing",
-            None,
-            Some(3),
-            None,
-        ),
-        (
-            ItemLevel::Graded(GradeRank::of_index(1)),
-            "overdue:red",
-            None,
-            Some(6),
-            red,
-        ),
-        (
-            ItemLevel::LongSuspension,
-            "long_suspension",
-            None,
-            None,
-            None,
-        ),
-    ];
-    levels
-        .into_iter()
-        .enumerate()
-        .map(|(i, (level, key, remaining, overdue_by, grade))| Item {
-            // The notice owed (3) is of the case due today (1): a case with two lines.
-            reference: format!("2026-900{}", if i == 3 { 1 } else { i }),
-            stage: "reply".to_owned(),
-            level,
-            level_key: Arc::from(key),
-            deadline: day(25 + i as u32),
-            repeat: false,
-            recipient: Arc::from("head@bureau.example"),
-            recipient_name: Arc::from("社会保险股"),
-            role: if i == 0 {
-                Role::Responsible
-            } else {
-                Role::Office
-            },
-            line: Arc::new(Line {
-                subject: (i != 1).then(|| "养老保险缴费记录 <样例>".to_owned()),
-                stage_name: "答复".to_owned(),
-                responsible_name: "社会保险股".to_owned(),
-                remaining,
-                overdue_by,
-                provisional: i == 2,
-                explanation: "2026-11-13 转办，答复期限 10 个工作日".to_owned(),
-                flags: if i == 0 {
-                    vec![LATE_EXTENSION.to_owned()]
-                } else {
-                    Vec::new()
-                },
-                grade,
-                suspended_days: (level == ItemLevel::LongSuspension).then_some(18),
-            }),
-        })
-        .collect()
 }
 
 #[cfg(test)]

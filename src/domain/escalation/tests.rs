@@ -6,7 +6,9 @@
 //! The parties, the policy and the rules are built here as domain values ([`bureau`],
 //! [`policy`]), not read from a configuration: the domain does not use `crate::config`.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+use crate::calendar::Calendar;
 
 use super::*;
 use crate::calendar::{LocalOverlay, shipped};
