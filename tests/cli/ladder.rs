@@ -249,3 +249,26 @@ fn a_ladder_that_cannot_work_is_refused_at_start_naming_its_key() {
     s.append_config("[escalation]\nreminder_at = 2\n");
     s.duewatch(&["config", "check"]).assert().success();
 }
+
+on_both_backends! {
+    the_console_names_the_grade_a_case_has_reached => |backend| {
+        use crate::console::{Console, unescaped};
+        let s = Setup::with_store(backend);
+        s.append_config(&format!(
+            "[supervision]\nemails = [\"{JIJIAN}\"]\n{}",
+            CARDS.replace("at = 5", "at = 20")
+        ));
+        let today = crate::helpers::clock_today();
+        let ago = |days: u64| (today - chrono::Days::new(days)).to_string();
+        // Forwarded 60 calendar days ago: the reply was due some 30 working days ago, far past
+        // the red card (20 here).
+        let on_clock = |args: &[&str]| s.duewatch_on_the_clock(args).assert().success();
+        on_clock(&["case", "add", "--ref", "2026-0201", "--received", &ago(62)]);
+        on_clock(&["case", "forward", "2026-0201", "--section", "ss", "--on", &ago(60)]);
+        let console = Console::start(&s);
+        let list = unescaped(&console.get("/cases").body);
+        assert!(list.contains("红牌：已逾期 "), "{list}");
+        let page = unescaped(&console.get("/cases/2026-0201").body);
+        assert!(page.contains("办理中，红牌：已逾期 "), "{page}");
+    };
+}

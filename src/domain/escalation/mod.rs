@@ -33,11 +33,13 @@ use crate::domain::deadline::{CaseStatus, Level, Responsible, Stage, StageStatus
 use crate::domain::parties::Parties;
 pub use grades::{Grade, GradeCode, GradeRank, grade_for, problem as grades_problem};
 
+pub use names::level_key_name;
 pub use sample::sample_items;
 pub use window::Window;
 
 mod grades;
 mod long_suspension;
+mod names;
 mod sample;
 mod window;
 
