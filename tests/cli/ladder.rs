@@ -272,3 +272,59 @@ on_both_backends! {
         assert!(page.contains("办理中，红牌：已逾期 "), "{page}");
     };
 }
+
+on_both_backends! {
+    the_report_counts_the_red_cards_each_party_received_in_the_period => |backend| {
+        let server = SmtpServer::start();
+        let s = setup(backend, &server, CARDS);
+        reply_due_september_30(&s, "2026-0102");
+        // A forward stage red too: received Mon 09-14 and never forwarded (due 09-21).
+        ok(&s, &["case", "add", "--ref", "2026-0104", "--received", "2026-09-14"]);
+        // Tue 10-13 both are red (5 working days past 09-30; far past 09-21); Wed 10-14 repeats.
+        run_at(&s, "2026-10-13T09:00");
+        run_at(&s, "2026-10-14T09:00");
+        assert_eq!(server.to(JIJIAN).len(), 2, "the red card reached supervision, then its repeat");
+        // A red card counts in the period it was recorded in: the runs above recorded them
+        // today, whatever `--now` said.
+        let today = crate::helpers::clock_today();
+        let first = today - chrono::Days::new(u64::from(chrono::Datelike::day(&today)) - 1);
+        let csv = |from: &str, to: &str| -> Vec<Vec<String>> {
+            let out = s
+                .duewatch(&["report", "--from", from, "--to", to, "--format", "csv"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone();
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(&out[3..]);
+            reader
+                .records()
+                .map(|r| r.expect("a record").iter().map(str::to_owned).collect())
+                .collect()
+        };
+        let red = |rows: &[Vec<String>], code: &str| -> String {
+            let column = rows[0].iter().position(|h| h == "红牌").expect("the column");
+            rows.iter().find(|r| r.get(1).map(String::as_str) == Some(code)).map(|r| r[column].clone()).unwrap_or_default()
+        };
+        let now = csv(&first.to_string(), &today.to_string());
+        assert_eq!(red(&now, "ss"), "1", "one card for ss, however often repeated: {now:?}");
+        assert_eq!(red(&now, "office"), "1", "the unforwarded case's card: {now:?}");
+        assert_eq!(red(&now, ""), "2", "the total");
+        let before = first - chrono::Days::new(1);
+        let earlier = csv(&(before - chrono::Days::new(27)).to_string(), &before.to_string());
+        assert_eq!(red(&earlier, ""), "0", "{earlier:?}");
+        let table = String::from_utf8(
+            s.duewatch(&["report", "--from", &first.to_string(), "--to", &today.to_string()])
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone(),
+        )
+        .expect("UTF-8");
+        assert!(table.contains("red_cards"), "{table}");
+    };
+}
