@@ -226,15 +226,13 @@ async fn dry_run(
             items.len()
         )?;
         for item in items {
-            let why = match (item.line.overdue_by, item.line.remaining) {
-                _ if item.line.suspended_days.is_some() => format!(
-                    "suspended for {} working day(s)",
-                    item.line.suspended_days.unwrap_or(0)
-                ),
-                (Some(n), _) => format!("overdue by {n} working day(s)"),
-                (None, Some(0)) => "due today".to_owned(),
-                (None, Some(n)) => format!("{n} working day(s) left"),
-                (None, None) => String::new(),
+            let line = &item.line;
+            let why = match (line.suspended_days, line.overdue_by, line.remaining) {
+                (Some(n), _, _) => format!("suspended for {n} working day(s)"),
+                (None, Some(n), _) => format!("overdue by {n} working day(s)"),
+                (None, None, Some(0)) => "due today".to_owned(),
+                (None, None, Some(n)) => format!("{n} working day(s) left"),
+                (None, None, None) => String::new(),
             };
             writeln!(
                 out,

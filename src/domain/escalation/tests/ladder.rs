@@ -184,7 +184,7 @@ fn overdue_grades_count_working_days_overdue_across_national_day_2026() {
             items.iter().all(|i| i.repeat),
             "{today}: graded lines repeat daily"
         );
-        assert_eq!(items[0].level.is_overdue(), true);
+        assert!(items[0].level.is_overdue());
     }
     // The red card sorts before a yellow one, and both before plain overdue.
     let red = items_at(&case, "2026-10-13", &Rules::default(), &graded());
