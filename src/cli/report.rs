@@ -78,7 +78,7 @@ pub(super) fn report(
     let (report, bad) = runtime()?.block_on(async {
         let store = open_store(config).await?;
         let source = crate::source::Source::open(config, &store).await?;
-        crate::output::feeds::collect(&source, config, &cal, period).await
+        crate::output::feeds::collect(&store, &source, config, &cal, period).await
     })?;
     let mut bytes = Vec::new();
     match args.format {

@@ -102,7 +102,13 @@ pub(super) fn run(out: &mut dyn Write, args: RunArgs, config: Config) -> anyhow:
             return Err(error);
         }
         match args.job {
-            Job::Poll | Job::MonthlyReport => {}
+            Job::Poll => {}
+            Job::MonthlyReport => {
+                // The job reconciles no case (the poll does): say what it delivered, not what
+                // a poll's window would have done (issue 17).
+                delivered(out, now, &report)?;
+                return Ok(ExitCode::SUCCESS);
+            }
             Job::CalendarCheck => {
                 if report.missing_years.is_empty() {
                     writeln!(out, "{at}: calendar check: every calendar needed is loaded")?;
@@ -134,6 +140,25 @@ pub(super) fn run(out: &mut dyn Write, args: RunArgs, config: Config) -> anyhow:
             ExitCode::SUCCESS
         })
     })
+}
+
+/// The monthly report job's second line: the mail it delivered (the report just queued, and
+/// whatever else was due), and the problems it reported.
+fn delivered(out: &mut dyn Write, now: NaiveDateTime, r: &Report) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{}: delivered what was due: sent {}, retrying {}, dead {}{}",
+        now.format("%Y-%m-%d %H:%M"),
+        r.sent,
+        r.retried,
+        r.dead,
+        if r.reported > 0 {
+            format!("; {} problem(s) reported to mail.admins", r.reported)
+        } else {
+            String::new()
+        },
+    )?;
+    Ok(())
 }
 
 fn print_report(out: &mut dyn Write, now: NaiveDateTime, r: &Report) -> anyhow::Result<()> {
@@ -201,17 +226,19 @@ async fn dry_run(
             items.len()
         )?;
         for item in items {
-            let why = match (item.line.overdue_by, item.line.remaining) {
-                (Some(n), _) => format!("overdue by {n} working day(s)"),
-                (None, Some(0)) => "due today".to_owned(),
-                (None, Some(n)) => format!("{n} working day(s) left"),
-                (None, None) => String::new(),
+            let line = &item.line;
+            let why = match (line.suspended_days, line.overdue_by, line.remaining) {
+                (Some(n), _, _) => format!("suspended for {n} working day(s)"),
+                (None, Some(n), _) => format!("overdue by {n} working day(s)"),
+                (None, None, Some(0)) => "due today".to_owned(),
+                (None, None, Some(n)) => format!("{n} working day(s) left"),
+                (None, None, None) => String::new(),
             };
             writeln!(
                 out,
                 "  {} {} {} {} due {}: {}{}{}",
                 if new.contains(&item) { "new " } else { "sent" },
-                item.level.as_str(),
+                item.level_key,
                 item.reference,
                 item.stage,
                 item.deadline,

@@ -28,23 +28,30 @@ emails = []
 name = "局领导"
 emails = []
 
+[supervision]
+name = "纪检监察室"
+emails = []
+
 [rules]
 forward_within = 5
 reply_within = 10
 max_extension = 15
 notice_within = 2
+suspension_alert_after = 15
 rest_day_receipt = "strict"
 
 [escalation]
 reminder_at = 2
 overdue_repeat = "daily"
 notices = true
+grades = []
 
 [escalation.recipients]
 reminder = ["responsible"]
 due_today = ["responsible", "office"]
 overdue = ["responsible", "leadership"]
 notice_missing = ["responsible"]
+long_suspension = ["office"]
 
 [window]
 from = "08:30"
@@ -110,6 +117,7 @@ mod tests {
     const SITE_SPECIFIC: &[&str] = &[
         "office.emails",
         "leadership.emails",
+        "supervision.emails",
         "mail.from",
         "mail.admins",
         "mail.smtp.host",

@@ -13,6 +13,7 @@ use super::ENV_PREFIX;
 pub(super) const LIST_KEYS: &[&str] = &[
     "office.emails",
     "leadership.emails",
+    "supervision.emails",
     "mail.admins",
     "web.trusted_proxies",
     "report.recipients",
@@ -20,6 +21,7 @@ pub(super) const LIST_KEYS: &[&str] = &[
     "escalation.recipients.due_today",
     "escalation.recipients.overdue",
     "escalation.recipients.notice_missing",
+    "escalation.recipients.long_suspension",
 ];
 
 /// A list as written in an environment variable: a TOML array, or comma-separated.

@@ -28,6 +28,7 @@ pub(super) struct Layers {
     leadership: crate::domain::parties::Party,
     #[serde(default)]
     sections: Vec<crate::domain::parties::Section>,
+    supervision: crate::domain::parties::Party,
     rules: crate::domain::deadline::Rules,
     escalation: Escalation,
     window: crate::domain::escalation::Window,
@@ -43,10 +44,11 @@ pub(super) struct Layers {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Escalation {
-    reminder_at: u32,
+    reminder_at: crate::domain::deadline::ReminderPoints,
     overdue_repeat: crate::domain::escalation::Repeat,
     notices: bool,
     recipients: crate::domain::escalation::Recipients,
+    grades: Vec<crate::domain::escalation::Grade>,
 }
 
 impl From<Layers> for Config {
@@ -56,6 +58,7 @@ impl From<Layers> for Config {
             overdue_repeat,
             notices,
             recipients,
+            grades,
         } = l.escalation;
         // The sender's domain as punycode, as the other addresses (`EmailAddress`es) are read.
         let mut mail = l.mail;
@@ -68,6 +71,7 @@ impl From<Layers> for Config {
             office: l.office,
             leadership: l.leadership,
             sections: l.sections,
+            supervision: l.supervision,
             rules: crate::domain::deadline::Rules {
                 reminder_at,
                 ..l.rules
@@ -76,6 +80,7 @@ impl From<Layers> for Config {
                 overdue_repeat,
                 notices,
                 recipients,
+                grades,
             },
             window: l.window,
             mail,
@@ -281,9 +286,12 @@ mod tests {
 
     #[test]
     fn escalation_reminder_at_is_the_value_the_engine_reads() {
-        assert_eq!(from_toml("").rules.reminder_at, 2);
+        use crate::domain::deadline::ReminderPoints;
+        assert_eq!(from_toml("").rules.reminder_at, ReminderPoints::one(2));
         let config = from_toml("[escalation]\nreminder_at = 1\n");
-        assert_eq!(config.rules.reminder_at, 1);
+        assert_eq!(config.rules.reminder_at, ReminderPoints::one(1));
+        let config = from_toml("[escalation]\nreminder_at = [2, 5]\n");
+        assert_eq!(config.rules.reminder_at.points(), [5, 2]);
     }
 
     #[test]

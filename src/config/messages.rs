@@ -243,7 +243,7 @@ mod tests {
         );
         assert_eq!(
             words_of("Role"),
-            Some(&["responsible", "office", "leadership"][..])
+            Some(&["responsible", "office", "leadership", "supervision"][..])
         );
         assert_eq!(words_of("Nothing"), None);
     }

@@ -70,6 +70,9 @@ pub struct Config {
     /// The sections cases are forwarded to.
     #[serde(default)]
     pub sections: Vec<Section>,
+    /// The discipline inspection / supervision office (issue 17): no address by default; a
+    /// grade or level that names `supervision` needs one (`config check`).
+    pub supervision: Party,
     /// The rulebook's numbers, with `reminder_at` from `escalation.reminder_at`.
     pub rules: crate::domain::deadline::Rules,
     /// Who hears of which case, and when.
@@ -210,6 +213,7 @@ impl Config {
             office: &self.office,
             leadership: &self.leadership,
             sections: &self.sections,
+            supervision: &self.supervision,
         }
     }
 }

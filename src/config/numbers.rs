@@ -7,7 +7,7 @@ use super::Config;
 
 /// `[rules]`: working days (the rulebook's numbers in brackets). Beyond 60 working days (about
 /// three months) a number is a typing error, not a rule.
-const RULES: [(&str, RangeInclusive<u32>, &str); 4] = [
+const RULES: [(&str, RangeInclusive<u32>, &str); 5] = [
     ("rules.forward_within", 1..=60, "art. 19: 5"),
     ("rules.reply_within", 1..=60, "art. 19: 10"),
     (
@@ -16,6 +16,11 @@ const RULES: [(&str, RangeInclusive<u32>, &str); 4] = [
         "art. 20: 15; 0 allows no extension",
     ),
     ("rules.notice_within", 1..=30, "arts. 20, 21: 2"),
+    (
+        "rules.suspension_alert_after",
+        1..=250,
+        "issue 17: 15; about a year at most",
+    ),
 ];
 
 /// `mail.smtp.timeout_secs`: 0 would leave no time at all for a send.
@@ -39,6 +44,7 @@ impl Config {
             r.reply_within,
             r.max_extension,
             r.notice_within,
+            r.suspension_alert_after,
         ];
         for ((key, range, rulebook), value) in RULES.iter().zip(values) {
             if !range.contains(&value) {
@@ -55,16 +61,14 @@ impl Config {
             }
         }
         let shortest = r.forward_within.min(r.reply_within);
-        if r.reminder_at >= shortest {
+        if let Some(problem) = r.reminder_at.problem(shortest) {
             return Err((
+                problem,
                 format!(
-                    "escalation.reminder_at = {} is not below the shortest period ({shortest} \
-                     working days): a reminder would be due from the stage's first day",
-                    r.reminder_at
-                ),
-                format!(
-                    "use 0 to {} (0: no reminders; the default is 2)",
-                    shortest.saturating_sub(1)
+                    "give each point once, from 1 to {} working days left, e.g. reminder_at = \
+                     [{}] (one number is one point; 0 or []: no reminders; the default is 2)",
+                    shortest.saturating_sub(1),
+                    if shortest > 3 { "3, 1" } else { "1" }
                 ),
             ));
         }
@@ -181,7 +185,19 @@ mod tests {
             ("[rules]\nnotice_within = 0\n", "rules.notice_within = 0"),
             (
                 "[escalation]\nreminder_at = 5\n",
-                "escalation.reminder_at = 5 is not below the shortest period (5",
+                "escalation.reminder_at: 5 is not below the shortest period (5",
+            ),
+            (
+                "[escalation]\nreminder_at = [4, 2, 4]\n",
+                "escalation.reminder_at: 4 is given twice",
+            ),
+            (
+                "[escalation]\nreminder_at = [6, 2]\n",
+                "escalation.reminder_at: 6 is not below the shortest period (5",
+            ),
+            (
+                "[rules]\nsuspension_alert_after = 0\n",
+                "rules.suspension_alert_after = 0 is out of range",
             ),
             (
                 "[mail.smtp]\ntimeout_secs = 0\n",
@@ -199,6 +215,8 @@ mod tests {
             refused("[rules]\nmax_extension = 0\n[escalation]\nreminder_at = 0\n"),
             ""
         );
+        assert_eq!(refused("[escalation]\nreminder_at = [4, 2]\n"), "");
+        assert_eq!(refused("[escalation]\nreminder_at = []\n"), "");
     }
 
     #[test]

@@ -12,16 +12,30 @@ use crate::domain::escalation::Role;
 /// still reports one at run time, should a configuration reach it unchecked.
 pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
     let policy = &config.escalation;
-    let levels = [
-        ("reminder", &policy.recipients.reminder),
-        ("due_today", &policy.recipients.due_today),
-        ("overdue", &policy.recipients.overdue),
-        ("notice_missing", &policy.recipients.notice_missing),
+    let mut levels: Vec<(String, &Vec<Role>)> = vec![
+        ("reminder".to_owned(), &policy.recipients.reminder),
+        ("due_today".to_owned(), &policy.recipients.due_today),
+        ("overdue".to_owned(), &policy.recipients.overdue),
+        (
+            "notice_missing".to_owned(),
+            &policy.recipients.notice_missing,
+        ),
+        (
+            "long_suspension".to_owned(),
+            &policy.recipients.long_suspension,
+        ),
     ];
+    // Issue 17: each overdue grade is a level of its own, named by its key.
+    for (i, g) in policy.grades.iter().enumerate() {
+        levels.push((
+            format!("escalation.grades[{i}] ({})", g.name),
+            &g.recipients,
+        ));
+    }
     // (who, what to add) -> [(as which role, at which levels)], in the order first met.
-    type Found<'a> = ((String, String), Vec<(&'static str, Vec<&'a str>)>);
+    type Found = ((String, String), Vec<(&'static str, Vec<String>)>);
     let mut found: Vec<Found> = Vec::new();
-    let mut note = |who: String, add: String, level: &'static str, via: &'static str| {
+    let mut note = |who: String, add: String, level: &str, via: &'static str| {
         let at = match found.iter().position(|(k, _)| k.0 == who) {
             Some(at) => at,
             None => {
@@ -31,9 +45,11 @@ pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
         };
         let vias = &mut found[at].1;
         match vias.iter_mut().find(|(v, _)| *v == via) {
-            Some((_, levels)) if !levels.contains(&level) => levels.push(level),
+            Some((_, levels)) if !levels.iter().any(|l| l == level) => {
+                levels.push(level.to_owned());
+            }
             Some(_) => {}
-            None => vias.push((via, vec![level])),
+            None => vias.push((via, vec![level.to_owned()])),
         }
     };
     let office = || {
@@ -42,7 +58,8 @@ pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
             "office.emails = [\"office@bureau.example\"]".to_owned(),
         )
     };
-    for (level, roles) in levels {
+    for (level, roles) in &levels {
+        let level = level.as_str();
         // Notices are owed by the section (arts. 20, 21), never by the office's forward stage.
         let notice = level == "notice_missing";
         if notice && !policy.notices {
@@ -79,7 +96,15 @@ pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
                     level,
                     "\"leadership\"",
                 ),
-                Role::Office | Role::Leadership => {}
+                Role::Supervision if config.supervision.emails.is_empty() => note(
+                    "the supervision office ([supervision])".to_owned(),
+                    "supervision.emails = [\"jijian@bureau.example\"] (the discipline inspection \
+                     office's addresses), or take \"supervision\" out of the list"
+                        .to_owned(),
+                    level,
+                    "\"supervision\"",
+                ),
+                Role::Office | Role::Leadership | Role::Supervision => {}
             }
         }
     }
@@ -88,7 +113,12 @@ pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
         .map(|((who, add), vias)| {
             let how: Vec<String> = vias
                 .iter()
-                .map(|(via, levels)| format!("the {} mail as {via}", listed(levels)))
+                .map(|(via, levels)| {
+                    format!(
+                        "the {} mail as {via}",
+                        listed(&levels.iter().map(String::as_str).collect::<Vec<_>>())
+                    )
+                })
                 .collect();
             format!(
                 "{who} has no address, but escalation.recipients sends it {}; add {add}",
@@ -127,6 +157,35 @@ emails = []
 "#;
 
     #[test]
+    fn a_grade_naming_supervision_needs_a_supervision_address() {
+        let grades = r#"
+[[escalation.grades]]
+name = "红牌"
+code = "red"
+at = 5
+recipients = ["responsible", "supervision"]
+"#;
+        let config = crate::config::from_toml(&format!(
+            "{}{grades}",
+            &SECTIONS[..SECTIONS.find("[[sections]]").unwrap_or(0)]
+        ));
+        assert_eq!(
+            unaddressed_roles(&config),
+            [
+                "the supervision office ([supervision]) has no address, but escalation.recipients \
+              sends it the escalation.grades[0] (红牌) mail as \"supervision\"; add \
+              supervision.emails = [\"jijian@bureau.example\"] (the discipline inspection office's \
+              addresses), or take \"supervision\" out of the list"
+            ]
+        );
+        let addressed = crate::config::from_toml(&format!(
+            "{}[supervision]\nemails = [\"jijian@bureau.example\"]\n{grades}",
+            &SECTIONS[..SECTIONS.find("[[sections]]").unwrap_or(0)]
+        ));
+        assert!(unaddressed_roles(&addressed).is_empty());
+    }
+
+    #[test]
     fn a_section_without_an_address_is_named_with_each_level_that_would_reach_it() {
         let config = crate::config::from_toml(SECTIONS);
         let found = unaddressed_roles(&config);
@@ -157,7 +216,8 @@ emails = []
             "{found:#?}"
         );
         let config = crate::config::from_toml(
-            "[escalation.recipients]\nreminder = []\ndue_today = []\noverdue = []\nnotice_missing = []\n",
+            "[escalation.recipients]\nreminder = []\ndue_today = []\noverdue = []\nnotice_missing = []\n\
+             long_suspension = []\n",
         );
         assert!(unaddressed_roles(&config).is_empty());
     }

@@ -177,6 +177,11 @@ impl Config {
     fn validate_routing(&self) -> Result<(), ConfigError> {
         self.check_section_names()?;
         self.check_sender_address()?;
+        if let Some((message, help)) =
+            crate::domain::escalation::grades_problem(&self.escalation.grades)
+        {
+            return Err(invalid(message, &help));
+        }
         self.check_roles_addressed()?;
         self.check_report_recipients()
     }
@@ -248,7 +253,7 @@ impl Config {
                 unaddressed.join("\n  ")
             ),
             "give the role its addresses, or take the role out of that escalation.recipients \
-             list (config/duewatch.example.toml)",
+             list or grade's recipients (config/duewatch.example.toml)",
         ))
     }
 

@@ -1,7 +1,8 @@
 //! The parties a request passes through (arts. 19–21): the office that receives and forwards
 //! it, the leadership that consents to extensions, and the sections that answer; each with the
 //! name its mails use and its addresses ([`EmailAddress`]es, parsed as the configuration is
-//! read). The configuration's `[office]`, `[leadership]` and `[[sections]]` are these types.
+//! read). The configuration's `[office]`, `[leadership]`, `[supervision]` and `[[sections]]` are
+//! these types.
 
 use serde::Deserialize;
 
@@ -17,6 +18,9 @@ pub struct Parties<'a> {
     pub leadership: &'a Party,
     /// The sections that answer (art. 20).
     pub sections: &'a [Section],
+    /// The discipline inspection / supervision office (纪检监察, `[supervision]`, issue 17):
+    /// told of what the grades name it for; no address by default.
+    pub supervision: &'a Party,
 }
 
 impl<'a> Parties<'a> {

@@ -90,7 +90,7 @@ pub async fn monthly_report(ctx: &Context, now: NaiveDateTime) -> anyhow::Result
         return Ok(Monthly::AlreadyQueued);
     }
     let (report, bad) =
-        crate::output::feeds::collect(&ctx.source, &ctx.config, &cal, period).await?;
+        crate::output::feeds::collect(&ctx.store, &ctx.source, &ctx.config, &cal, period).await?;
     for b in &bad {
         tracing::error!("left out of the monthly report: {b}");
     }
@@ -118,7 +118,7 @@ pub async fn monthly_report(ctx: &Context, now: NaiveDateTime) -> anyhow::Result
     for party in report.parties(&codes) {
         let f = report.rows.get(party).cloned().unwrap_or_default();
         lines.push(format!(
-            "{}：办理 {}，按期 {}，逾期办结 {}，超期未办结 {}，延期 {}，中止 {}，书面告知缺失 {}",
+            "{}：办理 {}，按期 {}，逾期办结 {}，超期未办结 {}，延期 {}，中止 {}，书面告知缺失 {}{}",
             crate::output::party_name(&ctx.config, party),
             f.handled,
             f.on_time,
@@ -126,7 +126,13 @@ pub async fn monthly_report(ctx: &Context, now: NaiveDateTime) -> anyhow::Result
             f.open_overdue,
             f.extensions,
             f.suspensions,
-            f.notices_missing
+            f.notices_missing,
+            // Issue 17: with grades configured, the red cards the party received.
+            if ctx.config.escalation.grades.is_empty() {
+                String::new()
+            } else {
+                format!("，红牌 {}", f.red_cards)
+            }
         ));
     }
     if !bad.is_empty() {

@@ -422,6 +422,13 @@ impl Digest<'_> {
         shown.truncate(max_lines.max(1));
         let base = ctx.config.web.base_url.as_ref();
         let list = base.map(|b| list_link(&ctx.config, b, self.recipient));
+        let grades: Vec<String> = ctx
+            .config
+            .escalation
+            .grades
+            .iter()
+            .map(|g| g.name.clone())
+            .collect();
         let mut rendered = ctx.templates().digest(
             self.recipient,
             &name,
@@ -429,6 +436,7 @@ impl Digest<'_> {
             &self.day.to_string(),
             &shown,
             &counts,
+            &grades,
             base.zip(list.as_deref()),
         )?;
         // One file per section the address serves: deadlines.ics, or, for an address of

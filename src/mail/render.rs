@@ -96,6 +96,10 @@ struct LineView {
     /// What to notice beyond the deadline (a late extension, art. 20), one sentence each.
     flags: Vec<String>,
     copy: bool,
+    /// The overdue grade's name (`红牌`), when one is reached (issue 17).
+    grade: Option<String>,
+    /// Of a long suspension: the working days it has stood.
+    suspended_days: Option<u32>,
 }
 
 impl LineView {
@@ -111,6 +115,8 @@ impl LineView {
             explanation: field(&item.line.explanation),
             flags: item.line.flags.iter().map(|f| field(f)).collect(),
             copy: item.role != Role::Responsible,
+            grade: item.line.grade.as_deref().map(field),
+            suspended_days: item.line.suspended_days,
         }
     }
 }
@@ -134,7 +140,12 @@ fn subject_field(s: &str) -> String {
 
 #[derive(Debug, Clone, Serialize)]
 struct Group {
+    /// Its order and identity; templates see `level` and `grade`.
+    #[serde(skip)]
+    key: ItemLevel,
     level: &'static str,
+    /// The overdue grade's name for a group of graded lines (`红牌`), else none.
+    grade: Option<String>,
     /// The cases listed, most urgent first.
     items: Vec<CaseView>,
     /// Cases of this level (their most urgent line's), listed or not (`mail.digest_max_lines`).
@@ -234,11 +245,14 @@ impl Templates {
     fn check(&self) -> anyhow::Result<()> {
         let sample = crate::domain::escalation::sample_items();
         let levels = [
+            ItemLevel::Graded(crate::domain::escalation::GradeRank::of_index(1)),
             ItemLevel::Overdue,
             ItemLevel::DueToday,
             ItemLevel::Reminder,
             ItemLevel::NoticeMissing,
+            ItemLevel::LongSuspension,
         ];
+        let grades = ["黄牌".to_owned(), "红牌".to_owned()];
         let count = |items: &[&Item]| {
             let mut counts = std::collections::BTreeMap::new();
             for i in items {
@@ -255,6 +269,7 @@ impl Templates {
                 "2026-11-27",
                 &items,
                 &count(&items),
+                &grades,
                 None,
             )
             .with_context(|| format!("rendering the digest templates for {}", level.as_str()))?;
@@ -269,6 +284,7 @@ impl Templates {
             "2026-11-27",
             &all,
             &counts,
+            &grades,
             None,
         )
         .context("rendering the digest templates")?;
@@ -283,6 +299,7 @@ impl Templates {
             "2026-11-27",
             &all,
             &counts,
+            &grades,
             Some((&base, &list)),
         )
         .context("rendering the digest templates with web.base_url set")?;
@@ -309,8 +326,10 @@ impl Templates {
     /// the number of cases whose most urgent line is of each level, including those not listed
     /// (the caller knows them all; `listed` is cut at `mail.digest_max_lines`). Cases are listed
     /// most urgent first ([`Item::urgency`]), each once, in the group of its most urgent line,
-    /// with its other lines under it. `web`, when `web.base_url` is set: the base, from which
-    /// each case's link is made, and the recipient's list on the console.
+    /// with its other lines under it; graded overdue lines in a group per grade, the highest
+    /// first, named by `grade_names` (`escalation.grades`' names, lowest first). `web`, when
+    /// `web.base_url` is set: the base, from which each case's link is made, and the
+    /// recipient's list on the console.
     ///
     /// # Errors
     /// A template that fails on these values.
@@ -324,6 +343,7 @@ impl Templates {
         today: &str,
         listed: &[&Item],
         counts: &std::collections::BTreeMap<ItemLevel, usize>,
+        grade_names: &[String],
         web: Option<(&crate::config::BaseUrl, &str)>,
     ) -> anyhow::Result<Rendered> {
         let mut sorted: Vec<&Item> = listed.to_vec();
@@ -340,15 +360,21 @@ impl Templates {
                 }
             }
         }
+        let group = |key: ItemLevel, count: usize| Group {
+            key,
+            level: key.as_str(),
+            grade: match key {
+                ItemLevel::Graded(rank) => grade_names.get(rank.index()).map(|n| field(n)),
+                _ => None,
+            },
+            items: Vec::new(),
+            count,
+            omitted: 0,
+        };
         let mut groups: Vec<Group> = counts
             .iter()
             .filter(|(_, count)| **count > 0)
-            .map(|(level, count)| Group {
-                level: level.as_str(),
-                items: Vec::new(),
-                count: *count,
-                omitted: 0,
-            })
+            .map(|(level, count)| group(*level, *count))
             .collect();
         for (reference, lines) in cases {
             let Some((first, rest)) = lines.split_first() else {
@@ -361,16 +387,17 @@ impl Templates {
                 first: LineView::of(first),
                 more: rest.iter().map(|i| LineView::of(i)).collect(),
             };
-            let level = first.level.as_str();
-            // At most four groups: a scan is cheaper than an index.
-            match groups.iter_mut().find(|g| g.level == level) {
+            // A few groups: a scan is cheaper than an index.
+            match groups.iter_mut().find(|g| g.key == first.level) {
                 Some(g) => g.items.push(view),
-                None => groups.push(Group {
-                    level,
-                    items: vec![view],
-                    count: 0,
-                    omitted: 0,
-                }),
+                None => {
+                    let mut g = group(first.level, 0);
+                    if g.grade.is_none() {
+                        g.grade = first.line.grade.as_deref().map(field);
+                    }
+                    g.items.push(view);
+                    groups.push(g);
+                }
             }
         }
         let mut listed_cases = 0;
@@ -379,16 +406,9 @@ impl Templates {
             g.omitted = g.count - g.items.len();
             listed_cases += g.items.len();
         }
-        groups.sort_by_key(|g| {
-            [
-                ItemLevel::Overdue,
-                ItemLevel::DueToday,
-                ItemLevel::Reminder,
-                ItemLevel::NoticeMissing,
-            ]
-            .iter()
-            .position(|l| l.as_str() == g.level)
-        });
+        // Most urgent first: the highest grade, overdue, due today, reminder, notices, long
+        // suspensions (`ItemLevel`'s order).
+        groups.sort_by_key(|g| g.key);
         let total: usize = groups.iter().map(|g| g.count).sum();
         let omitted = total - listed_cases;
         let Some(top) = groups.first() else {

@@ -13,7 +13,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::calendar::Calendar;
 use crate::config::Config;
 use crate::domain::case::SectionCode;
-use crate::domain::deadline;
+use crate::domain::deadline::{self, Responsible};
 use crate::domain::report::{Period, Report};
 use crate::source::Source;
 
@@ -23,6 +23,7 @@ use crate::source::Source;
 /// # Errors
 /// A database failure.
 pub async fn collect(
+    store: &crate::store::Store,
     source: &Source,
     config: &Config,
     cal: &Calendar,
@@ -46,8 +47,51 @@ pub async fn collect(
             Ok(())
         })
         .await?;
+    red_cards(store, config, period, &mut report).await?;
     report.finish();
     Ok((report, bad))
+}
+
+/// The red cards of the period, per party (issue 17): the notifications of the highest grade
+/// recorded on a local date of `period` (in `timezone`) and sent to the responsible party's
+/// address: a forward stage's to the office's, a reply stage's to a section's; each (case,
+/// stage, deadline) once per party. Nothing without grades.
+///
+/// # Errors
+/// A database failure.
+async fn red_cards(
+    store: &crate::store::Store,
+    config: &Config,
+    period: Period,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let Some(red) = config.escalation.grades.last() else {
+        return Ok(());
+    };
+    let tz = config.timezone.tz();
+    let mut seen = std::collections::HashSet::new();
+    for n in store.grade_mailed(&format!("overdue:{}", red.code)).await? {
+        if !period.contains(n.created_at.with_timezone(&tz).date_naive()) {
+            continue;
+        }
+        let to = n.recipient.as_str();
+        let party = match n.stage.as_str() {
+            "forward" if config.office.emails.iter().any(|e| e == to) => Responsible::Office,
+            "reply" => match config
+                .sections
+                .iter()
+                .find(|s| s.emails.iter().any(|e| e == to))
+            {
+                Some(s) => Responsible::Section(s.code.clone()),
+                None => continue,
+            },
+            _ => continue,
+        };
+        if seen.insert((party.clone(), n.case_reference, n.stage, n.deadline)) {
+            report.add_red_card(party);
+        }
+    }
+    Ok(())
 }
 
 /// The iCalendar file of `section`'s open deadlines as of `today` (DTSTAMP `stamp`, UTC), and

@@ -39,7 +39,7 @@ pub enum OutputFormat {
 }
 
 /// The figures' column headers, in order (xlsx and CSV).
-pub const FIGURE_HEADERS: [&str; 17] = [
+pub const FIGURE_HEADERS: [&str; 18] = [
     "责任方",
     "代码",
     "办理件数",
@@ -55,6 +55,7 @@ pub const FIGURE_HEADERS: [&str; 17] = [
     "中止工作日",
     "逾期后中止",
     "书面告知缺失",
+    "红牌",
     "按期办结率",
     "备注",
 ];
@@ -105,8 +106,8 @@ pub(crate) fn rows(report: &Report, config: &Config) -> Vec<(String, String, Fig
     out
 }
 
-/// A party's figures in [`FIGURE_HEADERS`]' order, from 办理件数 to 书面告知缺失.
-pub(crate) fn numbers(f: &Figures) -> [u32; 13] {
+/// A party's figures in [`FIGURE_HEADERS`]' order, from 办理件数 to 红牌.
+pub(crate) fn numbers(f: &Figures) -> [u32; 14] {
     [
         f.handled,
         f.on_time,
@@ -121,6 +122,7 @@ pub(crate) fn numbers(f: &Figures) -> [u32; 13] {
         f.suspended_days,
         f.late_suspensions,
         f.notices_missing,
+        f.red_cards,
     ]
 }
 

@@ -15,7 +15,7 @@ pub fn table(out: &mut dyn Write, report: &Report, config: &Config) -> std::io::
     writeln!(out, "report {} .. {}", p.from(), p.to())?;
     writeln!(
         out,
-        "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>6}  name",
+        "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>9} {:>6}  name",
         "party",
         "handled",
         "on_time",
@@ -25,17 +25,28 @@ pub fn table(out: &mut dyn Write, report: &Report, config: &Config) -> std::io::
         "extensions",
         "suspensions",
         "notices",
+        "red_cards",
         "rate"
     )?;
     writeln!(
         out,
-        "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>6}",
-        "", "", "", "", "total/max", "open", "n/days/late", "n/days/late", "missing", ""
+        "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>9} {:>6}",
+        "",
+        "",
+        "",
+        "",
+        "total/max",
+        "open",
+        "n/days/late",
+        "n/days/late",
+        "missing",
+        "received",
+        ""
     )?;
     for (name, code, f) in rows(report, config) {
         writeln!(
             out,
-            "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>6}  {}",
+            "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>9} {:>6}  {}",
             if code.is_empty() { "total" } else { &code },
             f.handled,
             f.on_time,
@@ -51,6 +62,7 @@ pub fn table(out: &mut dyn Write, report: &Report, config: &Config) -> std::io::
                 f.suspensions, f.suspended_days, f.late_suspensions
             ),
             f.notices_missing,
+            f.red_cards,
             rate_text(&f),
             name
         )?;

@@ -56,13 +56,13 @@ pub fn xlsx(report: &Report, config: &Config) -> Result<Vec<u8>, XlsxError> {
             sheet.write_number(row, col, n)?;
         }
         match f.on_time_rate() {
-            Some(r) => sheet.write_number_with_format(row, 15, r, &percent)?,
-            None => sheet.write_string(row, 15, "-")?,
+            Some(r) => sheet.write_number_with_format(row, 16, r, &percent)?,
+            None => sheet.write_string(row, 16, "-")?,
         };
-        sheet.write_string(row, 16, note(report))?;
+        sheet.write_string(row, 17, note(report))?;
     }
     sheet.set_column_width(0, 28)?;
-    for col in 2..16 {
+    for col in 2..17 {
         sheet.set_column_width(col, 12)?;
     }
     sheet.set_freeze_panes(2, 1)?;

@@ -122,7 +122,7 @@ impl InsertLines for sqlx::Sqlite {
             insert.push_values(chunk, |mut row, item| {
                 row.push_bind(item.reference.as_str())
                     .push_bind(item.stage.as_str())
-                    .push_bind(item.level.as_str())
+                    .push_bind(&*item.level_key)
                     .push_bind(item.deadline)
                     .push_bind(recipient)
                     .push("'once'");
@@ -163,7 +163,7 @@ impl InsertLines for sqlx::Postgres {
                 (
                     i.reference.as_str(),
                     i.stage.as_str(),
-                    i.level.as_str(),
+                    &*i.level_key,
                     i.deadline,
                 )
             })

@@ -19,6 +19,7 @@
 //! - [`sessions`]: the console's login sessions and the failed logins (for throttling);
 //! - [`health`]: the figures `duewatch health` and `/metrics` report;
 //! - [`told`]: what the console shows of the mail (a case's notifications, the outbox by state);
+//! - [`red_cards`]: the notifications of a grade that went out (the report's red cards);
 //! - `backup`: pending migrations, and backups of a SQLite database (before migrating, by hand).
 //!
 //! Writes are read-modify-write in one transaction: SQLite opens it with `BEGIN IMMEDIATE` (a
@@ -37,6 +38,7 @@ mod lines_sql;
 pub mod notifications;
 pub mod outbox;
 pub mod period;
+pub mod red_cards;
 pub mod repeats;
 pub(crate) mod rows;
 pub mod runs;

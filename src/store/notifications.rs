@@ -89,7 +89,7 @@ impl Store {
                             (
                                 i.reference.as_str(),
                                 i.stage.as_str(),
-                                i.level.as_str(),
+                                &*i.level_key,
                                 i.deadline,
                             ),
                             n,
@@ -185,7 +185,7 @@ impl Store {
             let found: Option<i64> = sqlx::query_scalar(NOTIFIED)
                 .bind(item.reference.as_str())
                 .bind(item.stage.as_str())
-                .bind(item.level.as_str())
+                .bind(&*item.level_key)
                 .bind(item.deadline)
                 .bind(&*item.recipient)
                 .fetch_optional(pool)

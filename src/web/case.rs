@@ -195,7 +195,7 @@ pub(super) async fn show(
     let told: Vec<ToldView> = told
         .iter()
         .map(|t| {
-            let mut view = told_view(t, tz);
+            let mut view = told_view(t, tz, &console.ctx.config.escalation.grades);
             if !supervises {
                 view.subject = None;
                 view.delivery = match view.state {
@@ -313,7 +313,7 @@ fn stage_view(
         due: s.due.map(|d| d.to_string()),
         provisional: s.provisional,
         level: s.level.map(deadline::Level::as_str),
-        state: state_text(s),
+        state: state_text(s, &console.ctx.config.escalation.grades),
         summary: escalation::explain(case, s),
         // The engine's lines in Chinese (the command line prints them in English).
         explanation: s
@@ -344,12 +344,15 @@ fn stopping(case: &Case, s: &StageStatus) -> Vec<(NaiveDate, Option<NaiveDate>)>
         .collect()
 }
 
-/// Where a stage stands, in words.
-fn state_text(s: &StageStatus) -> String {
+/// Where a stage stands, in words; an overdue stage with the grade it has reached (issue 17).
+fn state_text(s: &StageStatus, grades: &[escalation::Grade]) -> String {
     match s.state {
         StageState::Running => match (s.level, s.overdue_by, s.remaining) {
             (Some(deadline::Level::Overdue), Some(by), _) => {
-                format!("办理中，已逾期 {by} 个工作日")
+                match escalation::grade_for(grades, by) {
+                    Some((_, g)) => format!("办理中，{}：已逾期 {by} 个工作日", g.name),
+                    None => format!("办理中，已逾期 {by} 个工作日"),
+                }
             }
             (Some(deadline::Level::DueToday), _, _) => "办理中，今日到期".to_owned(),
             (_, _, Some(left)) => format!("办理中，剩余 {left} 个工作日"),
@@ -384,7 +387,7 @@ fn local_time(at: &str, tz: chrono_tz::Tz) -> String {
 }
 
 /// A notification and its mail, times in local time `tz`.
-fn told_view(t: &Told, tz: chrono_tz::Tz) -> ToldView {
+fn told_view(t: &Told, tz: chrono_tz::Tz, grades: &[escalation::Grade]) -> ToldView {
     let local = |at: DateTime<Utc>| {
         at.with_timezone(&tz)
             .format("%Y-%m-%d %H:%M:%S")
@@ -419,7 +422,8 @@ fn told_view(t: &Told, tz: chrono_tz::Tz) -> ToldView {
         (Some(_), other) => ("unknown", format!("状态“{}”", other.unwrap_or(""))),
     };
     ToldView {
-        level: level_name(&t.level),
+        // Issue 17: with its reminder point or its grade (红牌).
+        level: escalation::level_key_name(&t.level, grades),
         stage: stage_key_name(&t.stage),
         deadline: t.deadline.to_string(),
         recipient: t.recipient.clone(),
@@ -429,19 +433,6 @@ fn told_view(t: &Told, tz: chrono_tz::Tz) -> ToldView {
         state,
         delivery,
     }
-}
-
-/// A notification's level in words.
-fn level_name(level: &str) -> String {
-    match level {
-        "reminder" => "即将到期提醒",
-        "due_today" => "今日到期提醒",
-        "overdue" => "逾期通报",
-        "notice_missing" => "书面告知未登记",
-        "admin" => "管理员通知",
-        other => other,
-    }
-    .to_owned()
 }
 
 /// A notification's stage key (`forward`, `reply`, `notice:KIND:EVENT-DATE`) in words.

@@ -150,11 +150,14 @@ struct RowView {
     flags: Vec<String>,
 }
 
-/// What a row's state reads as.
-fn state_text(row: &Row) -> String {
+/// What a row's state reads as; an overdue row with the grade it has reached (issue 17).
+fn state_text(row: &Row, grades: &[escalation::Grade]) -> String {
     match (row.suspended, row.level, row.overdue_by, row.remaining) {
         (true, _, _, _) => "已中止（期限暂停计算）".to_owned(),
-        (_, Some(Level::Overdue), Some(by), _) => format!("已逾期 {by} 个工作日"),
+        (_, Some(Level::Overdue), Some(by), _) => match escalation::grade_for(grades, by) {
+            Some((_, g)) => format!("{}：已逾期 {by} 个工作日", g.name),
+            None => format!("已逾期 {by} 个工作日"),
+        },
         (_, Some(Level::DueToday), _, _) => "今日到期".to_owned(),
         (_, _, _, Some(left)) => format!("剩余 {left} 个工作日"),
         _ => "无法计算".to_owned(),
@@ -327,7 +330,7 @@ async fn view(console: &Console, board: &Board, row: &Row) -> RowView {
         due: row.due.map(|d| d.to_string()),
         provisional: row.provisional,
         level: row.level.map(Level::as_str),
-        state: state_text(row),
+        state: state_text(row, &console.ctx.config.escalation.grades),
         explanation,
         flags,
     }
@@ -359,7 +362,7 @@ fn csv(console: &Console, board: &Board, rows: &[&Row]) -> anyhow::Result<Respon
                 if row.provisional { "暂定" } else { "" }.to_owned(),
                 row.remaining.map(|n| n.to_string()).unwrap_or_default(),
                 row.overdue_by.map(|n| n.to_string()).unwrap_or_default(),
-                state_text(row),
+                state_text(row, &console.ctx.config.escalation.grades),
             ])?;
         }
         w.flush()?;

@@ -94,7 +94,7 @@ pub(crate) async fn page(
             parties,
             totals,
             office_name => console.ctx.config.office.name.clone(),
-            reminder_at => console.ctx.config.rules.reminder_at,
+            reminder_at => console.ctx.config.rules.reminder_at.first().unwrap_or(0),
             week_end => board.week_end.to_string(),
         },
     )?)

@@ -69,7 +69,7 @@ fn period(params: &Params) -> Result<Option<Period>, WebError> {
 struct FigureRow {
     name: String,
     code: String,
-    numbers: [u32; 13],
+    numbers: [u32; 14],
     rate: String,
     note: &'static str,
 }
@@ -95,7 +95,14 @@ pub(crate) async fn page(
     // Every case is read: a turn among the few such requests at once.
     let _turn = console.heavy.acquire().await.map_err(anyhow::Error::from)?;
     let cal = console.ctx.calendar();
-    let (report, bad) = output::feeds::collect(&console.ctx.source, config, &cal, period).await?;
+    let (report, bad) = output::feeds::collect(
+        &console.ctx.store,
+        &console.ctx.source,
+        config,
+        &cal,
+        period,
+    )
+    .await?;
     if !bad.is_empty() {
         tracing::warn!(
             "report {} .. {}: {} case(s) could not be counted and are left out (duewatch report names them)",

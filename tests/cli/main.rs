@@ -17,6 +17,7 @@ mod daemon;
 mod faults;
 mod feeds;
 mod jobs;
+mod ladder;
 mod mail;
 mod recording;
 mod report;

@@ -143,30 +143,30 @@ fn november(s: &Setup) {
 /// The figures expected for [`november`], per row of sheet 统计 from its third row: name, code,
 /// handled, on time, late, late days total, max, open overdue, extensions, extension days, late
 /// extensions, suspensions, suspended days, late suspensions, notices missing, on-time rate.
-fn expected_rows() -> Vec<(&'static str, &'static str, [f64; 13], f64)> {
+fn expected_rows() -> Vec<(&'static str, &'static str, [f64; 14], f64)> {
     vec![
         (
             "政务公开工作领导小组办公室（转办）",
             "office",
-            [5., 3., 1., 2., 2., 1., 0., 0., 0., 0., 0., 0., 0.],
+            [5., 3., 1., 2., 2., 1., 0., 0., 0., 0., 0., 0., 0., 0.],
             3. / 5.,
         ),
         (
             "社会保险股",
             "ss",
-            [3., 2., 1., 2., 2., 0., 1., 5., 0., 0., 0., 0., 0.],
+            [3., 2., 1., 2., 2., 0., 1., 5., 0., 0., 0., 0., 0., 0.],
             2. / 3.,
         ),
         (
             "政策法规股",
             "zc",
-            [1., 1., 0., 0., 0., 0., 0., 0., 0., 1., 3., 0., 0.],
+            [1., 1., 0., 0., 0., 0., 0., 0., 0., 1., 3., 0., 0., 0.],
             1.,
         ),
         (
             "合计",
             "",
-            [9., 6., 2., 4., 2., 1., 1., 5., 0., 1., 3., 0., 0.],
+            [9., 6., 2., 4., 2., 1., 1., 5., 0., 1., 3., 0., 0., 0.],
             6. / 9.,
         ),
     ]
@@ -212,7 +212,7 @@ fn check_workbook(bytes: Vec<u8>) {
         text(figures.get((0, 0))),
         "政府信息公开申请办理情况统计 2026-11-01 至 2026-11-30"
     );
-    let headers: Vec<String> = (0..17).map(|c| text(figures.get((1, c)))).collect();
+    let headers: Vec<String> = (0..18).map(|c| text(figures.get((1, c)))).collect();
     assert_eq!(
         headers,
         [
@@ -231,6 +231,7 @@ fn check_workbook(bytes: Vec<u8>) {
             "中止工作日",
             "逾期后中止",
             "书面告知缺失",
+            "红牌",
             "按期办结率",
             "备注"
         ]
@@ -250,7 +251,7 @@ fn check_workbook(bytes: Vec<u8>) {
             );
         }
         assert!(
-            (number(figures.get((row, 15))) - rate).abs() < 1e-9,
+            (number(figures.get((row, 16))) - rate).abs() < 1e-9,
             "row {row} rate"
         );
     }
@@ -375,14 +376,14 @@ on_both_backends! {
                 .find(|l| l.split_whitespace().next() == Some(code))
                 .unwrap_or_else(|| panic!("no row {code} in\n{table}"))
                 .split_whitespace()
-                .take(10)
+                .take(11)
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        assert_eq!(line("office"), "office 5 3 1 2/2 1 0/0/0 0/0/0 0 60.0%");
-        assert_eq!(line("ss"), "ss 3 2 1 2/2 0 1/5/0 0/0/0 0 66.7%");
-        assert_eq!(line("zc"), "zc 1 1 0 0/0 0 0/0/0 1/3/0 0 100.0%");
-        assert_eq!(line("total"), "total 9 6 2 4/2 1 1/5/0 1/3/0 0 66.7%");
+        assert_eq!(line("office"), "office 5 3 1 2/2 1 0/0/0 0/0/0 0 0 60.0%");
+        assert_eq!(line("ss"), "ss 3 2 1 2/2 0 1/5/0 0/0/0 0 0 66.7%");
+        assert_eq!(line("zc"), "zc 1 1 0 0/0 0 0/0/0 1/3/0 0 0 100.0%");
+        assert_eq!(line("total"), "total 9 6 2 4/2 1 1/5/0 1/3/0 0 0 66.7%");
         assert!(table.contains("late and overdue: 3"), "{table}");
 
         // CSV: a byte-order mark, the figures, an empty line, the cases.
@@ -395,13 +396,14 @@ on_both_backends! {
         let records: Vec<csv::StringRecord> =
             reader.records().map(|r| r.expect("a CSV record")).collect();
         assert_eq!(&records[0][0], "责任方");
-        assert_eq!(&records[0][15], "按期办结率");
+        assert_eq!(&records[0][15], "红牌");
+        assert_eq!(&records[0][16], "按期办结率");
         for (i, (name, code, numbers, rate)) in expected_rows().iter().enumerate() {
             let r = &records[i + 1];
             assert_eq!((&r[0], &r[1]), (*name, *code));
-            let got: Vec<f64> = (2..15).map(|c| r[c].parse().expect("a number")).collect();
+            let got: Vec<f64> = (2..16).map(|c| r[c].parse().expect("a number")).collect();
             assert_eq!(got, numbers.to_vec(), "{name}");
-            assert_eq!(&r[15], format!("{:.1}%", rate * 100.0), "{name}");
+            assert_eq!(&r[16], format!("{:.1}%", rate * 100.0), "{name}");
         }
         let cases_at = records.iter().position(|r| &r[0] == "编号").expect("the case list");
         let cases: Vec<Vec<&str>> = records[cases_at + 1..].iter().map(|r| r.iter().collect()).collect();
@@ -494,6 +496,9 @@ on_both_backends! {
         // Tue 2026-12-01 is December's first working day.
         let said = job("2026-12-01T09:00");
         assert!(said.contains("monthly report: queued to 1 recipient(s)"), "{said}");
+        // It says what the job did, not what a poll outside its window would have (issue 17).
+        assert!(said.contains("2026-12-01 09:00: delivered what was due: sent 1, retrying 0, dead 0"), "{said}");
+        assert!(!said.contains("window"), "{said}");
         let mails = server.to(LEADERS);
         assert_eq!(mails.len(), 1);
         assert!(server.to(OFFICE).is_empty(), "[report] recipients defaults to the leadership");
@@ -512,6 +517,7 @@ on_both_backends! {
         // Again the same day, and the next: not sent twice.
         let again = job("2026-12-01T15:00");
         assert!(again.contains("queued already"), "{again}");
+        assert!(again.contains("delivered what was due: sent 0"), "{again}");
         job("2026-12-02T09:00");
         assert_eq!(server.to(LEADERS).len(), 1);
     };

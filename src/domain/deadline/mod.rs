@@ -12,8 +12,11 @@
 //!   first day keeps its deadline and verdict, and a stage whose deadline had passed before
 //!   its first day stays overdue (the clock cannot be stopped after it ran out); such a
 //!   suspension is flagged late (`StageStatus::late_suspensions`), like a late extension.
-//! - The escalation level at `today`: `reminder` when 1..=`reminder_at` working days remain,
+//! - The escalation level at `today`: `reminder` when 1..=`reminder_at` working days remain
+//!   (the largest of its points, `points.rs`; the point reached is `reminder_point`),
 //!   `due_today` on the due date, `overdue` after it.
+//! - A suspension still open after `rules.suspension_alert_after` working days is flagged
+//!   (`StageStatus::long_suspension`): a long suspension is not a free pass (issue 17).
 //! - Written notices (arts. 20, 21) not recorded within `rules.notice_within` working days are
 //!   reported as obligations.
 //!
@@ -27,9 +30,11 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{Calendar, OutOfRange};
 use crate::domain::case::{Case, NoticeKind, SectionCode};
 use clock::{Counted, counted_due, stops};
-pub use steps::{DayOf, Granted, Span, Step, zh_weekday};
+pub use points::{ReminderPoint, ReminderPoints};
+pub use steps::{DayOf, Granted, Span, Step, zh_reason, zh_weekday};
 
 mod clock;
+mod points;
 mod steps;
 
 /// How a request received on a rest day is counted (domain.md, "Receipt on a rest day").
@@ -54,10 +59,14 @@ pub struct Rules {
     pub max_extension: u32,
     /// Working days to record a written notice to the applicant (arts. 20, 21).
     pub notice_within: u32,
-    /// A `reminder` is due when at most this many working days remain (domain.md: 2). The
-    /// user's key is `escalation.reminder_at`; the configuration reads it into this field.
+    /// A `reminder` is due when at most this many working days remain, at each point of the
+    /// list (domain.md: 2). The user's key is `escalation.reminder_at`; the configuration reads
+    /// it into this field.
     #[serde(skip)]
-    pub reminder_at: u32,
+    pub reminder_at: ReminderPoints,
+    /// Working days an open suspension (art. 21) may stand before the office is told of it
+    /// (issue 17: a long suspension is not a free pass; default 15).
+    pub suspension_alert_after: u32,
     /// Counting a receipt on a rest day.
     pub rest_day_receipt: RestDayReceipt,
 }
@@ -72,7 +81,8 @@ impl Default for Rules {
             reply_within: 10,
             max_extension: 15,
             notice_within: 2,
-            reminder_at: 2,
+            reminder_at: ReminderPoints::one(2),
+            suspension_alert_after: 15,
             rest_day_receipt: RestDayReceipt::Strict,
         }
     }
@@ -184,6 +194,12 @@ pub struct StageStatus {
     pub overdue_by: Option<u32>,
     /// The escalation level reached, for a running stage.
     pub level: Option<Level>,
+    /// With level `reminder`: the point of `escalation.reminder_at` reached (the smallest at
+    /// or above `remaining`).
+    pub reminder_point: Option<ReminderPoint>,
+    /// While suspended: whether the open suspension has stood more than
+    /// `rules.suspension_alert_after` working days (the office is told, issue 17).
+    pub long_suspension: bool,
     /// Whether a year without a loaded calendar was involved (weekends only were assumed).
     pub provisional: bool,
     /// The first uncovered year involved, when provisional.
@@ -208,6 +224,9 @@ pub struct NoticeObligation {
     pub due: NaiveDate,
     /// Whether `due` has passed without a notice.
     pub missing: bool,
+    /// Working days past `due` when missing (domain.md's `overdue_by`: 0 on a rest day right
+    /// after it), so that the line says how late it is, as a stage's does.
+    pub overdue_by: Option<u32>,
 }
 
 /// A case's standing at a date.
@@ -347,11 +366,18 @@ fn notice_obligations(
             let (due, _) = cal
                 .add_working_days(event_on, rules.notice_within)?
                 .into_parts();
+            let missing = today > due;
+            let overdue_by = if missing {
+                Some(cal.overdue_by(today, due)?.into_parts().0)
+            } else {
+                None
+            };
             owed.push(NoticeObligation {
                 kind,
                 event_on,
                 due,
-                missing: today > due,
+                missing,
+                overdue_by,
             });
             Ok(())
         };
@@ -433,6 +459,8 @@ fn stage_status(
         remaining: None,
         overdue_by: None,
         level: None,
+        reminder_point: None,
+        long_suspension: false,
         provisional: false,
         uncovered_year: None,
         late_extensions: Vec::new(),
@@ -457,10 +485,15 @@ fn stage_status(
                     explanation.push(Step::DoneWhileSuspended { on: done });
                     State::DoneOnTime
                 }
-                None => State::Suspended {
-                    since: open.from,
-                    working_days: lasted,
-                },
+                None => {
+                    // Issue 17: "past" N working days: on the N+1-th it has stood.
+                    status.long_suspension =
+                        lasted > rules.suspension_alert_after && case.closed_on.is_none();
+                    State::Suspended {
+                        since: open.from,
+                        working_days: lasted,
+                    }
+                }
             };
             status.explanation = explanation;
             status.uncovered_year = uncovered;
@@ -518,14 +551,19 @@ fn stage_status(
                 status.level = Some(Level::Overdue);
             } else if today == due {
                 status.level = Some(Level::DueToday);
-            } else if remaining <= rules.reminder_at {
+            } else if let Some(at) = rules.reminder_at.point_for(remaining) {
                 status.level = Some(Level::Reminder);
+                status.reminder_point = Some(ReminderPoint {
+                    at,
+                    last: rules.reminder_at.is_last(at),
+                });
             }
         }
     }
     if case.closed_on.is_some() {
         // Closed by other means (withdrawn, merged): reminders stop.
         status.level = None;
+        status.reminder_point = None;
     }
     status.explanation = explanation;
     status.uncovered_year = uncovered;

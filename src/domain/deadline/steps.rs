@@ -223,7 +223,7 @@ pub fn zh_weekday(w: Weekday) -> &'static str {
 }
 
 /// A suspension's reason in Chinese (art. 21).
-fn zh_reason(r: SuspensionReason) -> &'static str {
+pub fn zh_reason(r: SuspensionReason) -> &'static str {
     match r {
         SuspensionReason::ForceMajeure => "不可抗力",
         SuspensionReason::ThirdParty => "征求第三方意见",

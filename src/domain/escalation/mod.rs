@@ -9,19 +9,39 @@
 //! recorded once per recipient and day (not per line).
 //!
 //! Only a stage's current level is notified: a case that went from `reminder` to `overdue` while
-//! duewatch was down gets the `overdue` mail, not a late reminder as well. The sending window
+//! duewatch was down gets the `overdue` mail, not a late reminder as well. The same holds on the
+//! ladder (issue 17): of the reminder points (`escalation.reminder_at = [5, 2]`) only the point
+//! reached is notified, each point once (key level `reminder:5`; the last point keeps the key
+//! `reminder` that single-point configurations used), and of the overdue grades
+//! (`[[escalation.grades]]`, `grades.rs`) only the grade reached (key level `overdue:CODE`;
+//! below the first grade, or with none, plain `overdue`, as before grades existed).
+//!
+//! Beside the stages' lines: the written notices owed (arts. 20, 21), which are late once
+//! missing and so say by how much and are repeated daily like overdue lines; and a suspension
+//! still open past `rules.suspension_alert_after` working days (`long_suspension.rs`), told to
+//! the office once per suspension and not repeated. The sending window
 //! ([`Window`]) is checked by the caller: outside it nothing is worked out, so what falls due
 //! then is found by the first run inside it.
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::Calendar;
 use crate::domain::case::{Case, NoticeKind};
 use crate::domain::deadline::{CaseStatus, Level, Responsible, Stage, StageStatus};
 use crate::domain::parties::Parties;
+pub use grades::{Grade, GradeCode, GradeRank, grade_for, problem as grades_problem};
+
+pub use names::level_key_name;
+pub use sample::sample_items;
+pub use window::Window;
+
+mod grades;
+mod long_suspension;
+mod names;
+mod sample;
+mod window;
 
 /// `[escalation]`: the levels' recipients. Its key `reminder_at` is the threshold of the level
 /// `reminder`, which the deadline engine works out: [`crate::domain::deadline::Rules::reminder_at`].
@@ -34,6 +54,8 @@ pub struct EscalationConfig {
     pub notices: bool,
     /// Who each level goes to.
     pub recipients: Recipients,
+    /// The overdue grades, lowest first (issue 17); none by default: plain `overdue`.
+    pub grades: Vec<Grade>,
 }
 
 /// How often an overdue stage is notified.
@@ -58,6 +80,8 @@ pub struct Recipients {
     pub overdue: Vec<Role>,
     /// Default: the responsible party (the section that owes the notice).
     pub notice_missing: Vec<Role>,
+    /// A suspension open past `rules.suspension_alert_after` working days. Default: the office.
+    pub long_suspension: Vec<Role>,
 }
 
 /// Who, by role.
@@ -70,57 +94,18 @@ pub enum Role {
     Office,
     /// The leadership office (`[leadership]`).
     Leadership,
-}
-
-/// `[window]`: when mail may go out (working days only, make-up days included).
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Window {
-    /// Start, local time `HH:MM`.
-    #[serde(with = "hhmm")]
-    pub from: NaiveTime,
-    /// End (exclusive), local time `HH:MM`.
-    #[serde(with = "hhmm")]
-    pub to: NaiveTime,
-    /// Every day, rest days too (for development); default working days only.
-    pub every_day: bool,
-}
-
-mod hhmm {
-    use chrono::NaiveTime;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
-        let s = String::deserialize(d)?;
-        NaiveTime::parse_from_str(&s, "%H:%M").map_err(|_| {
-            serde::de::Error::custom(format!(
-                "\"{s}\" is not a time of day; write HH:MM, e.g. \"08:30\""
-            ))
-        })
-    }
-
-    pub fn serialize<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&t.format("%H:%M").to_string())
-    }
-}
-
-impl Window {
-    /// Whether mail may go out at local time `now`: a working day of `cal` (a make-up Saturday
-    /// is one), between `from` and `to`. A day the calendar does not cover counts by weekday.
-    pub fn is_open(&self, cal: &Calendar, now: NaiveDateTime) -> bool {
-        let time = now.time();
-        let working = cal
-            .is_working_day(now.date())
-            .is_ok_and(|w| w.into_parts().0);
-        (working || self.every_day) && self.from <= time && time < self.to
-    }
+    /// The discipline inspection / supervision office (`[supervision]`, issue 17).
+    Supervision,
 }
 
 /// What a digest line is about, most urgent first (the digest's order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemLevel {
-    /// The deadline has passed.
+    /// The deadline has passed, by enough working days for an overdue grade (`[[escalation.grades]]`),
+    /// the higher grade first.
+    Graded(GradeRank),
+    /// The deadline has passed (below the first grade, or with no grades).
     Overdue,
     /// Today is the deadline.
     DueToday,
@@ -128,17 +113,26 @@ pub enum ItemLevel {
     Reminder,
     /// A written notice to the applicant is overdue (arts. 20, 21).
     NoticeMissing,
+    /// A suspension has stood past `rules.suspension_alert_after` working days (art. 21).
+    LongSuspension,
 }
 
 impl ItemLevel {
-    /// The stored spelling.
+    /// The level's name as templates see it (`l.level`): a graded line is `overdue`, its grade
+    /// beside it (`l.grade`). The stored key's level is [`Item::level_key`].
     pub fn as_str(self) -> &'static str {
         match self {
-            ItemLevel::Overdue => "overdue",
+            ItemLevel::Graded(_) | ItemLevel::Overdue => "overdue",
             ItemLevel::DueToday => "due_today",
             ItemLevel::Reminder => "reminder",
             ItemLevel::NoticeMissing => "notice_missing",
+            ItemLevel::LongSuspension => "long_suspension",
         }
+    }
+
+    /// Whether the deadline has passed (graded or not).
+    pub fn is_overdue(self) -> bool {
+        matches!(self, ItemLevel::Graded(_) | ItemLevel::Overdue)
     }
 }
 
@@ -151,7 +145,11 @@ pub struct Item {
     pub stage: String,
     /// The level.
     pub level: ItemLevel,
-    /// The deadline (of the stage, or of the notice).
+    /// The level as the key stores it: `reminder`, `reminder:POINT` (a reminder point before
+    /// the last), `due_today`, `overdue`, `overdue:GRADE-CODE`, `notice_missing`,
+    /// `long_suspension`.
+    pub level_key: Arc<str>,
+    /// The deadline (of the stage, or of the notice; of a long suspension, its first day).
     pub deadline: NaiveDate,
     /// Whether the line is listed again every working day while it stays overdue
     /// (`overdue_repeat = "daily"`): not part of the key.
@@ -191,7 +189,7 @@ impl Item {
             (
                 &self.reference,
                 &self.stage,
-                self.level,
+                &*self.level_key,
                 self.deadline,
                 &*self.recipient,
             )
@@ -222,6 +220,10 @@ pub struct Line {
     /// What a reader must notice beyond the deadline, one sentence each (a late extension,
     /// art. 20): [`flags`] makes them.
     pub flags: Vec<String>,
+    /// The overdue grade's name (`黄牌`, `红牌`), when one is reached.
+    pub grade: Option<String>,
+    /// Of a long suspension: the working days it has stood.
+    pub suspended_days: Option<u32>,
 }
 
 /// The items `case` calls for, given its `status` evaluated as of the day in question.
@@ -251,10 +253,46 @@ pub fn items_for(
     if let Some(stage) = current
         && let (Some(level), Some(due)) = (stage.level, stage.due)
     {
-        let (item_level, roles) = match level {
-            Level::Reminder => (ItemLevel::Reminder, &policy.recipients.reminder),
-            Level::DueToday => (ItemLevel::DueToday, &policy.recipients.due_today),
-            Level::Overdue => (ItemLevel::Overdue, &policy.recipients.overdue),
+        let (item_level, roles, level_key, grade, key) = match level {
+            Level::Reminder => {
+                // Issue 17: each point its own key; the last keeps `reminder`.
+                let key = match stage.reminder_point {
+                    Some(p) if !p.last => format!("reminder:{}", p.at),
+                    _ => "reminder".to_owned(),
+                };
+                let roles = &policy.recipients.reminder;
+                (
+                    ItemLevel::Reminder,
+                    roles,
+                    key,
+                    None,
+                    "escalation.recipients.reminder".to_owned(),
+                )
+            }
+            Level::DueToday => (
+                ItemLevel::DueToday,
+                &policy.recipients.due_today,
+                "due_today".to_owned(),
+                None,
+                "escalation.recipients.due_today".to_owned(),
+            ),
+            Level::Overdue => match grade_for(&policy.grades, stage.overdue_by.unwrap_or(0)) {
+                // Issue 17 (art. 18): the grade reached, told to its own recipients.
+                Some((rank, g)) => (
+                    ItemLevel::Graded(rank),
+                    &g.recipients,
+                    format!("overdue:{}", g.code),
+                    Some(g.name.clone()),
+                    format!("escalation.grades[{}].recipients", rank.index()),
+                ),
+                None => (
+                    ItemLevel::Overdue,
+                    &policy.recipients.overdue,
+                    "overdue".to_owned(),
+                    None,
+                    "escalation.recipients.overdue".to_owned(),
+                ),
+            },
         };
         let repeat = level == Level::Overdue && policy.overdue_repeat == Repeat::Daily;
         let line = Arc::new(Line {
@@ -266,22 +304,25 @@ pub fn items_for(
             provisional: stage.provisional,
             explanation: explain(case, stage),
             flags: flags(stage),
+            grade,
+            suspended_days: None,
         });
         let (to, none) = addresses(roles, &stage.responsible, parties);
         unaddressed.extend(none.into_iter().map(|role| {
             format!(
-                "{} {}：{}（escalation.recipients.{}）",
+                "{} {}：{}（{key}）",
                 stage_name(stage.stage),
-                item_level.as_str(),
+                level_key,
                 not_received(role, &to),
-                item_level.as_str()
             )
         }));
+        let level_key: Arc<str> = Arc::from(level_key);
         for (recipient, recipient_name, role) in to {
             out.push(Item {
                 reference: case.reference.to_string(),
                 stage: stage.stage.as_str().to_owned(),
                 level: item_level,
+                level_key: Arc::clone(&level_key),
                 deadline: due,
                 repeat,
                 recipient,
@@ -291,6 +332,7 @@ pub fn items_for(
             });
         }
     }
+    long_suspension::items(case, status, policy, parties, &mut out, &mut unaddressed);
     if policy.notices
         && let Some(section) = &case.section
     {
@@ -301,10 +343,14 @@ pub fn items_for(
                 subject: case.subject.as_deref().map(str::to_owned),
                 stage_name: format!("{}书面告知", notice_name(notice.kind)),
                 responsible_name: responsible_name(&responsible, parties),
-                remaining: Some(0),
-                overdue_by: None,
+                // Missing means its day has passed: the line says by how much, as an overdue
+                // stage's does (issue 17), not "due today".
+                remaining: None,
+                overdue_by: notice.overdue_by,
                 provisional: false,
                 flags: Vec::new(),
+                grade: None,
+                suspended_days: None,
                 explanation: format!(
                     "{} {}，应于 {} 前书面告知申请人（第{}条），尚未登记",
                     notice.event_on,
@@ -331,8 +377,10 @@ pub fn items_for(
                     reference: case.reference.to_string(),
                     stage: format!("notice:{}:{}", notice.kind, notice.event_on),
                     level: ItemLevel::NoticeMissing,
+                    level_key: Arc::from("notice_missing"),
                     deadline: notice.due,
-                    repeat: false,
+                    // Owed and late, like an overdue stage: repeated as overdue lines are.
+                    repeat: policy.overdue_repeat == Repeat::Daily,
                     recipient,
                     recipient_name,
                     role,
@@ -395,6 +443,10 @@ fn addresses(
                 parties.leadership.name.as_str(),
                 parties.leadership.emails.as_slice(),
             ),
+            (Role::Supervision, _) => (
+                parties.supervision.name.as_str(),
+                parties.supervision.emails.as_slice(),
+            ),
         };
         if emails.is_empty() {
             none.push(*role);
@@ -416,6 +468,7 @@ fn role_name(role: Role) -> &'static str {
         Role::Responsible => "responsible",
         Role::Office => "office",
         Role::Leadership => "leadership",
+        Role::Supervision => "supervision",
     }
 }
 
@@ -507,50 +560,6 @@ pub fn explain(case: &Case, stage: &StageStatus) -> String {
         ));
     }
     s
-}
-
-/// One item of each level, for rendering the templates once at load.
-pub fn sample_items() -> Vec<Item> {
-    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_default();
-    let levels = [
-        (ItemLevel::Overdue, None, Some(2)),
-        (ItemLevel::DueToday, Some(0), None),
-        (ItemLevel::Reminder, Some(2), None),
-        (ItemLevel::NoticeMissing, Some(0), None),
-    ];
-    levels
-        .into_iter()
-        .enumerate()
-        .map(|(i, (level, remaining, overdue_by))| Item {
-            // The notice owed (3) is of the case due today (1): a case with two lines.
-            reference: format!("2026-900{}", if i == 3 { 1 } else { i }),
-            stage: "reply".to_owned(),
-            level,
-            deadline: day(25 + i as u32),
-            repeat: false,
-            recipient: Arc::from("head@bureau.example"),
-            recipient_name: Arc::from("社会保险股"),
-            role: if i == 0 {
-                Role::Responsible
-            } else {
-                Role::Office
-            },
-            line: Arc::new(Line {
-                subject: (i != 1).then(|| "养老保险缴费记录 <样例>".to_owned()),
-                stage_name: "答复".to_owned(),
-                responsible_name: "社会保险股".to_owned(),
-                remaining,
-                overdue_by,
-                provisional: i == 2,
-                explanation: "2026-11-13 转办，答复期限 10 个工作日".to_owned(),
-                flags: if i == 0 {
-                    vec![LATE_EXTENSION.to_owned()]
-                } else {
-                    Vec::new()
-                },
-            }),
-        })
-        .collect()
 }
 
 #[cfg(test)]

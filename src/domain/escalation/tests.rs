@@ -6,7 +6,9 @@
 //! The parties, the policy and the rules are built here as domain values ([`bureau`],
 //! [`policy`]), not read from a configuration: the domain does not use `crate::config`.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+use crate::calendar::Calendar;
 
 use super::*;
 use crate::calendar::{LocalOverlay, shipped};
@@ -15,7 +17,9 @@ use crate::domain::case::{Extension, Reference, SectionCode, Suspension, Suspens
 use crate::domain::deadline::{self, Rules};
 use crate::domain::parties::{Party, Section};
 
-fn d(s: &str) -> NaiveDate {
+mod ladder;
+
+pub(super) fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a date")
 }
 
@@ -23,7 +27,7 @@ fn at(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").expect("a date and time")
 }
 
-fn cal() -> Calendar {
+pub(super) fn cal() -> Calendar {
     Calendar::new(
         shipped::years().expect("shipped years"),
         LocalOverlay::default(),
@@ -32,10 +36,11 @@ fn cal() -> Calendar {
 }
 
 /// The office, the leadership and the sections, owned (a [`Parties`] borrows them).
-struct Bureau {
-    office: Party,
-    leadership: Party,
-    sections: Vec<Section>,
+pub(super) struct Bureau {
+    pub(super) office: Party,
+    pub(super) leadership: Party,
+    pub(super) sections: Vec<Section>,
+    pub(super) supervision: Party,
 }
 
 impl Bureau {
@@ -44,6 +49,7 @@ impl Bureau {
             office: &self.office,
             leadership: &self.leadership,
             sections: &self.sections,
+            supervision: &self.supervision,
         }
     }
 
@@ -64,7 +70,7 @@ fn emails(list: &[&str]) -> Vec<EmailAddress> {
 }
 
 /// The names are the shipped defaults'; `ss` has one address, `bg` none.
-fn bureau() -> Bureau {
+pub(super) fn bureau() -> Bureau {
     let section = |code: &str, name: &str, list: &[&str]| Section {
         code: SectionCode::parse(code).expect("a code"),
         name: name.to_owned(),
@@ -83,6 +89,10 @@ fn bureau() -> Bureau {
             section("ss", "社会保险股", &["head@bureau.example"]),
             section("bg", "办公股", &[]),
         ],
+        supervision: Party {
+            name: "纪检监察室".to_owned(),
+            emails: emails(&["jijian@bureau.example"]),
+        },
     }
 }
 
@@ -97,7 +107,9 @@ pub(crate) fn policy() -> EscalationConfig {
             due_today: vec![Role::Responsible, Role::Office],
             overdue: vec![Role::Responsible, Role::Leadership],
             notice_missing: vec![Role::Responsible],
+            long_suspension: vec![Role::Office],
         },
+        grades: Vec::new(),
     }
 }
 
@@ -111,12 +123,12 @@ pub(crate) fn window() -> Window {
 }
 
 /// Received Mon 2026-11-02: forward due Mon 11-09.
-fn received(reference: &str) -> Case {
+pub(super) fn received(reference: &str) -> Case {
     Case::received(Reference::parse(reference).expect("ref"), d("2026-11-02"))
 }
 
 /// Also forwarded Tue 11-03 to `section`: reply due Tue 11-17 (overdue by 1 on 11-18).
-fn forwarded(reference: &str, section: &str) -> Case {
+pub(super) fn forwarded(reference: &str, section: &str) -> Case {
     let mut case = received(reference);
     case.forwarded_on = Some(d("2026-11-03"));
     case.section = Some(SectionCode::parse(section).expect("code"));
@@ -134,7 +146,7 @@ fn run(
 }
 
 /// Each item as (recipient, whose, role).
-fn told(items: &[Item]) -> Vec<(&str, &str, Role)> {
+pub(super) fn told(items: &[Item]) -> Vec<(&str, &str, Role)> {
     items
         .iter()
         .map(|i| (&*i.recipient, &*i.recipient_name, i.role))
@@ -332,7 +344,20 @@ fn a_written_notice_of_an_extension_not_recorded_in_time_is_owed_by_the_section(
     assert_eq!(item.level, ItemLevel::NoticeMissing);
     assert_eq!(item.stage, "notice:extension:2026-11-10");
     assert_eq!(item.deadline, d("2026-11-12"));
-    assert!(!item.repeat, "a notice owed is not repeated daily");
+    // Late, like an overdue stage (issue 17): it says by how much, and is repeated daily.
+    assert!(
+        item.repeat,
+        "a notice owed is repeated daily as overdue lines are"
+    );
+    assert_eq!((item.line.remaining, item.line.overdue_by), (None, Some(1)));
+    // Wed 11-18: Fri 13, Mon 16, Tue 17, Wed 18 past its day.
+    let later = run(&extended("ss"), "2026-11-18", &policy(), &bureau()).0;
+    assert_eq!(later[0].line.overdue_by, Some(4));
+    let once = EscalationConfig {
+        overdue_repeat: Repeat::Once,
+        ..policy()
+    };
+    assert!(!run(&extended("ss"), "2026-11-18", &once, &bureau()).0[0].repeat);
     assert_eq!(item.line.stage_name, "延期书面告知");
     assert_eq!(
         item.line.explanation,
@@ -478,7 +503,7 @@ fn the_digest_lists_the_most_urgent_first() {
             ("2026-0003", ItemLevel::DueToday, None, Some(0)),
             ("2026-0004", ItemLevel::Reminder, None, Some(1)),
             ("2026-0005", ItemLevel::Reminder, None, Some(2)),
-            ("2026-0000", ItemLevel::NoticeMissing, None, Some(0)),
+            ("2026-0000", ItemLevel::NoticeMissing, Some(4), None),
         ]
     );
 }

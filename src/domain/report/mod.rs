@@ -42,6 +42,11 @@
 //!   to`) and that were not recorded by `to`, attributed like suspensions (extension notices to
 //!   the section). Once a case is answered no notice can be recorded for it, so a notice missed
 //!   counts in the period it was missed, not again on every later report.
+//! - **red cards** (红牌): the notifications of the highest overdue grade (issue 17) recorded
+//!   in the period that reached the responsible party (its address, for its own stage), each
+//!   (case, stage, deadline) once however often it was repeated. They come from duewatch's
+//!   record of what it told, not from the case, so a report run again later gives the same
+//!   count only while those records are kept; the caller adds them ([`Report::add_red_card`]).
 //!
 //! Cases answered on the spot have no stages; cases closed by other means (withdrawn, merged) on
 //! or before `to` count only for what was done before the closure.
@@ -113,7 +118,8 @@ impl Period {
             .unwrap_or(NaiveDate::MIN)
     }
 
-    fn contains(self, d: NaiveDate) -> bool {
+    /// Whether `d` is one of the period's dates.
+    pub fn contains(self, d: NaiveDate) -> bool {
         self.from <= d && d <= self.to
     }
 }
@@ -148,6 +154,11 @@ pub struct Figures {
     pub late_suspensions: u32,
     /// Written notices (arts. 20, 21) whose time ran out in the period, not recorded by its end.
     pub notices_missing: u32,
+    /// Red cards received in the period (issue 17): notifications of the highest overdue grade
+    /// (`[[escalation.grades]]`' last) that reached the party as the one responsible, each
+    /// (case, stage, deadline) once. Counted from the notifications duewatch recorded, not
+    /// from the cases ([`Report::add_red_card`]); 0 without grades.
+    pub red_cards: u32,
 }
 
 impl Figures {
@@ -170,6 +181,7 @@ impl Figures {
         self.suspended_days += o.suspended_days;
         self.late_suspensions += o.late_suspensions;
         self.notices_missing += o.notices_missing;
+        self.red_cards += o.red_cards;
     }
 }
 
@@ -378,6 +390,12 @@ impl Report {
     pub fn finish(&mut self) {
         self.cases
             .sort_by(|a, b| (&a.reference, a.stage).cmp(&(&b.reference, b.stage)));
+    }
+
+    /// Counts a red card `party` received in the period (issue 17; the caller reads them from
+    /// the notifications and knows whose address was told).
+    pub fn add_red_card(&mut self, party: Responsible) {
+        self.rows.entry(party).or_default().red_cards += 1;
     }
 
     /// The sections of the report, by code, in the configured order first, then any others.
