@@ -13,6 +13,10 @@ use super::ENV_PREFIX;
 pub(super) const LIST_KEYS: &[&str] = &[
     "office.emails",
     "leadership.emails",
+    "office.channels",
+    "leadership.channels",
+    "office.mobiles",
+    "leadership.mobiles",
     "mail.admins",
     "web.trusted_proxies",
     "report.recipients",

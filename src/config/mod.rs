@@ -24,6 +24,7 @@ use crate::domain::address::{AddressError, EmailAddress};
 use crate::domain::case::SectionCode;
 use crate::domain::parties::{Parties, Party, Section};
 
+pub mod channels;
 mod database;
 mod defaults;
 mod environment;
@@ -70,6 +71,9 @@ pub struct Config {
     /// The sections cases are forwarded to.
     #[serde(default)]
     pub sections: Vec<Section>,
+    /// The chat channels parties may name (`[channels.NAME]`); none by default.
+    #[serde(default)]
+    pub channels: channels::Channels,
     /// The rulebook's numbers, with `reminder_at` from `escalation.reminder_at`.
     pub rules: crate::domain::deadline::Rules,
     /// Who hears of which case, and when.

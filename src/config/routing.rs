@@ -51,12 +51,12 @@ pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
         for role in roles.iter() {
             match role {
                 Role::Responsible => {
-                    if !notice && config.office.emails.is_empty() {
+                    if !notice && (config.office.emails.is_empty() && config.office.channels.is_empty()) {
                         let (who, add) = office();
                         note(who, add, level, "\"responsible\" (of a forward stage)");
                     }
                     for (i, s) in config.sections.iter().enumerate() {
-                        if s.emails.is_empty() {
+                        if s.emails.is_empty() && s.channels.is_empty() {
                             note(
                                 format!(
                                     "the section sections[{i}] (code \"{}\", {})",
@@ -69,11 +69,11 @@ pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
                         }
                     }
                 }
-                Role::Office if config.office.emails.is_empty() => {
+                Role::Office if (config.office.emails.is_empty() && config.office.channels.is_empty()) => {
                     let (who, add) = office();
                     note(who, add, level, "\"office\"");
                 }
-                Role::Leadership if config.leadership.emails.is_empty() => note(
+                Role::Leadership if (config.leadership.emails.is_empty() && config.leadership.channels.is_empty()) => note(
                     "the leadership".to_owned(),
                     "leadership.emails = [\"leaders@bureau.example\"]".to_owned(),
                     level,

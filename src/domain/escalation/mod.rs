@@ -23,6 +23,8 @@ use crate::domain::case::{Case, NoticeKind};
 use crate::domain::deadline::{CaseStatus, Level, Responsible, Stage, StageStatus};
 use crate::domain::parties::Parties;
 
+mod channels;
+
 /// `[escalation]`: the levels' recipients. Its key `reminder_at` is the threshold of the level
 /// `reminder`, which the deadline engine works out: [`crate::domain::deadline::Rules::reminder_at`].
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -267,7 +269,12 @@ pub fn items_for(
             explanation: explain(case, stage),
             flags: flags(stage),
         });
-        let (to, none) = addresses(roles, &stage.responsible, parties);
+        let (to, none) = channels::with_channels(
+            roles,
+            &stage.responsible,
+            parties,
+            addresses(roles, &stage.responsible, parties),
+        );
         unaddressed.extend(none.into_iter().map(|role| {
             format!(
                 "{} {}：{}（escalation.recipients.{}）",
@@ -318,7 +325,12 @@ pub fn items_for(
                 ),
             });
             let roles = &policy.recipients.notice_missing;
-            let (to, none) = addresses(roles, &responsible, parties);
+            let (to, none) = channels::with_channels(
+                roles,
+                &responsible,
+                parties,
+                addresses(roles, &responsible, parties),
+            );
             unaddressed.extend(none.into_iter().map(|role| {
                 format!(
                     "{}书面告知 notice_missing：{}（escalation.recipients.notice_missing）",
