@@ -214,7 +214,7 @@ pub fn effective(file: Option<&Path>) -> Result<String, ConfigError> {
         smtp.insert("password".to_owned(), toml::Value::String("***".to_owned()));
     }
     if let Some(toml::Value::Table(channels)) = table.get_mut("channels") {
-        for channel in channels.values_mut() {
+        for (_, channel) in channels.iter_mut() {
             if let toml::Value::Table(channel) = channel {
                 if channel.contains_key("secret") {
                     channel.insert("secret".to_owned(), toml::Value::String("***".to_owned()));
