@@ -416,3 +416,43 @@ fn a_channel_secret_in_the_config_file_or_an_unknown_channel_is_refused_at_start
     assert!(shown.contains("access_token=***") && shown.contains("secret = \"***\""), "{shown}");
     assert!(!shown.contains("t0ken") && !shown.contains("SECfrom"), "{shown}");
 }
+
+on_both_backends! {
+    the_record_lists_every_notification_by_mail_and_channel_in_case_show_the_api_and_the_page => |backend| {
+        let server = ChatServer::start(Platform { ding_secret: None, ..platform() });
+        let s = setup(backend, &server, TOKEN);
+        one_case(&s);
+        run_at(&s, "2026-11-26T09:00");
+
+        let out = duewatch(&s, &["case", "show", "2026-0001"]).assert().success().get_output().stdout.clone();
+        let shown = String::from_utf8_lossy(&out);
+        assert!(shown.contains("notifications:"), "{shown}");
+        assert!(shown.contains("reminder forward (deadline 2026-11-30)  to office@bureau.example: sent 20"), "{shown}");
+        assert!(shown.contains("reminder forward (deadline 2026-11-30)  to channel ding (office): sent 20"), "{shown}");
+
+        let out = duewatch(&s, &["case", "show", "2026-0001", "--json"]).assert().success().get_output().stdout.clone();
+        let json: Value = serde_json::from_slice(&out).expect("JSON");
+        let record = json["notifications"].as_array().expect("the notifications").clone();
+        assert_eq!(record.len(), 2, "{record:?}");
+        let channel = record.iter().find(|n| n["by"] == "channel").expect("the channel's");
+        assert_eq!((channel["to"].as_str(), channel["party"].as_str()), (Some("ding"), Some("office")));
+        assert_eq!((channel["level"].as_str(), channel["delivery"].as_str()), (Some("reminder"), Some("sent")));
+        let mail = record.iter().find(|n| n["by"] == "email").expect("the mail's");
+        assert_eq!(mail["to"], "office@bureau.example");
+        assert_eq!(json["case"]["reference"], "2026-0001", "the case as before");
+
+        let port = crate::console::free_port();
+        s.append_config(&format!("[http]\nlisten = \"127.0.0.1:{port}\"\n[schedule]\npoll = \"*/2 * * * * *\"\n"));
+        let console = crate::console::Console::start_as_configured(&s, port);
+        let api = console.get("/api/v1/cases/2026-0001/notifications");
+        assert_eq!(api.status, 200, "{}", api.body);
+        let body: Value = serde_json::from_str(&api.body).expect("JSON");
+        assert_eq!(body["reference"], "2026-0001");
+        let listed = body["notifications"].as_array().expect("a list");
+        assert!(listed.iter().any(|n| n["by"] == "channel" && n["to"] == "ding" && n["delivery"] == "sent" && n["level"] == "reminder"), "{listed:?}");
+        assert!(listed.iter().any(|n| n["by"] == "email" && n["to"] == "office@bureau.example"), "{listed:?}");
+        assert_eq!(console.get("/api/v1/cases/2099-0404/notifications").status, 404);
+        let page = console.get("/cases/2026-0001");
+        assert!(crate::console::unescaped(&page.body).contains("群消息 ding（office）"), "{}", page.body);
+    };
+}
