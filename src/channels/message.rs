@@ -157,3 +157,70 @@ impl Message<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::escalation::sample_items;
+
+    /// `n` cases, each one of the sample lines (overdue, due today, reminder, notice owed) in
+    /// turn, under its own reference.
+    fn many(n: usize) -> Vec<Item> {
+        let samples = sample_items();
+        (0..n)
+            .map(|i| {
+                let mut item = samples[i % samples.len()].clone();
+                item.reference = format!("2026-{i:04}");
+                item
+            })
+            .collect()
+    }
+
+    fn message<'a>(items: &'a [Item], name: &'a ChannelName, party: &'a PartyKey) -> Message<'a> {
+        let mut listed: Vec<&Item> = items.iter().collect();
+        listed.sort_by(|a, b| a.urgency().cmp(&b.urgency()));
+        Message {
+            key: "duewatch-test",
+            channel: name,
+            party,
+            party_name: "社会保险股",
+            office_name: "办公室",
+            day: NaiveDate::from_ymd_opt(2026, 12, 7).expect("a date"),
+            items: listed,
+            cases: items.len(),
+            mobiles: &[],
+            base: None,
+            list: Some("https://duewatch.bureau.example/cases?party=ss".to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_long_message_lists_the_most_urgent_lines_that_fit_and_counts_the_rest() {
+        let items = many(200);
+        let name = ChannelName::parse("wx").expect("a name");
+        let party = PartyKey::Office;
+        let m = message(&items, &name, &party);
+        let text = m.markdown(4096, "");
+        assert!(text.len() <= 4096, "{} bytes", text.len());
+        let shown = text.lines().filter(|l| l.starts_with("- ")).count();
+        assert!(shown > 10 && shown < 200, "{shown} lines");
+        assert!(text.contains(&format!("另有 {} 件未列出", 200 - shown)), "{text}");
+        assert!(text.contains("在控制台查看全部"), "{text}");
+        assert!(text.contains("2026-12-07"), "the date is in every message: {text}");
+        let first = text.lines().find(|l| l.starts_with("- ")).unwrap_or_default();
+        assert!(first.contains("逾期"), "the most urgent first: {first}");
+        assert!(!text.contains("今日到期") || text.find("逾期") < text.find("今日到期"));
+    }
+
+    #[test]
+    fn a_short_message_lists_everything_and_counts_nothing() {
+        let items = many(3);
+        let name = ChannelName::parse("ding").expect("a name");
+        let party = PartyKey::Leadership;
+        let m = message(&items, &name, &party);
+        let text = m.text(2048, "@13800138000");
+        assert_eq!(text.lines().filter(|l| l.starts_with("· ")).count(), 3, "{text}");
+        assert!(!text.contains("另有"), "{text}");
+        assert!(text.ends_with("@13800138000"), "{text}");
+    }
+}

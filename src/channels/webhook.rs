@@ -106,3 +106,15 @@ pub(super) async fn post(
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_signature_is_the_hex_hmac_of_the_timestamp_and_the_body() {
+        // Computed apart, with Python's hmac: HMAC-SHA256("hook-key", "1700000000.{\"a\":1}").
+        assert_eq!(
+            super::signature("hook-key", 1_700_000_000, "{\"a\":1}"),
+            "sha256=d919240286eec80391c7661561d6f4e190a02e31fec2c0e6f279d19a16c7d0ae"
+        );
+    }
+}
