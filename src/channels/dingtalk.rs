@@ -131,14 +131,23 @@ mod tests {
     #[test]
     fn rate_limits_are_retried_and_a_bad_token_names_what_to_fix() {
         let name = ChannelName::parse("ding").expect("a name");
-        assert!(matches!(classify(&name, 130_101, "send too fast"), PostError::Retry(_)));
+        assert!(matches!(
+            classify(&name, 130_101, "send too fast"),
+            PostError::Retry(_)
+        ));
         let PostError::Dead(m) = classify(&name, 300_001, "token is not exist") else {
             panic!("a dead letter")
         };
-        assert!(m.contains("channels.ding.url") && m.contains("help:"), "{m}");
+        assert!(
+            m.contains("channels.ding.url") && m.contains("help:"),
+            "{m}"
+        );
         let PostError::Dead(m) = classify(&name, 310_000, "sign not match") else {
             panic!("a dead letter")
         };
-        assert!(m.contains("DUEWATCH__CHANNELS__DING__SECRET") && m.contains("channels.ding.keyword"), "{m}");
+        assert!(
+            m.contains("DUEWATCH__CHANNELS__DING__SECRET") && m.contains("channels.ding.keyword"),
+            "{m}"
+        );
     }
 }

@@ -77,11 +77,17 @@ pub(crate) async fn post_json(
     let port = url
         .port_or_known_default()
         .ok_or_else(|| HttpError::NotSent("the URL has no port".to_owned()))?;
-    let bare = host.trim_start_matches('[').trim_end_matches(']').to_owned();
-    let tcp = tokio::time::timeout_at(deadline, tokio::net::TcpStream::connect((bare.as_str(), port)))
-        .await
-        .map_err(|_| HttpError::NotSent(format!("no connection to {host}:{port} within {timeout:?}")))?
-        .map_err(|e| HttpError::NotSent(format!("no connection to {host}:{port}: {e}")))?;
+    let bare = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let tcp = tokio::time::timeout_at(
+        deadline,
+        tokio::net::TcpStream::connect((bare.as_str(), port)),
+    )
+    .await
+    .map_err(|_| HttpError::NotSent(format!("no connection to {host}:{port} within {timeout:?}")))?
+    .map_err(|e| HttpError::NotSent(format!("no connection to {host}:{port}: {e}")))?;
     let _ = tcp.set_nodelay(true);
     let authority = match url.port() {
         Some(p) => format!("{host}:{p}"),
@@ -98,7 +104,9 @@ pub(crate) async fn post_json(
         let connector = tokio_rustls::TlsConnector::from(tls().map_err(HttpError::NotSent)?);
         let stream = tokio::time::timeout_at(deadline, connector.connect(name, tcp))
             .await
-            .map_err(|_| HttpError::NotSent(format!("TLS with {host} did not finish within {timeout:?}")))?
+            .map_err(|_| {
+                HttpError::NotSent(format!("TLS with {host} did not finish within {timeout:?}"))
+            })?
             .map_err(|e| HttpError::NotSent(format!("TLS with {host} failed: {e}")))?;
         exchange(stream, request, deadline, &host).await
     } else {
@@ -114,8 +122,14 @@ fn build(
 ) -> Result<hyper::Request<Full<Bytes>>, HttpError> {
     let mut builder = hyper::Request::post(path)
         .header(hyper::header::HOST, authority)
-        .header(hyper::header::CONTENT_TYPE, "application/json; charset=utf-8")
-        .header(hyper::header::USER_AGENT, concat!("duewatch/", env!("CARGO_PKG_VERSION")));
+        .header(
+            hyper::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )
+        .header(
+            hyper::header::USER_AGENT,
+            concat!("duewatch/", env!("CARGO_PKG_VERSION")),
+        );
     for (name, value) in headers {
         builder = builder.header(*name, value.as_str());
     }
@@ -134,11 +148,13 @@ async fn exchange<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut sender, connection) =
-        tokio::time::timeout_at(deadline, hyper::client::conn::http1::handshake(TokioIo::new(stream)))
-            .await
-            .map_err(|_| HttpError::NotSent(format!("{host} did not answer in time")))?
-            .map_err(|e| HttpError::NotSent(format!("HTTP with {host}: {e}")))?;
+    let (mut sender, connection) = tokio::time::timeout_at(
+        deadline,
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)),
+    )
+    .await
+    .map_err(|_| HttpError::NotSent(format!("{host} did not answer in time")))?
+    .map_err(|e| HttpError::NotSent(format!("HTTP with {host}: {e}")))?;
     let driver = tokio::spawn(connection);
     let answer = tokio::time::timeout_at(deadline, async {
         let response = sender

@@ -61,7 +61,11 @@ impl Message<'_> {
             Some(b) => format!("[{}]({})", item.reference, b.case(&item.reference)),
             None => item.reference.clone(),
         };
-        let provisional = if item.line.provisional { "（暂定）" } else { "" };
+        let provisional = if item.line.provisional {
+            "（暂定）"
+        } else {
+            ""
+        };
         format!(
             "- **{}** {reference} {}（{}）期限 {}{provisional}",
             level_words(item),
@@ -73,7 +77,11 @@ impl Message<'_> {
 
     /// The same line in plain text (WeCom's text messages).
     fn text_line(&self, item: &Item) -> String {
-        let provisional = if item.line.provisional { "（暂定）" } else { "" };
+        let provisional = if item.line.provisional {
+            "（暂定）"
+        } else {
+            ""
+        };
         format!(
             "· {} {} {}（{}）期限 {}{provisional}",
             level_words(item),
@@ -204,10 +212,19 @@ mod tests {
         assert!(text.len() <= 4096, "{} bytes", text.len());
         let shown = text.lines().filter(|l| l.starts_with("- ")).count();
         assert!(shown > 10 && shown < 200, "{shown} lines");
-        assert!(text.contains(&format!("另有 {} 件未列出", 200 - shown)), "{text}");
+        assert!(
+            text.contains(&format!("另有 {} 件未列出", 200 - shown)),
+            "{text}"
+        );
         assert!(text.contains("在控制台查看全部"), "{text}");
-        assert!(text.contains("2026-12-07"), "the date is in every message: {text}");
-        let first = text.lines().find(|l| l.starts_with("- ")).unwrap_or_default();
+        assert!(
+            text.contains("2026-12-07"),
+            "the date is in every message: {text}"
+        );
+        let first = text
+            .lines()
+            .find(|l| l.starts_with("- "))
+            .unwrap_or_default();
         assert!(first.contains("逾期"), "the most urgent first: {first}");
         assert!(!text.contains("今日到期") || text.find("逾期") < text.find("今日到期"));
     }
@@ -219,7 +236,11 @@ mod tests {
         let party = PartyKey::Leadership;
         let m = message(&items, &name, &party);
         let text = m.text(2048, "@13800138000");
-        assert_eq!(text.lines().filter(|l| l.starts_with("· ")).count(), 3, "{text}");
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("· ")).count(),
+            3,
+            "{text}"
+        );
         assert!(!text.contains("另有"), "{text}");
         assert!(text.ends_with("@13800138000"), "{text}");
     }

@@ -17,8 +17,8 @@ use crate::domain::channel::ChannelName;
 pub mod dingtalk;
 mod http;
 pub mod message;
-pub mod wecom;
 pub mod webhook;
+pub mod wecom;
 
 pub use message::Message;
 
@@ -84,7 +84,10 @@ struct Answer {
 
 /// Reads a robot's answer: a status other than 2xx (5xx: retry; 429: retry; others: dead), or
 /// the JSON's `errcode` (`None` when it is 0 or missing from a 2xx).
-fn robot_answer(name: &ChannelName, answer: &http::Answer) -> Result<Option<(i64, String)>, PostError> {
+fn robot_answer(
+    name: &ChannelName,
+    answer: &http::Answer,
+) -> Result<Option<(i64, String)>, PostError> {
     let text = String::from_utf8_lossy(&answer.body);
     let short: String = text.chars().take(200).collect();
     match answer.status {

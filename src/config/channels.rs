@@ -158,13 +158,19 @@ impl Config {
             ("leadership.channels".to_owned(), &self.leadership.channels),
         ];
         for (i, s) in self.sections.iter().enumerate() {
-            parties.push((format!("sections[{i}].channels (code \"{}\")", s.code), &s.channels));
+            parties.push((
+                format!("sections[{i}].channels (code \"{}\")", s.code),
+                &s.channels,
+            ));
         }
         for (key, names) in parties {
             for name in names {
                 if !self.channels.contains_key(name) {
                     return Err(invalid(
-                        format!("{key}: \"{name}\" is not a configured channel ({})", configured()),
+                        format!(
+                            "{key}: \"{name}\" is not a configured channel ({})",
+                            configured()
+                        ),
                         format!(
                             "add [channels.{name}] with its kind and url (see [channels] in \
                              config/duewatch.example.toml), or take \"{name}\" out of the list"
@@ -178,7 +184,8 @@ impl Config {
             if c.per_minute == 0 {
                 return Err(invalid(
                     format!("{key}.per_minute = 0: nothing could ever be posted"),
-                    "DingTalk and WeCom robots take 20 messages a minute: per_minute = 20".to_owned(),
+                    "DingTalk and WeCom robots take 20 messages a minute: per_minute = 20"
+                        .to_owned(),
                 ));
             }
             if c.timeout_secs == 0 {
@@ -200,8 +207,13 @@ impl Config {
             match c.kind {
                 ChannelKind::Wecom if c.secret.is_some() => {
                     return Err(invalid(
-                        format!("{key}.secret: a WeCom group robot is not signed; its key is in the url"),
-                        format!("unset DUEWATCH__CHANNELS__{}__SECRET (or the credential channel_{name}_secret)", env_name(name)),
+                        format!(
+                            "{key}.secret: a WeCom group robot is not signed; its key is in the url"
+                        ),
+                        format!(
+                            "unset DUEWATCH__CHANNELS__{}__SECRET (or the credential channel_{name}_secret)",
+                            env_name(name)
+                        ),
                     ));
                 }
                 ChannelKind::Wecom | ChannelKind::Webhook if c.keyword.is_some() => {
@@ -332,7 +344,10 @@ mod tests {
              [office]\nemails = [\"office@bureau.example\"]\nchannels = [\"dingx\"]\n",
         );
         let e = config.check_channels().expect_err("refused").to_string();
-        assert!(e.contains("office.channels: \"dingx\" is not a configured channel"), "{e}");
+        assert!(
+            e.contains("office.channels: \"dingx\" is not a configured channel"),
+            "{e}"
+        );
         assert!(e.contains("configured: ding"), "{e}");
         assert!(e.contains("help:"), "{e}");
     }
@@ -343,7 +358,10 @@ mod tests {
             "[channels.oa]\nkind = \"webhook\"\nurl = \"https://oa.bureau.example/hook\"\n",
         );
         let e = webhook.check_channels().expect_err("refused").to_string();
-        assert!(e.contains("channels.oa") && e.contains("DUEWATCH__CHANNELS__OA__SECRET"), "{e}");
+        assert!(
+            e.contains("channels.oa") && e.contains("DUEWATCH__CHANNELS__OA__SECRET"),
+            "{e}"
+        );
         let wecom = crate::config::from_toml(
             "[channels.wx]\nkind = \"wecom\"\nurl = \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k\"\nkeyword = \"期限\"\n",
         );

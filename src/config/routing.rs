@@ -51,7 +51,9 @@ pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
         for role in roles.iter() {
             match role {
                 Role::Responsible => {
-                    if !notice && (config.office.emails.is_empty() && config.office.channels.is_empty()) {
+                    if !notice
+                        && (config.office.emails.is_empty() && config.office.channels.is_empty())
+                    {
                         let (who, add) = office();
                         note(who, add, level, "\"responsible\" (of a forward stage)");
                     }
@@ -69,16 +71,23 @@ pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
                         }
                     }
                 }
-                Role::Office if (config.office.emails.is_empty() && config.office.channels.is_empty()) => {
+                Role::Office
+                    if (config.office.emails.is_empty() && config.office.channels.is_empty()) =>
+                {
                     let (who, add) = office();
                     note(who, add, level, "\"office\"");
                 }
-                Role::Leadership if (config.leadership.emails.is_empty() && config.leadership.channels.is_empty()) => note(
-                    "the leadership".to_owned(),
-                    "leadership.emails = [\"leaders@bureau.example\"]".to_owned(),
-                    level,
-                    "\"leadership\"",
-                ),
+                Role::Leadership
+                    if (config.leadership.emails.is_empty()
+                        && config.leadership.channels.is_empty()) =>
+                {
+                    note(
+                        "the leadership".to_owned(),
+                        "leadership.emails = [\"leaders@bureau.example\"]".to_owned(),
+                        level,
+                        "\"leadership\"",
+                    )
+                }
                 Role::Office | Role::Leadership => {}
             }
         }

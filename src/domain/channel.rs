@@ -15,9 +15,9 @@ use crate::domain::case::SectionCode;
 /// address never starts with it (it has no @ before the slash).
 pub const RECIPIENT_PREFIX: &str = "channel:";
 
-/// A channel's name, the `NAME` of `[channels.NAME]`: 1 to 32 lower-case letters, digits, `-`
-/// or `_` (it is also part of the environment variable `DUEWATCH__CHANNELS__NAME__SECRET` and of
-/// the credential `channel_NAME_secret`).
+/// A channel's name, the `NAME` of `[channels.NAME]`: 1 to 32 lower-case letters, digits or `_`
+/// (it is also part of the environment variable `DUEWATCH__CHANNELS__NAME__SECRET`, where a `-`
+/// cannot be written, and of the credential `channel_NAME_secret`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ChannelName(String);
@@ -26,17 +26,18 @@ impl ChannelName {
     /// Parses a channel name.
     ///
     /// # Errors
-    /// Empty, longer than 32 characters, or other characters than `a-z 0-9 - _`.
+    /// Empty, longer than 32 characters, or other characters than `a-z 0-9 _`.
     pub fn parse(s: &str) -> Result<Self, String> {
         let ok = !s.is_empty()
             && s.len() <= 32
             && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if ok {
             Ok(ChannelName(s.to_owned()))
         } else {
             Err(format!(
-                "\"{s}\" is not a channel name: use 1 to 32 lower-case letters, digits, '-' or '_'"
+                "\"{s}\" is not a channel name: use 1 to 32 lower-case letters, digits or '_' (it \
+                 is part of the variable DUEWATCH__CHANNELS__NAME__SECRET)"
             ))
         }
     }
@@ -180,7 +181,7 @@ mod tests {
         for text in [
             "channel:ding/office",
             "channel:ding/leadership",
-            "channel:wecom-1/section:ss",
+            "channel:wecom_1/section:ss",
         ] {
             let parsed = ChannelRecipient::parse(text).expect("a channel recipient");
             assert_eq!(parsed.to_string(), text);
@@ -194,6 +195,10 @@ mod tests {
     fn names_and_mobiles_are_parsed() {
         assert!(ChannelName::parse("ding_office").is_ok());
         assert!(ChannelName::parse("Ding").is_err());
+        assert!(
+            ChannelName::parse("ss-ding").is_err(),
+            "not writable in a variable's name"
+        );
         assert!(ChannelName::parse("").is_err());
         assert_eq!(
             Mobile::parse("138-0013-8000").map(|m| m.as_str().to_owned()),

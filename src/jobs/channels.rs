@@ -21,7 +21,10 @@ use crate::store::channel_outbox::{ClaimedPost, Post};
 fn party<'a>(ctx: &'a Context, key: &'a PartyKey) -> (&'a str, &'a [Mobile]) {
     let config = &ctx.config;
     match key {
-        PartyKey::Office => (config.office.name.as_str(), config.office.mobiles.as_slice()),
+        PartyKey::Office => (
+            config.office.name.as_str(),
+            config.office.mobiles.as_slice(),
+        ),
         PartyKey::Leadership => (
             config.leadership.name.as_str(),
             config.leadership.mobiles.as_slice(),

@@ -47,14 +47,21 @@ pub struct Notification {
 
 /// The rows of `told`, times in `tz`.
 pub fn notifications(told: &[Told], tz: chrono_tz::Tz) -> Vec<Notification> {
-    let local = |at: DateTime<Utc>| at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
+    let local = |at: DateTime<Utc>| {
+        at.with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
     told.iter()
         .map(|t| {
             let (by, to, party) = match ChannelRecipient::parse(&t.recipient) {
                 Some(c) => ("channel", c.channel.to_string(), Some(c.party.to_string())),
                 None => ("email", t.recipient.clone(), None),
             };
-            let error = t.last_error.as_deref().map(|e| escaped(e, false).into_owned());
+            let error = t
+                .last_error
+                .as_deref()
+                .map(|e| escaped(e, false).into_owned());
             let delivery = match (t.outbox_id, t.state.as_deref(), &error) {
                 (None, _, _) => "unsent",
                 (Some(_), Some("sent"), _) => "sent",

@@ -248,9 +248,7 @@ impl Store {
     /// A database failure.
     pub async fn channels_waiting(&self) -> anyhow::Result<Vec<String>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_scalar(WAITING_CHANNELS)
-                .fetch_all(pool)
-                .await?)
+            Ok(sqlx::query_scalar(WAITING_CHANNELS).fetch_all(pool).await?)
         })
     }
 }

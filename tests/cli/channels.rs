@@ -57,7 +57,9 @@ fn duewatch(s: &Setup, args: &[&str]) -> assert_cmd::Command {
 }
 
 fn run_at(s: &Setup, now: &str) {
-    duewatch(s, &["run", "--once", "--now", now]).assert().success();
+    duewatch(s, &["run", "--once", "--now", now])
+        .assert()
+        .success();
 }
 
 fn outbox(s: &Setup, failed: bool) -> Vec<Value> {
@@ -65,7 +67,12 @@ fn outbox(s: &Setup, failed: bool) -> Vec<Value> {
     if failed {
         args.push("--failed");
     }
-    let out = duewatch(s, &args).assert().success().get_output().stdout.clone();
+    let out = duewatch(s, &args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     serde_json::from_slice::<Value>(&out)
         .expect("JSON")
         .as_array()
@@ -77,7 +84,11 @@ fn outbox(s: &Setup, failed: bool) -> Vec<Value> {
 fn channel_rows(s: &Setup) -> Vec<Value> {
     outbox(s, false)
         .into_iter()
-        .filter(|r| r["recipient"].as_str().is_some_and(|t| t.starts_with("channel:")))
+        .filter(|r| {
+            r["recipient"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("channel:"))
+        })
         .collect()
 }
 
@@ -86,7 +97,16 @@ fn channel_rows(s: &Setup) -> Vec<Value> {
 fn one_case(s: &Setup) {
     duewatch(
         s,
-        &["case", "add", "--ref", "2026-0001", "--received", "2026-11-23", "--subject", "养老保险缴费记录"],
+        &[
+            "case",
+            "add",
+            "--ref",
+            "2026-0001",
+            "--received",
+            "2026-11-23",
+            "--subject",
+            "养老保险缴费记录",
+        ],
     )
     .assert()
     .success();
@@ -98,7 +118,10 @@ fn after_the_backoff() {
 }
 
 fn text(body: &Value) -> String {
-    body["markdown"]["text"].as_str().unwrap_or_default().to_owned()
+    body["markdown"]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 on_both_backends! {
@@ -234,25 +257,40 @@ fn a_post_whose_answer_is_lost_is_sent_again_with_the_same_msg_uuid_and_shown_on
     one_case(&s);
     run_at(&s, "2026-11-26T09:00");
     let rows = channel_rows(&s);
-    assert_eq!(rows[0]["state"], "pending", "no answer within timeout_secs: {rows:?}");
+    assert_eq!(
+        rows[0]["state"], "pending",
+        "no answer within timeout_secs: {rows:?}"
+    );
     assert_eq!(rows[0]["possible_duplicate"], true);
     after_the_backoff();
     run_at(&s, "2026-11-26T09:05");
     assert_eq!(channel_rows(&s)[0]["state"], "sent");
     assert_eq!(server.accepted().len(), 1, "shown once");
-    assert_eq!(server.with(|p| p.duplicates), 1, "the second copy carried the same msgUuid");
+    assert_eq!(
+        server.with(|p| p.duplicates),
+        1,
+        "the second copy carried the same msgUuid"
+    );
 }
 
 #[test]
 fn a_rate_limited_post_waits_and_is_posted_once() {
     let server = ChatServer::start(platform());
-    server.with(|p| p.script.push_back(Scripted::Errcode(130_101, "send too fast")));
+    server.with(|p| {
+        p.script
+            .push_back(Scripted::Errcode(130_101, "send too fast"))
+    });
     let s = setup(Backend::Sqlite, &server, TOKEN);
     one_case(&s);
     run_at(&s, "2026-11-26T09:00");
     let failing = outbox(&s, true);
     assert_eq!(failing[0]["state"], "pending");
-    assert!(failing[0]["last_error"].as_str().is_some_and(|e| e.contains("130101")), "{failing:?}");
+    assert!(
+        failing[0]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("130101")),
+        "{failing:?}"
+    );
     after_the_backoff();
     run_at(&s, "2026-11-26T09:05");
     assert_eq!(server.accepted().len(), 1);
@@ -270,9 +308,18 @@ fn a_bad_token_or_signature_is_a_dead_letter_naming_the_key_and_what_to_fix() {
     let dead: Vec<&Value> = dead.iter().filter(|r| r["state"] == "dead").collect();
     assert_eq!(dead.len(), 1, "{dead:?}");
     let error = dead[0]["last_error"].as_str().unwrap_or_default();
-    assert!(error.contains("channels.ding") && error.contains("300001"), "{error}");
-    assert!(error.contains("help:") && error.contains("channels.ding.url"), "{error}");
-    let admin: Vec<Value> = outbox(&s, false).into_iter().filter(|r| r["kind"] == "admin").collect();
+    assert!(
+        error.contains("channels.ding") && error.contains("300001"),
+        "{error}"
+    );
+    assert!(
+        error.contains("help:") && error.contains("channels.ding.url"),
+        "{error}"
+    );
+    let admin: Vec<Value> = outbox(&s, false)
+        .into_iter()
+        .filter(|r| r["kind"] == "admin")
+        .collect();
     assert_eq!(admin.len(), 1, "the dead letter is reported to mail.admins");
     assert_eq!(admin[0]["recipient"], "it@bureau.example");
 
@@ -287,7 +334,12 @@ fn a_bad_token_or_signature_is_a_dead_letter_naming_the_key_and_what_to_fix() {
     let failed = outbox(&s, true);
     let error = failed[0]["last_error"].as_str().unwrap_or_default();
     assert_eq!(failed[0]["state"], "dead");
-    assert!(error.contains("310000") && error.contains("DUEWATCH__CHANNELS__DING__SECRET") && error.contains("channels.ding.keyword"), "{error}");
+    assert!(
+        error.contains("310000")
+            && error.contains("DUEWATCH__CHANNELS__DING__SECRET")
+            && error.contains("channels.ding.keyword"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -301,7 +353,11 @@ fn nothing_is_posted_outside_the_sending_window() {
     after_the_backoff();
     run_at(&s, "2026-11-26T18:00");
     run_at(&s, "2026-11-28T10:00");
-    assert_eq!(server.with(|p| p.requests), 1, "the window is closed (evening, Saturday): nothing posted");
+    assert_eq!(
+        server.with(|p| p.requests),
+        1,
+        "the window is closed (evening, Saturday): nothing posted"
+    );
     run_at(&s, "2026-11-27T09:00");
     assert_eq!(server.accepted().len(), 1);
 }
@@ -309,40 +365,71 @@ fn nothing_is_posted_outside_the_sending_window() {
 #[test]
 fn wecom_gets_markdown_or_a_text_that_mentions_the_head_and_its_error_codes_are_read() {
     let server = ChatServer::start(platform());
-    server.with(|p| p.script.push_back(Scripted::Errcode(45_009, "api freq out of limit")));
+    server.with(|p| {
+        p.script
+            .push_back(Scripted::Errcode(45_009, "api freq out of limit"))
+    });
     let s = Setup::with_store(Backend::Sqlite);
     s.append_config(&format!(
         "[office]\nname = \"办公室\"\nemails = []\nchannels = [\"wx\"]\nmobiles = [\"{HEAD_MOBILE}\"]\n\
-         [leadership]\nname = \"局领导\"\nemails = [\"leaders@bureau.example\"]\nchannels = [\"wx\", \"wx-gone\"]\n\
+         [leadership]\nname = \"局领导\"\nemails = [\"leaders@bureau.example\"]\nchannels = [\"wx\", \"wx_gone\"]\n\
          [mail.file]\ndir = \"{}\"\n[mail.retry]\nbase_secs = 1\ncap_secs = 1\nlease_secs = 60\n\
          [channels.wx]\nkind = \"wecom\"\nurl = \"{}\"\n\
-         [channels.wx-gone]\nkind = \"wecom\"\nurl = \"{}\"\n",
+         [channels.wx_gone]\nkind = \"wecom\"\nurl = \"{}\"\n",
         s.dir.path().join("mail").display(),
         server.url("/cgi-bin/webhook/send?key=wx-key-1"),
         server.url("/cgi-bin/webhook/send?key=removed"),
     ));
     one_case(&s);
     run_at(&s, "2026-11-26T09:00");
-    assert!(server.accepted().is_empty(), "45009: the platform's limit, retried");
+    assert!(
+        server.accepted().is_empty(),
+        "45009: the platform's limit, retried"
+    );
     after_the_backoff();
     run_at(&s, "2026-11-26T09:05");
     let got = server.accepted();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].platform, "wecom");
-    assert_eq!(got[0].body["msgtype"], "text", "the office has a mobile to @: a text message");
-    assert_eq!(got[0].body["text"]["mentioned_mobile_list"], serde_json::json!([HEAD_MOBILE]));
-    assert!(got[0].body["text"]["content"].as_str().is_some_and(|c| c.contains("2026-0001") && c.contains("2026-11-26")));
+    assert_eq!(
+        got[0].body["msgtype"], "text",
+        "the office has a mobile to @: a text message"
+    );
+    assert_eq!(
+        got[0].body["text"]["mentioned_mobile_list"],
+        serde_json::json!([HEAD_MOBILE])
+    );
+    assert!(
+        got[0].body["text"]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("2026-0001") && c.contains("2026-11-26"))
+    );
 
     run_at(&s, "2026-12-01T09:00");
     let got = server.accepted();
     assert_eq!(got.len(), 3, "overdue: the office and the leadership");
-    let markdown: Vec<_> = got.iter().filter(|a| a.body["msgtype"] == "markdown").collect();
+    let markdown: Vec<_> = got
+        .iter()
+        .filter(|a| a.body["msgtype"] == "markdown")
+        .collect();
     assert_eq!(markdown.len(), 1, "the leadership has no mobiles: markdown");
-    assert!(markdown[0].body["markdown"]["content"].as_str().is_some_and(|c| c.contains("逾期 1 个工作日")));
-    let dead: Vec<Value> = outbox(&s, true).into_iter().filter(|r| r["state"] == "dead").collect();
+    assert!(
+        markdown[0].body["markdown"]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("逾期 1 个工作日"))
+    );
+    let dead: Vec<Value> = outbox(&s, true)
+        .into_iter()
+        .filter(|r| r["state"] == "dead")
+        .collect();
     assert_eq!(dead.len(), 1, "{dead:?}");
     let error = dead[0]["last_error"].as_str().unwrap_or_default();
-    assert!(error.contains("93000") && error.contains("channels.wx-gone.url") && error.contains("help:"), "{error}");
+    assert!(
+        error.contains("93000")
+            && error.contains("channels.wx_gone.url")
+            && error.contains("help:"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -360,7 +447,11 @@ fn a_webhook_gets_the_digest_as_signed_data() {
     one_case(&s);
     run_at(&s, "2026-11-26T09:00");
     let got = server.accepted();
-    assert_eq!(got.len(), 1, "the signature and its timestamp were accepted");
+    assert_eq!(
+        got.len(),
+        1,
+        "the signature and its timestamp were accepted"
+    );
     let body = &got[0].body;
     assert_eq!(body["party"]["key"], "office");
     assert_eq!(body["date"], "2026-11-26");
@@ -371,7 +462,10 @@ fn a_webhook_gets_the_digest_as_signed_data() {
     assert_eq!(item["level"], "reminder");
     assert_eq!(item["remaining_working_days"], 2);
     assert_eq!(item["provisional"], false);
-    assert_eq!(item["link"], "https://duewatch.bureau.example/cases/2026-0001");
+    assert_eq!(
+        item["link"],
+        "https://duewatch.bureau.example/cases/2026-0001"
+    );
     assert_eq!(body["delivery"], channel_rows(&s)[0]["message_id"]);
 }
 
@@ -382,11 +476,26 @@ fn a_channel_secret_in_the_config_file_or_an_unknown_channel_is_refused_at_start
         "[channels.ding]\nkind = \"dingtalk\"\nurl = \"https://oapi.dingtalk.com/robot/send?access_token=t0ken\"\n\
          secret = \"SECwritten-in-the-file\"\n",
     );
-    let out = s.duewatch(&["config", "check"]).assert().failure().get_output().stderr.clone();
+    let out = s
+        .duewatch(&["config", "check"])
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
     let err = String::from_utf8_lossy(&out);
-    assert!(err.contains("duewatch.toml:6: channels.ding.secret is written in the config file"), "{err}");
-    assert!(err.contains("help:") && err.contains("DUEWATCH__CHANNELS__DING__SECRET"), "{err}");
-    assert!(!err.contains("SECwritten-in-the-file") && !err.contains("t0ken"), "{err}");
+    assert!(
+        err.contains("duewatch.toml:6: channels.ding.secret is written in the config file"),
+        "{err}"
+    );
+    assert!(
+        err.contains("help:") && err.contains("DUEWATCH__CHANNELS__DING__SECRET"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("SECwritten-in-the-file") && !err.contains("t0ken"),
+        "{err}"
+    );
 
     let s = Setup::new();
     s.append_config(
@@ -394,9 +503,18 @@ fn a_channel_secret_in_the_config_file_or_an_unknown_channel_is_refused_at_start
          [leadership]\nemails = [\"leaders@bureau.example\"]\n\
          [channels.ding]\nkind = \"dingtalk\"\nurl = \"https://oapi.dingtalk.com/robot/send?access_token=t0ken\"\n",
     );
-    let out = s.duewatch(&["config", "check"]).assert().failure().get_output().stderr.clone();
+    let out = s
+        .duewatch(&["config", "check"])
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
     let err = String::from_utf8_lossy(&out);
-    assert!(err.contains("office.channels: \"dingx\" is not a configured channel (configured: ding)"), "{err}");
+    assert!(
+        err.contains("office.channels: \"dingx\" is not a configured channel (configured: ding)"),
+        "{err}"
+    );
     assert!(err.contains("help: add [channels.dingx]"), "{err}");
 
     // From the environment it is taken, and `config show` masks it and the token.
@@ -406,15 +524,24 @@ fn a_channel_secret_in_the_config_file_or_an_unknown_channel_is_refused_at_start
     );
     let out = s
         .duewatch(&["config", "show"])
-        .env("DUEWATCH__CHANNELS__DING__SECRET", "SECfrom-the-environment")
+        .env(
+            "DUEWATCH__CHANNELS__DING__SECRET",
+            "SECfrom-the-environment",
+        )
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
     let shown = String::from_utf8_lossy(&out);
-    assert!(shown.contains("access_token=***") && shown.contains("secret = \"***\""), "{shown}");
-    assert!(!shown.contains("t0ken") && !shown.contains("SECfrom"), "{shown}");
+    assert!(
+        shown.contains("access_token=***") && shown.contains("secret = \"***\""),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("t0ken") && !shown.contains("SECfrom"),
+        "{shown}"
+    );
 }
 
 on_both_backends! {

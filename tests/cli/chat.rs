@@ -73,8 +73,7 @@ impl ChatServer {
     }
 
     fn start_on(port: u16, shared: Shared) -> ChatServer {
-        let listener =
-            std::net::TcpListener::bind(("127.0.0.1", port)).expect("a loopback port");
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("a loopback port");
         listener.set_nonblocking(true).expect("non-blocking");
         let port = listener.local_addr().expect("its address").port();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -165,17 +164,25 @@ async fn answer_scripted(
     ok: Response,
 ) -> Response {
     match script {
-        Some(Scripted::Status(code)) => {
-            StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR).into_response()
-        }
+        Some(Scripted::Status(code)) => StatusCode::from_u16(code)
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            .into_response(),
         Some(Scripted::Errcode(code, message)) => robot(code, message),
         Some(Scripted::Stall(pause)) => {
-            accept(&mut shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+            accept(
+                &mut shared
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
             tokio::time::sleep(pause).await;
             ok
         }
         None => {
-            accept(&mut shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+            accept(
+                &mut shared
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
             ok
         }
     }
@@ -202,10 +209,19 @@ async fn dingtalk(
     body: String,
 ) -> Response {
     let (script, check) = {
-        let mut p = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut p = shared
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         p.requests += 1;
         let check = ding_check(&p, &query, &body);
-        (if check.is_ok() { scripted(&mut p) } else { None }, check)
+        (
+            if check.is_ok() {
+                scripted(&mut p)
+            } else {
+                None
+            },
+            check,
+        )
     };
     let body = match check {
         Ok(body) => body,
@@ -235,10 +251,16 @@ fn ding_check(
             return Err(robot(310_000, "sign not match, more: [sign is empty]"));
         };
         let Ok(ts) = timestamp.parse::<i64>() else {
-            return Err(robot(310_000, "sign not match, more: [timestamp is not a number]"));
+            return Err(robot(
+                310_000,
+                "sign not match, more: [timestamp is not a number]",
+            ));
         };
         if (now_ms() - ts).abs() > 3_600_000 {
-            return Err(robot(310_000, "sign not match, more: [timestamp is over one hour]"));
+            return Err(robot(
+                310_000,
+                "sign not match, more: [timestamp is over one hour]",
+            ));
         }
         let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
         let expected = base64::engine::general_purpose::STANDARD
@@ -266,7 +288,9 @@ async fn wecom(
     body: String,
 ) -> Response {
     let script = {
-        let mut p = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut p = shared
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         p.requests += 1;
         if query.get("key") != Some(&p.wecom_key) {
             return robot(93_000, "invalid webhook url");
@@ -281,7 +305,11 @@ async fn wecom(
         Some("text") => json["text"]["content"].as_str().map_or(0, str::len),
         _ => return robot(40_008, "invalid message type"),
     };
-    let limit = if json["msgtype"] == "markdown" { 4096 } else { 2048 };
+    let limit = if json["msgtype"] == "markdown" {
+        4096
+    } else {
+        2048
+    };
     if size > limit {
         return robot(40_058, "content exceed max length");
     }
@@ -302,11 +330,14 @@ async fn webhook(State(shared): State<Shared>, headers: HeaderMap, body: String)
             .map(str::to_owned)
     };
     let script = {
-        let mut p = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut p = shared
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         p.requests += 1;
-        let (Some(timestamp), Some(signature)) =
-            (header("x-duewatch-timestamp"), header("x-duewatch-signature"))
-        else {
+        let (Some(timestamp), Some(signature)) = (
+            header("x-duewatch-timestamp"),
+            header("x-duewatch-signature"),
+        ) else {
             return StatusCode::UNAUTHORIZED.into_response();
         };
         let Ok(ts) = timestamp.parse::<i64>() else {
