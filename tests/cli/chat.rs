@@ -225,7 +225,7 @@ async fn dingtalk(
     };
     let body = match check {
         Ok(body) => body,
-        Err(refused) => return refused,
+        Err((code, message)) => return robot(code, message),
     };
     let key = body["msgUuid"].as_str().map(str::to_owned);
     answer_scripted(
@@ -242,22 +242,19 @@ fn ding_check(
     p: &Platform,
     query: &std::collections::HashMap<String, String>,
     body: &str,
-) -> Result<Value, Response> {
+) -> Result<Value, (i64, &'static str)> {
     if query.get("access_token") != Some(&p.ding_token) {
-        return Err(robot(300_001, "token is not exist"));
+        return Err((300_001, "token is not exist"));
     }
     if let Some(secret) = &p.ding_secret {
         let (Some(timestamp), Some(sign)) = (query.get("timestamp"), query.get("sign")) else {
-            return Err(robot(310_000, "sign not match, more: [sign is empty]"));
+            return Err((310_000, "sign not match, more: [sign is empty]"));
         };
         let Ok(ts) = timestamp.parse::<i64>() else {
-            return Err(robot(
-                310_000,
-                "sign not match, more: [timestamp is not a number]",
-            ));
+            return Err((310_000, "sign not match, more: [timestamp is not a number]"));
         };
         if (now_ms() - ts).abs() > 3_600_000 {
-            return Err(robot(
+            return Err((
                 310_000,
                 "sign not match, more: [timestamp is over one hour]",
             ));
@@ -266,18 +263,18 @@ fn ding_check(
         let expected = base64::engine::general_purpose::STANDARD
             .encode(ring::hmac::sign(&key, format!("{ts}\n{secret}").as_bytes()).as_ref());
         if *sign != expected {
-            return Err(robot(310_000, "sign not match"));
+            return Err((310_000, "sign not match"));
         }
     }
     let Ok(json) = serde_json::from_str::<Value>(body) else {
-        return Err(robot(40_035, "missing or invalid json"));
+        return Err((40_035, "missing or invalid json"));
     };
     if let Some(keyword) = &p.ding_keyword
         && !json["markdown"]["text"]
             .as_str()
             .is_some_and(|t| t.contains(keyword.as_str()))
     {
-        return Err(robot(310_000, "keywords not in content"));
+        return Err((310_000, "keywords not in content"));
     }
     Ok(json)
 }
