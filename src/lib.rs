@@ -23,7 +23,8 @@
 //!   in SQLite or PostgreSQL, one file per table or concern; [`store::outbox`] holds the
 //!   delivery guarantee), [`source`] (where the watched cases are read: the store, or a case
 //!   system's database, read-only), [`import`] (cases from a CSV file, checked whole before
-//!   anything is written), [`mail`] (templates and transports), [`output`] (the report as a
+//!   anything is written), [`mail`] (templates and transports), [`channels`] (posting a
+//!   party's digest to a DingTalk or WeCom group robot or a signed webhook), [`output`] (the report as a
 //!   table, CSV or workbook; a section's deadlines as iCalendar; both streamed from the source);
 //! - `acts`: recording an act on a case (a new case, a forwarding, an extension, …): the one
 //!   path of the command line, the console's forms and the write API, checked by the rulebook
@@ -41,6 +42,7 @@
 pub(crate) mod acts;
 mod bounded_file;
 pub mod calendar;
+pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod daemon;

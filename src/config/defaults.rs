@@ -2,7 +2,14 @@
 //! numbers included (`config/duewatch.example.toml` documents them and a unit test checks it
 //! against this text, key by key).
 
-/// The built-in defaults, as TOML.
+/// `channels.NAME.per_minute`: DingTalk's and WeCom's robots take 20 messages a minute each.
+pub(crate) const CHANNEL_PER_MINUTE: u32 = 20;
+
+/// `channels.NAME.timeout_secs`: how long one post may take.
+pub(crate) const CHANNEL_TIMEOUT_SECS: u64 = 10;
+
+/// The built-in defaults, as TOML. (`[channels.NAME]` has no entry here, for no channel is
+/// configured by default; its two numbers are the constants above.)
 pub(crate) const DEFAULTS: &str = r#"
 timezone = "Asia/Shanghai"
 
@@ -23,14 +30,20 @@ suspensions_query = ""
 [office]
 name = "政务公开工作领导小组办公室"
 emails = []
+channels = []
+mobiles = []
 
 [leadership]
 name = "局领导"
 emails = []
+channels = []
+mobiles = []
 
 [supervision]
 name = "纪检监察室"
 emails = []
+channels = []
+mobiles = []
 
 [rules]
 forward_within = 5

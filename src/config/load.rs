@@ -29,6 +29,8 @@ pub(super) struct Layers {
     #[serde(default)]
     sections: Vec<crate::domain::parties::Section>,
     supervision: crate::domain::parties::Party,
+    #[serde(default)]
+    channels: super::channels::Channels,
     rules: crate::domain::deadline::Rules,
     escalation: Escalation,
     window: crate::domain::escalation::Window,
@@ -72,6 +74,7 @@ impl From<Layers> for Config {
             leadership: l.leadership,
             sections: l.sections,
             supervision: l.supervision,
+            channels: l.channels,
             rules: crate::domain::deadline::Rules {
                 reminder_at,
                 ..l.rules
@@ -215,6 +218,18 @@ pub fn effective(file: Option<&Path>) -> Result<String, ConfigError> {
     {
         smtp.insert("password".to_owned(), toml::Value::String("***".to_owned()));
     }
+    if let Some(toml::Value::Table(channels)) = table.get_mut("channels") {
+        for (_, channel) in channels.iter_mut() {
+            if let toml::Value::Table(channel) = channel {
+                if channel.contains_key("secret") {
+                    channel.insert("secret".to_owned(), toml::Value::String("***".to_owned()));
+                }
+                if let Some(toml::Value::String(url)) = channel.get_mut("url") {
+                    *url = super::channels::mask_url(url);
+                }
+            }
+        }
+    }
     for section in ["database", "cases"] {
         if let Some(toml::Value::Table(db)) = table.get_mut(section)
             && let Some(toml::Value::String(url)) = db.get_mut("url")
@@ -241,6 +256,15 @@ pub fn load(file: Option<&Path>) -> Result<(Config, Origin), ConfigError> {
         .map_err(|e| locate_unknown(invalid_in(e, &origin), &origin))?;
     if config.mail.smtp.password.is_none() {
         config.mail.smtp.password = credential("smtp_password")?;
+    }
+    // A channel's secret comes from the environment or a credential, never from the file.
+    if let Origin::File(path) = &origin {
+        super::channels::refuse_secret_in_file(path)?;
+    }
+    for (name, channel) in &mut config.channels {
+        if channel.secret.is_none() {
+            channel.secret = credential(&format!("channel_{name}_secret"))?;
+        }
     }
     if config.cases.url().is_empty()
         && let Some(url) = credential("cases_url")?

@@ -24,6 +24,7 @@ use crate::domain::address::{AddressError, EmailAddress};
 use crate::domain::case::SectionCode;
 use crate::domain::parties::{Parties, Party, Section};
 
+pub mod channels;
 mod database;
 mod defaults;
 mod environment;
@@ -73,6 +74,9 @@ pub struct Config {
     /// The discipline inspection / supervision office (issue 17): no address by default; a
     /// grade or level that names `supervision` needs one (`config check`).
     pub supervision: Party,
+    /// The chat channels parties may name (`[channels.NAME]`); none by default.
+    #[serde(default)]
+    pub channels: channels::Channels,
     /// The rulebook's numbers, with `reminder_at` from `escalation.reminder_at`.
     pub rules: crate::domain::deadline::Rules,
     /// Who hears of which case, and when.

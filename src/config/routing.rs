@@ -68,12 +68,14 @@ pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
         for role in roles.iter() {
             match role {
                 Role::Responsible => {
-                    if !notice && config.office.emails.is_empty() {
+                    if !notice
+                        && (config.office.emails.is_empty() && config.office.channels.is_empty())
+                    {
                         let (who, add) = office();
                         note(who, add, level, "\"responsible\" (of a forward stage)");
                     }
                     for (i, s) in config.sections.iter().enumerate() {
-                        if s.emails.is_empty() {
+                        if s.emails.is_empty() && s.channels.is_empty() {
                             note(
                                 format!(
                                     "the section sections[{i}] (code \"{}\", {})",
@@ -86,24 +88,36 @@ pub(crate) fn unaddressed_roles(config: &Config) -> Vec<String> {
                         }
                     }
                 }
-                Role::Office if config.office.emails.is_empty() => {
+                Role::Office
+                    if (config.office.emails.is_empty() && config.office.channels.is_empty()) =>
+                {
                     let (who, add) = office();
                     note(who, add, level, "\"office\"");
                 }
-                Role::Leadership if config.leadership.emails.is_empty() => note(
-                    "the leadership".to_owned(),
-                    "leadership.emails = [\"leaders@bureau.example\"]".to_owned(),
-                    level,
-                    "\"leadership\"",
-                ),
-                Role::Supervision if config.supervision.emails.is_empty() => note(
-                    "the supervision office ([supervision])".to_owned(),
-                    "supervision.emails = [\"jijian@bureau.example\"] (the discipline inspection \
-                     office's addresses), or take \"supervision\" out of the list"
-                        .to_owned(),
-                    level,
-                    "\"supervision\"",
-                ),
+                Role::Leadership
+                    if (config.leadership.emails.is_empty()
+                        && config.leadership.channels.is_empty()) =>
+                {
+                    note(
+                        "the leadership".to_owned(),
+                        "leadership.emails = [\"leaders@bureau.example\"]".to_owned(),
+                        level,
+                        "\"leadership\"",
+                    )
+                }
+                Role::Supervision
+                    if (config.supervision.emails.is_empty()
+                        && config.supervision.channels.is_empty()) =>
+                {
+                    note(
+                        "the supervision office ([supervision])".to_owned(),
+                        "supervision.emails = [\"jijian@bureau.example\"] (the discipline \
+                         inspection office's addresses), or take \"supervision\" out of the list"
+                            .to_owned(),
+                        level,
+                        "\"supervision\"",
+                    )
+                }
                 Role::Office | Role::Leadership | Role::Supervision => {}
             }
         }

@@ -32,6 +32,7 @@ impl Config {
         self.check_retry()?;
         self.check_schedule()?;
         self.check_console_access()?;
+        self.check_channels()?;
         self.check_numbers()
             .map_err(|(message, help)| invalid(message, &help))?;
         self.cases

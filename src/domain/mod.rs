@@ -8,6 +8,7 @@ pub mod account;
 pub mod address;
 pub mod case;
 pub mod casework;
+pub mod channel;
 pub mod deadline;
 pub mod entry;
 pub mod escalation;

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::domain::address::EmailAddress;
 use crate::domain::case::SectionCode;
+use crate::domain::channel::{ChannelName, Mobile};
 
 /// Everyone a notification can go to, as configured.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +40,12 @@ pub struct Party {
     /// Its addresses.
     #[serde(deserialize_with = "crate::domain::address::list")]
     pub emails: Vec<EmailAddress>,
+    /// The chat channels (`[channels.NAME]`) its messages are posted to besides (issue 17).
+    #[serde(default)]
+    pub channels: Vec<ChannelName>,
+    /// The mobile numbers its channel messages @ (the head's).
+    #[serde(default)]
+    pub mobiles: Vec<Mobile>,
 }
 
 /// One `[[sections]]` entry.
@@ -52,6 +59,12 @@ pub struct Section {
     /// Its addresses; the first is the head's.
     #[serde(deserialize_with = "crate::domain::address::list")]
     pub emails: Vec<EmailAddress>,
+    /// The chat channels (`[channels.NAME]`) its messages are posted to besides (issue 17).
+    #[serde(default)]
+    pub channels: Vec<ChannelName>,
+    /// The mobile numbers its channel messages @ (the head's).
+    #[serde(default)]
+    pub mobiles: Vec<Mobile>,
 }
 
 /// The section `v` names among `sections`, by its code or its configured name (imports and case

@@ -21,6 +21,8 @@ pub async fn deliver(ctx: &Context, now: NaiveDateTime, report: &mut Report) -> 
     // A message is attempted at most once per pass, however short its backoff.
     let mut attempted = std::collections::HashSet::new();
     send_due(ctx, window_open, &mut attempted, report).await?;
+    // The chat channels' messages, each channel within its per-minute limit (issue 17).
+    super::channels::deliver(ctx, window_open, &mut attempted, report).await?;
     let admins = &ctx.config.mail.admins;
     let stuck_after = u64::from(ctx.config.mail.stuck_after_mins) * 60;
     let problems = ctx

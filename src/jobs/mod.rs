@@ -4,7 +4,8 @@
 //!
 //! - [`poll`]: one pass, `reconcile.rs` (what every open case calls for, recorded in the
 //!   outbox, digests made; `pending.rs`: a digest in the making) then `deliver.rs` (send what
-//!   is due); `problems.rs`: what the administrators are told of (bad rows, unaddressed lines,
+//!   is due); `channels.rs`: the same lines posted to the parties' chat channels (issue 17);
+//!   `problems.rs`: what the administrators are told of (bad rows, unaddressed lines,
 //!   uncountable cases, the daemon's notices);
 //! - [`calendar_check`]: is this year's (from 1 November next year's) calendar loaded;
 //! - [`housekeeping`]: forget what can never matter again;
@@ -30,6 +31,7 @@ use crate::store::RunFigures;
 use crate::store::Store;
 
 pub mod calendar_check;
+mod channels;
 mod deliver;
 pub mod health;
 pub mod housekeeping;

@@ -379,6 +379,19 @@ impl Digest<'_> {
         let repeats = p.lines.iter().filter(|l| l.repeat).count() + p.repeat_only.len();
         let repeat =
             (repeats > 0 && !repeated.contains(&**self.recipient)).then_some((self.day, repeats));
+        // A party's chat channel (issue 17): the same lines, posted instead of mailed.
+        if let Some(to) = crate::domain::channel::ChannelRecipient::parse(self.recipient) {
+            return super::channels::queue(
+                ctx,
+                &to,
+                self.recipient,
+                p,
+                self.day,
+                &candidates,
+                repeat,
+            )
+            .await;
+        }
         ctx.store
             .mail_lines(
                 self.recipient,

@@ -39,3 +39,23 @@ pub fn json(
     writeln!(out)?;
     Ok(())
 }
+
+/// As [`json`], with the case's notifications and their delivery (`case show --json`).
+///
+/// # Errors
+/// Writing fails.
+pub fn json_with_record(
+    out: &mut dyn Write,
+    case: &Case,
+    status: &CaseStatus,
+    history: &[HistoryLine],
+    record: &[super::record::Notification],
+) -> anyhow::Result<()> {
+    let mut plain = Vec::new();
+    json(&mut plain, case, status, history)?;
+    let mut value: serde_json::Value = serde_json::from_slice(&plain)?;
+    value["notifications"] = serde_json::to_value(record)?;
+    serde_json::to_writer_pretty(&mut *out, &value)?;
+    writeln!(out)?;
+    Ok(())
+}

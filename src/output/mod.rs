@@ -3,7 +3,8 @@
 //! as UTF-8, not GBK), and an xlsx workbook ([`xlsx()`]: sheet 统计: the figures; sheet 案件: the
 //! late and overdue cases; Chinese headers, dates as real dates); and a section's deadlines as
 //! an iCalendar file ([`ics`]); the case listing of `status` ([`status`]); one case as JSON
-//! ([`case`], `case show --json` and the API). The figures are
+//! ([`case`], `case show --json` and the API); a case's notifications and their delivery
+//! ([`record`], issue 17). The figures are
 //! computed in [`crate::domain::report`]; these files only lay them out, and [`feeds`] streams the cases from the source into them.
 //!
 //! This file holds what the report's formats share: [`OutputFormat`], the Chinese column
@@ -14,6 +15,7 @@ pub mod case;
 mod csv;
 pub mod feeds;
 pub mod ics;
+pub mod record;
 pub mod status;
 mod table;
 mod xlsx;

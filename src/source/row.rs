@@ -249,6 +249,8 @@ mod tests {
             code: SectionCode::parse("ss").expect("a code"),
             name: "社会保险股".to_owned(),
             emails: vec![EmailAddress::parse("ss@bureau.example").expect("an address")],
+            channels: Vec::new(),
+            mobiles: Vec::new(),
         }]
     }
 
@@ -325,6 +327,8 @@ mod tests {
             code: SectionCode::parse("bg").expect("a code"),
             name: "社会保险股".to_owned(),
             emails: vec![EmailAddress::parse("bg@bureau.example").expect("an address")],
+            channels: Vec::new(),
+            mobiles: Vec::new(),
         });
         let e =
             to_case(&two, &Rules::default(), raw(), vec![], vec![]).expect_err("an ambiguous name");

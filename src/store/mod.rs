@@ -11,6 +11,7 @@
 //! - `rows`: the rows read from the tables, and their conversion into the domain types;
 //! - [`notifications`]: the digest lines and notices recorded, and the problems reported;
 //! - [`outbox`]: the mail queue and its delivery guarantee;
+//! - [`channel_outbox`]: chat channel messages in the same queue, and their per-minute limit;
 //! - [`repeats`]: the daily repeat of overdue lines;
 //! - [`runs`]: each job's runs and their figures;
 //! - [`feed_tokens`]: the sections' calendar feed tokens (kept hashed);
@@ -31,6 +32,7 @@
 pub mod accounts;
 mod backup;
 pub mod cases;
+pub mod channel_outbox;
 pub mod feed_tokens;
 pub mod health;
 pub mod import;

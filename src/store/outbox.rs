@@ -30,7 +30,8 @@
 //!
 //! This file holds steps 2 and 3 and the queue itself (`outbox`, `outbox_attachments`): queueing,
 //! claiming, marking, releasing, reporting the problems, listing and retrying. Step 1's
-//! recording is in [`super::notifications`] and [`super::repeats`].
+//! recording is in [`super::notifications`] and [`super::repeats`]. Chat channel messages
+//! (issue 17) are outbox rows too, with the same three steps: [`super::channel_outbox`].
 
 use sqlx::{FromRow as _, Transaction};
 
@@ -45,19 +46,20 @@ const INSERT_ATTACHMENT: &str = "INSERT INTO outbox_attachments (outbox_id, file
      content_type, content) VALUES ($1, $2, $3, $4)";
 
 // A claim: `$1` the worker, `$2` the lease in seconds, `$3` how many, `$4` whether digests may
-// go (the sending window is open). The lease runs on the database's clock.
+// go (the sending window is open). The lease runs on the database's clock. Mail only: channel
+// messages are claimed by `channel_outbox.rs`, within their per-minute limit.
 const CLAIM_SQLITE: &str = "UPDATE outbox SET claimed_by = $1, claim_token = claim_token + 1, \
      claim_until = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', $2)), \
      attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' \
      AND next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
      AND (claim_until IS NULL OR claim_until < strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) \
-     AND (kind <> 'digest' OR $4) ORDER BY id LIMIT $3) RETURNING id, claim_token, recipient, \
-     subject, body_text, body_html, message_id, attempts";
+     AND (kind <> 'digest' OR $4) AND channel IS NULL ORDER BY id LIMIT $3) \
+     RETURNING id, claim_token, recipient, subject, body_text, body_html, message_id, attempts";
 const CLAIM_POSTGRES: &str = "UPDATE outbox SET claimed_by = $1, claim_token = claim_token + 1, \
      claim_until = (now() + make_interval(secs => $2)), attempts = attempts + 1 \
      WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= now() \
      AND (claim_until IS NULL OR claim_until < now()) AND (kind <> 'digest' OR $4) \
-     ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id, claim_token, recipient, \
+     AND channel IS NULL ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id, claim_token, recipient, \
      subject, body_text, body_html, message_id, attempts";
 
 // `$1` the row, `$2` the claim's token.

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 
 mod cases;
 
-pub(crate) use cases::{act, add, show};
+pub(crate) use cases::{act, add, notifications, show};
 
 use super::Console;
 use super::error::WebError;

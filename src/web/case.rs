@@ -426,7 +426,11 @@ fn told_view(t: &Told, tz: chrono_tz::Tz, grades: &[escalation::Grade]) -> ToldV
         level: escalation::level_key_name(&t.level, grades),
         stage: stage_key_name(&t.stage),
         deadline: t.deadline.to_string(),
-        recipient: t.recipient.clone(),
+        // A chat channel (issue 17) by its name and party; an address as it is.
+        recipient: match crate::domain::channel::ChannelRecipient::parse(&t.recipient) {
+            Some(c) => format!("群消息 {}（{}）", c.channel, c.party),
+            None => t.recipient.clone(),
+        },
         recorded: local(t.recorded_at),
         mail: t.outbox_id,
         subject: t.subject.clone(),

@@ -273,6 +273,10 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/api/v1/status", get(api::status))
         .route("/api/v1/cases", post(api::add))
         .route("/api/v1/cases/{reference}", get(api::show))
+        .route(
+            "/api/v1/cases/{reference}/notifications",
+            get(api::notifications),
+        )
         .route("/api/v1/cases/{reference}/{act}", post(api::act))
         .route("/logout", post(auth::login::logout))
         .merge(supervised)

@@ -162,6 +162,14 @@ const ROUTES: &[Row] = &[
         status: [401, 200, 200, 200, 200],
     },
     Row {
+        path: "/api/v1/cases/T-SS/notifications",
+        status: [401, 200, 200, 200, 200],
+    },
+    Row {
+        path: "/api/v1/cases/T-ZC/notifications",
+        status: [401, 200, 200, 200, 404],
+    },
+    Row {
         path: "/feeds/ss.ics",
         status: [404, 404, 404, 404, 404],
     },

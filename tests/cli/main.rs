@@ -11,6 +11,8 @@ mod bad_input;
 mod browser;
 mod browser_acts;
 mod case;
+mod channels;
+mod chat;
 mod config;
 mod console;
 mod daemon;

@@ -297,7 +297,7 @@ async fn run_async(
     let entering = entering(writes, config)?;
     match command {
         Command::Show { reference, view } => {
-            show::run(out, &source, config, &reference, &view).await
+            show::run(out, &source, &store, config, &reference, &view).await
         }
         Command::Import {
             file,

@@ -22,6 +22,7 @@ use crate::store::HistoryLine;
 pub(super) async fn run(
     out: &mut dyn Write,
     source: &Source,
+    store: &crate::store::Store,
     config: &Config,
     reference: &Reference,
     view: &View,
@@ -34,9 +35,20 @@ pub(super) async fn run(
         );
     };
     let status = deadline::evaluate(&case, &config.rules, &cal, today)?;
-    show(out, &case, &status, &history, view.json)?;
+    // Every notification of the case and its delivery (issue 17), by mail or channel.
+    let told = store.told(reference.as_str(), RECORD_MAX).await?;
+    let record = crate::output::record::notifications(&told, config.timezone.tz());
+    if view.json {
+        crate::output::case::json_with_record(out, &case, &status, &history, &record)?;
+    } else {
+        show(out, &case, &status, &history, false)?;
+        crate::output::record::text(out, &record)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
+
+/// The most notifications listed (newest first).
+const RECORD_MAX: i64 = 10_000;
 
 fn show(
     out: &mut dyn Write,

@@ -43,6 +43,8 @@ mod names;
 mod sample;
 mod window;
 
+mod channels;
+
 /// `[escalation]`: the levels' recipients. Its key `reminder_at` is the threshold of the level
 /// `reminder`, which the deadline engine works out: [`crate::domain::deadline::Rules::reminder_at`].
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -307,7 +309,12 @@ pub fn items_for(
             grade,
             suspended_days: None,
         });
-        let (to, none) = addresses(roles, &stage.responsible, parties);
+        let (to, none) = channels::with_channels(
+            roles,
+            &stage.responsible,
+            parties,
+            addresses(roles, &stage.responsible, parties),
+        );
         unaddressed.extend(none.into_iter().map(|role| {
             format!(
                 "{} {}：{}（{key}）",
@@ -364,7 +371,12 @@ pub fn items_for(
                 ),
             });
             let roles = &policy.recipients.notice_missing;
-            let (to, none) = addresses(roles, &responsible, parties);
+            let (to, none) = channels::with_channels(
+                roles,
+                &responsible,
+                parties,
+                addresses(roles, &responsible, parties),
+            );
             unaddressed.extend(none.into_iter().map(|role| {
                 format!(
                     "{}书面告知 notice_missing：{}（escalation.recipients.notice_missing）",

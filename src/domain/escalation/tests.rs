@@ -75,15 +75,21 @@ pub(super) fn bureau() -> Bureau {
         code: SectionCode::parse(code).expect("a code"),
         name: name.to_owned(),
         emails: emails(list),
+        channels: Vec::new(),
+        mobiles: Vec::new(),
     };
     Bureau {
         office: Party {
             name: "政务公开工作领导小组办公室".to_owned(),
             emails: emails(&["office@bureau.example"]),
+            channels: Vec::new(),
+            mobiles: Vec::new(),
         },
         leadership: Party {
             name: "局领导".to_owned(),
             emails: emails(&["leaders@bureau.example"]),
+            channels: Vec::new(),
+            mobiles: Vec::new(),
         },
         sections: vec![
             section("ss", "社会保险股", &["head@bureau.example"]),
@@ -92,6 +98,8 @@ pub(super) fn bureau() -> Bureau {
         supervision: Party {
             name: "纪检监察室".to_owned(),
             emails: emails(&["jijian@bureau.example"]),
+            channels: Vec::new(),
+            mobiles: Vec::new(),
         },
     }
 }

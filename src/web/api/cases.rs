@@ -4,7 +4,11 @@
 //! command line and the console's forms record it, with the user as the history's actor.
 //!
 //! - `GET /api/v1/cases/{reference}`: the bytes `duewatch case show REFERENCE --json` prints
-//!   ([`crate::output::case::json`]), as of today;
+//!   ([`crate::output::case::json`]), as of today, without its notifications;
+//! - `GET /api/v1/cases/{reference}/notifications` (issue 17): `{reference, notifications}`,
+//!   every notification of the case, by mail or chat channel, and its delivery
+//!   ([`crate::output::record`]), newest first; read as the case is (a section its own cases
+//!   only); the platforms' and relays' error texts for supervisors only, as on the case page;
 //! - `POST /api/v1/cases` `{reference, received_on, subject?, channel?}`: a new case;
 //! - `POST /api/v1/cases/{reference}/{act}`: `forward` `{section, on}`, `extend` `{days,
 //!   approved_by, on, reason?}`, `suspend` `{from, reason, note?}`, `resume` `{on}`, `notice`
@@ -44,6 +48,30 @@ pub(crate) async fn show(
         let Path(given) = path.map_err(|_| bad_path())?;
         let reference = case::reference(&given)?;
         case_json(&console, &viewer, &reference).await
+    })
+    .await
+}
+
+/// `GET /api/v1/cases/{reference}/notifications`.
+pub(crate) async fn notifications(
+    State(console): State<Arc<Console>>,
+    viewer: Viewer,
+    path: Result<Path<String>, PathRejection>,
+) -> Response {
+    answer(async {
+        let Path(given) = path.map_err(|_| bad_path())?;
+        let reference = case::reference(&given)?;
+        case::readable(&console, &viewer, &reference).await?;
+        let told = console.ctx.store.told(reference.as_str(), 10_000).await?;
+        let mut record =
+            crate::output::record::notifications(&told, console.ctx.config.timezone.tz());
+        if !viewer.role.supervises() {
+            for n in &mut record {
+                n.error = None;
+            }
+        }
+        let body = serde_json::json!({ "reference": reference.as_str(), "notifications": record });
+        Ok(serde_json::to_vec_pretty(&body).map_err(anyhow::Error::from)?)
     })
     .await
 }
