@@ -62,6 +62,17 @@ impl Config {
         }
         let shortest = r.forward_within.min(r.reply_within);
         if let Some(problem) = r.reminder_at.problem(shortest) {
+            if r.reminder_at.is_single() {
+                return Err((
+                    problem,
+                    format!(
+                        "use 0 to {} (0: no reminders; the default is 2), or a list of points, \
+                         e.g. reminder_at = [{}]",
+                        shortest.saturating_sub(1),
+                        if shortest > 3 { "3, 1" } else { "1" }
+                    ),
+                ));
+            }
             return Err((
                 problem,
                 format!(
@@ -185,7 +196,7 @@ mod tests {
             ("[rules]\nnotice_within = 0\n", "rules.notice_within = 0"),
             (
                 "[escalation]\nreminder_at = 5\n",
-                "escalation.reminder_at: 5 is not below the shortest period (5",
+                "escalation.reminder_at = 5 is not below the shortest period (5",
             ),
             (
                 "[escalation]\nreminder_at = [4, 2, 4]\n",

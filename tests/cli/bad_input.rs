@@ -1306,7 +1306,7 @@ fn rows() -> Vec<Row> {
             code: 1,
             says: &[
                 "the office has no address",
-                "and the due_today mail as \"office\"",
+                "and the due_today and long_suspension mail as \"office\"",
                 "add office.emails = [\"office@bureau.example\"]",
                 "take the role out of that escalation.recipients list",
             ],

@@ -93,11 +93,23 @@ impl ReminderPoints {
         self.points.last() == Some(&point)
     }
 
+    /// Whether it was written as one integer (`reminder_at = 2`).
+    pub fn is_single(&self) -> bool {
+        self.single
+    }
+
     /// What is wrong with these points for periods of at least `shortest` working days, for
     /// `config check`: a point not below the shortest period (a reminder from the stage's first
     /// day), a point of 0 in a list, or a point given twice.
     pub fn problem(&self, shortest: u32) -> Option<String> {
         if let Some(p) = self.points.iter().find(|p| **p >= shortest) {
+            if self.single {
+                // As configurations of one point have always been told.
+                return Some(format!(
+                    "escalation.reminder_at = {p} is not below the shortest period ({shortest} \
+                     working days): a reminder would be due from the stage's first day"
+                ));
+            }
             return Some(format!(
                 "escalation.reminder_at: {p} is not below the shortest period ({shortest} working \
                  days): a reminder would be due from the stage's first day"

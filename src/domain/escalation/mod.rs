@@ -31,8 +31,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::case::{Case, NoticeKind};
 use crate::domain::deadline::{CaseStatus, Level, Responsible, Stage, StageStatus};
 use crate::domain::parties::Parties;
-pub use grades::{Grade, GradeCode, GradeRank, grade_for, problem as grades_problem};
 
+pub use grades::{Grade, GradeCode, GradeRank, grade_for, problem as grades_problem};
 pub use names::level_key_name;
 pub use sample::sample_items;
 pub use window::Window;
