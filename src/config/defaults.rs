@@ -34,6 +34,13 @@ reply_within = 10
 max_extension = 15
 notice_within = 2
 rest_day_receipt = "strict"
+return_restarts_forward = false
+
+[law]
+reply_within = 20
+max_extension = 20
+correction_notice_within = 7
+third_party_within = 15
 
 [escalation]
 reminder_at = 2
@@ -163,6 +170,9 @@ mod tests {
             toml::Value::try_from(&fixture).expect("rules as TOML"),
         );
         assert_eq!(configured.reminder_at, fixture.reminder_at);
+        // The Regulations' numbers (Regulations arts. 30, 32, 33): `[law]`'s defaults are the
+        // law's own, which the engine's `Law::default` holds for the unit tests.
+        assert_eq!(configured.law, fixture.law);
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub(super) struct Layers {
     #[serde(default)]
     sections: Vec<crate::domain::parties::Section>,
     rules: crate::domain::deadline::Rules,
+    law: crate::domain::deadline::Law,
     escalation: Escalation,
     window: crate::domain::escalation::Window,
     mail: mail::MailConfig,
@@ -70,6 +71,8 @@ impl From<Layers> for Config {
             sections: l.sections,
             rules: crate::domain::deadline::Rules {
                 reminder_at,
+                // `[law]` is the user's table; the engine reads it with the rules.
+                law: l.law,
                 ..l.rules
             },
             escalation: crate::domain::escalation::EscalationConfig {

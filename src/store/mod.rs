@@ -11,6 +11,7 @@
 //! - [`notifications`]: the digest lines and notices recorded, and the problems reported;
 //! - [`outbox`]: the mail queue and its delivery guarantee;
 //! - [`repeats`]: the daily repeat of overdue lines;
+//! - `returns`: the forwardings undone by a section giving a case back (退回), a child of `cases`;
 //! - [`runs`]: each job's runs and their figures;
 //! - [`feed_tokens`]: the sections' calendar feed tokens (kept hashed);
 //! - [`secret`]: making and checking tokens (kept as SHA-256) and passwords (argon2id);
@@ -36,6 +37,7 @@ mod lines_sql;
 pub mod notifications;
 pub mod outbox;
 pub mod repeats;
+mod returns;
 pub(crate) mod rows;
 pub mod runs;
 pub mod secret;

@@ -7,7 +7,8 @@ use chrono::NaiveDate;
 
 use crate::domain::case::text::{self, Breaks};
 use crate::domain::case::{
-    Case, CloseReason, Extension, NoticeKind, Reference, SectionCode, Suspension, SuspensionReason,
+    Case, CloseReason, Extension, NoticeKind, Reference, Return, SectionCode, Suspension,
+    SuspensionReason,
 };
 use crate::domain::deadline::Rules;
 pub use refusal::Refusal;
@@ -49,9 +50,48 @@ pub fn forward(case: &mut Case, section: SectionCode, on: NaiveDate, known: bool
     if let Some(prev) = case.forwarded_on {
         return Err(Refusal::ForwardedAlready(prev));
     }
+    // 改派: forwarded again after a section gave it back, not before.
+    if let Some(returned) = case.returns.last().map(|r| r.returned_on)
+        && on < returned
+    {
+        return Err(Refusal::ForwardBeforeReturn { on, returned });
+    }
     case.forwarded_on = Some(on);
     case.section = Some(section.clone());
     Ok(format!("forwarded on {on} to {section}"))
+}
+
+/// A section gives back a case that is not its own (退回): the forwarding is undone and the
+/// forward stage is open again, so the office forwards it anew (改派), and the reply stage then
+/// starts afresh at the new section. Whether the office's clock restarts is
+/// `rules.return_restarts_forward` ([`crate::domain::deadline`]); the history keeps the return.
+pub fn return_to_office(case: &mut Case, on: NaiveDate, reason: &str) -> Outcome {
+    open(case)?;
+    let (Some(forwarded_on), Some(section)) = (case.forwarded_on, case.section.clone()) else {
+        return Err(Refusal::ReturnNotForwarded);
+    };
+    if on < forwarded_on {
+        return Err(Refusal::ReturnBeforeForwarding {
+            on,
+            forwarded: forwarded_on,
+        });
+    }
+    if reason.trim().is_empty() {
+        return Err(Refusal::NoReturnReason);
+    }
+    let reason = one_line("reason", reason)?;
+    case.returns.push(Return {
+        returned_on: on,
+        section: section.clone(),
+        forwarded_on,
+        reason: reason.clone(),
+    });
+    case.forwarded_on = None;
+    case.section = None;
+    Ok(format!(
+        "returned on {on} by {section} (forwarded to it on {forwarded_on}) as not its own: \
+         {reason}; to be forwarded again"
+    ))
 }
 
 /// art. 20: the leadership extends the section's reply period, at most `max_extension` in all.
@@ -249,6 +289,25 @@ pub fn replay(
     let mut case = Case::received(recorded.reference.clone(), recorded.received_on);
     case.subject.clone_from(&recorded.subject);
     case.channel = recorded.channel;
+    let mut extensions: Vec<&Extension> = recorded.extensions.iter().collect();
+    extensions.sort_by_key(|e| e.approved_on);
+    let mut extensions = extensions.into_iter().peekable();
+    let mut returns: Vec<&Return> = recorded.returns.iter().collect();
+    returns.sort_by_key(|r| r.returned_on);
+    for r in returns {
+        // Each section that gave it back had it from its forwarding to the return; the
+        // extensions approved meanwhile were that section's.
+        forward(
+            &mut case,
+            r.section.clone(),
+            r.forwarded_on,
+            known(&r.section),
+        )?;
+        while let Some(e) = extensions.next_if(|e| e.approved_on <= r.returned_on) {
+            replay_extension(&mut case, e, rules)?;
+        }
+        return_to_office(&mut case, r.returned_on, &r.reason)?;
+    }
     match (recorded.forwarded_on, &recorded.section) {
         (Some(on), Some(section)) => {
             forward(&mut case, section.clone(), on, known(section))?;
@@ -261,28 +320,8 @@ pub fn replay(
         }
         (None, None) => {}
     }
-    let mut extensions: Vec<&Extension> = recorded.extensions.iter().collect();
-    extensions.sort_by_key(|e| e.approved_on);
     for e in extensions {
-        extend(
-            &mut case,
-            e.days,
-            &e.approved_by,
-            e.approved_on,
-            e.reason.clone(),
-            rules,
-        )?;
-        if let Some(notice) = e.notice_on {
-            if notice < e.approved_on {
-                return Err(Refusal::NoticeBeforeApproval {
-                    notice,
-                    approved: e.approved_on,
-                });
-            }
-            if let Some(last) = case.extensions.last_mut() {
-                last.notice_on = Some(notice);
-            }
-        }
+        replay_extension(&mut case, e, rules)?;
     }
     let mut suspensions: Vec<&Suspension> = recorded.suspensions.iter().collect();
     suspensions.sort_by_key(|s| s.from);
@@ -334,6 +373,30 @@ pub fn replay(
         case.close_reason = recorded.close_reason;
     }
     Ok(case)
+}
+
+/// One recorded extension replayed ([`replay`]), with its written notice checked.
+fn replay_extension(case: &mut Case, e: &Extension, rules: &Rules) -> Result<(), Refusal> {
+    extend(
+        case,
+        e.days,
+        &e.approved_by,
+        e.approved_on,
+        e.reason.clone(),
+        rules,
+    )?;
+    if let Some(notice) = e.notice_on {
+        if notice < e.approved_on {
+            return Err(Refusal::NoticeBeforeApproval {
+                notice,
+                approved: e.approved_on,
+            });
+        }
+        if let Some(last) = case.extensions.last_mut() {
+            last.notice_on = Some(notice);
+        }
+    }
+    Ok(())
 }
 
 /// What to do with a recorded case whose dates are wrong (a receipt in 2099 for 2026, which a
