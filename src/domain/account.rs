@@ -293,8 +293,8 @@ mod tests {
             assert!(Role::Admin.may_record(act, case), "{act:?}");
             assert!(Role::Office.may_record(act, case), "{act:?}");
             assert!(!Role::Leadership.may_record(act, case), "{act:?}");
-            let section_may = // 退回: the section that holds a case may give it back.
-            matches!(act, Act::Reply | Act::Notice | Act::Return);
+            // 退回: the section that holds a case may give it back.
+            let section_may = matches!(act, Act::Reply | Act::Notice | Act::Return);
             assert_eq!(ss.may_record(act, case), section_may, "{act:?}");
             assert!(
                 !ss.may_record(act, Some(&other)),

@@ -154,14 +154,14 @@ impl Fault {
         }
     }
 
-    /// The date that tells this fault from another of its kind (a digest line's key).
-    pub fn key_date(&self) -> NaiveDate {
+    /// The date that tells this fault from another of its kind (a digest line's key); `None`
+    /// for a fault a case has at most once.
+    pub fn key_date(&self) -> Option<NaiveDate> {
         match self {
-            Fault::RulebookPastStatutory { statutory_due, .. } => *statutory_due,
-            Fault::ExtensionNoticeLate { approved_on, .. } => *approved_on,
-            Fault::CorrectionAskedLate { asked_on, .. } => *asked_on,
-            // One per case; the date only completes the key.
-            Fault::ExtensionsPastTheLaw { .. } => NaiveDate::MIN,
+            Fault::RulebookPastStatutory { statutory_due, .. } => Some(*statutory_due),
+            Fault::ExtensionNoticeLate { approved_on, .. } => Some(*approved_on),
+            Fault::CorrectionAskedLate { asked_on, .. } => Some(*asked_on),
+            Fault::ExtensionsPastTheLaw { .. } => None,
         }
     }
 

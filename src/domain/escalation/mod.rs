@@ -23,6 +23,8 @@ use crate::domain::case::{Case, NoticeKind};
 use crate::domain::deadline::{CaseStatus, Level, Responsible, Stage, StageStatus};
 use crate::domain::parties::Parties;
 
+mod law;
+
 /// `[escalation]`: the levels' recipients. Its key `reminder_at` is the threshold of the level
 /// `reminder`, which the deadline engine works out: [`crate::domain::deadline::Rules::reminder_at`].
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -341,6 +343,8 @@ pub fn items_for(
             }
         }
     }
+    // Regulations arts. 30, 32, 33: the law's own clock, its faults and reminders.
+    law::items(case, status, policy, parties, &mut out);
     unaddressed.dedup();
     (out, unaddressed)
 }
