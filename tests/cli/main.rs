@@ -23,6 +23,7 @@ mod report;
 mod security;
 mod smtp;
 mod source;
+mod statutory;
 mod upgrade;
 mod web;
 mod web_case;
