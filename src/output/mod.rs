@@ -39,7 +39,7 @@ pub enum OutputFormat {
 }
 
 /// The figures' column headers, in order (xlsx and CSV).
-pub const FIGURE_HEADERS: [&str; 17] = [
+pub const FIGURE_HEADERS: [&str; 19] = [
     "责任方",
     "代码",
     "办理件数",
@@ -55,6 +55,8 @@ pub const FIGURE_HEADERS: [&str; 17] = [
     "中止工作日",
     "逾期后中止",
     "书面告知缺失",
+    "退回件数",
+    "退回前承办工作日",
     "按期办结率",
     "备注",
 ];
@@ -105,8 +107,8 @@ pub(crate) fn rows(report: &Report, config: &Config) -> Vec<(String, String, Fig
     out
 }
 
-/// A party's figures in [`FIGURE_HEADERS`]' order, from 办理件数 to 书面告知缺失.
-pub(crate) fn numbers(f: &Figures) -> [u32; 13] {
+/// A party's figures in [`FIGURE_HEADERS`]' order, from 办理件数 to 退回前承办工作日.
+pub(crate) fn numbers(f: &Figures) -> [u32; 15] {
     [
         f.handled,
         f.on_time,
@@ -121,6 +123,8 @@ pub(crate) fn numbers(f: &Figures) -> [u32; 13] {
         f.suspended_days,
         f.late_suspensions,
         f.notices_missing,
+        f.returns,
+        f.returned_days,
     ]
 }
 

@@ -15,7 +15,7 @@ pub fn table(out: &mut dyn Write, report: &Report, config: &Config) -> std::io::
     writeln!(out, "report {} .. {}", p.from(), p.to())?;
     writeln!(
         out,
-        "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>6}  name",
+        "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>6} {:>8}  name",
         "party",
         "handled",
         "on_time",
@@ -25,17 +25,18 @@ pub fn table(out: &mut dyn Write, report: &Report, config: &Config) -> std::io::
         "extensions",
         "suspensions",
         "notices",
-        "rate"
+        "rate",
+        "returned"
     )?;
     writeln!(
         out,
-        "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>6}",
-        "", "", "", "", "total/max", "open", "n/days/late", "n/days/late", "missing", ""
+        "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>6} {:>8}",
+        "", "", "", "", "total/max", "open", "n/days/late", "n/days/late", "missing", "", "n/days"
     )?;
     for (name, code, f) in rows(report, config) {
         writeln!(
             out,
-            "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>6}  {}",
+            "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>6} {:>8}  {}",
             if code.is_empty() { "total" } else { &code },
             f.handled,
             f.on_time,
@@ -52,6 +53,7 @@ pub fn table(out: &mut dyn Write, report: &Report, config: &Config) -> std::io::
             ),
             f.notices_missing,
             rate_text(&f),
+            format!("{}/{}", f.returns, f.returned_days),
             name
         )?;
     }
