@@ -19,6 +19,7 @@ url = ""
 cases_query = ""
 extensions_query = ""
 suspensions_query = ""
+returns_query = ""
 
 [office]
 name = "政务公开工作领导小组办公室"
