@@ -157,10 +157,7 @@ pub(super) fn cases_of(
 }
 
 /// A section's code from its code or configured name (a case system may write either).
-fn section_code(
-    sections: &[Section],
-    s: &str,
-) -> Result<crate::domain::case::SectionCode, String> {
+fn section_code(sections: &[Section], s: &str) -> Result<crate::domain::case::SectionCode, String> {
     let known = section_named(sections, s).ok_or_else(|| {
         if let Some(codes) = crate::domain::parties::ambiguous(sections, s) {
             return format!(
@@ -224,12 +221,19 @@ fn parse_case(
     for r in returns {
         let r = r?;
         let section = required(
-            r.section.as_deref().map(str::trim).filter(|s| !s.is_empty()),
+            r.section
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty()),
             "returns: section",
             "the section that gave it back",
         )?;
         case.returns.push(Return {
-            returned_on: required(r.returned_on, "returns: returned_on", "the day it was given back")?,
+            returned_on: required(
+                r.returned_on,
+                "returns: returned_on",
+                "the day it was given back",
+            )?,
             section: section_code(sections, section).map_err(|e| format!("returns: {e}"))?,
             forwarded_on: required(
                 r.forwarded_on,

@@ -411,8 +411,7 @@ where
         )
         .await?;
         let returns: ByReference<RawReturn> =
-            Self::read_children(tx, inner.reads.returns.as_ref(), &references, "a return")
-                .await?;
+            Self::read_children(tx, inner.reads.returns.as_ref(), &references, "a return").await?;
         Ok(Some(Batch {
             cases: cases_of(
                 &inner.sections,

@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sqlx::{FromRow as _, Transaction};
 
-use super::rows::{
-    CaseKey, CaseRow, ChildKey, ExtensionRow, HistoryLine, HistoryRow, SuspensionRow,
-};
 use super::returns::{
     CASE_RETURNS, DELETE_RETURNS, INSERT_RETURN, ReturnRow, SCAN_OPEN_RETURNS, SCAN_RETURNS,
+};
+use super::rows::{
+    CaseKey, CaseRow, ChildKey, ExtensionRow, HistoryLine, HistoryRow, SuspensionRow,
 };
 use super::{Store, StoreError, WritePool, with_pool};
 use crate::domain::case::{Case, Channel, CloseReason, Reference, Return, SectionCode, Suspension};

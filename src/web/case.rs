@@ -167,7 +167,12 @@ pub(super) async fn show(
                     }
                 })
                 .collect();
-            (stages, notices, statutory_view(status.statutory.as_ref()), None)
+            (
+                stages,
+                notices,
+                statutory_view(status.statutory.as_ref()),
+                None,
+            )
         }
         Err(e) => {
             tracing::warn!(case = %case.reference, "console: its deadlines cannot be counted: {e}");

@@ -18,12 +18,24 @@ fn ok(s: &Setup, args: &[&str]) {
 }
 
 fn json(s: &Setup, args: &[&str]) -> Value {
-    let out = s.duewatch(args).assert().success().get_output().stdout.clone();
+    let out = s
+        .duewatch(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     serde_json::from_slice(&out).expect("JSON on stdout")
 }
 
 fn text(s: &Setup, args: &[&str]) -> String {
-    let out = s.duewatch(args).assert().success().get_output().stdout.clone();
+    let out = s
+        .duewatch(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     String::from_utf8(out).expect("UTF-8")
 }
 
@@ -36,13 +48,28 @@ fn refused(s: &Setup, args: &[&str]) -> String {
 
 /// The case's history and its returns as stored: what a refusal must leave alone.
 fn recorded(s: &Setup, reference: &str) -> (Value, Value) {
-    let shown = json(s, &["case", "show", reference, "--json", "--as-of", "2026-12-01"]);
+    let shown = json(
+        s,
+        &["case", "show", reference, "--json", "--as-of", "2026-12-01"],
+    );
     (shown["history"].clone(), shown["case"].clone())
 }
 
 /// Received Mon 2026-11-02 as `reference`.
 fn received(s: &Setup, reference: &str) {
-    ok(s, &["case", "add", "--ref", reference, "--received", "2026-11-02", "--subject", "养老保险缴费记录"]);
+    ok(
+        s,
+        &[
+            "case",
+            "add",
+            "--ref",
+            reference,
+            "--received",
+            "2026-11-02",
+            "--subject",
+            "养老保险缴费记录",
+        ],
+    );
 }
 
 on_both_backends! {

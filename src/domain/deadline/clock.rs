@@ -58,7 +58,7 @@ pub(super) fn counted_due_among<'a>(
             .iter()
             .find(|s| s.until.is_none() && s.from <= date)
         {
-            return Ok(Counted::Stopped(*open));
+            return Ok(Counted::Stopped(open));
         }
         let mut skipped = Reckoned::Certain(0u32);
         for s in stopping {

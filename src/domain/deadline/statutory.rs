@@ -188,9 +188,9 @@ impl Fault {
                 "{approved_on} 批准的延期，书面告知{}晚于其所延长的法定期限（{period_end}）届满：程序瑕疵（条例第三十三条）",
                 notice_on.map_or("未登记，".to_owned(), |n| format!("于 {n} 登记，"))
             ),
-            Fault::CorrectionAskedLate { asked_on, due } => format!(
-                "{asked_on} 才告知补正，晚于收到申请后 7 个工作日（{due}）（条例第三十条）"
-            ),
+            Fault::CorrectionAskedLate { asked_on, due } => {
+                format!("{asked_on} 才告知补正，晚于收到申请后 7 个工作日（{due}）（条例第三十条）")
+            }
             Fault::ExtensionsPastTheLaw { total, max } => format!(
                 "延期共 {total} 个工作日，超过《条例》允许的 {max} 个工作日（条例第三十三条）"
             ),
@@ -529,7 +529,9 @@ fn faults(
     extensions.sort_by_key(|e| e.approved_on);
     for e in extensions {
         let before = counted_due_among(status.start, granted, stopping, cal)?;
-        granted = granted.saturating_add(e.days).min(law.reply_within + law.max_extension);
+        granted = granted
+            .saturating_add(e.days)
+            .min(law.reply_within + law.max_extension);
         let Counted::Due(period_end) = before else {
             continue;
         };

@@ -57,7 +57,9 @@ pub(super) fn items(
             format!("law:{}:{}", reminder.kind.as_str(), reminder.event_on),
             reminder.due,
             match reminder.kind {
-                crate::domain::deadline::LawReminderKind::CorrectionNotice => "补正告知（条例第三十条）",
+                crate::domain::deadline::LawReminderKind::CorrectionNotice => {
+                    "补正告知（条例第三十条）"
+                }
                 crate::domain::deadline::LawReminderKind::ThirdPartyAnswer => {
                     "第三方意见（条例第三十二条）"
                 }

@@ -332,7 +332,11 @@ impl Report {
         }
 
         // 退回: the section that gave the case back answers for the time it held it.
-        for r in case.returns.iter().filter(|r| period.contains(r.returned_on)) {
+        for r in case
+            .returns
+            .iter()
+            .filter(|r| period.contains(r.returned_on))
+        {
             let (held, y) = cal
                 .working_days_between(r.forwarded_on, r.returned_on)?
                 .into_parts();

@@ -440,9 +440,15 @@ fn a_section_that_gave_a_case_back_answers_for_the_time_it_held_it() {
     assert_eq!((zc_row.extensions, zc_row.extension_days), (1, 5));
     assert_eq!(zc_row.handled, 0, "zc answered nothing");
     let ss_row = &r.rows[&Responsible::Section(ss())];
-    assert_eq!((ss_row.handled, ss_row.on_time, ss_row.extensions), (1, 1, 0));
+    assert_eq!(
+        (ss_row.handled, ss_row.on_time, ss_row.extensions),
+        (1, 1, 0)
+    );
     let office = &r.rows[&Responsible::Office];
-    assert_eq!((office.handled, office.late, office.late_days_max), (1, 1, 5));
+    assert_eq!(
+        (office.handled, office.late, office.late_days_max),
+        (1, 1, 5)
+    );
 
     // As it stood on Nov 10, the case was still at zc: its reply stage running, nothing
     // returned yet.

@@ -71,8 +71,7 @@ fn the_statutory_due_is_the_twentieth_working_day_after_receipt() {
 }
 
 #[test]
-fn a_fifteen_day_extension_moves_both_clocks_and_the_rulebook_still_binds_when_forwarded_in_time()
-{
+fn a_fifteen_day_extension_moves_both_clocks_and_the_rulebook_still_binds_when_forwarded_in_time() {
     // Received Mon Nov 2, forwarded Mon Nov 9 (day 5, on time), extended by 15 on Nov 20,
     // notice the same day.
     // Rulebook: 10 + 15 = 25 working days after Nov 9: Nov 10–13 (4), 16–20 (9), 23–27 (14),
@@ -156,11 +155,8 @@ fn a_correction_restarts_the_statutory_period_from_the_completed_request() {
     // Received Mon Nov 2; correction asked Wed Nov 4 (within 7 working days: Nov 3–6, 9–11, so
     // by Wed Nov 11); the completed request came Mon Nov 16.
     let mut c = received("2026-11-02");
-    c.suspensions.push(suspension(
-        "2026-11-04",
-        None,
-        SuspensionReason::Correction,
-    ));
+    c.suspensions
+        .push(suspension("2026-11-04", None, SuspensionReason::Correction));
     // While it is awaited: no statutory due; the correction notice is owed by Nov 11.
     let (_, s) = at(&c, "2026-11-05");
     assert_eq!(s.due, None);
@@ -212,11 +208,8 @@ fn a_correction_asked_after_seven_working_days_is_a_fault() {
 fn a_third_party_consultation_does_not_count_and_its_fifteen_days_are_reminded() {
     // Received Mon Nov 2, forwarded Wed Nov 4; a third party consulted from Mon Nov 9.
     let mut c = forwarded("2026-11-02", "2026-11-04");
-    c.suspensions.push(suspension(
-        "2026-11-09",
-        None,
-        SuspensionReason::ThirdParty,
-    ));
+    c.suspensions
+        .push(suspension("2026-11-09", None, SuspensionReason::ThirdParty));
     // Its 15 working days after Nov 9: Nov 10–13 (4), 16–20 (9), 23–27 (14), Mon Nov 30 (15).
     let (_, s) = at(&c, "2026-11-30");
     assert_eq!(s.due, None);
