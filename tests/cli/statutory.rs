@@ -273,6 +273,10 @@ on_both_backends! {
         let statutory = &stages[stages.find(r#"id="statutory""#).expect("the law's clock")..];
         assert!(statutory.contains(r#"<dd class="due">2026-11-30"#), "the law's: {statutory}");
         assert!(statutory.contains("按本局制度的期限 2026-12-01 晚于《条例》法定期限 2026-11-30"), "{statutory}");
+        // The list shows the law's deadline under the rulebook's, marked when at fault.
+        let list = office.get("/cases");
+        let row = &list.body[list.body.find(r#"data-reference="2026-0090""#).expect("listed")..];
+        assert!(row.contains(r#"2026-12-01<br><span class="statutory warn">法定 2026-11-30</span>"#), "{row}");
 
         // The section that holds it gives it back through the write API (its own token); it
         // is answered the case as the return left it, and reads it no more.
