@@ -17,9 +17,15 @@
 //! - Written notices (arts. 20, 21) not recorded within `rules.notice_within` working days are
 //!   reported as obligations.
 //!
-//! `clock.rs` holds the counting of a stage's clock past suspensions (art. 21); `steps.rs` the
-//! lines of an explanation ([`Step`]: English for the command line, Chinese for the console);
-//! this file the types of a standing and [`evaluate`]; `tests.rs` the table tests.
+//! - A case given back by its section (退回) opens the forward stage again: its clock keeps
+//!   running from receipt, or restarts from the return (`rules.return_restarts_forward`); the
+//!   next forwarding starts the reply stage afresh, with only the extensions granted since.
+//!
+//! `clock.rs` holds the counting of a stage's clock past suspensions (art. 21); `statutory.rs`
+//! the Regulations' own clock beside the two stages ([`CaseStatus::statutory`], Regulations
+//! arts. 30–33); `steps.rs` the lines of an explanation ([`Step`]: English for the command line,
+//! Chinese for the console); this file the types of a standing and [`evaluate`]; `tests.rs` the
+//! table tests.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
