@@ -14,8 +14,9 @@
 //!   arithmetic over them (pure: no clock, no I/O but loading its files);
 //! - [`domain`]: the rulebook's rules, pure: a case as recorded ([`domain::case`]), the changes
 //!   to it and their refusals ([`domain::casework`], [`domain::entry`]), the deadline engine
-//!   ([`domain::deadline`]), who hears of what and when ([`domain::escalation`]), the parties
-//!   and their addresses ([`domain::parties`], [`domain::address`]), and the supervision
+//!   ([`domain::deadline`], with the national Regulations' own clock beside the rulebook's:
+//!   [`domain::deadline::statutory`]), who hears of what and when ([`domain::escalation`]), the
+//!   parties and their addresses ([`domain::parties`], [`domain::address`]), and the supervision
 //!   figures of a period ([`domain::report`], arts. 23, 24);
 //! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment), parsed
 //!   into types once, its bounds, its messages, and the list of jobs ([`config::Job`]);

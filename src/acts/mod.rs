@@ -95,6 +95,16 @@ pub enum Act {
         /// The day.
         on: NaiveDate,
     },
+    /// Given back by the section that holds it as not its own (退回): the office forwards it
+    /// again (改派).
+    Return {
+        /// The case.
+        reference: Reference,
+        /// The day.
+        on: NaiveDate,
+        /// Why it is not that section's.
+        reason: String,
+    },
     /// Closed by other means: reminders stop.
     Close {
         /// The case.
@@ -119,6 +129,7 @@ impl Act {
             Act::Correct { .. } => account::Act::Correct,
             Act::Reply { .. } => account::Act::Reply,
             Act::Close { .. } => account::Act::Close,
+            Act::Return { .. } => account::Act::Return,
         }
     }
 
@@ -133,7 +144,8 @@ impl Act {
             | Act::Notice { reference, .. }
             | Act::Correct { reference, .. }
             | Act::Reply { reference, .. }
-            | Act::Close { reference, .. } => reference,
+            | Act::Close { reference, .. }
+            | Act::Return { reference, .. } => reference,
         }
     }
 }
@@ -262,6 +274,15 @@ pub async fn record(
         Act::Reply { reference, on } => {
             checked("the reply", on)
                 .change(&reference, |c| casework::reply(c, on))
+                .await?
+        }
+        Act::Return {
+            reference,
+            on,
+            reason,
+        } => {
+            checked("the return", on)
+                .change(&reference, |c| casework::return_to_office(c, on, &reason))
                 .await?
         }
         Act::Close {

@@ -51,6 +51,8 @@ pub(crate) fn level_words(item: &Item) -> String {
         ItemLevel::DueToday => "今日到期".to_owned(),
         ItemLevel::Reminder => format!("剩 {} 个工作日", line.remaining.unwrap_or(0)),
         // As the mail says it (issue 17, "also fix"): how late, once the notice is late.
+        // Regulations' clock (issue 18): the explanation says what is wrong.
+        ItemLevel::NoticeMissing if item.stage.starts_with("law:") => "条例期限提示".to_owned(),
         ItemLevel::NoticeMissing => match line.overdue_by {
             Some(by) if by > 0 => format!("书面告知未登记，已逾期 {by} 个工作日"),
             _ => "书面告知未登记".to_owned(),

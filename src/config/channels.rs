@@ -156,7 +156,10 @@ impl Config {
         let mut parties: Vec<(String, &[ChannelName])> = vec![
             ("office.channels".to_owned(), &self.office.channels),
             ("leadership.channels".to_owned(), &self.leadership.channels),
-            ("supervision.channels".to_owned(), &self.supervision.channels),
+            (
+                "supervision.channels".to_owned(),
+                &self.supervision.channels,
+            ),
         ];
         for (i, s) in self.sections.iter().enumerate() {
             parties.push((

@@ -157,6 +157,9 @@ pub struct CasesConfig {
     pub extensions_query: String,
     /// The query returning the suspensions (art. 21); empty: the case system records none.
     pub suspensions_query: String,
+    /// The query returning the returns (退回: a forwarding undone by the section); empty: the
+    /// case system records none.
+    pub returns_query: String,
 }
 
 impl CasesConfig {
@@ -174,6 +177,7 @@ impl CasesConfig {
                     ("cases.cases_query", &self.cases_query),
                     ("cases.extensions_query", &self.extensions_query),
                     ("cases.suspensions_query", &self.suspensions_query),
+                    ("cases.returns_query", &self.returns_query),
                 ];
                 if let Some((key, _)) = set.iter().find(|(_, v)| !v.trim().is_empty()) {
                     return Err((

@@ -26,6 +26,7 @@ url = ""
 cases_query = ""
 extensions_query = ""
 suspensions_query = ""
+returns_query = ""
 
 [office]
 name = "政务公开工作领导小组办公室"
@@ -52,6 +53,13 @@ max_extension = 15
 notice_within = 2
 suspension_alert_after = 15
 rest_day_receipt = "strict"
+return_restarts_forward = false
+
+[law]
+reply_within = 20
+max_extension = 20
+correction_notice_within = 7
+third_party_within = 15
 
 [escalation]
 reminder_at = 2
@@ -184,6 +192,9 @@ mod tests {
             toml::Value::try_from(&fixture).expect("rules as TOML"),
         );
         assert_eq!(configured.reminder_at, fixture.reminder_at);
+        // The Regulations' numbers (Regulations arts. 30, 32, 33): `[law]`'s defaults are the
+        // law's own, which the engine's `Law::default` holds for the unit tests.
+        assert_eq!(configured.law, fixture.law);
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub(super) struct Layers {
     #[serde(default)]
     channels: super::channels::Channels,
     rules: crate::domain::deadline::Rules,
+    law: crate::domain::deadline::Law,
     escalation: Escalation,
     window: crate::domain::escalation::Window,
     mail: mail::MailConfig,
@@ -77,6 +78,8 @@ impl From<Layers> for Config {
             channels: l.channels,
             rules: crate::domain::deadline::Rules {
                 reminder_at,
+                // `[law]` is the user's table; the engine reads it with the rules.
+                law: l.law,
                 ..l.rules
             },
             escalation: crate::domain::escalation::EscalationConfig {

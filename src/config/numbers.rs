@@ -23,6 +23,22 @@ const RULES: [(&str, RangeInclusive<u32>, &str); 5] = [
     ),
 ];
 
+/// `[law]`: working days (the Regulations' numbers in brackets), bounded as `[rules]` is.
+const LAW: [(&str, RangeInclusive<u32>, &str); 4] = [
+    ("law.reply_within", 1..=60, "Regulations art. 33: 20"),
+    (
+        "law.max_extension",
+        0..=60,
+        "Regulations art. 33: 20; 0 allows no extension",
+    ),
+    (
+        "law.correction_notice_within",
+        1..=60,
+        "Regulations art. 30: 7",
+    ),
+    ("law.third_party_within", 1..=60, "Regulations art. 32: 15"),
+];
+
 /// `mail.smtp.timeout_secs`: 0 would leave no time at all for a send.
 const TIMEOUT_SECS: RangeInclusive<u64> = 1..=3600;
 
@@ -56,6 +72,28 @@ impl Config {
                     ),
                     "the rulebook's numbers are forward_within = 5, reply_within = 10, \
                      max_extension = 15, notice_within = 2"
+                        .to_owned(),
+                ));
+            }
+        }
+        let law = &r.law;
+        let values = [
+            law.reply_within,
+            law.max_extension,
+            law.correction_notice_within,
+            law.third_party_within,
+        ];
+        for ((key, range, regulations), value) in LAW.iter().zip(values) {
+            if !range.contains(&value) {
+                return Err((
+                    format!(
+                        "{key} = {value} is out of range: working days from {} to {} \
+                         ({regulations})",
+                        range.start(),
+                        range.end()
+                    ),
+                    "the Regulations' numbers are reply_within = 20, max_extension = 20, \
+                     correction_notice_within = 7, third_party_within = 15"
                         .to_owned(),
                 ));
             }
@@ -187,6 +225,15 @@ mod tests {
             (
                 "[rules]\nforward_within = 0\n",
                 "rules.forward_within = 0 is out of range: working days from 1 to 60",
+            ),
+            (
+                "[law]\nreply_within = 0\n",
+                "law.reply_within = 0 is out of range: working days from 1 to 60 \
+                 (Regulations art. 33: 20)",
+            ),
+            (
+                "[law]\nthird_party_within = 61\n",
+                "law.third_party_within = 61 is out of range",
             ),
             (
                 "[rules]\nreply_within = 100\n",

@@ -9,7 +9,8 @@
 //! - `leadership` (局领导, arts. 20, 24): reads every case; records nothing (the extension it
 //!   approves is recorded by the office, naming who approved it, art. 20);
 //! - `section:CODE` (承办股室, art. 20): reads only the cases forwarded to its section; records
-//!   their reply and the written notices it owes (arts. 20, 21); nothing else.
+//!   their reply and the written notices it owes (arts. 20, 21), and gives back (退回) a case
+//!   that is not its own; nothing else.
 
 use std::fmt;
 
@@ -76,7 +77,8 @@ impl Role {
             Role::Admin | Role::Office => true,
             Role::Leadership => false,
             Role::Section(_) => {
-                matches!(act, Act::Reply | Act::Notice) && case.is_some_and(|c| self.may_read(c))
+                matches!(act, Act::Reply | Act::Notice | Act::Return)
+                    && case.is_some_and(|c| self.may_read(c))
             }
         }
     }
@@ -139,11 +141,13 @@ pub enum Act {
     Reply,
     /// Closed by other means.
     Close,
+    /// Given back by the section that holds it as not its own (退回).
+    Return,
 }
 
 impl Act {
     /// Every act, in the order of a case's life.
-    pub const ALL: [Act; 9] = [
+    pub const ALL: [Act; 10] = [
         Act::Add,
         Act::Forward,
         Act::Extend,
@@ -153,6 +157,7 @@ impl Act {
         Act::Correct,
         Act::Reply,
         Act::Close,
+        Act::Return,
     ];
 
     /// The act's word in routes and the history (`forward`, …; `add` for a new case).
@@ -167,6 +172,7 @@ impl Act {
             Act::Correct => "correct",
             Act::Reply => "reply",
             Act::Close => "close",
+            Act::Return => "return",
         }
     }
 
@@ -287,7 +293,8 @@ mod tests {
             assert!(Role::Admin.may_record(act, case), "{act:?}");
             assert!(Role::Office.may_record(act, case), "{act:?}");
             assert!(!Role::Leadership.may_record(act, case), "{act:?}");
-            let section_may = matches!(act, Act::Reply | Act::Notice);
+            // 退回: the section that holds a case may give it back.
+            let section_may = matches!(act, Act::Reply | Act::Notice | Act::Return);
             assert_eq!(ss.may_record(act, case), section_may, "{act:?}");
             assert!(
                 !ss.may_record(act, Some(&other)),

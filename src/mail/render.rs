@@ -100,6 +100,9 @@ struct LineView {
     grade: Option<String>,
     /// Of a long suspension: the working days it has stood.
     suspended_days: Option<u32>,
+    /// A line of the Regulations' clock (issue 18, `law:KIND:DATE`): its explanation says what
+    /// is wrong, it is no written notice of the rulebook's.
+    law: bool,
 }
 
 impl LineView {
@@ -117,6 +120,7 @@ impl LineView {
             copy: item.role != Role::Responsible,
             grade: item.line.grade.as_deref().map(field),
             suspended_days: item.line.suspended_days,
+            law: item.stage.starts_with("law:"),
         }
     }
 }

@@ -41,7 +41,7 @@ pub enum OutputFormat {
 }
 
 /// The figures' column headers, in order (xlsx and CSV).
-pub const FIGURE_HEADERS: [&str; 18] = [
+pub const FIGURE_HEADERS: [&str; 20] = [
     "责任方",
     "代码",
     "办理件数",
@@ -58,6 +58,8 @@ pub const FIGURE_HEADERS: [&str; 18] = [
     "逾期后中止",
     "书面告知缺失",
     "红牌",
+    "退回件数",
+    "退回前承办工作日",
     "按期办结率",
     "备注",
 ];
@@ -108,8 +110,8 @@ pub(crate) fn rows(report: &Report, config: &Config) -> Vec<(String, String, Fig
     out
 }
 
-/// A party's figures in [`FIGURE_HEADERS`]' order, from 办理件数 to 红牌.
-pub(crate) fn numbers(f: &Figures) -> [u32; 14] {
+/// A party's figures in [`FIGURE_HEADERS`]' order, from 办理件数 to 退回前承办工作日.
+pub(crate) fn numbers(f: &Figures) -> [u32; 16] {
     [
         f.handled,
         f.on_time,
@@ -125,6 +127,8 @@ pub(crate) fn numbers(f: &Figures) -> [u32; 14] {
         f.late_suspensions,
         f.notices_missing,
         f.red_cards,
+        f.returns,
+        f.returned_days,
     ]
 }
 

@@ -139,7 +139,7 @@ fn write_row<W: Write + ?Sized>(out: &mut W, r: &serde_json::Value) -> std::io::
     let flag = |k: &str, text: &'static str| if r[k] == true { text } else { "" };
     writeln!(
         out,
-        "{:<12} {:<8} {:<8} due {:<10} remaining {:<3} overdue_by {:<3} {:<9}{}{}{}{}",
+        "{:<12} {:<8} {:<8} due {:<10} remaining {:<3} overdue_by {:<3} {:<9} law {:<10}{}{}{}{}{}",
         s("reference"),
         s("stage"),
         s("responsible"),
@@ -147,10 +147,16 @@ fn write_row<W: Write + ?Sized>(out: &mut W, r: &serde_json::Value) -> std::io::
         n("remaining"),
         n("overdue_by"),
         s("level"),
+        s("statutory_due"),
         flag("suspended", " suspended"),
         flag("provisional", " provisional"),
         flag("late_extension", " late extension"),
         flag("late_suspension", " late suspension"),
+        if n("statutory_faults") == "0" || n("statutory_faults") == "-" {
+            ""
+        } else {
+            " statutory fault"
+        },
     )
 }
 
@@ -164,7 +170,8 @@ pub fn row_json(case: &Case, status: &CaseStatus) -> serde_json::Value {
     let Some(stage) = stage else {
         return json!({ "reference": case.reference, "stage": null, "responsible": null, "due": null,
             "remaining": null, "overdue_by": null, "level": null, "provisional": false,
-            "suspended": false, "closed": case.closed_on.is_some() });
+            "suspended": false, "closed": case.closed_on.is_some(), "statutory_due": null,
+            "statutory_overdue_by": null, "statutory_faults": 0 });
     };
     json!({
         "reference": case.reference,
@@ -179,5 +186,9 @@ pub fn row_json(case: &Case, status: &CaseStatus) -> serde_json::Value {
         "late_extension": !stage.late_extensions.is_empty(),
         "late_suspension": !stage.late_suspensions.is_empty(),
         "notices_missing": status.notices.iter().filter(|n| n.missing).count(),
+        // Regulations art. 33: the law's own deadline, and what it finds wrong.
+        "statutory_due": status.statutory.as_ref().and_then(|l| l.due).map(|d| d.to_string()),
+        "statutory_overdue_by": status.statutory.as_ref().and_then(|l| l.overdue_by),
+        "statutory_faults": status.statutory.as_ref().map_or(0, |l| l.faults.len()),
     })
 }

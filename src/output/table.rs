@@ -15,7 +15,7 @@ pub fn table(out: &mut dyn Write, report: &Report, config: &Config) -> std::io::
     writeln!(out, "report {} .. {}", p.from(), p.to())?;
     writeln!(
         out,
-        "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>9} {:>6}  name",
+        "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>9} {:>6} {:>8}  name",
         "party",
         "handled",
         "on_time",
@@ -26,11 +26,12 @@ pub fn table(out: &mut dyn Write, report: &Report, config: &Config) -> std::io::
         "suspensions",
         "notices",
         "red_cards",
-        "rate"
+        "rate",
+        "returned"
     )?;
     writeln!(
         out,
-        "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>9} {:>6}",
+        "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>9} {:>6} {:>8}",
         "",
         "",
         "",
@@ -41,12 +42,13 @@ pub fn table(out: &mut dyn Write, report: &Report, config: &Config) -> std::io::
         "n/days/late",
         "missing",
         "received",
-        ""
+        "",
+        "n/days"
     )?;
     for (name, code, f) in rows(report, config) {
         writeln!(
             out,
-            "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>9} {:>6}  {}",
+            "{:<10} {:>7} {:>7} {:>4} {:>9} {:>7} {:>10} {:>11} {:>7} {:>9} {:>6} {:>8}  {}",
             if code.is_empty() { "total" } else { &code },
             f.handled,
             f.on_time,
@@ -64,6 +66,7 @@ pub fn table(out: &mut dyn Write, report: &Report, config: &Config) -> std::io::
             f.notices_missing,
             f.red_cards,
             rate_text(&f),
+            format!("{}/{}", f.returns, f.returned_days),
             name
         )?;
     }

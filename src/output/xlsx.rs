@@ -55,14 +55,16 @@ pub fn xlsx(report: &Report, config: &Config) -> Result<Vec<u8>, XlsxError> {
         for (col, n) in (2u16..).zip(numbers(&f)) {
             sheet.write_number(row, col, n)?;
         }
+        // The rate and the note are the last two columns.
+        let rate_col = FIGURE_HEADERS.len() as u16 - 2;
         match f.on_time_rate() {
-            Some(r) => sheet.write_number_with_format(row, 16, r, &percent)?,
-            None => sheet.write_string(row, 16, "-")?,
+            Some(r) => sheet.write_number_with_format(row, rate_col, r, &percent)?,
+            None => sheet.write_string(row, rate_col, "-")?,
         };
-        sheet.write_string(row, 17, note(report))?;
+        sheet.write_string(row, rate_col + 1, note(report))?;
     }
     sheet.set_column_width(0, 28)?;
-    for col in 2..17 {
+    for col in 2..FIGURE_HEADERS.len() as u16 - 1 {
         sheet.set_column_width(col, 12)?;
     }
     sheet.set_freeze_panes(2, 1)?;

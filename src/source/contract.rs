@@ -1,5 +1,6 @@
-//! The view contract: the columns `cases.cases_query`, `cases.extensions_query` and
-//! `cases.suspensions_query` must return ([`CASES`], [`EXTENSIONS`], [`SUSPENSIONS`]), the check
+//! The view contract: the columns `cases.cases_query`, `cases.extensions_query`,
+//! `cases.suspensions_query` and `cases.returns_query` must return ([`CASES`], [`EXTENSIONS`],
+//! [`SUSPENSIONS`], [`RETURNS`]), the check
 //! of what a query returns against it, and the SQL that wraps a configured query to read it in
 //! either dialect. No I/O here.
 
@@ -163,6 +164,31 @@ pub const SUSPENSIONS: &[ContractColumn] = &[
         false,
         "the day the written notice of the resumption went out",
     ),
+];
+
+/// The columns of `cases.returns_query` (optional), one row per return (退回): a forwarding a
+/// section undid by giving the case back as not its own, before the office forwarded it again.
+pub const RETURNS: &[ContractColumn] = &[
+    col("reference", Kind::Text, true, "the case's reference"),
+    col(
+        "returned_on",
+        Kind::Date,
+        true,
+        "the day the section gave it back",
+    ),
+    col(
+        "section",
+        Kind::Text,
+        true,
+        "the section that gave it back: its code or name in [[sections]]",
+    ),
+    col(
+        "forwarded_on",
+        Kind::Date,
+        true,
+        "the day the case had been forwarded to that section",
+    ),
+    col("reason", Kind::Text, false, "why it was not that section's"),
 ];
 
 /// The two dialects: how a query is wrapped, cast and bound.

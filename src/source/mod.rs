@@ -22,7 +22,7 @@ use crate::config::{CaseSource, Config};
 use crate::domain::case::{Case, Reference};
 use crate::store::{Cursor, HistoryLine, Store, StoreError};
 
-pub use contract::{CASES, ContractColumn, EXTENSIONS, Kind, SUSPENSIONS};
+pub use contract::{CASES, ContractColumn, EXTENSIONS, Kind, RETURNS, SUSPENSIONS};
 pub use sql::{Checked, SqlCursor, SqlSource};
 
 /// The cases duewatch watches.

@@ -1,12 +1,15 @@
 //! The SQL that reads a case system, built once from the columns its configured queries return
 //! (found at connect, [`super::sql`]): the keyset scans of the cases (all, open), one case by its
-//! reference, and the children (extensions, suspensions) of a batch's cases by their references.
+//! reference, and the children (extensions, suspensions, returns) of a batch's cases by their
+//! references.
 //! A configured query is wrapped as a subquery; a missing optional column reads as NULL; the
 //! column names are quoted; every value is a placeholder.
 
 use std::sync::Arc;
 
-use super::contract::{CASES, ContractColumn, Dialect, EXTENSIONS, SUSPENSIONS, select_list};
+use super::contract::{
+    CASES, ContractColumn, Dialect, EXTENSIONS, RETURNS, SUSPENSIONS, select_list,
+};
 use crate::config::CasesConfig;
 
 /// The SQL that reads, built once the queries' columns are known.
@@ -20,6 +23,7 @@ pub(super) struct Reads {
     /// The children of a batch's cases, by their references.
     pub(super) extensions: Option<Children>,
     pub(super) suspensions: Option<Children>,
+    pub(super) returns: Option<Children>,
 }
 
 /// A children query (extensions, suspensions) of a batch's cases, fetched by the cases'
@@ -56,6 +60,7 @@ impl Reads {
         case_names: &[Option<String>],
         ext_names: Option<Vec<Option<String>>>,
         sus_names: Option<Vec<Option<String>>>,
+        ret_names: Option<Vec<Option<String>>>,
     ) -> Reads {
         let q = |name: &str| format!("q.{}", dialect.quote(name));
         let (p1, p2) = (dialect.param(1), dialect.param(2));
@@ -100,6 +105,7 @@ impl Reads {
                 .map(|n| children(&c.extensions_query, EXTENSIONS, &n, "approved_on")),
             suspensions: sus_names
                 .map(|n| children(&c.suspensions_query, SUSPENSIONS, &n, "from_on")),
+            returns: ret_names.map(|n| children(&c.returns_query, RETURNS, &n, "returned_on")),
         }
     }
 }

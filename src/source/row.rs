@@ -11,7 +11,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 
 use crate::domain::case::text::cleaned;
-use crate::domain::case::{Case, Extension, Reference, Subject, Suspension, SuspensionReason};
+use crate::domain::case::{
+    Case, Extension, Reference, Return, Subject, Suspension, SuspensionReason,
+};
 use crate::domain::deadline::Rules;
 use crate::domain::parties::{Section, section_named, sections_listed};
 use crate::store::StoreError;
@@ -62,7 +64,16 @@ pub(super) struct RawSuspension {
     pub(super) resumption_notice_on: Option<NaiveDate>,
 }
 
-/// A batch's children (extensions or suspensions) by their case's reference: each row as read,
+/// A return row (`cases.returns_query`), before any rule is applied.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct RawReturn {
+    pub(super) returned_on: Option<NaiveDate>,
+    pub(super) section: Option<String>,
+    pub(super) forwarded_on: Option<NaiveDate>,
+    pub(super) reason: Option<String>,
+}
+
+/// A batch's children (extensions, suspensions or returns) by their case's reference: each row as read,
 /// or why it cannot be read.
 pub(super) type ByReference<C> = HashMap<String, Vec<Result<C, String>>>;
 
@@ -88,7 +99,8 @@ fn required<T>(value: Option<T>, column: &str, what: &str) -> Result<T, String> 
     value.ok_or_else(|| format!("{column} is empty ({what})"))
 }
 
-/// Parses a row and its children into a case and replays it through the rules.
+/// Parses a row and its children (no returns) into a case and replays it through the rules.
+#[cfg(test)]
 pub(super) fn to_case(
     sections: &[Section],
     rules: &Rules,
@@ -97,7 +109,7 @@ pub(super) fn to_case(
     suspensions: Vec<Result<RawSuspension, String>>,
 ) -> Result<Case, StoreError> {
     let reference = raw.reference.clone();
-    parse_case(sections, rules, raw, extensions, suspensions)
+    parse_case(sections, rules, raw, extensions, suspensions, Vec::new())
         .map_err(|problem| StoreError::BadRow { reference, problem })
 }
 
@@ -110,6 +122,7 @@ pub(super) fn cases_of(
     references: &[String],
     mut extensions: ByReference<RawExtension>,
     mut suspensions: ByReference<RawSuspension>,
+    mut returns: ByReference<RawReturn>,
 ) -> Vec<Result<Case, StoreError>> {
     // A reference on several rows is one bad case, reported once; none of its rows is watched
     // (which of them would be right is the case system's to say).
@@ -134,10 +147,34 @@ pub(super) fn cases_of(
             Some(raw.and_then(|raw| {
                 let ext = extensions.remove(&raw.reference).unwrap_or_default();
                 let sus = suspensions.remove(&raw.reference).unwrap_or_default();
-                to_case(sections, rules, raw, ext, sus)
+                let ret = returns.remove(&raw.reference).unwrap_or_default();
+                let reference = raw.reference.clone();
+                parse_case(sections, rules, raw, ext, sus, ret)
+                    .map_err(|problem| StoreError::BadRow { reference, problem })
             }))
         })
         .collect()
+}
+
+/// A section's code from its code or configured name (a case system may write either).
+fn section_code(sections: &[Section], s: &str) -> Result<crate::domain::case::SectionCode, String> {
+    let known = section_named(sections, s).ok_or_else(|| {
+        if let Some(codes) = crate::domain::parties::ambiguous(sections, s) {
+            return format!(
+                "section \"{s}\" is the name of sections {codes}: write the code, or give \
+                 every section its own name (config check refuses the same name twice)"
+            );
+        }
+        format!(
+            "section \"{s}\" is not configured; use a code or name of [[sections]]: {}",
+            if sections.is_empty() {
+                "none is configured".to_owned()
+            } else {
+                sections_listed(sections)
+            }
+        )
+    })?;
+    Ok(known.code.clone())
 }
 
 fn parse_case(
@@ -146,6 +183,7 @@ fn parse_case(
     raw: RawCase,
     extensions: Vec<Result<RawExtension, String>>,
     suspensions: Vec<Result<RawSuspension, String>>,
+    returns: Vec<Result<RawReturn, String>>,
 ) -> Result<Case, String> {
     let mut case = Case::received(
         Reference::parse(&raw.reference)?,
@@ -178,23 +216,33 @@ fn parse_case(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        let known = section_named(sections, s).ok_or_else(|| {
-            if let Some(codes) = crate::domain::parties::ambiguous(sections, s) {
-                return format!(
-                    "section \"{s}\" is the name of sections {codes}: write the code, or give \
-                     every section its own name (config check refuses the same name twice)"
-                );
-            }
-            format!(
-                "section \"{s}\" is not configured; use a code or name of [[sections]]: {}",
-                if sections.is_empty() {
-                    "none is configured".to_owned()
-                } else {
-                    sections_listed(sections)
-                }
-            )
-        })?;
-        case.section = Some(known.code.clone());
+        case.section = Some(section_code(sections, s)?);
+    }
+    for r in returns {
+        let r = r?;
+        let section = required(
+            r.section
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty()),
+            "returns: section",
+            "the section that gave it back",
+        )?;
+        case.returns.push(Return {
+            returned_on: required(
+                r.returned_on,
+                "returns: returned_on",
+                "the day it was given back",
+            )?,
+            section: section_code(sections, section).map_err(|e| format!("returns: {e}"))?,
+            forwarded_on: required(
+                r.forwarded_on,
+                "returns: forwarded_on",
+                "the day it had been forwarded to that section",
+            )?,
+            // The case system may not say why; the return still counts.
+            reason: mended(r.reason).unwrap_or_else(|| "（案件系统未记录理由）".to_owned()),
+        });
     }
     for e in extensions {
         let e = e?;

@@ -12,8 +12,8 @@
 //!   key and the column. The SQL that reads is built from what was found ([`super::reads`]): a
 //!   missing optional column reads as NULL.
 //! - **Bounded memory.** Open cases are read in keyset batches of [`SCAN_BATCH`] by `reference`,
-//!   with their extensions and suspensions fetched per batch by the batch's references. One
-//!   batch is read by `SourceSql::read_batch`, written once for both backends; only the binding
+//!   with their extensions, suspensions and returns fetched per batch by the batch's references.
+//!   One batch is read by `SourceSql::read_batch`, written once for both backends; only the binding
 //!   of the references differs (one array on PostgreSQL, one value each on MySQL).
 //! - **One bad row is not fatal.** Each row is made into a [`Case`] by [`super::row`], through
 //!   the rules of the commands; a row that breaks them is a [`StoreError::BadRow`] naming the
@@ -37,9 +37,11 @@ use sqlx::{
     AssertSqlSafe, Column as _, FromRow as _, SqlSafeStr, Statement as _, Transaction, TypeInfo,
 };
 
-use super::contract::{CASES, Dialect, EXTENSIONS, SUSPENSIONS, check_columns, trimmed};
+use super::contract::{CASES, Dialect, EXTENSIONS, RETURNS, SUSPENSIONS, check_columns, trimmed};
 use super::reads::{Children, Reads};
-use super::row::{ByReference, RawCase, RawExtension, RawSuspension, RowReference, cases_of};
+use super::row::{
+    ByReference, RawCase, RawExtension, RawReturn, RawSuspension, RowReference, cases_of,
+};
 use crate::config::{Config, mask};
 use crate::domain::case::{Case, Reference};
 use crate::domain::deadline::Rules;
@@ -184,6 +186,7 @@ impl SqlSource {
                 c.suspensions_query.as_str(),
                 SUSPENSIONS,
             ),
+            ("cases.returns_query", c.returns_query.as_str(), RETURNS),
         ];
         let mut problems = Vec::new();
         let mut found: Vec<Option<Vec<Option<String>>>> = Vec::new();
@@ -235,14 +238,14 @@ impl SqlSource {
             );
         }
         let mut found = found.into_iter();
-        let (Some(Some(case_names)), Some(ext_names), Some(sus_names)) =
-            (found.next(), found.next(), found.next())
+        let (Some(Some(case_names)), Some(ext_names), Some(sus_names), Some(ret_names)) =
+            (found.next(), found.next(), found.next(), found.next())
         else {
             anyhow::bail!(
                 "cases.cases_query is empty, but cases.source = \"sql\" reads through it"
             );
         };
-        let reads = Reads::build(dialect, c, &case_names, ext_names, sus_names);
+        let reads = Reads::build(dialect, c, &case_names, ext_names, sus_names, ret_names);
         let source = SqlSource {
             pool,
             inner: Arc::new(Inner {
@@ -331,6 +334,7 @@ where
     for<'r> RawCase: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
     for<'r> RawExtension: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
     for<'r> RawSuspension: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
+    for<'r> RawReturn: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
 {
     /// Binds a batch's references to a children query ([`Children::sql`]).
     fn bind_references<'q>(
@@ -406,6 +410,8 @@ where
             "a suspension",
         )
         .await?;
+        let returns: ByReference<RawReturn> =
+            Self::read_children(tx, inner.reads.returns.as_ref(), &references, "a return").await?;
         Ok(Some(Batch {
             cases: cases_of(
                 &inner.sections,
@@ -414,6 +420,7 @@ where
                 &references,
                 extensions,
                 suspensions,
+                returns,
             ),
             last,
             rows: rows_read,

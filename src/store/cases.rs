@@ -11,11 +11,14 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sqlx::{FromRow as _, Transaction};
 
+use super::returns::{
+    CASE_RETURNS, DELETE_RETURNS, INSERT_RETURN, ReturnRow, SCAN_OPEN_RETURNS, SCAN_RETURNS,
+};
 use super::rows::{
     CaseKey, CaseRow, ChildKey, ExtensionRow, HistoryLine, HistoryRow, SuspensionRow,
 };
 use super::{Store, StoreError, WritePool, with_pool};
-use crate::domain::case::{Case, Channel, CloseReason, Reference, SectionCode, Suspension};
+use crate::domain::case::{Case, Channel, CloseReason, Reference, Return, SectionCode, Suspension};
 
 /// Cases per batch of [`Store::cursor`]: large enough that the per-query cost vanishes, small
 /// enough that a batch is a few megabytes.
@@ -112,6 +115,7 @@ where
     for<'r> ChildKey: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
     for<'r> ExtensionRow: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
     for<'r> SuspensionRow: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
+    for<'r> ReturnRow: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
 {
     /// Reads a case's extensions and suspensions into `case` (row `id`).
     async fn load_children(
@@ -135,11 +139,19 @@ where
                 Suspension::try_from((&case.reference, SuspensionRow::from_row(row)?))?;
             case.suspensions.push(suspension);
         }
+        let rows = sqlx::query(CASE_RETURNS)
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?;
+        for row in &rows {
+            let returned = Return::try_from((&case.reference, ReturnRow::from_row(row)?))?;
+            case.returns.push(returned);
+        }
         Ok(())
     }
 
-    /// Writes a case's state (row `id`): its row, and its extensions and suspensions replaced
-    /// whole.
+    /// Writes a case's state (row `id`): its row, and its extensions, suspensions and returns
+    /// replaced whole.
     async fn write_case(
         tx: &mut Transaction<'static, Self>,
         id: i64,
@@ -187,6 +199,21 @@ where
                 .bind(s.note.as_deref())
                 .bind(s.notice_on)
                 .bind(s.resumption_notice_on)
+                .execute(&mut **tx)
+                .await?;
+        }
+        sqlx::query(DELETE_RETURNS)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        for (i, r) in case.returns.iter().enumerate() {
+            sqlx::query(INSERT_RETURN)
+                .bind(id)
+                .bind(i as i32)
+                .bind(r.returned_on)
+                .bind(r.section.as_str())
+                .bind(r.forwarded_on)
+                .bind(r.reason.as_str())
                 .execute(&mut **tx)
                 .await?;
         }
@@ -250,6 +277,16 @@ where
             .fetch_all(&mut **tx)
             .await?;
         attach_suspensions(&mut batch, &index, &suspensions)?;
+        let returns = sqlx::query(if open_only {
+            SCAN_OPEN_RETURNS
+        } else {
+            SCAN_RETURNS
+        })
+        .bind(first.as_str())
+        .bind(last.as_str())
+        .fetch_all(&mut **tx)
+        .await?;
+        attach_returns(&mut batch, &index, &returns)?;
         Ok(Some(Batch {
             cases: batch,
             last,
@@ -325,6 +362,33 @@ where
                 .and_then(|s| Suspension::try_from((&case.reference, s)));
             match suspension {
                 Ok(s) => case.suspensions.push(s),
+                Err(e) => batch[i] = Err(e),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Adds the return rows (ordered by case and position) to their cases in `batch`; a return that
+/// cannot be read makes its case an `Err`.
+pub(super) fn attach_returns<R: sqlx::Row>(
+    batch: &mut [Result<Case, StoreError>],
+    index: &CaseIndex,
+    rows: &[R],
+) -> Result<(), sqlx::Error>
+where
+    for<'r> ChildKey: sqlx::FromRow<'r, R>,
+    for<'r> ReturnRow: sqlx::FromRow<'r, R>,
+{
+    for row in rows {
+        if let Some(&i) = index.get(&ChildKey::from_row(row)?.case_id)
+            && let Ok(case) = &mut batch[i]
+        {
+            let returned = ReturnRow::from_row(row)
+                .map_err(StoreError::from)
+                .and_then(|r| Return::try_from((&case.reference, r)));
+            match returned {
+                Ok(r) => case.returns.push(r),
                 Err(e) => batch[i] = Err(e),
             }
         }

@@ -13,6 +13,7 @@
 //! - [`outbox`]: the mail queue and its delivery guarantee;
 //! - [`channel_outbox`]: chat channel messages in the same queue, and their per-minute limit;
 //! - [`repeats`]: the daily repeat of overdue lines;
+//! - `returns`: the forwardings undone by a section giving a case back (退回), a child of `cases`;
 //! - [`runs`]: each job's runs and their figures;
 //! - [`feed_tokens`]: the sections' calendar feed tokens (kept hashed);
 //! - [`secret`]: making and checking tokens (kept as SHA-256) and passwords (argon2id);
@@ -42,6 +43,7 @@ pub mod outbox;
 pub mod period;
 pub mod red_cards;
 pub mod repeats;
+mod returns;
 pub(crate) mod rows;
 pub mod runs;
 pub mod secret;

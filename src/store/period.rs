@@ -22,7 +22,10 @@
 use chrono::NaiveDate;
 use sqlx::{FromRow as _, Transaction};
 
-use super::cases::{SCAN_BATCH, attach_extensions, attach_suspensions, decode_cases};
+use super::cases::{
+    SCAN_BATCH, attach_extensions, attach_returns, attach_suspensions, decode_cases,
+};
+use super::returns::ReturnRow;
 use super::rows::{CaseKey, CaseRow, ChildKey, ExtensionRow, SuspensionRow};
 use super::{Store, StoreError, WritePool};
 use crate::domain::case::Case;
@@ -40,6 +43,7 @@ where
     for<'r> ChildKey: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
     for<'r> ExtensionRow: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
     for<'r> SuspensionRow: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
+    for<'r> ReturnRow: sqlx::FromRow<'r, <Self as sqlx::Database>::Row>,
 {
     /// The ids of the cases that can count in a period, as one text `"3,17,42"` (NULL when
     /// there are none; one value instead of a row per case, which sqlx would hold at a few
@@ -53,6 +57,8 @@ where
     const EXTENSIONS: &'static str;
     /// Their suspensions, ordered by case and position.
     const SUSPENSIONS: &'static str;
+    /// Their returns (退回), ordered by case and position.
+    const RETURNS: &'static str;
 
     /// The ids of the candidates, ascending.
     async fn candidates(
@@ -92,10 +98,15 @@ where
             .await?;
         attach_extensions(&mut batch, &index, &rows)?;
         let rows = sqlx::query(Self::SUSPENSIONS)
-            .bind(list)
+            .bind(list.clone())
             .fetch_all(&mut **tx)
             .await?;
         attach_suspensions(&mut batch, &index, &rows)?;
+        let rows = sqlx::query(Self::RETURNS)
+            .bind(list)
+            .fetch_all(&mut **tx)
+            .await?;
+        attach_returns(&mut batch, &index, &rows)?;
         Ok(batch)
     }
 }
@@ -123,6 +134,10 @@ impl PeriodSql for sqlx::Sqlite {
          t.note, t.notice_on, t.resumption_notice_on FROM suspensions t \
          WHERE t.case_id IN (SELECT value FROM json_each('[' || $1 || ']')) \
          ORDER BY t.case_id, t.position";
+    const RETURNS: &'static str = "SELECT t.case_id, t.returned_on, t.section, \
+         t.forwarded_on, t.reason FROM returns t \
+         WHERE t.case_id IN (SELECT value FROM json_each('[' || $1 || ']')) \
+         ORDER BY t.case_id, t.position";
 }
 
 impl PeriodSql for sqlx::Postgres {
@@ -140,6 +155,10 @@ impl PeriodSql for sqlx::Postgres {
          ORDER BY t.case_id, t.position";
     const SUSPENSIONS: &'static str = "SELECT t.case_id, t.from_on, t.until_on, t.reason, \
          t.note, t.notice_on, t.resumption_notice_on FROM suspensions t \
+         WHERE t.case_id = ANY(CAST(string_to_array($1, ',') AS int8[])) \
+         ORDER BY t.case_id, t.position";
+    const RETURNS: &'static str = "SELECT t.case_id, t.returned_on, t.section, \
+         t.forwarded_on, t.reason FROM returns t \
          WHERE t.case_id = ANY(CAST(string_to_array($1, ',') AS int8[])) \
          ORDER BY t.case_id, t.position";
 }

@@ -232,6 +232,7 @@ impl TryFrom<CaseRow> for Case {
                 .map_err(|e| bad_row(reference, "close reason", e))?,
             extensions: Vec::new(),
             suspensions: Vec::new(),
+            returns: Vec::new(),
         })
     }
 }

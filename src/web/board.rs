@@ -41,6 +41,11 @@ pub struct Row {
     pub suspended: bool,
     /// Written notices owed and not recorded (arts. 20, 21).
     pub notices_missing: u16,
+    /// The law's deadline (Regulations art. 33; `None` while a correction or a consultation
+    /// stops it).
+    pub statutory_due: Option<NaiveDate>,
+    /// Whether the law's clock finds a fault (the rulebook's deadline past its own, …).
+    pub statutory_fault: bool,
 }
 
 /// What `/` and `/cases` count and filter: a column of the matrix.
@@ -215,6 +220,11 @@ impl Board {
             provisional: stage.is_some_and(|s| s.provisional),
             suspended: stage.is_some_and(|s| matches!(s.state, State::Suspended { .. })),
             notices_missing: u16::try_from(missing).unwrap_or(u16::MAX),
+            statutory_due: status.statutory.as_ref().and_then(|l| l.due),
+            statutory_fault: status
+                .statutory
+                .as_ref()
+                .is_some_and(|l| !l.faults.is_empty()),
         });
     }
 

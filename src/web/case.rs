@@ -144,7 +144,7 @@ pub(super) async fn show(
     let (case, history) = readable(console, viewer, reference).await?;
     let forms = record::forms(console, viewer, &case, typed);
     let cal = console.ctx.calendar();
-    let (stages, notices, problem) = match deadline::evaluate(
+    let (stages, notices, statutory, problem) = match deadline::evaluate(
         &case,
         &console.ctx.config.rules,
         &cal,
@@ -167,13 +167,19 @@ pub(super) async fn show(
                     }
                 })
                 .collect();
-            (stages, notices, None)
+            (
+                stages,
+                notices,
+                statutory_view(status.statutory.as_ref()),
+                None,
+            )
         }
         Err(e) => {
             tracing::warn!(case = %case.reference, "console: its deadlines cannot be counted: {e}");
             (
                 Vec::new(),
                 Vec::new(),
+                None,
                 Some("期限无法计算（日期超出日历范围等），详见 duewatch case show".to_owned()),
             )
         }
@@ -234,6 +240,18 @@ pub(super) async fn show(
             }
         })
         .collect();
+    let returns: Vec<_> = case
+        .returns
+        .iter()
+        .map(|r| {
+            context! {
+                returned_on => r.returned_on.to_string(),
+                section => party_view(console, &deadline::Responsible::Section(r.section.clone())).name,
+                forwarded_on => r.forwarded_on.to_string(),
+                reason => r.reason.clone(),
+            }
+        })
+        .collect();
     // History written before text was checked at input may hold anything: escaped for display
     // as `case show` does (and minijinja escapes the HTML).
     let history: Vec<_> = history
@@ -266,6 +284,8 @@ pub(super) async fn show(
             close_reason => case.close_reason.map(close_reason),
             problem,
             stages => render::value(stages),
+            statutory,
+            returns,
             notices,
             extensions,
             suspensions,
@@ -283,6 +303,24 @@ pub(super) async fn show(
             as_of => super::names::local_time(now),
         },
     )?)
+}
+
+/// The Regulations' clock as the page shows it (Regulations arts. 30, 32, 33): the deadline
+/// beside the rulebook's, its summary, its warnings and reminders.
+fn statutory_view(law: Option<&deadline::Statutory>) -> Option<minijinja::Value> {
+    let law = law?;
+    Some(context! {
+        due => law.due.map(|d| d.to_string()),
+        summary => law.summary_zh(),
+        overdue => law.overdue_by.is_some(),
+        provisional => law.provisional,
+        faults => law.faults.iter().map(deadline::Fault::zh).collect::<Vec<_>>(),
+        reminders => law
+            .reminders
+            .iter()
+            .map(|r| context! { text => r.zh(), due => r.due.to_string(), missing => r.missing })
+            .collect::<Vec<_>>(),
+    })
 }
 
 /// A stage's view; with `by_day`, its count day by day.
@@ -439,7 +477,8 @@ fn told_view(t: &Told, tz: chrono_tz::Tz, grades: &[escalation::Grade]) -> ToldV
     }
 }
 
-/// A notification's stage key (`forward`, `reply`, `notice:KIND:EVENT-DATE`) in words.
+/// A notification's stage key (`forward`, `reply`, `notice:KIND:EVENT-DATE`,
+/// `law:KIND:DATE`) in words.
 fn stage_key_name(key: &str) -> String {
     match key {
         "forward" => escalation::stage_name(Stage::Forward).to_owned(),
@@ -449,6 +488,8 @@ fn stage_key_name(key: &str) -> String {
                 Ok(kind) => format!("{}书面告知（{on}）", escalation::notice_name(kind)),
                 Err(_) => key.to_owned(),
             },
+            // Regulations arts. 30, 32, 33: the law's own clock (escalation/law.rs).
+            ["law", kind, on] => format!("《条例》法定期限：{kind}（{on}）"),
             _ => key.to_owned(),
         },
     }

@@ -113,6 +113,11 @@ pub(crate) fn fields(act: Act) -> &'static [Field] {
         field("reason", "办结原因", CloseReason, true),
         ALLOW_OLD,
     ];
+    const RETURN: &[Field] = &[
+        field("on", "退回日期", Date, true),
+        field("reason", "退回理由", Text, true),
+        ALLOW_OLD,
+    ];
     match act {
         Act::Add => ADD,
         Act::Forward => FORWARD,
@@ -123,6 +128,7 @@ pub(crate) fn fields(act: Act) -> &'static [Field] {
         Act::Correct => CORRECT,
         Act::Reply => REPLY,
         Act::Close => CLOSE,
+        Act::Return => RETURN,
     }
 }
 
@@ -275,6 +281,11 @@ pub(crate) fn parse(
             reference,
             on: values.date("on")?,
             reason: values.parsed("reason", spelling::close_reason)?,
+        },
+        Act::Return => acts::Act::Return {
+            reference,
+            on: values.date("on")?,
+            reason: values.required_text("reason")?.to_owned(),
         },
     };
     Ok((parsed, allow_old))

@@ -87,6 +87,7 @@ fn title(act: Act) -> &'static str {
         Act::Correct => "补正（重新起算）",
         Act::Reply => "答复",
         Act::Close => "以其他方式办结",
+        Act::Return => "退回（非本股室职责，由办公室改派）",
     }
 }
 
@@ -317,6 +318,10 @@ pub(crate) async fn act(
     let typed = match parse(act, Some(&reference), &values) {
         Err(e) => refused(format!("{}：{}", e.label, e.message), Some(e.field)),
         Ok((parsed, allow_old)) => match record(&console, &viewer, parsed, allow_old).await? {
+            // A section that gave the case back (退回) no longer reads it: its list.
+            Ok(case) if !viewer.may_read(&case) => {
+                return Ok(Redirect::to("/cases").into_response());
+            }
             Ok(_) => {
                 let page = format!("/cases/{}", render::segment(reference.as_str()));
                 return Ok(Redirect::to(&page).into_response());

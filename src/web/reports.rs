@@ -69,7 +69,7 @@ fn period(params: &Params) -> Result<Option<Period>, WebError> {
 struct FigureRow {
     name: String,
     code: String,
-    numbers: [u32; 14],
+    numbers: [u32; 16],
     rate: String,
     note: &'static str,
 }

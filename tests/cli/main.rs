@@ -27,6 +27,7 @@ mod report_reads;
 mod security;
 mod smtp;
 mod source;
+mod statutory;
 mod upgrade;
 mod web;
 mod web_case;

@@ -432,15 +432,16 @@ on_both_backends! {
         assert_eq!(lead.post_form("/cases/new", &[("reference", "T-NEW"), ("received_on", &ago(1))]).status, 403);
         assert_eq!(lead.post_json("/api/v1/cases", &new_case).status, 403);
 
-        // A section: its own case shows the reply and the written notices only (art. 20); it
-        // may not forward or close; another section's case, or one at the office, is a 404.
+        // A section: its own case shows the reply, the written notices (art. 20) and the
+        // return of a case that is not its own (退回); it may not forward or close; another
+        // section's case, or one at the office, is a 404.
         let mut ss = console.login("ss1", PASSWORD);
         let page = ss.get("/cases/T-SS");
         assert_eq!(page.status, 200, "{}", page.body);
         let shown_forms: Vec<&str> = page.body.split(r#"<details class="act" id="act-"#).skip(1)
             .map(|f| f.split('"').next().expect("an id"))
             .collect();
-        assert_eq!(shown_forms, ["notice", "reply"]);
+        assert_eq!(shown_forms, ["notice", "reply", "return"]);
         let a = ss.post_form("/cases/T-SS/close", &[("on", &ago(1)), ("reason", "withdrawn")]);
         assert_eq!(a.status, 403, "{}", a.body);
         assert_eq!(ss.post_json("/api/v1/cases/T-SS/forward", &json!({"section": "zc", "on": ago(1)})).status, 403);

@@ -143,30 +143,40 @@ fn november(s: &Setup) {
 /// The figures expected for [`november`], per row of sheet 统计 from its third row: name, code,
 /// handled, on time, late, late days total, max, open overdue, extensions, extension days, late
 /// extensions, suspensions, suspended days, late suspensions, notices missing, on-time rate.
-fn expected_rows() -> Vec<(&'static str, &'static str, [f64; 14], f64)> {
+/// Each party's figures, 办理件数 to 退回前承办工作日 (no red card without grades, no case was
+/// given back: the last three 0).
+fn expected_rows() -> Vec<(&'static str, &'static str, [f64; 16], f64)> {
     vec![
         (
             "政务公开工作领导小组办公室（转办）",
             "office",
-            [5., 3., 1., 2., 2., 1., 0., 0., 0., 0., 0., 0., 0., 0.],
+            [
+                5., 3., 1., 2., 2., 1., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0.,
+            ],
             3. / 5.,
         ),
         (
             "社会保险股",
             "ss",
-            [3., 2., 1., 2., 2., 0., 1., 5., 0., 0., 0., 0., 0., 0.],
+            [
+                3., 2., 1., 2., 2., 0., 1., 5., 0., 0., 0., 0., 0., 0., 0., 0.,
+            ],
             2. / 3.,
         ),
         (
             "政策法规股",
             "zc",
-            [1., 1., 0., 0., 0., 0., 0., 0., 0., 1., 3., 0., 0., 0.],
+            [
+                1., 1., 0., 0., 0., 0., 0., 0., 0., 1., 3., 0., 0., 0., 0., 0.,
+            ],
             1.,
         ),
         (
             "合计",
             "",
-            [9., 6., 2., 4., 2., 1., 1., 5., 0., 1., 3., 0., 0., 0.],
+            [
+                9., 6., 2., 4., 2., 1., 1., 5., 0., 1., 3., 0., 0., 0., 0., 0.,
+            ],
             6. / 9.,
         ),
     ]
@@ -212,7 +222,7 @@ fn check_workbook(bytes: Vec<u8>) {
         text(figures.get((0, 0))),
         "政府信息公开申请办理情况统计 2026-11-01 至 2026-11-30"
     );
-    let headers: Vec<String> = (0..18).map(|c| text(figures.get((1, c)))).collect();
+    let headers: Vec<String> = (0..20).map(|c| text(figures.get((1, c)))).collect();
     assert_eq!(
         headers,
         [
@@ -232,6 +242,8 @@ fn check_workbook(bytes: Vec<u8>) {
             "逾期后中止",
             "书面告知缺失",
             "红牌",
+            "退回件数",
+            "退回前承办工作日",
             "按期办结率",
             "备注"
         ]
@@ -251,7 +263,7 @@ fn check_workbook(bytes: Vec<u8>) {
             );
         }
         assert!(
-            (number(figures.get((row, 16))) - rate).abs() < 1e-9,
+            (number(figures.get((row, 18))) - rate).abs() < 1e-9,
             "row {row} rate"
         );
     }
@@ -397,13 +409,14 @@ on_both_backends! {
             reader.records().map(|r| r.expect("a CSV record")).collect();
         assert_eq!(&records[0][0], "责任方");
         assert_eq!(&records[0][15], "红牌");
-        assert_eq!(&records[0][16], "按期办结率");
+        assert_eq!(&records[0][16], "退回件数");
+        assert_eq!(&records[0][18], "按期办结率");
         for (i, (name, code, numbers, rate)) in expected_rows().iter().enumerate() {
             let r = &records[i + 1];
             assert_eq!((&r[0], &r[1]), (*name, *code));
-            let got: Vec<f64> = (2..16).map(|c| r[c].parse().expect("a number")).collect();
+            let got: Vec<f64> = (2..18).map(|c| r[c].parse().expect("a number")).collect();
             assert_eq!(got, numbers.to_vec(), "{name}");
-            assert_eq!(&r[16], format!("{:.1}%", rate * 100.0), "{name}");
+            assert_eq!(&r[18], format!("{:.1}%", rate * 100.0), "{name}");
         }
         let cases_at = records.iter().position(|r| &r[0] == "编号").expect("the case list");
         let cases: Vec<Vec<&str>> = records[cases_at + 1..].iter().map(|r| r.iter().collect()).collect();

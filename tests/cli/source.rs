@@ -252,14 +252,14 @@ impl Drop for CaseSystem {
                 let _ = std::panic::catch_unwind(|| {
                     runtime().block_on(async move {
                         if let Ok(mut c) = sqlx::MySqlConnection::connect(&url).await {
-                            for v in ["v_cases", "v_extensions", "v_suspensions"] {
+                            for v in ["v_cases", "v_extensions", "v_suspensions", "v_returns"] {
                                 let _ = sqlx::query(AssertSqlSafe(format!(
                                     "DROP VIEW IF EXISTS {p}{v}"
                                 )))
                                 .execute(&mut c)
                                 .await;
                             }
-                            for t in ["shenqing", "yanqi", "zhongzhi"] {
+                            for t in ["shenqing", "yanqi", "zhongzhi", "tuihui"] {
                                 let _ = sqlx::query(AssertSqlSafe(format!(
                                     "DROP TABLE IF EXISTS {p}{t}"
                                 )))
@@ -892,4 +892,55 @@ fn a_case_system_row_that_cannot_be_counted_is_named_reported_once_counted_and_t
     ] {
         assert!(metrics.contains(words), "{words:?} not in\n{metrics}");
     }
+}
+
+on_both_case_systems! {
+    a_case_system_s_returns_are_read_and_the_reply_starts_afresh_at_the_new_section => |system| {
+        let cs = CaseSystem::new(system);
+        let p = cs.prefix.clone();
+        let int = if system == System::Postgres { "INTEGER" } else { "INT" };
+        // 退回: the system's own table of returns, and the administrator's view onto the
+        // contract's optional `returns` query.
+        cs.exec(&[
+            &format!(
+                "CREATE TABLE {p}tuihui (id {int} PRIMARY KEY, shenqing_id {int} NOT NULL, \
+                 tuihui_riqi DATE NOT NULL, keshi VARCHAR(50) NOT NULL, zhuanban_riqi DATE NOT NULL, \
+                 liyou VARCHAR(200))"
+            ),
+            &format!(
+                "CREATE VIEW {p}v_returns AS SELECT s.bianhao AS reference, t.tuihui_riqi AS returned_on, \
+                 t.keshi AS section, t.zhuanban_riqi AS forwarded_on, t.liyou AS reason \
+                 FROM {p}tuihui t JOIN {p}shenqing s ON s.id = t.shenqing_id"
+            ),
+            // Received Mon Nov 2, forwarded to 社会保险股 Wed Nov 4, given back Fri Nov 6,
+            // forwarded again to zc Tue Nov 10; the other given back by a section not configured.
+            &format!(
+                "INSERT INTO {p}shenqing VALUES \
+                 (31, '2026-R001', '退回改派', '2026-11-02', '2026-11-10', 'zc', NULL, NULL), \
+                 (32, '2026-R002', '退回股室未配置', '2026-11-02', '2026-11-10', 'zc', NULL, NULL)"
+            ),
+            &format!(
+                "INSERT INTO {p}tuihui VALUES \
+                 (1, 31, '2026-11-06', '社会保险股', '2026-11-04', '非本股室职责'), \
+                 (2, 32, '2026-11-06', '人事股', '2026-11-04', NULL)"
+            ),
+        ]);
+        if let Some((_, role)) = &cs.postgres {
+            cs.exec(&[&format!("GRANT SELECT ON {p}v_returns TO {role}")]);
+        }
+        let s = setup(&cs);
+        s.append_config(&format!("returns_query = \"SELECT * FROM {p}v_returns\"\n"));
+        let (rows, stderr, _) = status_json(&s, "2026-11-11");
+        let row = rows.iter().find(|r| r["reference"] == "2026-R001").expect("2026-R001 is listed");
+        // zc's 10 working days after Nov 10 end Tue Nov 24 (Nov 11–13, 16–20, 23, 24); the
+        // law's 20 after Nov 2 Mon Nov 30, whoever held the case.
+        assert_eq!((row["stage"].as_str(), row["responsible"].as_str()), (Some("reply"), Some("zc")), "{row}");
+        assert_eq!((row["due"].as_str(), row["statutory_due"].as_str()), (Some("2026-11-24"), Some("2026-11-30")), "{row}");
+        assert!(rows.iter().all(|r| r["reference"] != "2026-R002"), "not watched: {rows:?}");
+        assert!(stderr.contains("2026-R002") && stderr.contains("returns: section \"人事股\" is not configured"), "{stderr}");
+        let shown = s.duewatch(&["case", "show", "2026-R001", "--as-of", "2026-11-11", "--json"]).output().expect("case show");
+        let shown: Value = serde_json::from_slice(&shown.stdout).expect("JSON");
+        assert_eq!(shown["case"]["returns"][0]["section"], "ss", "{shown}");
+        assert_eq!(shown["case"]["returns"][0]["reason"], "非本股室职责", "{shown}");
+    };
 }

@@ -1,5 +1,5 @@
 //! The case commands that record an act, from receipt to reply: `case add`, `forward`, `extend`,
-//! `notice`, `suspend`, `resume`, `correct`, `reply`, `close`. Each is mapped onto
+//! `notice`, `suspend`, `resume`, `correct`, `reply`, `close`, `return`. Each is mapped onto
 //! [`crate::acts::Act`] and recorded by [`crate::acts::record`], the path the console and the
 //! write API take too: a refused change exits 1 and writes nothing.
 
@@ -156,6 +156,19 @@ fn act(command: Command) -> anyhow::Result<(Act, super::OldDates)> {
             old,
         } => (
             Act::Close {
+                reference,
+                on,
+                reason,
+            },
+            old,
+        ),
+        Command::Return {
+            reference,
+            on,
+            reason,
+            old,
+        } => (
+            Act::Return {
                 reference,
                 on,
                 reason,

@@ -36,11 +36,19 @@ use crate::source::Source;
 #[derive(Debug, Subcommand)]
 pub(super) enum Command {
     /// Record a request the office received.
+    ///
+    /// The day of receipt is fixed by the channel (Regulations art. 31): in person, the day it
+    /// was handed in; by registered mail (挂号信、快递), the day the office signed for it; by
+    /// ordinary mail, online (the portal, e-mail) or fax, the day the office confirmed receipt
+    /// with the applicant. Enter that day as --received: both clocks (the rulebook's and the
+    /// Regulations') count from it.
     Add {
         /// The case's unique reference, e.g. 2026-0042.
         #[arg(long = "ref", value_parser = Reference::parse)]
         reference: Reference,
-        /// The day the office received it, YYYY-MM-DD.
+        /// The day of receipt, YYYY-MM-DD (Regulations art. 31): in person, that day; registered
+        /// mail, the day signed for; ordinary mail, online, fax, the day receipt was confirmed
+        /// with the applicant.
         #[arg(long, value_parser = date_arg)]
         received: NaiveDate,
         /// What is asked (no personal data of the applicant): one line, at most 200 characters.
@@ -150,6 +158,23 @@ pub(super) enum Command {
         #[command(flatten)]
         old: OldDates,
     },
+    /// The section gave the case back as not its own (退回): the forward stage is open again
+    /// and the office forwards it anew (改派) with `case forward`; the reply stage then starts
+    /// afresh at the new section. The office's clock keeps running from receipt unless
+    /// rules.return_restarts_forward = true.
+    Return {
+        /// The case.
+        #[arg(value_parser = Reference::parse)]
+        reference: Reference,
+        /// The day it was given back, YYYY-MM-DD.
+        #[arg(long, value_parser = date_arg)]
+        on: NaiveDate,
+        /// Why it is not the section's: one line.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        old: OldDates,
+    },
     /// Closed by other means: reminders stop.
     Close {
         /// The case.
@@ -242,6 +267,7 @@ fn read_only(command: &Command, config: &Config) -> anyhow::Result<()> {
         Command::Correct { .. } => "correct",
         Command::Reply { .. } => "reply",
         Command::Close { .. } => "close",
+        Command::Return { .. } => "return",
         Command::Import { .. } => "import",
     };
     anyhow::bail!(

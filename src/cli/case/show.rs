@@ -1,5 +1,6 @@
-//! `duewatch case show`: one case, its deadlines with their explanation, and its history, as
-//! text or JSON. Text that may hold anything (history written before text was checked at input,
+//! `duewatch case show`: one case, its deadlines with their explanation (the rulebook's stages
+//! and the Regulations' own clock, with its warnings), its returns and its history, as text or
+//! JSON. Text that may hold anything (history written before text was checked at input,
 //! the explanations' quoted values) is escaped for the terminal.
 
 use std::io::Write;
@@ -106,6 +107,26 @@ fn show(
         for line in &s.explanation {
             writeln!(out, "  {}", escaped(&line.to_string(), false))?;
         }
+    }
+    // Regulations art. 33: the law's own clock beside the rulebook's.
+    if let Some(law) = &status.statutory {
+        writeln!(out, "statutory: {}", law.summary())?;
+        for fault in &law.faults {
+            writeln!(out, "  WARNING: {fault}")?;
+        }
+        for reminder in &law.reminders {
+            writeln!(out, "  {reminder}")?;
+        }
+    }
+    for r in &case.returns {
+        writeln!(
+            out,
+            "returned {} by {} (forwarded to it {}): {}",
+            r.returned_on,
+            r.section,
+            r.forwarded_on,
+            escaped(&r.reason, false)
+        )?;
     }
     for n in &status.notices {
         writeln!(

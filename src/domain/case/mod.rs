@@ -230,6 +230,20 @@ pub struct Suspension {
     pub resumption_notice_on: Option<NaiveDate>,
 }
 
+/// A case a section sent back to the office as not its own (退回): the forwarding it undid. The
+/// office then forwards it again (改派), and the reply stage starts afresh at the new section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Return {
+    /// The day the section gave the case back.
+    pub returned_on: NaiveDate,
+    /// The section that held it and gave it back.
+    pub section: SectionCode,
+    /// The forwarding it undid (the day that section received it).
+    pub forwarded_on: NaiveDate,
+    /// Why it is not that section's: one line.
+    pub reason: String,
+}
+
 /// A case and everything the deadline rules need about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Case {
@@ -256,6 +270,8 @@ pub struct Case {
     pub extensions: Vec<Extension>,
     /// Suspensions, in date order.
     pub suspensions: Vec<Suspension>,
+    /// Forwardings undone because the section gave the case back (退回), in date order.
+    pub returns: Vec<Return>,
 }
 
 impl Case {
@@ -273,12 +289,32 @@ impl Case {
             close_reason: None,
             extensions: Vec::new(),
             suspensions: Vec::new(),
+            returns: Vec::new(),
         }
     }
 
     /// Whether reminders have stopped for good: replied or closed.
     pub fn is_finished(&self) -> bool {
         self.replied_on.is_some() || self.closed_on.is_some()
+    }
+
+    /// The extensions of the reply stage now running: those approved since the current
+    /// forwarding. A case given back (退回) and forwarded again starts its reply stage afresh,
+    /// so the extensions granted to the section that gave it back are not the new section's
+    /// (they still count towards the case's total, [`Case::extension_days`], and the
+    /// Regulations' clock). Without a return these are all of them: an approval before the
+    /// forwarding is refused.
+    pub fn reply_extensions(&self) -> impl Iterator<Item = &Extension> {
+        let since = self.forwarded_on;
+        self.extensions
+            .iter()
+            .filter(move |e| since.is_none_or(|f| e.approved_on >= f))
+    }
+
+    /// Working days granted to the reply stage now running ([`Case::reply_extensions`]).
+    pub fn reply_extension_days(&self) -> u32 {
+        self.reply_extensions()
+            .fold(0, |total: u32, e| total.saturating_add(e.days))
     }
 
     /// Working days granted by extensions so far.

@@ -46,6 +46,36 @@ pub enum Refusal {
     // art. 19
     #[error("the case was forwarded on {0} already")]
     ForwardedAlready(NaiveDate),
+    /// A forwarding dated before the return it follows (改派 after 退回).
+    // art. 19
+    #[error(
+        "forwarding on {on} is before the case was given back on {returned}: it is forwarded \
+         again after the return"
+    )]
+    ForwardBeforeReturn {
+        /// The forwarding.
+        on: NaiveDate,
+        /// The return.
+        returned: NaiveDate,
+    },
+    /// A return (退回) of a case not forwarded: no section holds it.
+    #[error(
+        "the case is not forwarded to a section, so no section can give it back\n  help: \
+         `duewatch case show REFERENCE` shows where it stands; forward it with `duewatch case \
+         forward`"
+    )]
+    ReturnNotForwarded,
+    /// A return dated before the forwarding it undoes.
+    #[error("a return on {on} cannot precede the forwarding on {forwarded}")]
+    ReturnBeforeForwarding {
+        /// The return.
+        on: NaiveDate,
+        /// The forwarding.
+        forwarded: NaiveDate,
+    },
+    /// A return without its reason.
+    #[error("say why the case is not the section's (--reason)")]
+    NoReturnReason,
     /// An extension of a case not forwarded: there is no reply period to extend.
     // art. 20
     #[error("art. 20 extends the section's reply period; forward the case first")]

@@ -35,6 +35,17 @@ pub(super) fn counted_due<'a>(
         .iter()
         .filter(|s| stops(s, done_on))
         .collect();
+    counted_due_among(start, n, &stopping, cal)
+}
+
+/// As [`counted_due`], over the suspensions given (`stopping`: those that stop this clock; the
+/// Regulations' clock lets only some reasons stop it, `statutory.rs`).
+pub(super) fn counted_due_among<'a>(
+    start: NaiveDate,
+    n: u32,
+    stopping: &[&'a Suspension],
+    cal: &Calendar,
+) -> Result<Counted<'a>, OutOfRange> {
     // Skipping suspended days pushes the deadline later, which can reach further suspended
     // days; repeat until the count of skipped days is stable (it only grows, so this ends).
     let mut extra = 0u32;
@@ -50,7 +61,7 @@ pub(super) fn counted_due<'a>(
             return Ok(Counted::Stopped(open));
         }
         let mut skipped = Reckoned::Certain(0u32);
-        for s in &stopping {
+        for s in stopping {
             // An open suspension here begins after `date`: it covers none of these days.
             let Some(until) = s.until else { continue };
             let days = suspended_working_days(start, date, s.from, until, cal)?;

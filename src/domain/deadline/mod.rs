@@ -20,9 +20,15 @@
 //! - Written notices (arts. 20, 21) not recorded within `rules.notice_within` working days are
 //!   reported as obligations.
 //!
-//! `clock.rs` holds the counting of a stage's clock past suspensions (art. 21); `steps.rs` the
-//! lines of an explanation ([`Step`]: English for the command line, Chinese for the console);
-//! this file the types of a standing and [`evaluate`]; `tests.rs` the table tests.
+//! - A case given back by its section (退回) opens the forward stage again: its clock keeps
+//!   running from receipt, or restarts from the return (`rules.return_restarts_forward`); the
+//!   next forwarding starts the reply stage afresh, with only the extensions granted since.
+//!
+//! `clock.rs` holds the counting of a stage's clock past suspensions (art. 21); `statutory.rs`
+//! the Regulations' own clock beside the two stages ([`CaseStatus::statutory`], Regulations
+//! arts. 30–33); `steps.rs` the lines of an explanation ([`Step`]: English for the command line,
+//! Chinese for the console); this file the types of a standing and [`evaluate`]; `tests.rs` the
+//! table tests.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -31,10 +37,12 @@ use crate::calendar::{Calendar, OutOfRange};
 use crate::domain::case::{Case, NoticeKind, SectionCode};
 use clock::{Counted, counted_due, stops};
 pub use points::{ReminderPoint, ReminderPoints};
+pub use statutory::{Fault, Law, LawReminder, LawReminderKind, Statutory};
 pub use steps::{DayOf, Granted, Span, Step, zh_reason, zh_weekday};
 
 mod clock;
 mod points;
+pub mod statutory;
 mod steps;
 
 /// How a request received on a rest day is counted (domain.md, "Receipt on a rest day").
@@ -69,6 +77,14 @@ pub struct Rules {
     pub suspension_alert_after: u32,
     /// Counting a receipt on a rest day.
     pub rest_day_receipt: RestDayReceipt,
+    /// Whether a case given back (退回) restarts the office's forward stage from the return
+    /// (`true`), or its clock keeps running from receipt (`false`, the strict reading: the
+    /// office answers for the time until the right section has the case).
+    pub return_restarts_forward: bool,
+    /// The Regulations' numbers (`[law]`, [`statutory`]). The user's table is `[law]`; the
+    /// configuration reads it into this field, as it does `reminder_at`.
+    #[serde(skip)]
+    pub law: Law,
 }
 
 /// The rulebook's numbers for unit tests only: the defaults' one home is
@@ -84,6 +100,8 @@ impl Default for Rules {
             reminder_at: ReminderPoints::one(2),
             suspension_alert_after: 15,
             rest_day_receipt: RestDayReceipt::Strict,
+            return_restarts_forward: false,
+            law: Law::default(),
         }
     }
 }
@@ -238,6 +256,9 @@ pub struct CaseStatus {
     pub notices: Vec<NoticeObligation>,
     /// The stage still open, if any (the one reminders are about).
     pub current: Option<Stage>,
+    /// The Regulations' own clock beside the rulebook's (Regulations art. 33), its faults and
+    /// its reminders; `None` when answered on the spot.
+    pub statutory: Option<Statutory>,
 }
 
 /// Works out where `case` stands at `today`.
@@ -257,12 +278,25 @@ pub fn evaluate(
             stages,
             notices: Vec::new(),
             current: None,
+            statutory: None,
         });
     }
 
     // art. 19: the office forwards within `forward_within` working days of receipt.
     let mut explanation = Vec::new();
-    let start = receipt_start(case.received_on, rules, cal, &mut explanation)?;
+    let mut start = receipt_start(case.received_on, rules, cal, &mut explanation)?;
+    for r in &case.returns {
+        // A section gave the case back (退回): the office forwards it again (改派). Strictly its
+        // clock keeps running from receipt; configured so, it restarts from the return.
+        explanation.push(Step::Returned {
+            on: r.returned_on,
+            section: r.section.clone(),
+            restarts: rules.return_restarts_forward,
+        });
+        if rules.return_restarts_forward {
+            start = start.max(r.returned_on);
+        }
+    }
     explanation.push(Step::ForwardWithin {
         days: rules.forward_within,
     });
@@ -283,7 +317,9 @@ pub fn evaluate(
     if let (Some(forwarded_on), Some(section)) = (case.forwarded_on, &case.section) {
         // art. 19: the section answers within `reply_within` working days of receiving it;
         // art. 20: plus the extensions the leadership approved.
-        let extra = case.extension_days();
+        // A case given back and forwarded again starts its reply stage afresh: only the
+        // extensions granted since the current forwarding are this section's.
+        let extra = case.reply_extension_days();
         let explanation = vec![
             Step::Forwarded {
                 on: forwarded_on,
@@ -293,8 +329,7 @@ pub fn evaluate(
                 days: rules.reply_within,
                 extended: extra,
                 extensions: case
-                    .extensions
-                    .iter()
+                    .reply_extensions()
                     .map(|e| Granted {
                         days: e.days,
                         approved_on: e.approved_on,
@@ -317,7 +352,12 @@ pub fn evaluate(
         )?;
         // art. 20: an extension approved after the deadline it extends had passed is flagged.
         let mut granted = rules.reply_within;
-        for (i, ext) in case.extensions.iter().enumerate() {
+        for (i, ext) in case
+            .extensions
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.approved_on >= forwarded_on)
+        {
             let before = counted_due(forwarded_on, granted, case, case.replied_on, cal)?;
             if let Counted::Due(before) = before
                 && ext.approved_on > before.into_parts().0
@@ -334,6 +374,7 @@ pub fn evaluate(
     }
 
     let notices = notice_obligations(case, rules, cal, today)?;
+    let statutory = Some(statutory::evaluate(case, &stages, rules, cal, today)?);
     let current = if case.closed_on.is_some() {
         None
     } else {
@@ -346,6 +387,7 @@ pub fn evaluate(
         stages,
         notices,
         current,
+        statutory,
     })
 }
 

@@ -39,6 +39,17 @@ pub enum Step {
         /// The day it counts as received on.
         next: NaiveDate,
     },
+    /// A section gave the case back (退回) and the office must forward it again (改派):
+    /// the forward stage is open again, its clock running from receipt (the strict reading) or
+    /// restarted from the return (`rules.return_restarts_forward`).
+    Returned {
+        /// The day it was given back.
+        on: NaiveDate,
+        /// The section that gave it back.
+        section: SectionCode,
+        /// Whether the forward stage counts from this day.
+        restarts: bool,
+    },
     /// The office's period (art. 19).
     ForwardWithin {
         /// Working days.
@@ -252,6 +263,20 @@ impl fmt::Display for Step {
                  working day {next}, so day 1 is the one after (rules.rest_day_receipt)",
                 en_day(*on)
             ),
+            Step::Returned {
+                on,
+                section,
+                restarts,
+            } => write!(
+                f,
+                "returned {on} ({}) by {section} as not its own; {}",
+                en_day(*on),
+                if *restarts {
+                    "the forward stage counts again from the return (rules.return_restarts_forward)"
+                } else {
+                    "the forward stage runs on from receipt (rules.return_restarts_forward = false)"
+                }
+            ),
             // art. 19
             Step::ForwardWithin { days } => {
                 write!(f, "forward within {days} working days (art. 19)")
@@ -341,6 +366,19 @@ impl Step {
                  （rules.rest_day_receipt）",
                 zh_day(*on),
                 kind.zh()
+            ),
+            Step::Returned {
+                on,
+                section,
+                restarts,
+            } => format!(
+                "{on}（{}）{section} 以非本股室职责退回；{}",
+                zh_day(*on),
+                if *restarts {
+                    "转办期限自退回之日重新计算（rules.return_restarts_forward）"
+                } else {
+                    "转办期限仍自收到之日连续计算（rules.return_restarts_forward = false）"
+                }
             ),
             // art. 19
             Step::ForwardWithin { days } => format!("{days} 个工作日内转办（第十九条）"),

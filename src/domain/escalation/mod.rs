@@ -44,6 +44,7 @@ mod sample;
 mod window;
 
 mod channels;
+mod law;
 
 /// `[escalation]`: the levels' recipients. Its key `reminder_at` is the threshold of the level
 /// `reminder`, which the deadline engine works out: [`crate::domain::deadline::Rules::reminder_at`].
@@ -401,6 +402,8 @@ pub fn items_for(
             }
         }
     }
+    // Regulations arts. 30, 32, 33: the law's own clock, its faults and reminders.
+    law::items(case, status, policy, parties, &mut out);
     unaddressed.dedup();
     (out, unaddressed)
 }

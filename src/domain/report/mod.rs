@@ -48,6 +48,13 @@
 //!   record of what it told, not from the case, so a report run again later gives the same
 //!   count only while those records are kept; the caller adds them ([`Report::add_red_card`]).
 //!
+//! - **returns** (退回): a section that gave a case back as not its own (退回) answers for the
+//!   time it held it: the return counts for that section in the period it falls in, with the
+//!   working days from its forwarding to the return (`forwarded_on < d <= returned_on`). The
+//!   extensions approved and the suspensions begun while it held the case are its own, as are
+//!   their written notices. The forward stage, open again until the office forwards the case
+//!   anew (改派), stays the office's, and the reply stage is the new section's.
+//!
 //! Cases answered on the spot have no stages; cases closed by other means (withdrawn, merged) on
 //! or before `to` count only for what was done before the closure.
 
@@ -57,7 +64,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::calendar::{Calendar, OutOfRange};
-use crate::domain::case::{Case, NoticeKind, SectionCode};
+use crate::domain::case::{Case, SectionCode};
 use crate::domain::deadline::{self, Responsible, Rules, Stage, State};
 
 /// A report's period: the dates `from..=to`.
@@ -159,6 +166,10 @@ pub struct Figures {
     /// (case, stage, deadline) once. Counted from the notifications duewatch recorded, not
     /// from the cases ([`Report::add_red_card`]); 0 without grades.
     pub red_cards: u32,
+    /// Cases the section gave back in the period as not its own (退回).
+    pub returns: u32,
+    /// Working days it had held them, from its forwarding to the return.
+    pub returned_days: u32,
 }
 
 impl Figures {
@@ -182,6 +193,8 @@ impl Figures {
         self.late_suspensions += o.late_suspensions;
         self.notices_missing += o.notices_missing;
         self.red_cards += o.red_cards;
+        self.returns += o.returns;
+        self.returned_days += o.returned_days;
     }
 }
 
@@ -278,10 +291,20 @@ impl Report {
             .section
             .clone()
             .map_or(Responsible::Office, Responsible::Section);
-        // The party running the case on `day`: the section once it was forwarded (art. 19).
-        let party_on = |day: NaiveDate| match case.forwarded_on {
-            Some(f) if f <= day => section_party.clone(),
-            _ => Responsible::Office,
+        // The party running the case on `day`: the section once it was forwarded (art. 19), or
+        // the section that held it then and later gave it back (退回).
+        let party_on = |day: NaiveDate| {
+            if let Some(r) = case
+                .returns
+                .iter()
+                .find(|r| r.forwarded_on <= day && day < r.returned_on)
+            {
+                return Responsible::Section(r.section.clone());
+            }
+            match case.forwarded_on {
+                Some(f) if f <= day => section_party.clone(),
+                _ => Responsible::Office,
+            }
         };
 
         for s in &status.stages {
@@ -291,18 +314,6 @@ impl Report {
                 Stage::Reply => case.replied_on,
             };
             self.provisional |= s.provisional;
-            if s.stage == Stage::Reply {
-                // art. 20: extensions belong to the section.
-                for (i, e) in case.extensions.iter().enumerate() {
-                    if period.contains(e.approved_on) {
-                        row.extensions += 1;
-                        row.extension_days += e.days;
-                        if s.late_extensions.contains(&i) {
-                            row.late_extensions += 1;
-                        }
-                    }
-                }
-            }
             match (done_on, s.state, s.due) {
                 // An answer while a suspension was still open has no deadline and is on time
                 // (art. 21: the clock stood still).
@@ -332,6 +343,40 @@ impl Report {
                 // Suspended (no deadline), not yet due, closed, or done in another period.
                 _ => {}
             }
+        }
+
+        // art. 20: extensions belong to the section that held the case when they were approved
+        // (the one forwarded to, or one that gave it back since); lateness is known of the
+        // reply stage now running.
+        if let Some(reply) = status.stages.iter().find(|s| s.stage == Stage::Reply) {
+            for (i, e) in case.extensions.iter().enumerate() {
+                if period.contains(e.approved_on) {
+                    let row = self.rows.entry(party_on(e.approved_on)).or_default();
+                    row.extensions += 1;
+                    row.extension_days += e.days;
+                    if reply.late_extensions.contains(&i) {
+                        row.late_extensions += 1;
+                    }
+                }
+            }
+        }
+
+        // 退回: the section that gave the case back answers for the time it held it.
+        for r in case
+            .returns
+            .iter()
+            .filter(|r| period.contains(r.returned_on))
+        {
+            let (held, y) = cal
+                .working_days_between(r.forwarded_on, r.returned_on)?
+                .into_parts();
+            self.provisional |= y.is_some();
+            let row = self
+                .rows
+                .entry(Responsible::Section(r.section.clone()))
+                .or_default();
+            row.returns += 1;
+            row.returned_days += held;
         }
 
         // art. 21: suspensions, by the stage running when they began.
@@ -377,10 +422,9 @@ impl Report {
             .iter()
             .filter(|n| n.missing && n.due >= period.from)
         {
-            let party = match n.kind {
-                NoticeKind::Extension => section_party.clone(),
-                NoticeKind::Suspension | NoticeKind::Resumption => party_on(n.event_on),
-            };
+            // Extension notices to the section that held the case at the approval (art. 20),
+            // suspension and resumption notices by the stage running then (art. 21).
+            let party = party_on(n.event_on);
             self.rows.entry(party).or_default().notices_missing += 1;
         }
         Ok(())
@@ -448,6 +492,17 @@ pub fn as_of(case: &Case, day: NaiveDate) -> Option<Case> {
     }
     let after = |d: Option<NaiveDate>| d.filter(|d| *d <= day);
     let mut c = case.clone();
+    // A return (退回) after `day`: the case was still at that section then (or at the office,
+    // if forwarded to it after `day`); what came later is left out.
+    if let Some(i) = c.returns.iter().position(|r| r.returned_on > day) {
+        let r = c.returns[i].clone();
+        c.returns.truncate(i);
+        (c.forwarded_on, c.section) = if r.forwarded_on <= day {
+            (Some(r.forwarded_on), Some(r.section))
+        } else {
+            (None, None)
+        };
+    }
     if c.forwarded_on.is_some_and(|f| f > day) {
         c.forwarded_on = None;
         c.section = None;

@@ -488,3 +488,43 @@ fn a_case_finished_before_the_reading_margin_counts_in_nothing() {
     }
     assert_eq!(checked, 3 * 12 * 120 * 4);
 }
+
+#[test]
+fn a_section_that_gave_a_case_back_answers_for_the_time_it_held_it() {
+    // Received Mon Nov 2, forwarded to zc Wed Nov 4, extended by 5 (approved Thu Nov 5) and
+    // given back Fri Nov 13: zc held it Nov 5, 6, 9–13, 7 working days. Forwarded again to ss on
+    // Mon Nov 16 (the office's 5 days ended Mon Nov 9: late by Nov 10–13, 16 = 5), answered Mon
+    // Nov 23 (ss's 10 days after Nov 16 end Mon Nov 30: on time).
+    let zc = SectionCode::parse("zc").expect("a valid code");
+    let mut c = case("R-1", "2026-11-02", Some("2026-11-16"), Some("2026-11-23"));
+    c.extensions
+        .push(extension(5, "2026-11-05", Some("2026-11-05")));
+    c.returns.push(crate::domain::case::Return {
+        returned_on: d("2026-11-13"),
+        section: zc.clone(),
+        forwarded_on: d("2026-11-04"),
+        reason: "非本股室职责".to_owned(),
+    });
+    let r = november(&[c.clone()]);
+    let zc_row = &r.rows[&Responsible::Section(zc.clone())];
+    assert_eq!((zc_row.returns, zc_row.returned_days), (1, 7));
+    assert_eq!((zc_row.extensions, zc_row.extension_days), (1, 5));
+    assert_eq!(zc_row.handled, 0, "zc answered nothing");
+    let ss_row = &r.rows[&Responsible::Section(ss())];
+    assert_eq!(
+        (ss_row.handled, ss_row.on_time, ss_row.extensions),
+        (1, 1, 0)
+    );
+    let office = &r.rows[&Responsible::Office];
+    assert_eq!(
+        (office.handled, office.late, office.late_days_max),
+        (1, 1, 5)
+    );
+
+    // As it stood on Nov 10, the case was still at zc: its reply stage running, nothing
+    // returned yet.
+    let then = as_of(&c, d("2026-11-10")).expect("received by then");
+    assert_eq!(then.section, Some(zc));
+    assert_eq!(then.forwarded_on, Some(d("2026-11-04")));
+    assert!(then.returns.is_empty() && then.replied_on.is_none());
+}

@@ -105,7 +105,7 @@ pub(crate) async fn act(
         let Some(act) = Act::from_word(&word).filter(|&a| a != Act::Add) else {
             return Err(WebError::not_found(format!(
                 "no act \"{}\": the acts are forward, extend, suspend, resume, notice, correct, \
-                 reply, close",
+                 reply, close, return",
                 crate::domain::case::text::escaped(
                     &word.chars().take(40).collect::<String>(),
                     false
@@ -151,6 +151,15 @@ async fn recorded(
         .map_err(|e| WebError::bad_request(e.to_string()))?;
     let reference = parsed.reference().clone();
     match record::record(console, viewer, parsed, allow_old).await? {
+        // A section that gave the case back (退回) no longer reads it; it is answered the case
+        // as the act left it, once, as it held it a moment ago.
+        Ok(case) if !viewer.may_read(&case) => {
+            let as_held = Viewer {
+                role: crate::domain::account::Role::Office,
+                ..viewer.clone()
+            };
+            case_json(console, &as_held, &reference).await
+        }
         Ok(_) => case_json(console, viewer, &reference).await,
         Err(message) => Err(WebError::with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
