@@ -4,7 +4,8 @@
 //! command line and the console's forms record it, with the user as the history's actor.
 //!
 //! - `GET /api/v1/cases/{reference}`: the bytes `duewatch case show REFERENCE --json` prints
-//!   ([`crate::output::case::json`]), as of today, without its notifications;
+//!   ([`crate::output::case::json_with_record`]), as of today, its notifications included
+//!   (without their error texts for a section);
 //! - `GET /api/v1/cases/{reference}/notifications` (issue 17): `{reference, notifications}`,
 //!   every notification of the case, by mail or chat channel, and its delivery
 //!   ([`crate::output::record`]), newest first; read as the case is (a section its own cases
@@ -62,14 +63,7 @@ pub(crate) async fn notifications(
         let Path(given) = path.map_err(|_| bad_path())?;
         let reference = case::reference(&given)?;
         case::readable(&console, &viewer, &reference).await?;
-        let told = console.ctx.store.told(reference.as_str(), 10_000).await?;
-        let mut record =
-            crate::output::record::notifications(&told, console.ctx.config.timezone.tz());
-        if !viewer.role.supervises() {
-            for n in &mut record {
-                n.error = None;
-            }
-        }
+        let record = record(&console, &viewer, &reference).await?;
         let body = serde_json::json!({ "reference": reference.as_str(), "notifications": record });
         Ok(serde_json::to_vec_pretty(&body).map_err(anyhow::Error::from)?)
     })
@@ -183,9 +177,27 @@ async fn case_json(
         config.timezone.today(),
     )
     .map_err(|e| anyhow::anyhow!("case {reference}: its deadlines cannot be counted: {e}"))?;
+    let record = record(console, viewer, reference).await?;
     let mut out = Vec::new();
-    crate::output::case::json(&mut out, &case, &status, &history)?;
+    crate::output::case::json_with_record(&mut out, &case, &status, &history, &record)?;
     Ok(out)
+}
+
+/// The case's notifications as `viewer` may see them: the platforms' and relays' error texts
+/// for supervisors only, as on the case page.
+async fn record(
+    console: &Console,
+    viewer: &Viewer,
+    reference: &Reference,
+) -> Result<Vec<crate::output::record::Notification>, WebError> {
+    let told = console.ctx.store.told(reference.as_str(), 10_000).await?;
+    let mut record = crate::output::record::notifications(&told, console.ctx.config.timezone.tz());
+    if !viewer.role.supervises() {
+        for n in &mut record {
+            n.error = None;
+        }
+    }
+    Ok(record)
 }
 
 /// 200 with the JSON, or the error as `{"error": "..."}`.
