@@ -9,7 +9,8 @@
 //! - `leadership` (局领导, arts. 20, 24): reads every case; records nothing (the extension it
 //!   approves is recorded by the office, naming who approved it, art. 20);
 //! - `section:CODE` (承办股室, art. 20): reads only the cases forwarded to its section; records
-//!   their reply and the written notices it owes (arts. 20, 21); nothing else.
+//!   their reply, its outcome (the annual report's category) and the written notices it owes
+//!   (arts. 20, 21); nothing else.
 
 use std::fmt;
 
@@ -70,13 +71,14 @@ impl Role {
     }
 
     /// Whether the role may record `act` on `case` (`None`: a new case). A section records only
-    /// the reply (art. 20) and the written notices (arts. 20, 21) of its own cases.
+    /// the reply (art. 20), its outcome and the written notices (arts. 20, 21) of its own cases.
     pub fn may_record(&self, act: Act, case: Option<&Case>) -> bool {
         match self {
             Role::Admin | Role::Office => true,
             Role::Leadership => false,
             Role::Section(_) => {
-                matches!(act, Act::Reply | Act::Notice) && case.is_some_and(|c| self.may_read(c))
+                matches!(act, Act::Reply | Act::Notice | Act::Outcome)
+                    && case.is_some_and(|c| self.may_read(c))
             }
         }
     }
@@ -139,11 +141,13 @@ pub enum Act {
     Reply,
     /// Closed by other means.
     Close,
+    /// How a finished case ended and who asked, for the annual report (Regulations art. 50).
+    Outcome,
 }
 
 impl Act {
     /// Every act, in the order of a case's life.
-    pub const ALL: [Act; 9] = [
+    pub const ALL: [Act; 10] = [
         Act::Add,
         Act::Forward,
         Act::Extend,
@@ -153,6 +157,7 @@ impl Act {
         Act::Correct,
         Act::Reply,
         Act::Close,
+        Act::Outcome,
     ];
 
     /// The act's word in routes and the history (`forward`, …; `add` for a new case).
@@ -167,6 +172,7 @@ impl Act {
             Act::Correct => "correct",
             Act::Reply => "reply",
             Act::Close => "close",
+            Act::Outcome => "outcome",
         }
     }
 
@@ -287,7 +293,7 @@ mod tests {
             assert!(Role::Admin.may_record(act, case), "{act:?}");
             assert!(Role::Office.may_record(act, case), "{act:?}");
             assert!(!Role::Leadership.may_record(act, case), "{act:?}");
-            let section_may = matches!(act, Act::Reply | Act::Notice);
+            let section_may = matches!(act, Act::Reply | Act::Notice | Act::Outcome);
             assert_eq!(ss.may_record(act, case), section_may, "{act:?}");
             assert!(
                 !ss.may_record(act, Some(&other)),

@@ -3,13 +3,15 @@
 //! as UTF-8, not GBK), and an xlsx workbook ([`xlsx()`]: sheet 统计: the figures; sheet 案件: the
 //! late and overdue cases; Chinese headers, dates as real dates); and a section's deadlines as
 //! an iCalendar file ([`ics`]); the case listing of `status` ([`status`]); one case as JSON
-//! ([`case`], `case show --json` and the API). The figures are
+//! ([`case`], `case show --json` and the API); table 3 of the annual report ([`annual`]: read,
+//! and written in the three formats). The figures are
 //! computed in [`crate::domain::report`]; these files only lay them out, and [`feeds`] streams the cases from the source into them.
 //!
 //! This file holds what the report's formats share: [`OutputFormat`], the Chinese column
 //! headers, a party's name, and the rows in print order; each format is in its own file
 //! (`table.rs`, `csv.rs`, `xlsx.rs`, `ics.rs`).
 
+pub mod annual;
 pub mod case;
 mod csv;
 pub mod feeds;

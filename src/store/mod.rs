@@ -7,6 +7,7 @@
 //! - this file: [`Store`], connecting, migrations, the write check, [`StoreError`],
 //!   [`FileIdentity`], and how each backend opens its transactions (`WritePool`);
 //! - [`cases`]: cases, their extensions, suspensions and history, and the batched scan;
+//! - `annual`: the cases of one year's annual report, read by date range and streamed;
 //! - `rows`: the rows read from the tables, and their conversion into the domain types;
 //! - [`notifications`]: the digest lines and notices recorded, and the problems reported;
 //! - [`outbox`]: the mail queue and its delivery guarantee;
@@ -27,6 +28,7 @@
 //! mail's rendered form; it calls nothing above it (no jobs, no daemon, no CLI).
 
 pub mod accounts;
+mod annual;
 mod backup;
 pub mod cases;
 pub mod feed_tokens;

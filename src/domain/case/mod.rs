@@ -12,6 +12,8 @@ pub mod spelling;
 pub mod text;
 pub use text::Subject;
 
+use crate::domain::outcome::{Applicant, Outcome};
+
 /// A case reference such as `2026-0042`: 1–64 characters, letters, digits, `-`, `_`, `/`, `.`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
@@ -256,6 +258,10 @@ pub struct Case {
     pub extensions: Vec<Extension>,
     /// Suspensions, in date order.
     pub suspensions: Vec<Suspension>,
+    /// How it ended, for the annual report (recorded with the reply or closure, or later).
+    pub outcome: Option<Outcome>,
+    /// Who asked, as a category of the annual report (never personal data).
+    pub applicant: Option<Applicant>,
 }
 
 impl Case {
@@ -273,12 +279,19 @@ impl Case {
             close_reason: None,
             extensions: Vec::new(),
             suspensions: Vec::new(),
+            outcome: None,
+            applicant: None,
         }
     }
 
     /// Whether reminders have stopped for good: replied or closed.
     pub fn is_finished(&self) -> bool {
         self.replied_on.is_some() || self.closed_on.is_some()
+    }
+
+    /// The day it was finished: its reply, else its closure; `None` while open.
+    pub fn finished_on(&self) -> Option<NaiveDate> {
+        self.replied_on.or(self.closed_on)
     }
 
     /// Working days granted by extensions so far.
