@@ -468,14 +468,18 @@ fn read_table(bytes: &[u8]) -> Vec<(String, Option<[u64; 7]>)> {
         .collect()
 }
 
-fn read_csv(bytes: &[u8]) -> Vec<(String, Option<[u64; 7]>)> {
+pub(crate) fn read_csv(bytes: &[u8]) -> Vec<(String, Option<[u64; 7]>)> {
     let body = bytes.strip_prefix("\u{feff}".as_bytes()).expect("a BOM");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(body);
     let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a record")).collect();
-    assert!(records[0][0].ends_with("年 收到和处理政府信息公开申请情况"), "{:?}", records[0]);
+    assert!(
+        records[0][0].ends_with("年 收到和处理政府信息公开申请情况"),
+        "{:?}",
+        records[0]
+    );
     assert_eq!(
         records[1].iter().collect::<Vec<_>>(),
         [
@@ -678,5 +682,44 @@ on_both_backends! {
         ok(&s, &["case", "outcome", "B01", "--outcome", "disclosed"]);
         ok(&s, &["case", "outcome", "B02", "--applicant", "research"]);
         s.duewatch(&["report", "annual", "2026"]).assert().success();
+    };
+
+    the_import_reads_the_categories_in_chinese_and_refuses_a_bad_one_with_its_line => |backend| {
+        let s = Setup::with_store(backend);
+        let path = s.dir.path().join("year.csv");
+        std::fs::write(&path, "\u{feff}编号,收到日期,转办日期,承办股室,答复日期,终止日期,终止原因,办理结果,申请人类别\n\
+            2026-0001,2026-03-02,2026-03-03,ss,2026-03-10,,,不予公开：属于国家秘密,自然人\n\
+            2026-0002,2026-03-02,,,,2026-03-02,当场答复,予以公开,科研机构\n\
+            2026-0003,2026-03-04,,,,,,,商业企业\n").expect("writing the CSV");
+        let file = path.display().to_string();
+        s.duewatch(&["case", "import", &file]).assert().success().stdout(contains("3 case(s) imported"));
+        let out = s.duewatch(&["report", "annual", "2026", "--format", "csv"]).assert().success().get_output().stdout.clone();
+        let rows = read_csv(&out);
+        let row = |label: &str| rows.iter().find(|(l, _)| l == label).and_then(|(_, f)| *f).expect(label);
+        // By hand: received 自然人 (0001), 科研机构 (0002), 商业企业 (0003); 0001 withheld as a
+        // state secret, 0002 disclosed on the spot; 0003 open at the end of 2026.
+        assert_eq!(row("一、本年新收政府信息公开申请数量"), [1, 1, 1, 0, 0, 0, 3]);
+        assert_eq!(row("（一）予以公开"), [0, 0, 1, 0, 0, 0, 1]);
+        assert_eq!(row("1.属于国家秘密"), [1, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(row("四、结转下年度继续办理"), [0, 1, 0, 0, 0, 0, 1]);
+
+        let bad = s.dir.path().join("bad.csv");
+        std::fs::write(&bad, "reference,received_on,forwarded_on,section,replied_on,outcome,applicant\n\
+            2026-0010,2026-03-02,2026-03-03,ss,2026-03-10,approved,natural_person\n\
+            2026-0011,2026-03-02,2026-03-03,ss,,disclosed,natural_person\n\
+            2026-0012,2026-03-02,,,,,张三\n\
+            2026-0013,2026-03-02,,,,,natural_person\n").expect("writing the CSV");
+        let bad = bad.display().to_string();
+        let err = s.duewatch(&["case", "import", &bad]).assert().code(1).get_output().stderr.clone();
+        let err = String::from_utf8(err).expect("UTF-8");
+        for line in [
+            "bad.csv:2: case 2026-0010: outcome: \"approved\" is not an outcome category",
+            "bad.csv:3: case 2026-0011: the case is still open: an outcome is recorded when it is answered or closed",
+            "bad.csv:4: case 2026-0012: applicant: \"张三\" is not an applicant category",
+            "3 problem(s); nothing was imported",
+        ] {
+            assert!(err.contains(line), "missing {line:?} in:\n{err}");
+        }
+        s.duewatch(&["case", "show", "2026-0013"]).assert().code(1).stderr(contains("does not exist"));
     };
 }
