@@ -723,3 +723,54 @@ on_both_backends! {
         s.duewatch(&["case", "show", "2026-0013"]).assert().code(1).stderr(contains("does not exist"));
     };
 }
+
+on_both_backends! {
+    the_console_form_and_the_write_api_record_the_categories_and_refuse_as_the_command_line => |backend| {
+        use crate::recording::{ago, assert_redirected_to, shown, start, token};
+        use serde_json::json;
+        let s = Setup::with_store(backend);
+        for (reference, section) in [("C1", "ss"), ("C2", "ss"), ("C3", "ss")] {
+            s.duewatch_on_the_clock(&["case", "add", "--ref", reference, "--received", &ago(10)]).assert().success();
+            s.duewatch_on_the_clock(&["case", "forward", reference, "--section", section, "--on", &ago(9)]).assert().success();
+        }
+        s.duewatch_on_the_clock(&["case", "reply", "C3", "--on", &ago(2)]).assert().success();
+        let console = start(&s);
+        let mut api = console.client();
+        api.headers.push(("authorization".to_owned(), format!("Bearer {}", token(&s, "office1"))));
+
+        // The reply with its categories, in Chinese and as a code.
+        let a = api.post_json("/api/v1/cases/C1/reply", &json!({
+            "on": ago(1), "outcome": "不予公开：属于国家秘密", "applicant": "natural_person",
+        }));
+        assert_eq!(a.status, 200, "{}", a.body);
+        let case: Value = serde_json::from_str(&a.body).expect("JSON");
+        assert_eq!(case["case"]["outcome"], "withheld.state_secret", "{case}");
+        assert_eq!(case["case"]["applicant"], "natural_person", "{case}");
+
+        // An outcome on an open case: refused with the command line's words, nothing written.
+        let before = shown(&s, "C2");
+        let a = api.post_json("/api/v1/cases/C2/outcome", &json!({"outcome": "disclosed"}));
+        assert_eq!(a.status, 422, "{}", a.body);
+        assert!(a.body.contains("the case is still open: an outcome is recorded when it is answered or closed"), "{}", a.body);
+        // An unknown category: the field is named.
+        let a = api.post_json("/api/v1/cases/C2/reply", &json!({"on": ago(1), "outcome": "approved"}));
+        assert_eq!(a.status, 400, "{}", a.body);
+        assert!(a.body.contains("field \\\"outcome\\\": \\\"approved\\\" is not an outcome category"), "{}", a.body);
+        assert_eq!(shown(&s, "C2"), before, "nothing was written");
+
+        // The section records the outcome of its own answered case from the case page's form.
+        let mut ss = console.login("ss1", crate::access::PASSWORD);
+        let page = ss.get("/cases/C3");
+        assert!(page.body.contains(r#"id="act-outcome""#), "{}", page.body);
+        assert!(page.body.contains("（未记录，年度报告需要）"), "{}", page.body);
+        let a = ss.post_form("/cases/C3/outcome", &[("outcome", "partly_disclosed"), ("applicant", "商业企业")]);
+        assert_redirected_to(&a, "/cases/C3");
+        let page = ss.get("/cases/C3");
+        assert!(page.body.contains(r#"<dd id="outcome">部分公开</dd>"#), "{}", page.body);
+        assert!(page.body.contains(r#"<dd id="applicant">法人或其他组织：商业企业</dd>"#), "{}", page.body);
+        let case = shown(&s, "C3");
+        let last = case["history"].as_array().and_then(|h| h.last()).expect("a line").clone();
+        assert_eq!(last["command"], "case outcome");
+        assert_eq!(last["actor"], "ss1");
+    };
+}
