@@ -204,7 +204,7 @@ impl Outcome {
             format!(
                 "\"{}\" is not an outcome category\n  help: give a code or the Chinese name of a \
                  row of the annual report's table 3, e.g. disclosed (予以公开), \
-                 withheld.state_secret (不予公开：属于国家秘密); `duewatch report annual --help` \
+                 withheld.state_secret (不予公开：属于国家秘密); `duewatch case outcome --help` \
                  and docs/reference.md list all {}",
                 crate::domain::case::text::escaped(text, false),
                 Outcome::ALL.len()

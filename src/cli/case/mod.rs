@@ -225,13 +225,25 @@ pub(super) struct Categories {
     /// disclosed (予以公开), partly_disclosed (部分公开), withheld.state_secret
     /// (不予公开：属于国家秘密), unavailable.not_held (本机关不掌握相关政府信息); docs/reference.md
     /// lists all 21.
-    #[arg(long, value_name = "CATEGORY")]
+    #[arg(long, value_name = "CATEGORY", long_help = outcome_help())]
     outcome: Option<String>,
     /// Who asked, a column of the table: natural_person (自然人), business (商业企业), research
     /// (科研机构), public_interest (社会公益组织), legal_service (法律服务机构),
     /// other_organisation (其他).
     #[arg(long, value_name = "CATEGORY")]
     applicant: Option<String>,
+}
+
+/// `--outcome`'s long help: every category, its code and its name in the format.
+fn outcome_help() -> String {
+    let mut help = String::from(
+        "How it ended, a row of the annual report's table 3: the code or the Chinese name (the \
+         leaf's, or group and leaf, e.g. 不予公开：属于国家秘密). The categories:\n",
+    );
+    for o in crate::domain::outcome::Outcome::ALL {
+        help.push_str(&format!("  {:<32} {}\n", o.code(), o.full_name()));
+    }
+    help
 }
 
 /// The confirmation an old date needs (src/domain/entry.rs).
