@@ -242,7 +242,25 @@ fn db_backup_writes_a_copy_beside_the_database_and_keeps_the_newest_backups_kept
         said[1..].to_vec(),
         "the two newest are kept, the oldest removed"
     );
-    assert!(kept_names[0].ends_with(".v9.backup"), "{}", kept_names[0]);
+    // Named with the newest schema version (the highest migration's number).
+    let newest = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite"))
+        .expect("the migrations")
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .split('_')
+                .next()?
+                .parse::<u32>()
+                .ok()
+        })
+        .max()
+        .expect("a migration");
+    assert!(
+        kept_names[0].ends_with(&format!(".v{newest}.backup")),
+        "{}",
+        kept_names[0]
+    );
 }
 
 #[test]
