@@ -14,8 +14,9 @@ use crate::domain::annual::{AnnualTable, Entry};
 use crate::domain::case::Reference;
 use crate::domain::outcome::{Applicant, Outcome};
 
-/// The four disjoint parts of a year (`$1` its first day, `$2` its last), one statement on both
-/// backends (dates compare as dates on PostgreSQL, as `YYYY-MM-DD` text on SQLite).
+/// The four disjoint parts of a year (`$1` its first day, `$2` its last), one statement (dates
+/// compare as dates on PostgreSQL, as `YYYY-MM-DD` text on SQLite). PostgreSQL's planner picks
+/// the partial index `cases_open` for the third part by itself.
 const YEAR_CASES: &str = "\
 SELECT reference, received_on, replied_on, closed_on, outcome, applicant FROM cases \
  WHERE received_on >= $1 AND received_on <= $2 \
@@ -25,6 +26,23 @@ SELECT reference, received_on, replied_on, closed_on, outcome, applicant FROM ca
 UNION ALL \
 SELECT reference, received_on, replied_on, closed_on, outcome, applicant FROM cases \
  WHERE replied_on IS NULL AND closed_on IS NULL AND received_on < $1 \
+UNION ALL \
+SELECT reference, received_on, replied_on, closed_on, outcome, applicant FROM cases \
+ WHERE COALESCE(replied_on, closed_on) >= $1 AND COALESCE(replied_on, closed_on) <= $2 \
+ AND received_on > $2";
+
+/// [`YEAR_CASES`] for SQLite, whose planner (without ANALYZE) reads the third part through
+/// `cases_received`, every case before the year (1.7 s over 1,000,000 cases), instead of the
+/// open ones alone (0.09 s): `INDEXED BY` names the index.
+const YEAR_CASES_SQLITE: &str = "\
+SELECT reference, received_on, replied_on, closed_on, outcome, applicant FROM cases \
+ WHERE received_on >= $1 AND received_on <= $2 \
+UNION ALL \
+SELECT reference, received_on, replied_on, closed_on, outcome, applicant FROM cases \
+ WHERE COALESCE(replied_on, closed_on) >= $1 AND received_on < $1 \
+UNION ALL \
+SELECT reference, received_on, replied_on, closed_on, outcome, applicant FROM cases \
+ INDEXED BY cases_open WHERE replied_on IS NULL AND closed_on IS NULL AND received_on < $1 \
 UNION ALL \
 SELECT reference, received_on, replied_on, closed_on, outcome, applicant FROM cases \
  WHERE COALESCE(replied_on, closed_on) >= $1 AND COALESCE(replied_on, closed_on) <= $2 \
@@ -83,10 +101,11 @@ impl Store {
         let (first, last) = AnnualTable::bounds(year).ok_or_else(|| {
             StoreError::Database(anyhow::anyhow!("{year} is not a year duewatch counts in"))
         })?;
+        let statement = self.sql(YEAR_CASES_SQLITE, YEAR_CASES);
         with_pool!(self, |pool| {
             let mut tx = super::WritePool::begin_snapshot(pool).await?;
             {
-                let mut rows = sqlx::query(YEAR_CASES)
+                let mut rows = sqlx::query(statement)
                     .bind(first)
                     .bind(last)
                     .fetch(&mut *tx);
