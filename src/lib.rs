@@ -16,8 +16,9 @@
 //!   to it and their refusals ([`domain::casework`], [`domain::entry`]), the deadline engine
 //!   ([`domain::deadline`], with the national Regulations' own clock beside the rulebook's:
 //!   [`domain::deadline::statutory`]), who hears of what and when ([`domain::escalation`]), the
-//!   parties and their addresses ([`domain::parties`], [`domain::address`]), and the supervision
-//!   figures of a period ([`domain::report`], arts. 23, 24);
+//!   parties and their addresses ([`domain::parties`], [`domain::address`]), the supervision
+//!   figures of a period ([`domain::report`], arts. 23, 24), and the annual report's table 3
+//!   with its categories ([`domain::annual`], [`domain::outcome`]; Regulations art. 50);
 //! - [`config`]: the layered configuration (defaults, file, `DUEWATCH__…` environment), parsed
 //!   into types once, its bounds, its messages, and the list of jobs ([`config::Job`]);
 //! - the edge, each reading or writing one thing: [`store`] (cases and duewatch's own tables

@@ -16,6 +16,7 @@ use crate::domain::case::{
 };
 use crate::domain::casework;
 use crate::domain::entry::Entering;
+use crate::domain::outcome::{Applicant, Outcome};
 use crate::store::{Store, StoreError};
 
 /// An act on a case, its values parsed (the `duewatch case` commands' flags).
@@ -31,6 +32,8 @@ pub enum Act {
         subject: Option<Subject>,
         /// How it arrived.
         channel: Option<Channel>,
+        /// Who asked, as a category of the annual report.
+        applicant: Option<Applicant>,
     },
     /// Forwarded to the responsible section (art. 19).
     Forward {
@@ -94,6 +97,10 @@ pub enum Act {
         reference: Reference,
         /// The day.
         on: NaiveDate,
+        /// How it ended (the annual report's row).
+        outcome: Option<Outcome>,
+        /// Who asked (the annual report's column).
+        applicant: Option<Applicant>,
     },
     /// Given back by the section that holds it as not its own (退回): the office forwards it
     /// again (改派).
@@ -113,6 +120,20 @@ pub enum Act {
         on: NaiveDate,
         /// Why.
         reason: CloseReason,
+        /// How it ended (the annual report's row).
+        outcome: Option<Outcome>,
+        /// Who asked (the annual report's column).
+        applicant: Option<Applicant>,
+    },
+    /// How a finished case ended and who asked, recorded (or corrected) after the fact, for the
+    /// annual report (Regulations art. 50).
+    Outcome {
+        /// The case.
+        reference: Reference,
+        /// How it ended.
+        outcome: Option<Outcome>,
+        /// Who asked.
+        applicant: Option<Applicant>,
     },
 }
 
@@ -130,6 +151,7 @@ impl Act {
             Act::Reply { .. } => account::Act::Reply,
             Act::Close { .. } => account::Act::Close,
             Act::Return { .. } => account::Act::Return,
+            Act::Outcome { .. } => account::Act::Outcome,
         }
     }
 
@@ -146,6 +168,7 @@ impl Act {
             | Act::Reply { reference, .. }
             | Act::Close { reference, .. }
             | Act::Return { reference, .. } => reference,
+            Act::Outcome { reference, .. } => reference,
         }
     }
 }
@@ -193,10 +216,12 @@ pub async fn record(
             received,
             subject,
             channel,
+            applicant,
         } => {
             let mut case = Case::received(reference.clone(), received);
             case.subject = subject;
             case.channel = channel;
+            case.applicant = applicant;
             entering
                 .admit(None, &case, allow_old, "the receipt", received)
                 .map_err(|message| StoreError::Refused {
@@ -271,9 +296,17 @@ pub async fn record(
                 .change(&reference, |c| casework::correct(c, received))
                 .await?
         }
-        Act::Reply { reference, on } => {
+        Act::Reply {
+            reference,
+            on,
+            outcome,
+            applicant,
+        } => {
             checked("the reply", on)
-                .change(&reference, |c| casework::reply(c, on))
+                .change(&reference, |c| {
+                    let said = casework::reply(c, on)?;
+                    with_categories(c, said, outcome, applicant)
+                })
                 .await?
         }
         Act::Return {
@@ -289,11 +322,14 @@ pub async fn record(
             reference,
             on,
             reason,
+            outcome,
+            applicant,
         } => {
             let mut said = String::new();
             let case = store
                 .update(&reference, actor, &command, |c| {
                     let s = casework::close(c, on, reason)?;
+                    let s = with_categories(c, s, outcome, applicant)?;
                     // Always let a closure through, even of a case that cannot be counted: it
                     // is how such a case is finished (src/domain/entry.rs); only its date is
                     // checked.
@@ -304,8 +340,39 @@ pub async fn record(
                 .await?;
             (case, said)
         }
+        Act::Outcome {
+            reference,
+            outcome,
+            applicant,
+        } => {
+            let mut said = String::new();
+            // No date of its own, and the case's dates do not change: no entry check.
+            let case = store
+                .update(&reference, actor, &command, |c| {
+                    let s = casework::classify(c, outcome, applicant)?;
+                    said.clone_from(&s);
+                    Ok(s)
+                })
+                .await?;
+            (case, said)
+        }
     };
     Ok(Recorded { case, said })
+}
+
+/// The reply's or closure's history line `said`, with the categories given beside it recorded
+/// too (Regulations art. 50).
+fn with_categories(
+    case: &mut Case,
+    said: String,
+    outcome: Option<Outcome>,
+    applicant: Option<Applicant>,
+) -> Result<String, casework::Refusal> {
+    if outcome.is_none() && applicant.is_none() {
+        return Ok(said);
+    }
+    let categories = casework::classify(case, outcome, applicant)?;
+    Ok(format!("{said}; {categories}"))
 }
 
 /// What the acts but the receipt, the resumption and the closure share: a rule of the rulebook

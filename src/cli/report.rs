@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use clap::Args;
+use clap::{Args, Subcommand};
 
 use super::{date_arg, open_store, runtime};
 use crate::calendar::load;
@@ -20,13 +20,40 @@ use crate::output::OutputFormat;
 
 /// `duewatch report`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub(super) struct ReportArgs {
+    #[command(subcommand)]
+    annual: Option<ReportCommand>,
     /// The period's first day, YYYY-MM-DD.
     #[arg(long, value_parser = date_arg, value_name = "DATE")]
-    from: NaiveDate,
+    from: Option<NaiveDate>,
     /// The period's last day (included), YYYY-MM-DD.
     #[arg(long, value_parser = date_arg, value_name = "DATE")]
-    to: NaiveDate,
+    to: Option<NaiveDate>,
+    /// table (text), csv (UTF-8 with BOM, for Excel) or xlsx (a workbook).
+    #[arg(long, value_enum, default_value = "table")]
+    format: OutputFormat,
+    /// Write to this file instead of stdout (xlsx needs it unless stdout is a pipe or file).
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+/// The reports other than the supervision report of a period.
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Table 3 of the annual report (Regulations art. 50; 国办公开办函〔2021〕30号):
+    /// 收到和处理政府信息公开申请情况 of YEAR, by applicant category. It checks 一 + 二 = 三 + 四 per
+    /// column and names on stderr every case that breaks it or lacks an outcome or applicant
+    /// category; exit 1 when any does (the table is written all the same).
+    Annual(AnnualArgs),
+}
+
+/// `duewatch report annual`.
+#[derive(Debug, Args)]
+struct AnnualArgs {
+    /// The calendar year, e.g. 2025.
+    #[arg(value_parser = clap::value_parser!(i32).range(2000..=2099))]
+    year: i32,
     /// table (text), csv (UTF-8 with BOM, for Excel) or xlsx (a workbook).
     #[arg(long, value_enum, default_value = "table")]
     format: OutputFormat,
@@ -62,18 +89,32 @@ fn emit(out: &mut dyn Write, output: Option<&PathBuf>, bytes: &[u8]) -> anyhow::
     }
 }
 
+/// An xlsx workbook is not written to a terminal.
+fn not_to_terminal(format: OutputFormat, output: Option<&PathBuf>) -> anyhow::Result<()> {
+    if format == OutputFormat::Xlsx && output.is_none() && std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "an xlsx workbook is not for the terminal\n  help: add --output FILE.xlsx (or pipe it)"
+        );
+    }
+    Ok(())
+}
+
 pub(super) fn report(
     out: &mut dyn Write,
     args: ReportArgs,
     config: &Config,
 ) -> anyhow::Result<ExitCode> {
-    let period = Period::new(args.from, args.to).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if args.format == OutputFormat::Xlsx && args.output.is_none() && std::io::stdout().is_terminal()
-    {
-        anyhow::bail!(
-            "an xlsx workbook is not for the terminal\n  help: add --output FILE.xlsx (or pipe it)"
-        );
+    if let Some(ReportCommand::Annual(annual)) = args.annual {
+        return self::annual(out, annual, config);
     }
+    let (Some(from), Some(to)) = (args.from, args.to) else {
+        anyhow::bail!(
+            "a report needs its period\n  help: give --from DATE --to DATE, or `duewatch report \
+             annual YEAR` for the annual report's table"
+        );
+    };
+    let period = Period::new(from, to).map_err(|e| anyhow::anyhow!("{e}"))?;
+    not_to_terminal(args.format, args.output.as_ref())?;
     let cal = load::load(&config.calendar.dir)?.calendar;
     let (report, bad) = runtime()?.block_on(async {
         let store = open_store(config).await?;
@@ -113,6 +154,51 @@ pub(super) fn report(
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `duewatch report annual YEAR`: the table on stdout or `--output`; on stderr, each case that
+/// breaks the check or lacks a category, and the columns whose check fails. Exit 1 when any.
+fn annual(out: &mut dyn Write, args: AnnualArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    not_to_terminal(args.format, args.output.as_ref())?;
+    let (table, bad) = runtime()?.block_on(async {
+        let store = open_store(config).await?;
+        let source = crate::source::Source::open(config, &store).await?;
+        crate::output::annual::collect(&source, args.year).await
+    })?;
+    let mut bytes = Vec::new();
+    match args.format {
+        OutputFormat::Table => crate::output::annual::table(&mut bytes, &table)?,
+        OutputFormat::Csv => crate::output::annual::csv(&mut bytes, &table)?,
+        OutputFormat::Xlsx => {
+            bytes = crate::output::annual::xlsx(&table)
+                .map_err(|e| anyhow::anyhow!("writing the workbook: {e}"))?;
+        }
+    }
+    emit(out, args.output.as_ref(), &bytes)?;
+    if let Some(path) = &args.output {
+        eprintln!("{}: annual report {}, table 3", path.display(), args.year);
+    }
+    for (reference, problem) in table.problems() {
+        eprintln!("case {reference}: {problem}");
+    }
+    for line in crate::output::annual::imbalances(&table) {
+        eprintln!("一 + 二 ≠ 三 + 四 in column {line}");
+    }
+    for b in &bad {
+        eprintln!("{b}");
+    }
+    if table.is_complete() && bad.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "the table of {} is incomplete: {} case(s) to fix (named above), {} unreadable\n  help: \
+         record the missing categories (`duewatch case outcome REF --outcome CATEGORY \
+         --applicant CATEGORY`) and run the report again; publish it by 31 January",
+        args.year,
+        table.problems().len(),
+        bad.len()
+    );
+    Ok(ExitCode::FAILURE)
 }
 
 pub(super) fn ics(out: &mut dyn Write, args: IcsArgs, config: &Config) -> anyhow::Result<ExitCode> {

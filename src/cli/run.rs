@@ -122,6 +122,14 @@ pub(super) fn run(out: &mut dyn Write, args: RunArgs, config: Config) -> anyhow:
                         years.join(", ")
                     )?;
                 }
+                if let Some((year, cases)) = report.annual_incomplete {
+                    writeln!(
+                        out,
+                        "{at}: calendar check: the annual report of {year} is incomplete: {cases} \
+                         case(s) to fix (`duewatch report annual {year}` names them); \
+                         mail.admins are told once a day"
+                    )?;
+                }
                 return Ok(ExitCode::SUCCESS);
             }
             Job::Housekeeping => {

@@ -9,8 +9,8 @@
 //! - `leadership` (局领导, arts. 20, 24): reads every case; records nothing (the extension it
 //!   approves is recorded by the office, naming who approved it, art. 20);
 //! - `section:CODE` (承办股室, art. 20): reads only the cases forwarded to its section; records
-//!   their reply and the written notices it owes (arts. 20, 21), and gives back (退回) a case
-//!   that is not its own; nothing else.
+//!   their reply, its outcome (the annual report's category) and the written notices it owes
+//!   (arts. 20, 21), and gives back (退回) a case that is not its own; nothing else.
 
 use std::fmt;
 
@@ -71,13 +71,13 @@ impl Role {
     }
 
     /// Whether the role may record `act` on `case` (`None`: a new case). A section records only
-    /// the reply (art. 20) and the written notices (arts. 20, 21) of its own cases.
+    /// the reply (art. 20), its outcome and the written notices (arts. 20, 21) of its own cases.
     pub fn may_record(&self, act: Act, case: Option<&Case>) -> bool {
         match self {
             Role::Admin | Role::Office => true,
             Role::Leadership => false,
             Role::Section(_) => {
-                matches!(act, Act::Reply | Act::Notice | Act::Return)
+                matches!(act, Act::Reply | Act::Notice | Act::Return | Act::Outcome)
                     && case.is_some_and(|c| self.may_read(c))
             }
         }
@@ -143,11 +143,13 @@ pub enum Act {
     Close,
     /// Given back by the section that holds it as not its own (退回).
     Return,
+    /// How a finished case ended and who asked, for the annual report (Regulations art. 50).
+    Outcome,
 }
 
 impl Act {
     /// Every act, in the order of a case's life.
-    pub const ALL: [Act; 10] = [
+    pub const ALL: [Act; 11] = [
         Act::Add,
         Act::Forward,
         Act::Extend,
@@ -158,6 +160,7 @@ impl Act {
         Act::Reply,
         Act::Close,
         Act::Return,
+        Act::Outcome,
     ];
 
     /// The act's word in routes and the history (`forward`, …; `add` for a new case).
@@ -173,6 +176,7 @@ impl Act {
             Act::Reply => "reply",
             Act::Close => "close",
             Act::Return => "return",
+            Act::Outcome => "outcome",
         }
     }
 
@@ -294,7 +298,7 @@ mod tests {
             assert!(Role::Office.may_record(act, case), "{act:?}");
             assert!(!Role::Leadership.may_record(act, case), "{act:?}");
             // 退回: the section that holds a case may give it back.
-            let section_may = matches!(act, Act::Reply | Act::Notice | Act::Return);
+            let section_may = matches!(act, Act::Reply | Act::Notice | Act::Return | Act::Outcome);
             assert_eq!(ss.may_record(act, case), section_may, "{act:?}");
             assert!(
                 !ss.may_record(act, Some(&other)),

@@ -6,12 +6,14 @@
 
 pub mod account;
 pub mod address;
+pub mod annual;
 pub mod case;
 pub mod casework;
 pub mod channel;
 pub mod deadline;
 pub mod entry;
 pub mod escalation;
+pub mod outcome;
 pub mod parties;
 pub mod report;
 

@@ -26,6 +26,8 @@ pub(super) enum Column {
     RepliedOn,
     ClosedOn,
     CloseReason,
+    Outcome,
+    Applicant,
 }
 
 /// Every column: its name, the Chinese names accepted for it, whether it is required, and what
@@ -104,9 +106,21 @@ pub const COLUMNS: &[(&str, &[&str], bool, &str)] = &[
         false,
         "withdrawn|merged|answered_on_spot (撤回|合并|当场答复)",
     ),
+    (
+        "outcome",
+        &["办理结果", "处理结果"],
+        false,
+        "how it ended, for the annual report: a code or Chinese name of table 3 (disclosed, 予以公开, withheld.state_secret, 不予公开：属于国家秘密, …); needs replied_on or closed_on",
+    ),
+    (
+        "applicant",
+        &["申请人类别", "申请人情况"],
+        false,
+        "who asked: natural_person|business|research|public_interest|legal_service|other_organisation (自然人|商业企业|科研机构|社会公益组织|法律服务机构|其他)",
+    ),
 ];
 
-pub(super) const ORDER: [Column; 13] = [
+pub(super) const ORDER: [Column; 15] = [
     Column::Reference,
     Column::ReceivedOn,
     Column::Subject,
@@ -120,6 +134,8 @@ pub(super) const ORDER: [Column; 13] = [
     Column::RepliedOn,
     Column::ClosedOn,
     Column::CloseReason,
+    Column::Outcome,
+    Column::Applicant,
 ];
 
 pub(super) fn column(header: &str) -> Option<Column> {

@@ -34,6 +34,7 @@ use crate::config::Config;
 use crate::domain::case::spelling::{channel, close_reason};
 use crate::domain::case::{Case, NoticeKind, Reference, Subject};
 use crate::domain::casework;
+use crate::domain::outcome::{Applicant, Outcome};
 use columns::{Column, ORDER, cell_line, column, date, days, section, visible};
 
 /// A row that is good: the case it makes and what the history will say.
@@ -218,6 +219,8 @@ fn row<'r>(
             | Column::ClosedOn => get(*c, name, &|v| date(v).map(drop)),
             Column::Channel => get(*c, name, &|v| channel(v).map(drop)),
             Column::CloseReason => get(*c, name, &|v| close_reason(v).map(drop)),
+            Column::Outcome => get(*c, name, &|v| Outcome::parse(v).map(drop)),
+            Column::Applicant => get(*c, name, &|v| Applicant::parse(v).map(drop)),
             Column::Section => get(*c, name, &|v| section(v, config).map(drop)),
             Column::ExtensionDays => get(*c, name, &|v| days(v).map(drop)),
             Column::Subject => get(*c, name, &|v| {
@@ -305,6 +308,14 @@ fn row<'r>(
         _ => {
             return Err(named("closed_on and close_reason go together".to_owned()));
         }
+    }
+    // Regulations art. 50: the annual report's categories; an outcome only of a finished case.
+    let outcome = field(Column::Outcome).map(Outcome::parse).transpose()?;
+    let applicant = field(Column::Applicant).map(Applicant::parse).transpose()?;
+    if outcome.is_some() || applicant.is_some() {
+        said.push(
+            casework::classify(&mut case, outcome, applicant).map_err(|e| named(e.to_string()))?,
+        );
     }
     Ok((case, said.join("; ")))
 }

@@ -237,6 +237,10 @@ pub struct Report {
     /// `calendar_check`: the years whose calendar is missing (told to `mail.admins` once a day).
     #[serde(skip)]
     pub missing_years: Vec<i32>,
+    /// `calendar_check`: from 2 January, last year's annual report (table 3) when incomplete:
+    /// the year and the cases that keep it so (told to `mail.admins` once a day).
+    #[serde(skip)]
+    pub annual_incomplete: Option<(i32, usize)>,
     /// `housekeeping`: the keys of past days' repeated notices forgotten.
     #[serde(skip)]
     pub forgotten: u64,

@@ -4,13 +4,15 @@
 //! late and overdue cases; Chinese headers, dates as real dates); and a section's deadlines as
 //! an iCalendar file ([`ics`]); the case listing of `status` ([`status`]); one case as JSON
 //! ([`case`], `case show --json` and the API); a case's notifications and their delivery
-//! ([`record`], issue 17). The figures are
+//! ([`record`], issue 17); table 3 of the annual report ([`annual`]: read, and written in the
+//! three formats). The figures are
 //! computed in [`crate::domain::report`]; these files only lay them out, and [`feeds`] streams the cases from the source into them.
 //!
 //! This file holds what the report's formats share: [`OutputFormat`], the Chinese column
 //! headers, a party's name, and the rows in print order; each format is in its own file
 //! (`table.rs`, `csv.rs`, `xlsx.rs`, `ics.rs`).
 
+pub mod annual;
 pub mod case;
 mod csv;
 pub mod feeds;

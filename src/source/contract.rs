@@ -108,6 +108,20 @@ pub const CASES: &[ContractColumn] = &[
         false,
         "withdrawn, merged, answered_on_spot (撤回, 合并, 当场答复)",
     ),
+    col(
+        "outcome",
+        Kind::Text,
+        false,
+        "how it ended, for the annual report: a code or Chinese name of a row of table 3 \
+         (disclosed, 予以公开, withheld.state_secret, 不予公开：属于国家秘密, …); NULL while open",
+    ),
+    col(
+        "applicant",
+        Kind::Text,
+        false,
+        "who asked: natural_person, business, research, public_interest, legal_service, \
+         other_organisation (自然人, 商业企业, 科研机构, 社会公益组织, 法律服务机构, 其他)",
+    ),
 ];
 
 /// The columns of `cases.extensions_query`, one row per extension (art. 20).
@@ -403,7 +417,7 @@ mod tests {
             "{sql}"
         );
         assert!(
-            sql.ends_with("CAST(NULL AS CHAR) AS `close_reason` FROM (SELECT * FROM v) q"),
+            sql.ends_with("CAST(NULL AS CHAR) AS `applicant` FROM (SELECT * FROM v) q"),
             "{sql}"
         );
     }

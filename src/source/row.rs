@@ -15,6 +15,7 @@ use crate::domain::case::{
     Case, Extension, Reference, Return, Subject, Suspension, SuspensionReason,
 };
 use crate::domain::deadline::Rules;
+use crate::domain::outcome::{Applicant, Outcome};
 use crate::domain::parties::{Section, section_named, sections_listed};
 use crate::store::StoreError;
 
@@ -41,6 +42,8 @@ pub(super) struct RawCase {
     pub(super) replied_on: Option<NaiveDate>,
     pub(super) closed_on: Option<NaiveDate>,
     pub(super) close_reason: Option<String>,
+    pub(super) outcome: Option<String>,
+    pub(super) applicant: Option<String>,
 }
 
 /// An extension row (`cases.extensions_query`), before any rule is applied.
@@ -209,6 +212,20 @@ fn parse_case(
         .map(crate::domain::case::spelling::close_reason)
         .transpose()
         .map_err(|e| format!("close_reason: {e}"))?;
+    // The annual report's categories (Regulations art. 50), in Chinese or as codes. An outcome
+    // counts only once the case is finished: a case system may fill it in early (a draft
+    // decision), and such a case stays watched, its outcome read once it is answered or closed
+    // (the commands refuse it instead: duewatch's own cases are recorded act by act).
+    let text = |v: Option<String>| v.filter(|t| !t.trim().is_empty());
+    let outcome = text(raw.outcome)
+        .map(|t| Outcome::parse(&t))
+        .transpose()
+        .map_err(|e| format!("outcome: {e}"))?;
+    case.outcome = outcome.filter(|_| raw.replied_on.is_some() || raw.closed_on.is_some());
+    case.applicant = text(raw.applicant)
+        .map(|t| Applicant::parse(&t))
+        .transpose()
+        .map_err(|e| format!("applicant: {e}"))?;
     // A section's code or configured name maps to its code; any other is refused.
     if let Some(s) = raw
         .section
@@ -430,5 +447,38 @@ mod tests {
         let e = to_case(&sections(), &Rules::default(), missing, vec![], vec![])
             .expect_err("no day of receipt");
         assert!(e.to_string().contains("received_on is empty"), "{e}");
+    }
+
+    #[test]
+    fn the_annual_reports_categories_are_read_in_chinese_or_as_codes() {
+        let mut answered = raw();
+        answered.replied_on = date("2026-11-13");
+        answered.outcome = Some("不予公开：属于国家秘密".to_owned());
+        answered.applicant = Some("法律服务机构".to_owned());
+        let case =
+            to_case(&sections(), &Rules::default(), answered, vec![], vec![]).expect("a good row");
+        assert_eq!(case.outcome, Some(Outcome::StateSecret));
+        assert_eq!(case.applicant, Some(Applicant::LegalService));
+
+        // An open case's outcome (a draft decision) waits for the reply; the case stays watched.
+        let mut open = raw();
+        open.outcome = Some("disclosed".to_owned());
+        open.applicant = Some("natural_person".to_owned());
+        let case =
+            to_case(&sections(), &Rules::default(), open, vec![], vec![]).expect("still watched");
+        assert_eq!(case.outcome, None);
+        assert_eq!(case.applicant, Some(Applicant::NaturalPerson));
+
+        let mut unknown = raw();
+        unknown.applicant = Some("张三".to_owned());
+        let e = to_case(&sections(), &Rules::default(), unknown, vec![], vec![])
+            .expect_err("a name is no category");
+        assert!(
+            e.to_string().starts_with(
+                "case 2026-0042 in the case system (cases.url): applicant: \"张三\" is not an \
+                 applicant category"
+            ),
+            "{e}"
+        );
     }
 }

@@ -19,6 +19,7 @@ use super::rows::{
 };
 use super::{Store, StoreError, WritePool, with_pool};
 use crate::domain::case::{Case, Channel, CloseReason, Reference, Return, SectionCode, Suspension};
+use crate::domain::outcome::{Applicant, Outcome};
 
 /// Cases per batch of [`Store::cursor`]: large enough that the per-query cost vanishes, small
 /// enough that a batch is a few megabytes.
@@ -32,12 +33,12 @@ const REFERENCE_TAKEN: &str = "SELECT 1 FROM cases WHERE reference = $1";
 
 /// A case by its reference.
 const SELECT_CASE: &str = "SELECT id, reference, subject, channel, received_on, forwarded_on, \
-     section, replied_on, closed_on, close_reason FROM cases WHERE reference = $1";
+     section, replied_on, closed_on, close_reason, outcome, applicant FROM cases WHERE reference = $1";
 
 /// A case by its reference, locked until commit (PostgreSQL; SQLite's `BEGIN IMMEDIATE` holds
 /// the write lock already).
 const SELECT_CASE_FOR_UPDATE: &str = "SELECT id, reference, subject, channel, received_on, \
-     forwarded_on, section, replied_on, closed_on, close_reason FROM cases WHERE reference = $1 \
+     forwarded_on, section, replied_on, closed_on, close_reason, outcome, applicant FROM cases WHERE reference = $1 \
      FOR UPDATE";
 
 const INSERT_CASE: &str = "INSERT INTO cases (reference, subject, channel, received_on) \
@@ -45,7 +46,7 @@ const INSERT_CASE: &str = "INSERT INTO cases (reference, subject, channel, recei
 
 const UPDATE_CASE: &str = "UPDATE cases SET subject = $2, channel = $3, received_on = $4, \
      forwarded_on = $5, section = $6, replied_on = $7, closed_on = $8, close_reason = $9, \
-     updated_at = CURRENT_TIMESTAMP WHERE id = $1";
+     outcome = $10, applicant = $11, updated_at = CURRENT_TIMESTAMP WHERE id = $1";
 
 const MARK_SAMPLE: &str = "UPDATE cases SET is_sample = $2 WHERE reference = $1";
 
@@ -69,10 +70,10 @@ const CASE_HISTORY: &str = "SELECT CAST(at AS TEXT) AS at, command, change, acto
 /// Keyset pagination over `reference`; `$1` is the last reference of the previous batch, `$2`
 /// the batch size.
 const SCAN_CASES: &str = "SELECT id, reference, subject, channel, received_on, forwarded_on, \
-     section, replied_on, closed_on, close_reason FROM cases WHERE reference > $1 \
+     section, replied_on, closed_on, close_reason, outcome, applicant FROM cases WHERE reference > $1 \
      ORDER BY reference LIMIT $2";
 const SCAN_OPEN_CASES: &str = "SELECT id, reference, subject, channel, received_on, \
-     forwarded_on, section, replied_on, closed_on, close_reason FROM cases \
+     forwarded_on, section, replied_on, closed_on, close_reason, outcome, applicant FROM cases \
      WHERE replied_on IS NULL AND closed_on IS NULL AND reference > $1 ORDER BY reference LIMIT $2";
 
 // The rows of a child table of the cases whose references lie in [$1, $2] (a batch), open ones
@@ -167,6 +168,8 @@ where
             .bind(case.replied_on)
             .bind(case.closed_on)
             .bind(case.close_reason.map(CloseReason::as_str))
+            .bind(case.outcome.map(Outcome::code))
+            .bind(case.applicant.map(Applicant::code))
             .execute(&mut **tx)
             .await?;
         sqlx::query(DELETE_EXTENSIONS)

@@ -14,10 +14,11 @@ use sqlx::{QueryBuilder, Row as _, Transaction};
 
 use super::{Store, StoreError, WritePool};
 use crate::domain::case::{Case, Channel, CloseReason, SectionCode};
+use crate::domain::outcome::{Applicant, Outcome};
 
 /// References asked about a statement in [`Importing::taken`], and rows a statement in
 /// [`Importing::add`]: SQLite allows 32,766 parameters a statement, PostgreSQL 65,535; the
-/// widest row (a suspension) has eight.
+/// widest row (a case) has eleven.
 pub const IMPORT_BATCH: usize = 1000;
 
 /// An import in progress: one transaction.
@@ -103,7 +104,8 @@ impl Importing {
             with_tx!(&mut self.tx, |tx| {
                 let mut q = QueryBuilder::new(
                     "INSERT INTO cases (reference, subject, channel, received_on, forwarded_on, \
-                     section, replied_on, closed_on, close_reason, updated_at) ",
+                     section, replied_on, closed_on, close_reason, outcome, applicant, \
+                     updated_at) ",
                 );
                 q.push_values(chunk, |mut row, (case, _)| {
                     row.push_bind(case.reference.as_str())
@@ -115,6 +117,8 @@ impl Importing {
                         .push_bind(case.replied_on)
                         .push_bind(case.closed_on)
                         .push_bind(case.close_reason.map(CloseReason::as_str))
+                        .push_bind(case.outcome.map(Outcome::code))
+                        .push_bind(case.applicant.map(Applicant::code))
                         // As `case` commands leave it (the statement that writes a case's state).
                         .push("CURRENT_TIMESTAMP");
                 });

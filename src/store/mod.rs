@@ -8,6 +8,7 @@
 //!   [`FileIdentity`], and how each backend opens its transactions (`WritePool`);
 //! - [`cases`]: cases, their extensions, suspensions and history, and the batched scan;
 //! - [`period`]: reading only the cases that can count in a report's period;
+//! - `annual`: the cases of one year's annual report, read by date range and streamed;
 //! - `rows`: the rows read from the tables, and their conversion into the domain types;
 //! - [`notifications`]: the digest lines and notices recorded, and the problems reported;
 //! - [`outbox`]: the mail queue and its delivery guarantee;
@@ -31,6 +32,7 @@
 //! mail's rendered form; it calls nothing above it (no jobs, no daemon, no CLI).
 
 pub mod accounts;
+mod annual;
 mod backup;
 pub mod cases;
 pub mod channel_outbox;

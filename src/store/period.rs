@@ -7,8 +7,8 @@
 //! a date `since` that the caller chooses early enough (before the period, less the longest time
 //! a notice may still fall due after the case's last act) can count in nothing, so it is not read:
 //! [`Store::period_cursor`] reads the open cases and those finished on or after `since`, found
-//! through the indexes `cases_open`, `cases_replied_on` and `cases_closed_on` (migration 0014),
-//! instead of every case. Over 1,000,000 cases of which 100,000 are open, a month's report reads
+//! through the indexes `cases_open` and `cases_finished` (on `COALESCE(replied_on, closed_on)`,
+//! migration 0013), instead of every case. Over 1,000,000 cases of which 100,000 are open, a month's report reads
 //! about a sixth of them (docs/performance.md, "Reports").
 //!
 //! The candidates' ids are read first, in one statement, then the cases and their children a
@@ -47,9 +47,9 @@ where
 {
     /// The ids of the cases that can count in a period, as one text `"3,17,42"` (NULL when
     /// there are none; one value instead of a row per case, which sqlx would hold at a few
-    /// hundred bytes each): the open cases, and those answered or closed on or after `$1`. The
-    /// three parts are disjoint (a case both answered and closed is counted by its answer), and
-    /// each is one index's range.
+    /// hundred bytes each): the open cases, and those finished (answered, else closed) on or
+    /// after `$1`. The two parts are disjoint, each one index's range (`cases_open`,
+    /// `cases_finished`).
     const CANDIDATES: &'static str;
     /// The cases whose ids are listed.
     const CASES: &'static str;
@@ -120,12 +120,10 @@ pub(crate) struct IdListRow {
 impl PeriodSql for sqlx::Sqlite {
     const CANDIDATES: &'static str = "SELECT group_concat(id) AS ids FROM (\
          SELECT id FROM cases WHERE replied_on IS NULL AND closed_on IS NULL \
-         UNION ALL SELECT id FROM cases WHERE replied_on IS NOT NULL AND replied_on >= $1 \
-         UNION ALL SELECT id FROM cases WHERE closed_on IS NOT NULL AND closed_on >= $1 \
-         AND (replied_on IS NULL OR replied_on < $1))";
+         UNION ALL SELECT id FROM cases WHERE COALESCE(replied_on, closed_on) >= $1)";
     const CASES: &'static str = "SELECT id, reference, subject, channel, received_on, \
-         forwarded_on, section, replied_on, closed_on, close_reason FROM cases \
-         WHERE id IN (SELECT value FROM json_each('[' || $1 || ']')) ORDER BY id";
+         forwarded_on, section, replied_on, closed_on, close_reason, outcome, applicant \
+         FROM cases WHERE id IN (SELECT value FROM json_each('[' || $1 || ']')) ORDER BY id";
     const EXTENSIONS: &'static str = "SELECT t.case_id, t.days, t.approved_on, t.approved_by, \
          t.reason, t.notice_on FROM extensions t \
          WHERE t.case_id IN (SELECT value FROM json_each('[' || $1 || ']')) \
@@ -143,12 +141,10 @@ impl PeriodSql for sqlx::Sqlite {
 impl PeriodSql for sqlx::Postgres {
     const CANDIDATES: &'static str = "SELECT string_agg(CAST(id AS text), ',') AS ids FROM (\
          SELECT id FROM cases WHERE replied_on IS NULL AND closed_on IS NULL \
-         UNION ALL SELECT id FROM cases WHERE replied_on IS NOT NULL AND replied_on >= $1 \
-         UNION ALL SELECT id FROM cases WHERE closed_on IS NOT NULL AND closed_on >= $1 \
-         AND (replied_on IS NULL OR replied_on < $1)) AS candidates";
+         UNION ALL SELECT id FROM cases WHERE COALESCE(replied_on, closed_on) >= $1) AS candidates";
     const CASES: &'static str = "SELECT id, reference, subject, channel, received_on, \
-         forwarded_on, section, replied_on, closed_on, close_reason FROM cases \
-         WHERE id = ANY(CAST(string_to_array($1, ',') AS int8[])) ORDER BY id";
+         forwarded_on, section, replied_on, closed_on, close_reason, outcome, applicant \
+         FROM cases WHERE id = ANY(CAST(string_to_array($1, ',') AS int8[])) ORDER BY id";
     const EXTENSIONS: &'static str = "SELECT t.case_id, t.days, t.approved_on, t.approved_by, \
          t.reason, t.notice_on FROM extensions t \
          WHERE t.case_id = ANY(CAST(string_to_array($1, ',') AS int8[])) \

@@ -14,6 +14,7 @@ use crate::domain::case::{
     Case, Channel, CloseReason, Extension, Reference, SectionCode, Subject, Suspension,
     SuspensionReason, text,
 };
+use crate::domain::outcome::{Applicant, Outcome};
 use crate::mail::render::ProblemView;
 
 /// The key of a `cases` row: read first, on its own, so that a row whose other columns cannot be
@@ -47,6 +48,10 @@ pub struct CaseRow {
     pub closed_on: Option<NaiveDate>,
     /// The close reason's code.
     pub close_reason: Option<String>,
+    /// The outcome's code (migration 0013).
+    pub outcome: Option<String>,
+    /// The applicant category's code (migration 0013).
+    pub applicant: Option<String>,
 }
 
 /// The case a row of a child table (`extensions`, `suspensions`) belongs to, in a batched scan.
@@ -233,6 +238,16 @@ impl TryFrom<CaseRow> for Case {
             extensions: Vec::new(),
             suspensions: Vec::new(),
             returns: Vec::new(),
+            outcome: row
+                .outcome
+                .map(|c| Outcome::parse(&c))
+                .transpose()
+                .map_err(|e| bad_row(reference, "outcome", e))?,
+            applicant: row
+                .applicant
+                .map(|c| Applicant::parse(&c))
+                .transpose()
+                .map_err(|e| bad_row(reference, "applicant category", e))?,
         })
     }
 }

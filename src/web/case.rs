@@ -282,6 +282,8 @@ pub(super) async fn show(
             replied => case.replied_on.map(|d| d.to_string()),
             closed => case.closed_on.map(|d| d.to_string()),
             close_reason => case.close_reason.map(close_reason),
+            outcome => case.outcome.map(|o| o.full_name()),
+            applicant => case.applicant.map(|a| a.full_name()),
             problem,
             stages => render::value(stages),
             statutory,

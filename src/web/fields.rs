@@ -11,6 +11,7 @@ use crate::domain::account::Act;
 use crate::domain::case::{
     NoticeKind, Reference, SectionCode, Subject, SuspensionReason, spelling, text,
 };
+use crate::domain::outcome::{Applicant, Outcome};
 
 /// What a field holds, and so how a form asks for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +34,10 @@ pub(crate) enum Input {
     CloseReason,
     /// How a request arrived.
     Channel,
+    /// How a finished case ended (the annual report's row).
+    Outcome,
+    /// Who asked (the annual report's column).
+    Applicant,
     /// Yes or no (`allow_old`).
     Flag,
 }
@@ -70,13 +75,15 @@ const ALLOW_OLD: Field = field(
 /// The fields of `act`, in the order a form shows them.
 pub(crate) fn fields(act: Act) -> &'static [Field] {
     use Input::{
-        Channel, CloseReason, Count, Date, NoticeKind, Reference, Section, SuspensionReason, Text,
+        Applicant, Channel, CloseReason, Count, Date, NoticeKind, Outcome, Reference, Section,
+        SuspensionReason, Text,
     };
     const ADD: &[Field] = &[
         field("reference", "案件编号", Reference, true),
         field("received_on", "收到日期", Date, true),
         field("subject", "申请内容", Text, false),
         field("channel", "收到方式", Channel, false),
+        field("applicant", "申请人类别", Applicant, false),
         ALLOW_OLD,
     ];
     const FORWARD: &[Field] = &[
@@ -107,16 +114,27 @@ pub(crate) fn fields(act: Act) -> &'static [Field] {
         field("received", "补正后的申请收到日期", Date, true),
         ALLOW_OLD,
     ];
-    const REPLY: &[Field] = &[field("on", "答复日期", Date, true), ALLOW_OLD];
+    const REPLY: &[Field] = &[
+        field("on", "答复日期", Date, true),
+        field("outcome", "办理结果", Outcome, false),
+        field("applicant", "申请人类别", Applicant, false),
+        ALLOW_OLD,
+    ];
     const CLOSE: &[Field] = &[
         field("on", "办结日期", Date, true),
         field("reason", "办结原因", CloseReason, true),
+        field("outcome", "办理结果", Outcome, false),
+        field("applicant", "申请人类别", Applicant, false),
         ALLOW_OLD,
     ];
     const RETURN: &[Field] = &[
         field("on", "退回日期", Date, true),
         field("reason", "退回理由", Text, true),
         ALLOW_OLD,
+    ];
+    const OUTCOME: &[Field] = &[
+        field("outcome", "办理结果", Outcome, false),
+        field("applicant", "申请人类别", Applicant, false),
     ];
     match act {
         Act::Add => ADD,
@@ -129,6 +147,7 @@ pub(crate) fn fields(act: Act) -> &'static [Field] {
         Act::Reply => REPLY,
         Act::Close => CLOSE,
         Act::Return => RETURN,
+        Act::Outcome => OUTCOME,
     }
 }
 
@@ -241,6 +260,7 @@ pub(crate) fn parse(
                 })
             })?,
             channel: values.optional("channel", |s| spelling::channel(s.trim()))?,
+            applicant: values.optional("applicant", Applicant::parse)?,
         },
         Act::Forward => acts::Act::Forward {
             reference,
@@ -276,11 +296,20 @@ pub(crate) fn parse(
         Act::Reply => acts::Act::Reply {
             reference,
             on: values.date("on")?,
+            outcome: values.optional("outcome", Outcome::parse)?,
+            applicant: values.optional("applicant", Applicant::parse)?,
         },
         Act::Close => acts::Act::Close {
             reference,
             on: values.date("on")?,
             reason: values.parsed("reason", spelling::close_reason)?,
+            outcome: values.optional("outcome", Outcome::parse)?,
+            applicant: values.optional("applicant", Applicant::parse)?,
+        },
+        Act::Outcome => acts::Act::Outcome {
+            reference,
+            outcome: values.optional("outcome", Outcome::parse)?,
+            applicant: values.optional("applicant", Applicant::parse)?,
         },
         Act::Return => acts::Act::Return {
             reference,

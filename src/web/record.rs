@@ -88,6 +88,7 @@ fn title(act: Act) -> &'static str {
         Act::Reply => "答复",
         Act::Close => "以其他方式办结",
         Act::Return => "退回（非本股室职责，由办公室改派）",
+        Act::Outcome => "办理结果与申请人类别（年度报告）",
     }
 }
 
@@ -150,7 +151,9 @@ fn form_view(
                     | Input::NoticeKind
                     | Input::SuspensionReason
                     | Input::CloseReason
-                    | Input::Channel => "select",
+                    | Input::Channel
+                    | Input::Outcome
+                    | Input::Applicant => "select",
                 },
                 checked: f.input == Input::Flag && matches!(value.as_str(), "on" | "true" | "1"),
                 value,
@@ -199,6 +202,14 @@ fn options(console: &Console, input: Input) -> Vec<(String, String)> {
         Input::Channel => Channel::ALL
             .iter()
             .map(|&c| (c.as_str().to_owned(), channel_name(c).to_owned()))
+            .collect(),
+        Input::Outcome => crate::domain::outcome::Outcome::ALL
+            .iter()
+            .map(|&o| (o.code().to_owned(), o.full_name()))
+            .collect(),
+        Input::Applicant => crate::domain::outcome::Applicant::ALL
+            .iter()
+            .map(|&a| (a.code().to_owned(), a.full_name()))
             .collect(),
         Input::Reference | Input::Date | Input::Count | Input::Text | Input::Flag => Vec::new(),
     }

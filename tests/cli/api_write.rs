@@ -70,10 +70,10 @@ on_both_backends! {
         // 400: not JSON, not an object, a field unknown, of the wrong kind, missing or bad.
         let a = api.send("POST", "/api/v1/cases/B1/reply", &[], Some(("application/json", b"on=2026".to_vec())));
         assert_eq!(a.status, 400, "{}", a.body);
-        assert!(error(&a).contains("not a JSON object") && error(&a).contains("fields of reply: on, allow_old"), "{}", a.body);
+        assert!(error(&a).contains("not a JSON object") && error(&a).contains("fields of reply: on, outcome, applicant, allow_old"), "{}", a.body);
         for (body, says) in [
             (json!(["on"]), "not a JSON object"),
-            (json!({"on": ago(1), "by": "me"}), "field \"by\": this act takes no such field; it takes: on, allow_old"),
+            (json!({"on": ago(1), "by": "me"}), "field \"by\": this act takes no such field; it takes: on, outcome, applicant, allow_old"),
             (json!({"on": 20_261_120}), "field \"on\": give text (a JSON string), not a number"),
             (json!({}), "field \"on\": missing"),
             (json!({"on": "2026-13-01"}), "field \"on\": 2026-13-01 does not exist"),

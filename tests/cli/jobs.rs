@@ -172,3 +172,84 @@ fn run_help_lists_every_job_and_a_typo_is_refused() {
         .code(1)
         .stderr(contains("--dry-run goes with the poll job only"));
 }
+
+const NAMING_THE_CASE: &str = "SELECT count(*) FROM outbox WHERE recipient = $1 \
+     AND subject LIKE '%年度报告表三%' AND body_text LIKE '%2025-0001%without an outcome%'";
+const ANNUAL_NOTICES_TO: &str = "SELECT count(*) FROM outbox WHERE recipient = $1 AND subject LIKE '%2025 年度报告表三尚不完整%'";
+
+#[test]
+fn run_once_job_calendar_check_reminds_the_admins_of_an_incomplete_annual_report_once_a_day_from_2_january()
+ {
+    let s = setup();
+    for args in [
+        &[
+            "case",
+            "add",
+            "--ref",
+            "2025-0001",
+            "--received",
+            "2025-11-03",
+            "--applicant",
+            "自然人",
+            "--allow-old",
+        ][..],
+        &[
+            "case",
+            "forward",
+            "2025-0001",
+            "--section",
+            "ss",
+            "--on",
+            "2025-11-04",
+            "--allow-old",
+        ],
+        &[
+            "case",
+            "reply",
+            "2025-0001",
+            "--on",
+            "2025-11-14",
+            "--allow-old",
+        ],
+    ] {
+        s.duewatch(args).assert().success();
+    }
+    let check = |now: &str| {
+        stdout(
+            &s,
+            &["run", "--once", "--job", "calendar_check", "--now", now],
+        )
+    };
+    // 1 January: the books are still being closed.
+    let said = check("2026-01-01T08:00");
+    assert!(!said.contains("annual report"), "{said}");
+    assert_eq!(count(&s, ANNUAL_NOTICES_TO, ADMIN), 0);
+    for now in ["2026-01-02T08:00", "2026-01-02T15:00"] {
+        let said = check(now);
+        assert!(
+            said.contains(
+                "calendar check: the annual report of 2025 is incomplete: 1 case(s) to fix"
+            ),
+            "{said}"
+        );
+    }
+    assert_eq!(count(&s, ANNUAL_NOTICES_TO, ADMIN), 1, "once on 01-02");
+    assert_eq!(
+        count(&s, NAMING_THE_CASE, ADMIN),
+        1,
+        "the reminder (queued for the next pass) names the case"
+    );
+    check("2026-01-05T08:00");
+    assert_eq!(
+        count(&s, ANNUAL_NOTICES_TO, ADMIN),
+        2,
+        "and again on another day"
+    );
+    // Recorded, the table is complete: no more reminders.
+    s.duewatch(&["case", "outcome", "2025-0001", "--outcome", "disclosed"])
+        .assert()
+        .success();
+    let said = check("2026-01-06T08:00");
+    assert!(!said.contains("annual report"), "{said}");
+    assert_eq!(count(&s, ANNUAL_NOTICES_TO, ADMIN), 2);
+}

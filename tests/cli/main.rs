@@ -6,6 +6,7 @@ mod access;
 mod accounts;
 mod accounts_store;
 mod actor;
+mod annual;
 mod api_write;
 mod bad_input;
 mod browser;

@@ -441,7 +441,7 @@ on_both_backends! {
         let shown_forms: Vec<&str> = page.body.split(r#"<details class="act" id="act-"#).skip(1)
             .map(|f| f.split('"').next().expect("an id"))
             .collect();
-        assert_eq!(shown_forms, ["notice", "reply", "return"]);
+        assert_eq!(shown_forms, ["notice", "reply", "return", "outcome"]);
         let a = ss.post_form("/cases/T-SS/close", &[("on", &ago(1)), ("reason", "withdrawn")]);
         assert_eq!(a.status, 403, "{}", a.body);
         assert_eq!(ss.post_json("/api/v1/cases/T-SS/forward", &json!({"section": "zc", "on": ago(1)})).status, 403);

@@ -943,4 +943,61 @@ on_both_case_systems! {
         assert_eq!(shown["case"]["returns"][0]["section"], "ss", "{shown}");
         assert_eq!(shown["case"]["returns"][0]["reason"], "非本股室职责", "{shown}");
     };
+    the_view_contracts_optional_outcome_and_applicant_fill_the_annual_table => |system| {
+        let cs = CaseSystem::new(system);
+        let p = cs.prefix.clone();
+        let keshi = match system {
+            System::Postgres => "\"承办科室\"",
+            System::MariaDb => "`承办科室`",
+        };
+        // The case system keeps the result and the applicant's kind in its own words; the view
+        // maps them to the contract's optional columns. The bad rows of the made-up system are
+        // left out here (their own tests name them).
+        cs.exec(&[
+            &format!("DELETE FROM {p}yanqi WHERE shenqing_id > 10"),
+            &format!("DELETE FROM {p}shenqing WHERE id > 10"),
+            &format!("ALTER TABLE {p}shenqing ADD COLUMN jieguo VARCHAR(50), ADD COLUMN shenqingren VARCHAR(20)"),
+            // Replaced, not dropped: the reader's grant on the view stays (PostgreSQL allows new
+            // columns at the end).
+            &format!(
+                "CREATE OR REPLACE VIEW {p}v_cases AS SELECT s.bianhao AS reference, s.shixiang AS subject, \
+                 s.shoudao_riqi AS received_on, s.zhuanban_riqi AS forwarded_on, \
+                 s.{keshi} AS section, s.dafu_riqi AS replied_on, s.zhongjie_riqi AS closed_on, \
+                 s.jieguo AS outcome, s.shenqingren AS applicant FROM {p}shenqing s"
+            ),
+            // A001 open with a draft result (not counted until answered), A002 and A003 open,
+            // A004 answered and disclosed, A005 closed (withdrawn: 其他).
+            &format!("UPDATE {p}shenqing SET jieguo = '予以公开', shenqingren = '科研机构' WHERE id = 1"),
+            &format!("UPDATE {p}shenqing SET shenqingren = '自然人' WHERE id IN (2, 3)"),
+            &format!("UPDATE {p}shenqing SET jieguo = 'disclosed', shenqingren = 'natural_person' WHERE id = 4"),
+            &format!("UPDATE {p}shenqing SET jieguo = '其他处理：其他', shenqingren = '商业企业' WHERE id = 5"),
+        ]);
+        let s = setup(&cs);
+        let out = s
+            .duewatch(&["report", "annual", "2026", "--format", "csv"])
+            .timeout(Duration::from_secs(60))
+            .output()
+            .expect("duewatch runs");
+        let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let rows = crate::annual::read_csv(&out.stdout);
+        let row = |label: &str| rows.iter().find(|(l, _)| l == label).and_then(|(_, f)| *f).expect(label);
+        // By hand, 2026: received A002, A003, A004 自然人, A005 商业企业, A001 科研机构; answered
+        // A004 (予以公开, 自然人), closed A005 (其他, 商业企业); open at the end A001, A002, A003.
+        assert_eq!(row("一、本年新收政府信息公开申请数量"), [3, 1, 1, 0, 0, 0, 5]);
+        assert_eq!(row("（一）予以公开"), [1, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(row("3.其他"), [0, 1, 0, 0, 0, 0, 1]);
+        assert_eq!(row("（七）总计"), [1, 1, 0, 0, 0, 0, 2]);
+        assert_eq!(row("四、结转下年度继续办理"), [2, 0, 1, 0, 0, 0, 3]);
+        // An unknown category is a bad row, named with the column.
+        cs.exec(&[&format!("UPDATE {p}shenqing SET shenqingren = '张三' WHERE id = 2")]);
+        let out = s
+            .duewatch(&["report", "annual", "2026"])
+            .timeout(Duration::from_secs(60))
+            .output()
+            .expect("duewatch runs");
+        let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("case 2026-A002 in the case system (cases.url): applicant: \"张三\" is not an applicant category"), "{stderr}");
+    };
 }

@@ -1,16 +1,20 @@
 //! The case commands that record an act, from receipt to reply: `case add`, `forward`, `extend`,
-//! `notice`, `suspend`, `resume`, `correct`, `reply`, `close`, `return`. Each is mapped onto
+//! `notice`, `suspend`, `resume`, `correct`, `reply`, `close`, `return`, and `outcome` (the
+//! annual report's categories of a finished case; `--outcome` and `--applicant` are parsed here,
+//! so that a refusal names the case). Each is mapped onto
 //! [`crate::acts::Act`] and recorded by [`crate::acts::record`], the path the console and the
 //! write API take too: a refused change exits 1 and writes nothing.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use super::Command;
+use super::{Categories, Command};
 use crate::acts::{self, Act};
 use crate::config::Config;
+use crate::domain::case::Reference;
 use crate::domain::case::Subject;
 use crate::domain::entry::Entering;
+use crate::domain::outcome::{Applicant, Outcome};
 use crate::store::Store;
 
 /// Records the act `command` names, and says so on stdout.
@@ -56,8 +60,10 @@ fn act(command: Command) -> anyhow::Result<(Act, super::OldDates)> {
             received,
             subject,
             channel,
+            applicant,
             old,
         } => {
+            let applicant = category(&reference, "--applicant", applicant, Applicant::parse)?;
             // Parsed here rather than by clap, whose error would print the raw text.
             let subject = subject
                 .as_deref()
@@ -75,6 +81,7 @@ fn act(command: Command) -> anyhow::Result<(Act, super::OldDates)> {
                 received,
                 subject,
                 channel,
+                applicant,
             };
             (act, old)
         }
@@ -148,20 +155,50 @@ fn act(command: Command) -> anyhow::Result<(Act, super::OldDates)> {
             },
             old,
         ),
-        Command::Reply { reference, on, old } => (Act::Reply { reference, on }, old),
+        Command::Reply {
+            reference,
+            on,
+            categories,
+            old,
+        } => {
+            let (outcome, applicant) = categories_of(&reference, categories)?;
+            let act = Act::Reply {
+                reference,
+                on,
+                outcome,
+                applicant,
+            };
+            (act, old)
+        }
         Command::Close {
             reference,
             on,
             reason,
+            categories,
             old,
-        } => (
-            Act::Close {
+        } => {
+            let (outcome, applicant) = categories_of(&reference, categories)?;
+            let act = Act::Close {
                 reference,
                 on,
                 reason,
-            },
-            old,
-        ),
+                outcome,
+                applicant,
+            };
+            (act, old)
+        }
+        Command::Outcome {
+            reference,
+            categories,
+        } => {
+            let (outcome, applicant) = categories_of(&reference, categories)?;
+            let act = Act::Outcome {
+                reference,
+                outcome,
+                applicant,
+            };
+            (act, super::OldDates { allow_old: false })
+        }
         Command::Return {
             reference,
             on,
@@ -179,4 +216,37 @@ fn act(command: Command) -> anyhow::Result<(Act, super::OldDates)> {
             unreachable!("case show, import and list are dispatched in cli/case/mod.rs")
         }
     })
+}
+
+/// `--outcome` and `--applicant`, parsed (Chinese names or codes).
+///
+/// # Errors
+/// A value that is no category, naming the case and the flag; nothing is recorded.
+fn categories_of(
+    reference: &Reference,
+    categories: Categories,
+) -> anyhow::Result<(Option<Outcome>, Option<Applicant>)> {
+    Ok((
+        category(reference, "--outcome", categories.outcome, Outcome::parse)?,
+        category(
+            reference,
+            "--applicant",
+            categories.applicant,
+            Applicant::parse,
+        )?,
+    ))
+}
+
+/// A category flag's value parsed by `parse`; a refusal names the case and the flag.
+fn category<T>(
+    reference: &Reference,
+    flag: &str,
+    value: Option<String>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> anyhow::Result<Option<T>> {
+    value
+        .as_deref()
+        .map(parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("case {reference}: {flag} {e}"))
 }

@@ -5,8 +5,8 @@
 //! commands themselves:
 //!
 //! - `acts.rs`: the commands that record an act (`add`, `forward`, `extend`, `notice`,
-//!   `suspend`, `resume`, `correct`, `reply`, `close`); a refused change exits 1 and writes
-//!   nothing;
+//!   `suspend`, `resume`, `correct`, `reply`, `close`, `outcome`); a refused change exits 1
+//!   and writes nothing;
 //! - `import.rs`: `case import`, all rows or none;
 //! - `list.rs`: `case list` and `status`, and the row's JSON;
 //! - `show.rs`: `case show`.
@@ -57,6 +57,10 @@ pub(super) enum Command {
         /// How it arrived.
         #[arg(long, value_enum)]
         channel: Option<Channel>,
+        /// Who asked, as a category of the annual report (no personal data): a code or its
+        /// Chinese name, e.g. natural_person (自然人), business (商业企业).
+        #[arg(long, value_name = "CATEGORY")]
+        applicant: Option<String>,
         #[command(flatten)]
         old: OldDates,
     },
@@ -156,6 +160,8 @@ pub(super) enum Command {
         #[arg(long, value_parser = date_arg)]
         on: NaiveDate,
         #[command(flatten)]
+        categories: Categories,
+        #[command(flatten)]
         old: OldDates,
     },
     /// The section gave the case back as not its own (退回): the forward stage is open again
@@ -187,7 +193,18 @@ pub(super) enum Command {
         #[arg(long, value_enum)]
         reason: CloseReason,
         #[command(flatten)]
+        categories: Categories,
+        #[command(flatten)]
         old: OldDates,
+    },
+    /// How an answered or closed case ended and who asked, for the annual report (record or
+    /// correct it after the reply or closure; the history keeps the old value).
+    Outcome {
+        /// The case.
+        #[arg(value_parser = Reference::parse)]
+        reference: Reference,
+        #[command(flatten)]
+        categories: Categories,
     },
     /// One case, its deadlines with their explanation, and its history.
     Show {
@@ -222,6 +239,36 @@ pub(super) enum Command {
         #[command(flatten)]
         view: View,
     },
+}
+
+/// The annual report's categories of a case (src/domain/outcome.rs): given as text and parsed
+/// by the command, so that a refusal names the case.
+#[derive(Debug, Clone, Args)]
+#[group(id = "categories", multiple = true)]
+pub(super) struct Categories {
+    /// How it ended, a row of the annual report's table 3: a code or its Chinese name, e.g.
+    /// disclosed (予以公开), partly_disclosed (部分公开), withheld.state_secret
+    /// (不予公开：属于国家秘密), unavailable.not_held (本机关不掌握相关政府信息); docs/reference.md
+    /// lists all 21.
+    #[arg(long, value_name = "CATEGORY", long_help = outcome_help())]
+    outcome: Option<String>,
+    /// Who asked, a column of the table: natural_person (自然人), business (商业企业), research
+    /// (科研机构), public_interest (社会公益组织), legal_service (法律服务机构),
+    /// other_organisation (其他).
+    #[arg(long, value_name = "CATEGORY")]
+    applicant: Option<String>,
+}
+
+/// `--outcome`'s long help: every category, its code and its name in the format.
+fn outcome_help() -> String {
+    let mut help = String::from(
+        "How it ended, a row of the annual report's table 3: the code or the Chinese name (the \
+         leaf's, or group and leaf, e.g. 不予公开：属于国家秘密). The categories:\n",
+    );
+    for o in crate::domain::outcome::Outcome::ALL {
+        help.push_str(&format!("  {:<32} {}\n", o.code(), o.full_name()));
+    }
+    help
 }
 
 /// The confirmation an old date needs (src/domain/entry.rs).
@@ -268,6 +315,7 @@ fn read_only(command: &Command, config: &Config) -> anyhow::Result<()> {
         Command::Reply { .. } => "reply",
         Command::Close { .. } => "close",
         Command::Return { .. } => "return",
+        Command::Outcome { .. } => "outcome",
         Command::Import { .. } => "import",
     };
     anyhow::bail!(

@@ -67,6 +67,21 @@ fn show(
         case.reference,
         case.subject.as_deref().unwrap_or("")
     )?;
+    // The annual report's categories (Regulations art. 50): an outcome is owed once finished.
+    match case.outcome {
+        Some(o) => writeln!(out, "outcome: {} ({})", o.full_name(), o.code())?,
+        None if case.finished_on().is_some() => writeln!(
+            out,
+            "outcome: not recorded (the annual report needs it: `duewatch case outcome {} \
+             --outcome CATEGORY`)",
+            case.reference
+        )?,
+        None => {}
+    }
+    match case.applicant {
+        Some(a) => writeln!(out, "applicant: {} ({})", a.full_name(), a.code())?,
+        None => writeln!(out, "applicant: not recorded")?,
+    }
     for s in &status.stages {
         let state = match s.state {
             State::Running => "running".to_owned(),

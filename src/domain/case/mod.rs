@@ -12,6 +12,8 @@ pub mod spelling;
 pub mod text;
 pub use text::Subject;
 
+use crate::domain::outcome::{Applicant, Outcome};
+
 /// A case reference such as `2026-0042`: 1–64 characters, letters, digits, `-`, `_`, `/`, `.`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
@@ -272,6 +274,10 @@ pub struct Case {
     pub suspensions: Vec<Suspension>,
     /// Forwardings undone because the section gave the case back (退回), in date order.
     pub returns: Vec<Return>,
+    /// How it ended, for the annual report (recorded with the reply or closure, or later).
+    pub outcome: Option<Outcome>,
+    /// Who asked, as a category of the annual report (never personal data).
+    pub applicant: Option<Applicant>,
 }
 
 impl Case {
@@ -290,6 +296,8 @@ impl Case {
             extensions: Vec::new(),
             suspensions: Vec::new(),
             returns: Vec::new(),
+            outcome: None,
+            applicant: None,
         }
     }
 
@@ -315,6 +323,11 @@ impl Case {
     pub fn reply_extension_days(&self) -> u32 {
         self.reply_extensions()
             .fold(0, |total: u32, e| total.saturating_add(e.days))
+    }
+
+    /// The day it was finished: its reply, else its closure; `None` while open.
+    pub fn finished_on(&self) -> Option<NaiveDate> {
+        self.replied_on.or(self.closed_on)
     }
 
     /// Working days granted by extensions so far.

@@ -11,6 +11,7 @@ use crate::domain::case::{
     SuspensionReason,
 };
 use crate::domain::deadline::Rules;
+use crate::domain::outcome::{self, Applicant};
 pub use refusal::Refusal;
 
 mod refusal;
@@ -272,6 +273,50 @@ pub fn close(case: &mut Case, on: NaiveDate, reason: CloseReason) -> Outcome {
     Ok(format!("closed on {on} ({reason})"))
 }
 
+/// Regulations arts. 49–50: how a case ended (`outcome`) and who asked (`applicant`), the
+/// categories of the annual report's table 3. The outcome is of a finished case only (replied or
+/// closed: the act that finishes it, or later, to fill the report in); the applicant's category
+/// may be recorded at any time. A value given replaces the one recorded (the history keeps the
+/// old one); one not given is left as it is.
+pub fn classify(
+    case: &mut Case,
+    outcome: Option<outcome::Outcome>,
+    applicant: Option<Applicant>,
+) -> Outcome {
+    if outcome.is_none() && applicant.is_none() {
+        return Err(Refusal::NothingToClassify);
+    }
+    if outcome.is_some() && case.finished_on().is_none() {
+        return Err(Refusal::OutcomeOfOpenCase);
+    }
+    let mut said = Vec::new();
+    if let Some(o) = outcome {
+        said.push(changed(
+            "outcome",
+            o.full_name(),
+            case.outcome.map(|x| x.full_name()),
+        ));
+        case.outcome = Some(o);
+    }
+    if let Some(a) = applicant {
+        said.push(changed(
+            "applicant",
+            a.full_name(),
+            case.applicant.map(Applicant::full_name),
+        ));
+        case.applicant = Some(a);
+    }
+    Ok(said.join(", "))
+}
+
+/// A category's change for the history: `outcome 予以公开 (was 部分公开)`.
+fn changed(what: &str, new: String, old: Option<String>) -> String {
+    match old {
+        Some(old) if old != new => format!("{what} {new} (was {old})"),
+        _ => format!("{what} {new}"),
+    }
+}
+
 /// A case recorded elsewhere (a case system read with `cases.source = "sql"`), checked by the
 /// same rules as the commands: it is rebuilt from its receipt by replaying each recorded event
 /// (forwarding, extensions by approval date, suspensions and resumptions by date, then reply or
@@ -371,6 +416,9 @@ pub fn replay(
         // The case system may not say why; a closed case is not watched either way.
         case.closed_on = Some(on);
         case.close_reason = recorded.close_reason;
+    }
+    if recorded.outcome.is_some() || recorded.applicant.is_some() {
+        classify(&mut case, recorded.outcome, recorded.applicant)?;
     }
     Ok(case)
 }

@@ -204,6 +204,17 @@ pub enum Refusal {
         /// The receipt.
         received: NaiveDate,
     },
+    /// An outcome recorded on a case that is neither answered nor closed.
+    // Regulations art. 50: the annual report counts how requests were finished.
+    #[error(
+        "the case is still open: an outcome is recorded when it is answered or closed\n  help: \
+         give --outcome with `duewatch case reply` or `duewatch case close`, or record it \
+         after them with `duewatch case outcome`"
+    )]
+    OutcomeOfOpenCase,
+    /// A classification without an outcome or an applicant category.
+    #[error("give an outcome, an applicant category, or both")]
+    NothingToClassify,
     /// A recorded case forwarded to no section ([`replay`]).
     // art. 19
     #[error("forwarded on {0} to no section: the section column is empty")]

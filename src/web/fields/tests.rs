@@ -95,15 +95,49 @@ fn each_act_reads_its_fields_as_the_command_line_names_them() {
             acts::Act::Reply {
                 reference: r(),
                 on: day("2026-11-30"),
+                outcome: None,
+                applicant: None,
+            },
+        ),
+        (
+            Act::Reply,
+            vec![
+                ("on", "2026-11-30"),
+                ("outcome", "不予公开：属于国家秘密"),
+                ("applicant", "法律服务机构"),
+            ],
+            acts::Act::Reply {
+                reference: r(),
+                on: day("2026-11-30"),
+                outcome: Some(Outcome::StateSecret),
+                applicant: Some(Applicant::LegalService),
             },
         ),
         (
             Act::Close,
-            vec![("on", "2026-11-30"), ("reason", "撤回")],
+            vec![
+                ("on", "2026-11-30"),
+                ("reason", "撤回"),
+                ("outcome", "other.other"),
+            ],
             acts::Act::Close {
                 reference: r(),
                 on: day("2026-11-30"),
                 reason: CloseReason::Withdrawn,
+                outcome: Some(Outcome::OtherHandling),
+                applicant: None,
+            },
+        ),
+        (
+            Act::Outcome,
+            vec![
+                ("outcome", "partly_disclosed"),
+                ("applicant", "natural_person"),
+            ],
+            acts::Act::Outcome {
+                reference: r(),
+                outcome: Some(Outcome::PartlyDisclosed),
+                applicant: Some(Applicant::NaturalPerson),
             },
         ),
     ];
@@ -136,6 +170,7 @@ fn a_new_case_takes_its_reference_from_its_fields_and_old_dates_when_confirmed()
             received: day("2025-01-02"),
             subject: Some(Subject::parse("<b>预算</b>").expect("a subject")),
             channel: Some(Channel::Online),
+            applicant: None,
         }
     );
 }
@@ -195,7 +230,7 @@ fn a_field_that_is_unknown_missing_twice_or_bad_is_named() {
             Act::Reply,
             vec![("on", "2026-11-30"), ("by", "x")],
             "by",
-            "it takes: on, allow_old",
+            "it takes: on, outcome, applicant, allow_old",
         ),
         (Act::Reply, vec![("csrf", "t")], "on", "missing"),
         (Act::Reply, vec![("on", "")], "on", "missing"),
