@@ -6,11 +6,11 @@
 //! replaced whole. The rows are decoded by `store/rows.rs`.
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sqlx::{FromRow as _, Transaction};
 
+use super::batch::{attach_extensions, attach_returns, attach_suspensions, decode_cases};
 use super::returns::{
     CASE_RETURNS, DELETE_RETURNS, INSERT_RETURN, ReturnRow, SCAN_OPEN_RETURNS, SCAN_RETURNS,
 };
@@ -296,107 +296,6 @@ where
             last_batch,
         }))
     }
-}
-
-/// Where each case id of a batch sits in it.
-pub(super) type CaseIndex = HashMap<i64, usize>;
-
-/// A batch's cases decoded from their rows, in the rows' order, and where each case id sits in
-/// it. The key decodes or the batch fails; the rest of a row that does not decode is that case's
-/// error, and the others are read.
-pub(super) fn decode_cases<R: sqlx::Row>(
-    rows: &[R],
-) -> Result<(Vec<Result<Case, StoreError>>, CaseIndex), sqlx::Error>
-where
-    for<'r> CaseKey: sqlx::FromRow<'r, R>,
-    for<'r> CaseRow: sqlx::FromRow<'r, R>,
-{
-    let mut batch: Vec<Result<Case, StoreError>> = Vec::with_capacity(rows.len());
-    let mut index = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let key = CaseKey::from_row(row)?;
-        index.insert(key.id, batch.len());
-        batch.push(
-            CaseRow::from_row(row)
-                .map_err(StoreError::from)
-                .and_then(Case::try_from),
-        );
-    }
-    Ok((batch, index))
-}
-
-/// Adds the extension rows (ordered by case and position) to their cases in `batch`.
-pub(super) fn attach_extensions<R: sqlx::Row>(
-    batch: &mut [Result<Case, StoreError>],
-    index: &CaseIndex,
-    rows: &[R],
-) -> Result<(), sqlx::Error>
-where
-    for<'r> ChildKey: sqlx::FromRow<'r, R>,
-    for<'r> ExtensionRow: sqlx::FromRow<'r, R>,
-{
-    for row in rows {
-        if let Some(&i) = index.get(&ChildKey::from_row(row)?.case_id)
-            && let Ok(case) = &mut batch[i]
-        {
-            case.extensions.push(ExtensionRow::from_row(row)?.into());
-        }
-    }
-    Ok(())
-}
-
-/// Adds the suspension rows (ordered by case and position) to their cases in `batch`; a
-/// suspension that breaks the rules makes its case an `Err`.
-pub(super) fn attach_suspensions<R: sqlx::Row>(
-    batch: &mut [Result<Case, StoreError>],
-    index: &CaseIndex,
-    rows: &[R],
-) -> Result<(), sqlx::Error>
-where
-    for<'r> ChildKey: sqlx::FromRow<'r, R>,
-    for<'r> SuspensionRow: sqlx::FromRow<'r, R>,
-{
-    for row in rows {
-        if let Some(&i) = index.get(&ChildKey::from_row(row)?.case_id)
-            && let Ok(case) = &mut batch[i]
-        {
-            let suspension = SuspensionRow::from_row(row)
-                .map_err(StoreError::from)
-                .and_then(|s| Suspension::try_from((&case.reference, s)));
-            match suspension {
-                Ok(s) => case.suspensions.push(s),
-                Err(e) => batch[i] = Err(e),
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Adds the return rows (ordered by case and position) to their cases in `batch`; a return that
-/// cannot be read makes its case an `Err`.
-pub(super) fn attach_returns<R: sqlx::Row>(
-    batch: &mut [Result<Case, StoreError>],
-    index: &CaseIndex,
-    rows: &[R],
-) -> Result<(), sqlx::Error>
-where
-    for<'r> ChildKey: sqlx::FromRow<'r, R>,
-    for<'r> ReturnRow: sqlx::FromRow<'r, R>,
-{
-    for row in rows {
-        if let Some(&i) = index.get(&ChildKey::from_row(row)?.case_id)
-            && let Ok(case) = &mut batch[i]
-        {
-            let returned = ReturnRow::from_row(row)
-                .map_err(StoreError::from)
-                .and_then(|r| Return::try_from((&case.reference, r)));
-            match returned {
-                Ok(r) => case.returns.push(r),
-                Err(e) => batch[i] = Err(e),
-            }
-        }
-    }
-    Ok(())
 }
 
 impl CaseSql for sqlx::Sqlite {}

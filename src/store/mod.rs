@@ -7,6 +7,7 @@
 //! - this file: [`Store`], connecting, migrations, the write check, [`StoreError`],
 //!   [`FileIdentity`], and how each backend opens its transactions (`WritePool`);
 //! - [`cases`]: cases, their extensions, suspensions and history, and the batched scan;
+//! - `batch`: a scan's batch decoded and its children merged in (every reader of batches);
 //! - [`period`]: reading only the cases that can count in a report's period;
 //! - `annual`: the cases of one year's annual report, read by date range and streamed;
 //! - `rows`: the rows read from the tables, and their conversion into the domain types;
@@ -34,6 +35,7 @@
 pub mod accounts;
 mod annual;
 mod backup;
+mod batch;
 pub mod cases;
 pub mod channel_outbox;
 pub mod feed_tokens;

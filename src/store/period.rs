@@ -22,9 +22,8 @@
 use chrono::NaiveDate;
 use sqlx::{FromRow as _, Transaction};
 
-use super::cases::{
-    SCAN_BATCH, attach_extensions, attach_returns, attach_suspensions, decode_cases,
-};
+use super::batch::{attach_extensions, attach_returns, attach_suspensions, decode_cases};
+use super::cases::SCAN_BATCH;
 use super::returns::ReturnRow;
 use super::rows::{CaseKey, CaseRow, ChildKey, ExtensionRow, SuspensionRow};
 use super::{Store, StoreError, WritePool};

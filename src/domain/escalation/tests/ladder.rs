@@ -230,7 +230,10 @@ fn a_suspension_open_past_fifteen_working_days_is_told_to_the_office_once() {
     // past 15. The next working day, Mon 09-28 (09-25..27 is the Mid-Autumn rest), is the 16th.
     assert!(items_at(&case, "2026-09-24", &Rules::default(), &policy()).is_empty());
     for today in ["2026-09-28", "2026-10-12"] {
-        let items = items_at(&case, today, &Rules::default(), &policy());
+        let mut items = items_at(&case, today, &Rules::default(), &policy());
+        // By 10-12 the third party's 15 working days of the Regulations (art. 32) have run out
+        // too: that is a line of the law's clock (escalation/law.rs, tested there), not this one.
+        items.retain(|i| !i.stage.starts_with("law:"));
         assert_eq!(told(&items), [office], "{today}");
         let item = &items[0];
         assert_eq!(item.level, ItemLevel::LongSuspension);
