@@ -71,20 +71,11 @@ where
     for<'r> ChildKey: sqlx::FromRow<'r, R>,
     for<'r> SuspensionRow: sqlx::FromRow<'r, R>,
 {
-    for row in rows {
-        if let Some(&i) = index.get(&ChildKey::from_row(row)?.case_id)
-            && let Ok(case) = &mut batch[i]
-        {
-            let suspension = SuspensionRow::from_row(row)
-                .map_err(StoreError::from)
-                .and_then(|s| Suspension::try_from((&case.reference, s)));
-            match suspension {
-                Ok(s) => case.suspensions.push(s),
-                Err(e) => batch[i] = Err(e),
-            }
-        }
-    }
-    Ok(())
+    attach_checked(batch, index, rows, |case, row: SuspensionRow| {
+        let s = Suspension::try_from((&case.reference, row))?;
+        case.suspensions.push(s);
+        Ok(())
+    })
 }
 
 /// Adds the return rows (ordered by case and position) to their cases in `batch`; a return that
@@ -98,16 +89,34 @@ where
     for<'r> ChildKey: sqlx::FromRow<'r, R>,
     for<'r> ReturnRow: sqlx::FromRow<'r, R>,
 {
+    attach_checked(batch, index, rows, |case, row: ReturnRow| {
+        let r = Return::try_from((&case.reference, row))?;
+        case.returns.push(r);
+        Ok(())
+    })
+}
+
+/// Adds each child row to its case with `add`; a row that does not decode, or that `add`
+/// refuses, makes its case an `Err` (the batch's other cases are read).
+fn attach_checked<R: sqlx::Row, C>(
+    batch: &mut [Result<Case, StoreError>],
+    index: &CaseIndex,
+    rows: &[R],
+    add: impl Fn(&mut Case, C) -> Result<(), StoreError>,
+) -> Result<(), sqlx::Error>
+where
+    for<'r> ChildKey: sqlx::FromRow<'r, R>,
+    for<'r> C: sqlx::FromRow<'r, R>,
+{
     for row in rows {
         if let Some(&i) = index.get(&ChildKey::from_row(row)?.case_id)
             && let Ok(case) = &mut batch[i]
         {
-            let returned = ReturnRow::from_row(row)
+            let added = C::from_row(row)
                 .map_err(StoreError::from)
-                .and_then(|r| Return::try_from((&case.reference, r)));
-            match returned {
-                Ok(r) => case.returns.push(r),
-                Err(e) => batch[i] = Err(e),
+                .and_then(|child| add(case, child));
+            if let Err(e) = added {
+                batch[i] = Err(e);
             }
         }
     }
