@@ -9,12 +9,11 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
-use super::pending::{Pending, cases_by_level};
+use super::pending::Pending;
 use super::{Context, Report};
 use crate::channels::{Message, PostError};
 use crate::config::channels::ChannelConfig;
 use crate::domain::channel::{ChannelName, ChannelRecipient, Mobile, PartyKey};
-use crate::domain::escalation::Item;
 use crate::store::channel_outbox::{ClaimedPost, Post};
 
 /// The party's name and mobiles.
@@ -81,21 +80,7 @@ pub(super) async fn queue(
             repeat,
             |still, repeating, key| {
                 // The same lines as the party's e-mail digest (`Digest::render`).
-                let repeated = p.repeat_only.iter().filter(|_| repeating).copied();
-                let new = p
-                    .lines
-                    .iter()
-                    .filter(|l| Pending::shown(Some(l.id), l.repeat, still, repeating))
-                    .map(|l| (l.case, l.level));
-                let counts = cases_by_level(repeated.chain(new));
-                let mut shown: Vec<&Item> = p
-                    .listed
-                    .iter()
-                    .filter(|(id, item)| Pending::shown(*id, item.repeat, still, repeating))
-                    .map(|(_, item)| item)
-                    .collect();
-                shown.sort_by(|a, b| a.urgency().cmp(&b.urgency()));
-                shown.truncate(max_lines.max(1));
+                let (counts, shown) = p.shown_now(still, repeating, max_lines);
                 let message = Message {
                     key,
                     channel: &to.channel,

@@ -45,7 +45,7 @@ fn case_hash(reference: &str) -> u64 {
 
 /// The number of cases of each level among `lines` (case, level): a case counts once, under
 /// its most urgent level (the group its lines are listed in).
-pub(super) fn cases_by_level(
+fn cases_by_level(
     lines: impl Iterator<Item = (u64, escalation::ItemLevel)>,
 ) -> BTreeMap<escalation::ItemLevel, usize> {
     let mut most_urgent: std::collections::HashMap<u64, escalation::ItemLevel> =
@@ -93,6 +93,34 @@ impl Pending {
         repeating: bool,
     ) -> bool {
         (repeating && repeat) || id.is_some_and(|id| still.contains(&id))
+    }
+
+    /// What a digest made now shows: the number of cases of each level among the lines it
+    /// carries (those `still` in no mail, and the repeated ones when `repeating`), and the
+    /// `max` most urgent of its listed items. The mail and the chat message of a party
+    /// (`Digest::render`, `channels::queue`) show the same.
+    pub(super) fn shown_now(
+        &self,
+        still: &HashSet<i64>,
+        repeating: bool,
+        max: usize,
+    ) -> (BTreeMap<escalation::ItemLevel, usize>, Vec<&Item>) {
+        let repeated = self.repeat_only.iter().filter(|_| repeating).copied();
+        let new = self
+            .lines
+            .iter()
+            .filter(|l| Self::shown(Some(l.id), l.repeat, still, repeating))
+            .map(|l| (l.case, l.level));
+        let counts = cases_by_level(repeated.chain(new));
+        let mut shown: Vec<&Item> = self
+            .listed
+            .iter()
+            .filter(|(id, item)| Self::shown(*id, item.repeat, still, repeating))
+            .map(|(_, item)| item)
+            .collect();
+        shown.sort_by(|a, b| a.urgency().cmp(&b.urgency()));
+        shown.truncate(max.max(1));
+        (counts, shown)
     }
 
     /// Keeps the `max` most urgent new lines and the `max` most urgent repeat-only ones: which
