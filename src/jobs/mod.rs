@@ -35,6 +35,7 @@ mod channels;
 mod deliver;
 pub mod health;
 pub mod housekeeping;
+mod known;
 pub mod monthly_report;
 mod pending;
 pub mod poll;
@@ -66,7 +67,7 @@ pub struct Context {
     /// them without asking the database. Only ever a shortcut: the database's unique key
     /// decides. Replaced by each pass, so it holds only the lines open cases call for now; a
     /// sorted array, not a hash set, for memory (16 bytes a key).
-    known: std::sync::Mutex<Arc<Vec<u128>>>,
+    known: std::sync::Mutex<Arc<known::KnownKeys>>,
 }
 
 impl Context {
@@ -98,7 +99,7 @@ impl Context {
     }
 
     /// The keys known to be mailed: a shared snapshot, not a copy.
-    pub(crate) fn known(&self) -> Arc<Vec<u128>> {
+    pub(crate) fn known(&self) -> Arc<known::KnownKeys> {
         let known = self
             .known
             .lock()
@@ -107,10 +108,8 @@ impl Context {
     }
 
     /// Replaces the known keys by those a whole pass found mailed.
-    pub(crate) fn remember(&self, mut keys: Vec<u128>) {
-        keys.sort_unstable();
-        keys.dedup();
-        keys.shrink_to_fit();
+    pub(crate) fn remember(&self, keys: Vec<u128>) {
+        let keys = known::KnownKeys::new(keys);
         let mut known = self
             .known
             .lock()

@@ -183,24 +183,33 @@ impl Item {
     }
 
     /// A 128-bit digest of the item's unique key (case, stage, level, deadline, recipient),
-    /// for remembering which keys are recorded without keeping the strings.
+    /// for remembering which keys are recorded without keeping the strings ([`key_hash`]).
     pub fn key_hash(&self) -> u128 {
-        use std::hash::{Hash, Hasher};
-        let half = |seed: u64| {
-            let mut h = std::hash::DefaultHasher::new();
-            seed.hash(&mut h);
-            (
-                &self.reference,
-                &self.stage,
-                &*self.level_key,
-                self.deadline,
-                &*self.recipient,
-            )
-                .hash(&mut h);
-            h.finish()
-        };
-        (u128::from(half(0x5eed_0001)) << 64) | u128::from(half(0x5eed_0002))
+        key_hash(
+            &self.reference,
+            &self.stage,
+            &self.level_key,
+            self.deadline,
+            &self.recipient,
+        )
     }
+}
+
+/// A 128-bit digest of a line's unique key (case, stage, level, deadline, recipient): two
+/// 64-bit foldhash digests with fixed seeds. Only ever compared within one process (it is never
+/// stored), so it needs to be fast and evenly spread, not stable across versions nor resistant
+/// to chosen input: the once-only guarantee rests on the database's unique key, not on it.
+pub fn key_hash(
+    reference: &str,
+    stage: &str,
+    level_key: &str,
+    deadline: NaiveDate,
+    recipient: &str,
+) -> u128 {
+    use std::hash::BuildHasher as _;
+    let key = (reference, stage, level_key, deadline, recipient);
+    let half = |seed: u64| foldhash::fast::FixedState::with_seed(seed).hash_one(key);
+    (u128::from(half(0x5eed_0001)) << 64) | u128::from(half(0x5eed_0002))
 }
 
 /// What a digest shows about a case: no applicant personal data.
