@@ -63,8 +63,10 @@ impl Source {
     /// A database failure.
     pub async fn cursor(&self, open_only: bool) -> anyhow::Result<SourceCursor> {
         Ok(match self {
-            Source::Builtin(store) => SourceCursor::Builtin(store.cursor(open_only).await?),
-            Source::Sql(sql) => SourceCursor::Sql(sql.cursor(open_only).await?),
+            Source::Builtin(store) => {
+                SourceCursor::start(Scan::Builtin(store.cursor(open_only).await?))
+            }
+            Source::Sql(sql) => SourceCursor::start(Scan::Sql(sql.cursor(open_only).await?)),
         })
     }
 
@@ -128,26 +130,86 @@ impl Source {
     }
 }
 
-/// A scan in progress over either source.
+/// A scan in progress over either source, read one batch ahead: a task of its own reads and
+/// decodes the next batch while the caller works on the one it has (the poll's deadlines and
+/// lines, `status`'s output), so that the two overlap on two cores instead of taking turns. At
+/// most two batches are held: the caller's and the one read ahead.
 #[derive(Debug)]
-pub enum SourceCursor {
+pub struct SourceCursor {
+    batches: tokio::sync::mpsc::Receiver<anyhow::Result<Batch>>,
+    /// Ends with the scan's own end (`Ok` once its snapshot is closed), or early when the
+    /// caller stops asking.
+    reader: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+/// A batch of cases, in reference order; a case that cannot be read is an `Err` naming it.
+type Batch = Vec<Result<Case, StoreError>>;
+
+/// The scan itself, over either source.
+#[derive(Debug)]
+enum Scan {
     /// Over duewatch's own tables.
     Builtin(Cursor),
     /// Over a case system.
     Sql(SqlCursor),
 }
 
+impl Scan {
+    async fn next_batch(&mut self) -> anyhow::Result<Option<Batch>> {
+        match self {
+            Scan::Builtin(c) => c.next_batch().await,
+            Scan::Sql(c) => c.next_batch().await,
+        }
+    }
+
+    async fn finish(self) -> anyhow::Result<()> {
+        match self {
+            Scan::Builtin(c) => c.finish().await,
+            Scan::Sql(c) => c.finish().await,
+        }
+    }
+
+    /// Reads the batches into `batches`, each once the caller has taken the one before (the
+    /// slot is reserved first, so nothing is read that could not be handed over), and closes
+    /// the snapshot at the end. A failed read is handed over as the last item. When the caller
+    /// stops asking, the scan ends where it is (its read-only snapshot dropped).
+    async fn read_ahead(
+        mut self,
+        batches: tokio::sync::mpsc::Sender<anyhow::Result<Batch>>,
+    ) -> anyhow::Result<()> {
+        loop {
+            let Ok(slot) = batches.reserve().await else {
+                return Ok(());
+            };
+            match self.next_batch().await {
+                Ok(Some(batch)) => slot.send(Ok(batch)),
+                Ok(None) => {
+                    drop(slot);
+                    return self.finish().await;
+                }
+                Err(e) => {
+                    slot.send(Err(e));
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
 impl SourceCursor {
+    fn start(scan: Scan) -> Self {
+        let (sender, batches) = tokio::sync::mpsc::channel(1);
+        let reader = tokio::spawn(scan.read_ahead(sender));
+        SourceCursor { batches, reader }
+    }
+
     /// The next batch, in reference order; `None` at the end. A case that cannot be read or
     /// breaks the rules is an `Err` naming it; the others are `Ok`.
     ///
     /// # Errors
     /// A database failure.
     pub async fn next_batch(&mut self) -> anyhow::Result<Option<Vec<Result<Case, StoreError>>>> {
-        match self {
-            SourceCursor::Builtin(c) => c.next_batch().await,
-            SourceCursor::Sql(c) => c.next_batch().await,
-        }
+        self.batches.recv().await.transpose()
     }
 
     /// Ends the scan.
@@ -155,9 +217,9 @@ impl SourceCursor {
     /// # Errors
     /// A database failure.
     pub async fn finish(self) -> anyhow::Result<()> {
-        match self {
-            SourceCursor::Builtin(c) => c.finish().await,
-            SourceCursor::Sql(c) => c.finish().await,
-        }
+        drop(self.batches);
+        self.reader
+            .await
+            .map_err(|e| anyhow::anyhow!("the scan of the cases stopped: {e}"))?
     }
 }
