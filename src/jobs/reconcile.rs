@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::pending::{Pending, cases_by_level};
+use super::known::KnownKeys;
+use super::pending::Pending;
 use super::{Context, Report};
 use crate::calendar::Calendar;
 use crate::domain::case::{Case, SectionCode};
@@ -161,8 +162,8 @@ fn wants_repeat(repeated: &HashSet<String>, item: &Item) -> bool {
 
 /// A reconcile's state across the batches of open cases.
 struct Digests<'a> {
-    /// The keys found mailed by this process's last pass (sorted).
-    known: &'a [u128],
+    /// The keys found mailed by this process's last pass.
+    known: &'a KnownKeys,
     /// Whose overdue lines are repeated today already.
     repeated: &'a HashSet<String>,
     /// `mail.digest_max_lines`.
@@ -171,7 +172,14 @@ struct Digests<'a> {
     pending: BTreeMap<Arc<str>, Pending>,
     /// Keys found mailed, by an earlier pass or by this one; remembered at the end.
     mailed: Vec<u128>,
+    /// Batches to go before [`set_aside_mailed`] asks the database again: after a batch none of
+    /// whose new lines were mailed (a first poll: everything falls due at once) asking would only
+    /// cost, so it waits [`ASK_AGAIN_AFTER`] batches.
+    skip_asking: usize,
 }
+
+/// See [`Digests::skip_asking`].
+const ASK_AGAIN_AFTER: usize = 9;
 
 /// Reconcile: works out every open case's lines, batch by batch, records each line's key as it
 /// goes (`ON CONFLICT`: a key recorded before and already mailed is skipped), then makes each
@@ -203,6 +211,7 @@ pub async fn reconcile(
         max_lines,
         pending: BTreeMap::new(),
         mailed: Vec::with_capacity(known.len()),
+        skip_asking: 0,
     };
     let mut cursor = ctx.source.cursor(true).await?;
     while let Some(batch) = cursor.next_batch().await? {
@@ -268,7 +277,7 @@ fn sort_batch(
             let key = item.key_hash();
             // Recorded and mailed in an earlier pass of this process: only today's repeat
             // may still list it.
-            if digests.known.binary_search(&key).is_ok() {
+            if digests.known.contains(key) {
                 digests.mailed.push(key);
                 if wants_repeat(digests.repeated, &item) {
                     digests
@@ -295,9 +304,10 @@ fn sort_batch(
 /// A database failure.
 async fn record(
     ctx: &Context,
-    by_recipient: BTreeMap<Arc<str>, Vec<(Item, u128)>>,
+    mut by_recipient: BTreeMap<Arc<str>, Vec<(Item, u128)>>,
     digests: &mut Digests<'_>,
 ) -> anyhow::Result<()> {
+    set_aside_mailed(ctx, &mut by_recipient, digests).await?;
     let lines: Vec<(&str, Vec<&Item>)> = by_recipient
         .iter()
         .map(|(recipient, items)| (&**recipient, items.iter().map(|(i, _)| i).collect()))
@@ -319,6 +329,60 @@ async fn record(
             }
         }
     }
+    Ok(())
+}
+
+/// Takes the lines of a batch that are mailed already out of `by_recipient` (one read for
+/// the batch's cases, [`crate::store::Store::mailed_keys`]): they are remembered as mailed and
+/// go to their digest only if today's repeat lists them, as when `record` finds them mailed, but
+/// without a write. Most lines are mailed on any poll but the first after they fall due; a fresh
+/// process (`run --once`, the daemon's first poll) does not know which. Only where it pays
+/// ([`crate::store::Store::asks_before_recording`]: PostgreSQL).
+///
+/// # Errors
+/// A database failure.
+async fn set_aside_mailed(
+    ctx: &Context,
+    by_recipient: &mut BTreeMap<Arc<str>, Vec<(Item, u128)>>,
+    digests: &mut Digests<'_>,
+) -> anyhow::Result<()> {
+    if !ctx.store.asks_before_recording() {
+        return Ok(());
+    }
+    if digests.skip_asking > 0 {
+        digests.skip_asking -= 1;
+        return Ok(());
+    }
+    let mut references: Vec<&str> = by_recipient
+        .values()
+        .flatten()
+        .map(|(item, _)| item.reference.as_str())
+        .collect();
+    references.sort_unstable();
+    references.dedup();
+    let mailed = KnownKeys::new(ctx.store.mailed_keys(&references).await?);
+    drop(references);
+    if mailed.is_empty() {
+        digests.skip_asking = ASK_AGAIN_AFTER;
+        return Ok(());
+    }
+    for (recipient, items) in by_recipient.iter_mut() {
+        for (item, key) in std::mem::take(items) {
+            if !mailed.contains(key) {
+                items.push((item, key));
+                continue;
+            }
+            digests.mailed.push(key);
+            if wants_repeat(digests.repeated, &item) {
+                digests
+                    .pending
+                    .entry(Arc::clone(recipient))
+                    .or_default()
+                    .add(None, item, key, digests.max_lines);
+            }
+        }
+    }
+    by_recipient.retain(|_, items| !items.is_empty());
     Ok(())
 }
 
@@ -418,21 +482,7 @@ impl Digest<'_> {
         let p = self.pending;
         let max_lines = ctx.config.mail.digest_max_lines;
         let name = p.name.clone().unwrap_or_else(|| Arc::clone(self.recipient));
-        let repeated = p.repeat_only.iter().filter(|_| repeating).copied();
-        let new = p
-            .lines
-            .iter()
-            .filter(|l| Pending::shown(Some(l.id), l.repeat, still, repeating))
-            .map(|l| (l.case, l.level));
-        let counts = cases_by_level(repeated.chain(new));
-        let mut shown: Vec<&Item> = p
-            .listed
-            .iter()
-            .filter(|(id, item)| Pending::shown(*id, item.repeat, still, repeating))
-            .map(|(_, item)| item)
-            .collect();
-        shown.sort_by(|a, b| a.urgency().cmp(&b.urgency()));
-        shown.truncate(max_lines.max(1));
+        let (counts, shown) = p.shown_now(still, repeating, max_lines);
         let base = ctx.config.web.base_url.as_ref();
         let list = base.map(|b| list_link(&ctx.config, b, self.recipient));
         let grades: Vec<String> = ctx

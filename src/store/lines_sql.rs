@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 
 use super::rows::LineRow;
-use crate::domain::escalation::Item;
+use crate::domain::escalation::{Item, key_hash};
 
 /// A recipient's recorded lines in `Store::mail_lines`: which of them are in no mail yet, and
 /// putting them in one.
@@ -181,5 +181,72 @@ impl InsertLines for sqlx::Postgres {
             .bind(recipient)
             .fetch_all(&mut **tx)
             .await
+    }
+}
+
+/// Which keys of some cases are mailed already (`Store::mailed_keys`): the digests
+/// ([`key_hash`]) of their `once` lines that are in a mail. The rows are read as they come and
+/// hashed in place: no text is kept.
+pub(super) trait MailedKeys: sqlx::Database {
+    async fn mailed_keys(pool: &sqlx::Pool<Self>, references: &[&str]) -> sqlx::Result<Vec<u128>>;
+}
+
+/// A mailed key's row, hashed as [`Item::key_hash`] hashes the item.
+fn hashed<R: sqlx::Row>(row: &R) -> sqlx::Result<u128>
+where
+    for<'r> &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    NaiveDate: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Ok(key_hash(
+        row.try_get(0)?,
+        row.try_get(1)?,
+        row.try_get(2)?,
+        row.try_get(3)?,
+        row.try_get(4)?,
+    ))
+}
+
+/// The columns of a key, in [`key_hash`]'s order, of the cases in an array (on SQLite, a list
+/// of at most 500 placeholders follows the same text). The unique key's index begins with the
+/// reference.
+const MAILED_KEYS_POSTGRES: &str = "SELECT case_reference, stage, level, deadline, recipient \
+     FROM notifications WHERE occurrence = 'once' AND outbox_id IS NOT NULL \
+     AND case_reference = ANY($1::text[])";
+
+impl MailedKeys for sqlx::Sqlite {
+    async fn mailed_keys(pool: &sqlx::Pool<Self>, references: &[&str]) -> sqlx::Result<Vec<u128>> {
+        use futures_util::TryStreamExt as _;
+        let mut keys = Vec::new();
+        for chunk in references.chunks(500) {
+            let mut select = sqlx::QueryBuilder::new(
+                "SELECT case_reference, stage, level, deadline, recipient FROM notifications \
+                 WHERE occurrence = 'once' AND outbox_id IS NOT NULL AND case_reference IN (",
+            );
+            let mut list = select.separated(", ");
+            for reference in chunk {
+                list.push_bind(*reference);
+            }
+            select.push(")");
+            let mut rows = select.build().fetch(pool);
+            while let Some(row) = rows.try_next().await? {
+                keys.push(hashed(&row)?);
+            }
+        }
+        Ok(keys)
+    }
+}
+
+impl MailedKeys for sqlx::Postgres {
+    async fn mailed_keys(pool: &sqlx::Pool<Self>, references: &[&str]) -> sqlx::Result<Vec<u128>> {
+        use futures_util::TryStreamExt as _;
+        let mut keys = Vec::new();
+        let mut rows = sqlx::query(MAILED_KEYS_POSTGRES)
+            .bind(references)
+            .fetch(pool);
+        while let Some(row) = rows.try_next().await? {
+            keys.push(hashed(&row)?);
+        }
+        Ok(keys)
     }
 }

@@ -561,6 +561,10 @@ fn no_sql_is_built_from_input() {
             "a Vec of problem lines to report (record_problem_lines)",
         ),
         ("missing", "a Vec of recipients a notice was not queued to"),
+        (
+            "keys",
+            "a Vec of mailed keys' digests read back (mailed_keys)",
+        ),
     ];
     // Files that may assert SQL safe, and why.
     const ASSERTED: &[(&str, &str)] = &[(
