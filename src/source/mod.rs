@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 
 use crate::config::{CaseSource, Config};
 use crate::domain::case::{Case, Reference};
-use crate::store::{Cursor, HistoryLine, Store, StoreError};
+use crate::store::{Cursor, HistoryLine, PeriodCursor, Store, StoreError};
 
 pub use contract::{CASES, ContractColumn, EXTENSIONS, Kind, RETURNS, SUSPENSIONS};
 pub use sql::{Checked, SqlCursor, SqlSource};
@@ -106,7 +106,7 @@ impl Source {
         let Source::Builtin(store) = self else {
             return self.scan(false, each).await;
         };
-        let mut cursor = store.period_cursor(since).await?;
+        let mut cursor = SourceCursor::start(Scan::Period(store.period_cursor(since).await?));
         let mut read = 0;
         while let Some(batch) = cursor.next_batch().await? {
             for case in batch {
@@ -152,6 +152,8 @@ enum Scan {
     Builtin(Cursor),
     /// Over a case system.
     Sql(SqlCursor),
+    /// Over duewatch's own tables, the cases that can count in a report's period.
+    Period(PeriodCursor),
 }
 
 impl Scan {
@@ -159,6 +161,7 @@ impl Scan {
         match self {
             Scan::Builtin(c) => c.next_batch().await,
             Scan::Sql(c) => c.next_batch().await,
+            Scan::Period(c) => c.next_batch().await,
         }
     }
 
@@ -166,6 +169,7 @@ impl Scan {
         match self {
             Scan::Builtin(c) => c.finish().await,
             Scan::Sql(c) => c.finish().await,
+            Scan::Period(c) => c.finish().await,
         }
     }
 
