@@ -66,7 +66,8 @@ pub struct Context {
     /// The keys the last pass found in a mail (128-bit digests, sorted): the next pass skips
     /// them without asking the database. Only ever a shortcut: the database's unique key
     /// decides. Replaced by each pass, so it holds only the lines open cases call for now; a
-    /// sorted array, not a hash set, for memory (16 bytes a key).
+    /// sorted array with a small index, not a hash set, for memory (16 bytes a key and 4 bytes
+    /// per four keys: [`known::KnownKeys`]).
     known: std::sync::Mutex<Arc<known::KnownKeys>>,
 }
 

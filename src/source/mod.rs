@@ -75,20 +75,11 @@ impl Source {
     ///
     /// # Errors
     /// A database failure, or the first error `each` returns.
-    pub async fn scan<F>(&self, open_only: bool, mut each: F) -> anyhow::Result<u64>
+    pub async fn scan<F>(&self, open_only: bool, each: F) -> anyhow::Result<u64>
     where
         F: FnMut(Result<Case, StoreError>) -> anyhow::Result<()>,
     {
-        let mut cursor = self.cursor(open_only).await?;
-        let mut read = 0;
-        while let Some(batch) = cursor.next_batch().await? {
-            for case in batch {
-                read += 1;
-                each(case)?;
-            }
-        }
-        cursor.finish().await?;
-        Ok(read)
+        self.cursor(open_only).await?.each_case(each).await
     }
 
     /// Reads the cases that can count in a report's period and hands each to `each`: from the
@@ -99,23 +90,16 @@ impl Source {
     ///
     /// # Errors
     /// A database failure, or the first error `each` returns.
-    pub async fn scan_for_period<F>(&self, since: NaiveDate, mut each: F) -> anyhow::Result<u64>
+    pub async fn scan_for_period<F>(&self, since: NaiveDate, each: F) -> anyhow::Result<u64>
     where
         F: FnMut(Result<Case, StoreError>) -> anyhow::Result<()>,
     {
         let Source::Builtin(store) = self else {
             return self.scan(false, each).await;
         };
-        let mut cursor = SourceCursor::start(Scan::Period(store.period_cursor(since).await?));
-        let mut read = 0;
-        while let Some(batch) = cursor.next_batch().await? {
-            for case in batch {
-                read += 1;
-                each(case)?;
-            }
-        }
-        cursor.finish().await?;
-        Ok(read)
+        SourceCursor::start(Scan::Period(store.period_cursor(since).await?))
+            .each_case(each)
+            .await
     }
 
     /// One case with its history (the case system keeps its own: none here).
@@ -214,6 +198,25 @@ impl SourceCursor {
     /// A database failure.
     pub async fn next_batch(&mut self) -> anyhow::Result<Option<Vec<Result<Case, StoreError>>>> {
         self.batches.recv().await.transpose()
+    }
+
+    /// Hands each case to `each` to the end of the scan; returns how many were read.
+    ///
+    /// # Errors
+    /// A database failure, or the first error `each` returns.
+    async fn each_case<F>(mut self, mut each: F) -> anyhow::Result<u64>
+    where
+        F: FnMut(Result<Case, StoreError>) -> anyhow::Result<()>,
+    {
+        let mut read = 0;
+        while let Some(batch) = self.next_batch().await? {
+            for case in batch {
+                read += 1;
+                each(case)?;
+            }
+        }
+        self.finish().await?;
+        Ok(read)
     }
 
     /// Ends the scan.
