@@ -401,7 +401,15 @@ on_both_backends! {
         }
         let console = start(&s);
         let cases = ["T-OFF", "T-SS", "T-ZC"];
-        let before: Vec<Value> = cases.iter().map(|r| shown(&s, r)).collect();
+        // The cases as recorded: without their notifications, which the console's own poll may
+        // be recording and mailing meanwhile (a snapshot taken between the two, then one after
+        // the mail, differed only there: seen once on PostgreSQL).
+        let recorded = |reference: &str| {
+            let mut case = shown(&s, reference);
+            case.as_object_mut().expect("an object").remove("notifications");
+            case
+        };
+        let before: Vec<Value> = cases.iter().map(|r| recorded(r)).collect();
         let reply = [("on", ago(1))];
         let reply_form = pairs(&reply);
         let reply_json = object(&reply);
@@ -466,7 +474,7 @@ on_both_backends! {
         let a = office.post_form("/cases/T-OFF/forward", &[("csrf", ""), ("section", "ss"), ("on", &ago(1))]);
         assert_eq!(a.status, 403, "{}", a.body);
 
-        let after: Vec<Value> = cases.iter().map(|r| shown(&s, r)).collect();
+        let after: Vec<Value> = cases.iter().map(|r| recorded(r)).collect();
         assert_eq!(after, before, "no refusal wrote anything");
 
         // What each may do lands in the history with its name.
