@@ -155,8 +155,17 @@ pub(super) fn run(out: &mut dyn Write, args: RunArgs, config: Config) -> anyhow:
 fn delivered(out: &mut dyn Write, now: NaiveDateTime, r: &Report) -> anyhow::Result<()> {
     writeln!(
         out,
-        "{}: delivered what was due: sent {}, retrying {}, dead {}{}",
+        "{}: delivered what was due: {}",
         now.format("%Y-%m-%d %H:%M"),
+        delivery(r),
+    )?;
+    Ok(())
+}
+
+/// What a pass delivered: `sent N, retrying N, dead N`, and the problems told to the admins.
+fn delivery(r: &Report) -> String {
+    format!(
+        "sent {}, retrying {}, dead {}{}",
         r.sent,
         r.retried,
         r.dead,
@@ -165,14 +174,13 @@ fn delivered(out: &mut dyn Write, now: NaiveDateTime, r: &Report) -> anyhow::Res
         } else {
             String::new()
         },
-    )?;
-    Ok(())
+    )
 }
 
 fn print_report(out: &mut dyn Write, now: NaiveDateTime, r: &Report) -> anyhow::Result<()> {
     writeln!(
         out,
-        "{}: window {}; {} open case(s) read{}; {} digest(s) queued; sent {}, retrying {}, dead {}{}",
+        "{}: window {}; {} open case(s) read{}; {} digest(s) queued; {}",
         now.format("%Y-%m-%d %H:%M"),
         if r.window_open {
             "open"
@@ -186,14 +194,7 @@ fn print_report(out: &mut dyn Write, now: NaiveDateTime, r: &Report) -> anyhow::
             String::new()
         },
         r.digests,
-        r.sent,
-        r.retried,
-        r.dead,
-        if r.reported > 0 {
-            format!("; {} problem(s) reported to mail.admins", r.reported)
-        } else {
-            String::new()
-        },
+        delivery(r),
     )?;
     Ok(())
 }

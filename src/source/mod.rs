@@ -225,8 +225,12 @@ impl SourceCursor {
     /// A database failure.
     pub async fn finish(self) -> anyhow::Result<()> {
         drop(self.batches);
-        self.reader
-            .await
-            .map_err(|e| anyhow::anyhow!("the scan of the cases stopped: {e}"))?
+        self.reader.await.map_err(|e| {
+            anyhow::anyhow!(
+                "reading the cases stopped unexpectedly: {e}\n  help: this is a fault in \
+                     duewatch, not in the cases: report it with the log; the next poll reads \
+                     them again"
+            )
+        })?
     }
 }

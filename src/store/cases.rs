@@ -505,8 +505,8 @@ impl Store {
     /// A database failure.
     pub async fn cursor(&self, open_only: bool) -> anyhow::Result<Cursor> {
         let tx = match self {
-            Store::Sqlite(pool) => CursorTx::Sqlite(pool.begin_snapshot().await?),
-            Store::Postgres(pool) => CursorTx::Postgres(pool.begin_snapshot().await?),
+            Store::Sqlite(pool) => SnapshotTx::Sqlite(pool.begin_snapshot().await?),
+            Store::Postgres(pool) => SnapshotTx::Postgres(pool.begin_snapshot().await?),
         };
         Ok(Cursor {
             tx,
@@ -520,16 +520,28 @@ impl Store {
 /// A scan in progress: one snapshot, read in batches of [`SCAN_BATCH`] cases.
 #[derive(Debug)]
 pub struct Cursor {
-    tx: CursorTx,
+    tx: SnapshotTx,
     after: String,
     open_only: bool,
     done: bool,
 }
 
+/// The read-only snapshot a scan reads from ([`Cursor`], [`super::PeriodCursor`]), on either
+/// backend.
 #[derive(Debug)]
-enum CursorTx {
+pub(super) enum SnapshotTx {
     Sqlite(Transaction<'static, sqlx::Sqlite>),
     Postgres(Transaction<'static, sqlx::Postgres>),
+}
+
+impl SnapshotTx {
+    /// Ends the snapshot.
+    pub(super) async fn finish(self) -> sqlx::Result<()> {
+        match self {
+            SnapshotTx::Sqlite(tx) => tx.commit().await,
+            SnapshotTx::Postgres(tx) => tx.commit().await,
+        }
+    }
 }
 
 impl Cursor {
@@ -543,8 +555,10 @@ impl Cursor {
             return Ok(None);
         }
         let read = match &mut self.tx {
-            CursorTx::Sqlite(tx) => CaseSql::read_batch(tx, &self.after, self.open_only).await?,
-            CursorTx::Postgres(tx) => CaseSql::read_batch(tx, &self.after, self.open_only).await?,
+            SnapshotTx::Sqlite(tx) => CaseSql::read_batch(tx, &self.after, self.open_only).await?,
+            SnapshotTx::Postgres(tx) => {
+                CaseSql::read_batch(tx, &self.after, self.open_only).await?
+            }
         };
         let Some(batch) = read else {
             self.done = true;
@@ -560,10 +574,6 @@ impl Cursor {
     /// # Errors
     /// A database failure.
     pub async fn finish(self) -> anyhow::Result<()> {
-        match self.tx {
-            CursorTx::Sqlite(tx) => tx.commit().await?,
-            CursorTx::Postgres(tx) => tx.commit().await?,
-        }
-        Ok(())
+        Ok(self.tx.finish().await?)
     }
 }

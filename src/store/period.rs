@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 use sqlx::{FromRow as _, Transaction};
 
 use super::batch::{attach_extensions, attach_returns, attach_suspensions, decode_cases};
-use super::cases::SCAN_BATCH;
+use super::cases::{SCAN_BATCH, SnapshotTx};
 use super::returns::ReturnRow;
 use super::rows::{CaseKey, CaseRow, ChildKey, ExtensionRow, SuspensionRow};
 use super::{Store, StoreError, WritePool};
@@ -170,12 +170,12 @@ impl Store {
             Store::Sqlite(pool) => {
                 let mut tx = pool.begin_snapshot().await?;
                 let ids = PeriodSql::candidates(&mut tx, since).await?;
-                (PeriodTx::Sqlite(tx), ids)
+                (SnapshotTx::Sqlite(tx), ids)
             }
             Store::Postgres(pool) => {
                 let mut tx = pool.begin_snapshot().await?;
                 let ids = PeriodSql::candidates(&mut tx, since).await?;
-                (PeriodTx::Postgres(tx), ids)
+                (SnapshotTx::Postgres(tx), ids)
             }
         };
         Ok(PeriodCursor { tx, ids, next: 0 })
@@ -185,17 +185,11 @@ impl Store {
 /// A read in progress of [`Store::period_cursor`].
 #[derive(Debug)]
 pub struct PeriodCursor {
-    tx: PeriodTx,
+    tx: SnapshotTx,
     /// The candidates' ids, ascending.
     ids: Vec<i64>,
     /// Where the next batch starts in `ids`.
     next: usize,
-}
-
-#[derive(Debug)]
-enum PeriodTx {
-    Sqlite(Transaction<'static, sqlx::Sqlite>),
-    Postgres(Transaction<'static, sqlx::Postgres>),
 }
 
 impl PeriodCursor {
@@ -221,8 +215,8 @@ impl PeriodCursor {
         }
         let ids = &ids[..ids.len().min(batch)];
         let cases = match &mut self.tx {
-            PeriodTx::Sqlite(tx) => PeriodSql::read_ids(tx, ids).await?,
-            PeriodTx::Postgres(tx) => PeriodSql::read_ids(tx, ids).await?,
+            SnapshotTx::Sqlite(tx) => PeriodSql::read_ids(tx, ids).await?,
+            SnapshotTx::Postgres(tx) => PeriodSql::read_ids(tx, ids).await?,
         };
         self.next += ids.len();
         Ok(Some(cases))
@@ -233,10 +227,6 @@ impl PeriodCursor {
     /// # Errors
     /// A database failure.
     pub async fn finish(self) -> anyhow::Result<()> {
-        match self.tx {
-            PeriodTx::Sqlite(tx) => tx.commit().await?,
-            PeriodTx::Postgres(tx) => tx.commit().await?,
-        }
-        Ok(())
+        Ok(self.tx.finish().await?)
     }
 }
