@@ -10,7 +10,7 @@ use sqlx::FromRow as _;
 
 use super::StoreError;
 use super::returns::ReturnRow;
-use super::rows::{CaseKey, CaseRow, ChildKey, ExtensionRow, SuspensionRow};
+use super::rows::{CaseKey, CaseRow, ChildKey, ExtensionRow, SuspensionRow, undecodable};
 use crate::domain::case::{Case, Return, Suspension};
 
 /// Where each case id of a batch sits in it.
@@ -33,7 +33,7 @@ where
         index.insert(key.id, batch.len());
         batch.push(
             CaseRow::from_row(row)
-                .map_err(StoreError::from)
+                .map_err(|e| undecodable(&key.reference, e))
                 .and_then(Case::try_from),
         );
     }

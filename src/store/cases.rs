@@ -10,7 +10,9 @@ use std::borrow::Borrow;
 use chrono::NaiveDate;
 use sqlx::{FromRow as _, Transaction};
 
-use super::batch::{attach_extensions, attach_returns, attach_suspensions, decode_cases};
+use super::batch::{
+    CaseIndex, attach_extensions, attach_returns, attach_suspensions, decode_cases,
+};
 use super::returns::{
     CASE_RETURNS, DELETE_RETURNS, INSERT_RETURN, ReturnRow, SCAN_OPEN_RETURNS, SCAN_RETURNS,
 };
@@ -243,22 +245,21 @@ where
     }
 
     /// One batch of a [`Cursor`]: the cases after `after` in reference order, with their
-    /// children; `None` at the end.
+    /// children; `None` at the end. (SQLite reads its batches packed: `packed.rs`.)
     async fn read_batch(
         tx: &mut Transaction<'static, Self>,
         after: &str,
         open_only: bool,
     ) -> anyhow::Result<Option<Batch>> {
-        let (cases_sql, extensions_sql, suspensions_sql) = if open_only {
-            (SCAN_OPEN_CASES, SCAN_OPEN_EXTENSIONS, SCAN_OPEN_SUSPENSIONS)
+        let rows = sqlx::query(if open_only {
+            SCAN_OPEN_CASES
         } else {
-            (SCAN_CASES, SCAN_EXTENSIONS, SCAN_SUSPENSIONS)
-        };
-        let rows = sqlx::query(cases_sql)
-            .bind(after)
-            .bind(SCAN_BATCH)
-            .fetch_all(&mut **tx)
-            .await?;
+            SCAN_CASES
+        })
+        .bind(after)
+        .bind(SCAN_BATCH)
+        .fetch_all(&mut **tx)
+        .await?;
         let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
             return Ok(None);
         };
@@ -267,34 +268,53 @@ where
         let (mut batch, index) = decode_cases(&rows)?;
         let last_batch = rows.len() < SCAN_BATCH as usize;
         drop(rows);
-        // The children of this batch: one query each, ordered, merged by case id.
-        let extensions = sqlx::query(extensions_sql)
-            .bind(first.as_str())
-            .bind(last.as_str())
-            .fetch_all(&mut **tx)
-            .await?;
-        attach_extensions(&mut batch, &index, &extensions)?;
-        let suspensions = sqlx::query(suspensions_sql)
-            .bind(first.as_str())
-            .bind(last.as_str())
-            .fetch_all(&mut **tx)
-            .await?;
-        attach_suspensions(&mut batch, &index, &suspensions)?;
-        let returns = sqlx::query(if open_only {
-            SCAN_OPEN_RETURNS
-        } else {
-            SCAN_RETURNS
-        })
-        .bind(first.as_str())
-        .bind(last.as_str())
-        .fetch_all(&mut **tx)
-        .await?;
-        attach_returns(&mut batch, &index, &returns)?;
+        CaseSql::read_children(tx, (&first, &last), open_only, &mut batch, &index).await?;
         Ok(Some(Batch {
             cases: batch,
             last,
             last_batch,
         }))
+    }
+
+    /// The children of a batch's cases, whose references lie in `span` (the first and the
+    /// last): one query per child table, ordered, merged into `batch` by case id.
+    async fn read_children(
+        tx: &mut Transaction<'static, Self>,
+        (first, last): (&str, &str),
+        open_only: bool,
+        batch: &mut [Result<Case, StoreError>],
+        index: &CaseIndex,
+    ) -> anyhow::Result<()> {
+        let (extensions_sql, suspensions_sql, returns_sql) = if open_only {
+            (
+                SCAN_OPEN_EXTENSIONS,
+                SCAN_OPEN_SUSPENSIONS,
+                SCAN_OPEN_RETURNS,
+            )
+        } else {
+            (SCAN_EXTENSIONS, SCAN_SUSPENSIONS, SCAN_RETURNS)
+        };
+        let extensions = sqlx::query(extensions_sql)
+            .bind(first)
+            .bind(last)
+            .fetch_all(&mut **tx)
+            .await?;
+        attach_extensions(batch, index, &extensions)?;
+        drop(extensions);
+        let suspensions = sqlx::query(suspensions_sql)
+            .bind(first)
+            .bind(last)
+            .fetch_all(&mut **tx)
+            .await?;
+        attach_suspensions(batch, index, &suspensions)?;
+        drop(suspensions);
+        let returns = sqlx::query(returns_sql)
+            .bind(first)
+            .bind(last)
+            .fetch_all(&mut **tx)
+            .await?;
+        attach_returns(batch, index, &returns)?;
+        Ok(())
     }
 }
 
@@ -304,11 +324,11 @@ impl CaseSql for sqlx::Postgres {}
 /// One batch of a scan.
 pub(crate) struct Batch {
     /// The cases, in reference order; a row that cannot be decoded is an `Err` naming the case.
-    cases: Vec<Result<Case, StoreError>>,
+    pub(super) cases: Vec<Result<Case, StoreError>>,
     /// The last reference read.
-    last: String,
+    pub(super) last: String,
     /// Whether the batch was short: there is nothing after it.
-    last_batch: bool,
+    pub(super) last_batch: bool,
 }
 
 impl Store {
@@ -555,7 +575,9 @@ impl Cursor {
             return Ok(None);
         }
         let read = match &mut self.tx {
-            SnapshotTx::Sqlite(tx) => CaseSql::read_batch(tx, &self.after, self.open_only).await?,
+            SnapshotTx::Sqlite(tx) => {
+                super::packed::read_batch(tx, &self.after, self.open_only).await?
+            }
             SnapshotTx::Postgres(tx) => {
                 CaseSql::read_batch(tx, &self.after, self.open_only).await?
             }

@@ -8,6 +8,7 @@
 //!   [`FileIdentity`], and how each backend opens its transactions (`WritePool`);
 //! - [`cases`]: cases, their extensions, suspensions and history, and the batched scan;
 //! - `batch`: a scan's batch decoded and its children merged in (every reader of batches);
+//! - `packed`: SQLite's scan batches, the case rows packed by SQLite into one value and unpacked;
 //! - [`period`]: reading only the cases that can count in a report's period;
 //! - `annual`: the cases of one year's annual report, read by date range and streamed;
 //! - `rows`: the rows read from the tables, and their conversion into the domain types;
@@ -44,6 +45,7 @@ pub mod import;
 mod lines_sql;
 pub mod notifications;
 pub mod outbox;
+mod packed;
 pub mod period;
 pub mod red_cards;
 pub mod repeats;

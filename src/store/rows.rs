@@ -205,6 +205,17 @@ fn bad_row(reference: &str, what: &str, e: impl std::fmt::Display) -> StoreError
     ))
 }
 
+/// A row of case `reference` that sqlx cannot decode (a value of the wrong type, a date that
+/// does not parse), naming the case and, where sqlx says it, the column.
+pub(super) fn undecodable(reference: &str, e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::ColumnDecode { index, source } => {
+            bad_row(reference, index.trim_matches('"'), source)
+        }
+        other => bad_row(reference, "row", other),
+    }
+}
+
 impl TryFrom<CaseRow> for Case {
     type Error = StoreError;
 

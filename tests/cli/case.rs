@@ -567,3 +567,84 @@ on_both_backends! {
         s.duewatch(&["case", "show", "2026-0100"]).assert().code(1);
     };
 }
+
+/// SQLite keeps any value in any column: a row written by hand may hold what duewatch cannot
+/// read. Each such case is named with its column, and the other cases are read and mailed.
+#[test]
+fn a_stored_value_that_cannot_be_read_names_its_case_and_column_and_the_others_go_on() {
+    let s = Setup::with_store(Backend::Sqlite);
+    for (reference, received) in [
+        ("2026-0201", "2026-11-02"),
+        ("2026-0202", "2026-11-02"),
+        ("2026-0203", "2026-11-02"),
+        ("2026-0204", "2026-11-02"),
+    ] {
+        ok(
+            &s,
+            &["case", "add", "--ref", reference, "--received", received],
+        );
+    }
+    ok(
+        &s,
+        &[
+            "case",
+            "add",
+            "--ref",
+            "2026-0205",
+            "--received",
+            "2026-11-02",
+            "--subject",
+            "它's, 含逗号",
+        ],
+    );
+    ok(
+        &s,
+        &[
+            "case",
+            "forward",
+            "2026-0205",
+            "--section",
+            "ss",
+            "--on",
+            "2026-11-03",
+        ],
+    );
+    s.sql(&[
+        "UPDATE cases SET received_on = 'last Monday' WHERE reference = '2026-0201'",
+        "UPDATE cases SET subject = X'00ff' WHERE reference = '2026-0202'",
+        "UPDATE cases SET forwarded_on = 20261103 WHERE reference = '2026-0203'",
+    ]);
+    let out = s
+        .duewatch(&["status", "--as-of", "2026-11-09", "--json"])
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    for (reference, column) in [
+        ("2026-0201", "received_on"),
+        ("2026-0202", "subject"),
+        ("2026-0203", "forwarded_on"),
+    ] {
+        assert!(
+            stderr.contains(&format!(
+                "case {reference}: the stored {column} cannot be read"
+            )),
+            "{reference} {column}: {stderr}"
+        );
+    }
+    let listed: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let references: Vec<&str> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|c| c["reference"].as_str())
+        .collect();
+    assert_eq!(references, ["2026-0204", "2026-0205"], "{listed}");
+    // The scan hands the subject over whole: its quote and comma are the packing's own marks.
+    let ics = s
+        .duewatch(&["ics", "--section", "ss", "--as-of", "2026-11-09"])
+        .output()
+        .expect("the binary runs");
+    let ics = String::from_utf8_lossy(&ics.stdout);
+    assert!(ics.contains("它's\\, 含逗号"), "{ics}");
+}
