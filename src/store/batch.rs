@@ -13,6 +13,16 @@ use super::returns::ReturnRow;
 use super::rows::{CaseKey, CaseRow, ChildKey, ExtensionRow, SuspensionRow, undecodable};
 use crate::domain::case::{Case, Return, Suspension};
 
+/// One batch of a scan ([`super::Cursor`]).
+pub(crate) struct Batch {
+    /// The cases, in reference order; a row that cannot be decoded is an `Err` naming the case.
+    pub(super) cases: Vec<Result<Case, StoreError>>,
+    /// The last reference read.
+    pub(super) last: String,
+    /// Whether the batch was short: there is nothing after it.
+    pub(super) last_batch: bool,
+}
+
 /// Where each case id of a batch sits in it.
 pub(super) type CaseIndex = HashMap<i64, usize>;
 

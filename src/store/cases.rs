@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use sqlx::{FromRow as _, Transaction};
 
 use super::batch::{
-    CaseIndex, attach_extensions, attach_returns, attach_suspensions, decode_cases,
+    Batch, CaseIndex, attach_extensions, attach_returns, attach_suspensions, decode_cases,
 };
 use super::returns::{
     CASE_RETURNS, DELETE_RETURNS, INSERT_RETURN, ReturnRow, SCAN_OPEN_RETURNS, SCAN_RETURNS,
@@ -320,16 +320,6 @@ where
 
 impl CaseSql for sqlx::Sqlite {}
 impl CaseSql for sqlx::Postgres {}
-
-/// One batch of a scan.
-pub(crate) struct Batch {
-    /// The cases, in reference order; a row that cannot be decoded is an `Err` naming the case.
-    pub(super) cases: Vec<Result<Case, StoreError>>,
-    /// The last reference read.
-    pub(super) last: String,
-    /// Whether the batch was short: there is nothing after it.
-    pub(super) last_batch: bool,
-}
 
 impl Store {
     /// Records a new case, made by `actor` (see [`HistoryLine::actor`]).

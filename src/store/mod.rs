@@ -8,7 +8,7 @@
 //!   [`FileIdentity`], and how each backend opens its transactions (`WritePool`);
 //! - [`cases`]: cases, their extensions, suspensions and history, and the batched scan;
 //! - `batch`: a scan's batch decoded and its children merged in (every reader of batches);
-//! - `packed`: SQLite's scan batches, the case rows packed by SQLite into one value and unpacked;
+//! - `packed`: SQLite's scan batches, the case rows packed by SQLite into one JSON value;
 //! - [`period`]: reading only the cases that can count in a report's period;
 //! - `annual`: the cases of one year's annual report, read by date range and streamed;
 //! - `rows`: the rows read from the tables, and their conversion into the domain types;
