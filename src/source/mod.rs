@@ -197,7 +197,14 @@ impl SourceCursor {
     /// # Errors
     /// A database failure.
     pub async fn next_batch(&mut self) -> anyhow::Result<Option<Vec<Result<Case, StoreError>>>> {
-        self.batches.recv().await.transpose()
+        let batch = self.batches.recv().await.transpose();
+        // Taking the batch woke the reader, and tokio put it in this worker thread's LIFO slot,
+        // which the other worker cannot steal from: it would wait there until the caller's next
+        // await, after the whole batch is worked through, and the two would take turns on one
+        // core (perf showed the poll's threads at one core between them). Yielding once lets
+        // the reader send its next query first; its reply then wakes it on the idle worker.
+        tokio::task::yield_now().await;
+        batch
     }
 
     /// Hands each case to `each` to the end of the scan; returns how many were read.

@@ -276,8 +276,8 @@ where
         }))
     }
 
-    /// The children of a batch's cases, whose references lie in `span` (the first and the
-    /// last): one query per child table, ordered, merged into `batch` by case id.
+    /// The children of a batch's cases, whose references lie between `first` and `last`: one
+    /// query per child table, ordered, merged into `batch` by case id.
     async fn read_children(
         tx: &mut Transaction<'static, Self>,
         (first, last): (&str, &str),
