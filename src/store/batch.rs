@@ -23,6 +23,17 @@ pub(crate) struct Batch {
     pub(super) last_batch: bool,
 }
 
+impl Batch {
+    /// A batch of `cases` read up to reference `last`; a short batch is the last one.
+    pub(super) fn new(cases: Vec<Result<Case, StoreError>>, last: String) -> Batch {
+        Batch {
+            last_batch: cases.len() < super::cases::SCAN_BATCH as usize,
+            cases,
+            last,
+        }
+    }
+}
+
 /// Where each case id of a batch sits in it.
 pub(super) type CaseIndex = HashMap<i64, usize>;
 

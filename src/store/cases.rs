@@ -266,14 +266,9 @@ where
         let first = CaseKey::from_row(first)?.reference;
         let last = CaseKey::from_row(last)?.reference;
         let (mut batch, index) = decode_cases(&rows)?;
-        let last_batch = rows.len() < SCAN_BATCH as usize;
         drop(rows);
         CaseSql::read_children(tx, (&first, &last), open_only, &mut batch, &index).await?;
-        Ok(Some(Batch {
-            cases: batch,
-            last,
-            last_batch,
-        }))
+        Ok(Some(Batch::new(batch, last)))
     }
 
     /// The children of a batch's cases, whose references lie between `first` and `last`: one

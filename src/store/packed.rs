@@ -126,7 +126,7 @@ pub(super) async fn read_batch(
         Err(sqlx::Error::Database(e)) => Err(e.message().to_owned()),
         Err(e) => return Err(e.into()),
     };
-    let (mut cases, index, first, last) = match unpacked {
+    let mut unpacked = match unpacked {
         Ok(Some(unpacked)) => unpacked,
         Ok(None) => return Ok(None),
         Err(why) => {
@@ -134,27 +134,19 @@ pub(super) async fn read_batch(
             return Sqlite::read_batch(tx, after, open_only).await;
         }
     };
-    Sqlite::read_children(tx, (&first, &last), open_only, &mut cases, &index).await?;
-    Ok(Some(batch(cases, last)))
+    let span = (unpacked.first.as_str(), unpacked.last.as_str());
+    Sqlite::read_children(tx, span, open_only, &mut unpacked.cases, &unpacked.index).await?;
+    Ok(Some(Batch::new(unpacked.cases, unpacked.last)))
 }
 
-/// A batch of `cases` read up to reference `last`.
-fn batch(cases: Vec<Result<Case, super::StoreError>>, last: String) -> Batch {
-    Batch {
-        last_batch: cases.len() < SCAN_BATCH as usize,
-        cases,
-        last,
-    }
+/// A packed batch's cases, in its order; where each case id sits in it; its first and last
+/// reference (the span its children are read for, and the next batch's start).
+struct Unpacked {
+    cases: Vec<Result<Case, super::StoreError>>,
+    index: CaseIndex,
+    first: String,
+    last: String,
 }
-
-/// A packed batch's cases, in its order, where each case id sits in it, and its first and last
-/// reference.
-type Unpacked = (
-    Vec<Result<Case, super::StoreError>>,
-    CaseIndex,
-    String,
-    String,
-);
 
 /// The cases of a packed batch ([`Unpacked`]); `None` when it is empty; `Err` (why) when it must
 /// be read row by row.
@@ -204,7 +196,12 @@ fn unpack(packed: &[u8]) -> Result<Option<Unpacked>, String> {
             applicant,
         }));
     }
-    Ok(Some((cases, index, first, last)))
+    Ok(Some(Unpacked {
+        cases,
+        index,
+        first,
+        last,
+    }))
 }
 
 #[cfg(test)]
@@ -246,7 +243,12 @@ mod tests {
             row("2026-0001", "\"2026-11-02\""),
             row("2026-0002", "\"2026-11-03\"")
         );
-        let (cases, index, first, last) = unpack(two.as_bytes())
+        let Unpacked {
+            cases,
+            index,
+            first,
+            last,
+        } = unpack(two.as_bytes())
             .expect("packed as decoded")
             .expect("two rows");
         assert_eq!((first.as_str(), last.as_str()), ("2026-0001", "2026-0002"));
