@@ -63,11 +63,11 @@ pub struct Context {
     pub worker: String,
     /// Set by a clean shutdown: deliver no more.
     pub stopping: AtomicBool,
-    /// The keys the last pass found in a mail (128-bit digests, sorted): the next pass skips
-    /// them without asking the database. Only ever a shortcut: the database's unique key
-    /// decides. Replaced by each pass, so it holds only the lines open cases call for now; a
-    /// sorted array with a small index, not a hash set, for memory (16 bytes a key and 4 bytes
-    /// per four keys: [`known::KnownKeys`]).
+    /// The keys the last pass found in a mail (128-bit digests, in the order met): the next
+    /// pass skips them without asking the database. Only ever a shortcut: the database's unique
+    /// key decides. Replaced by each pass, so it holds only the lines open cases call for now;
+    /// an array with a small index, not a hash set, for memory (20 bytes a key and 4 bytes per
+    /// four keys: [`known::KnownKeys`]).
     known: std::sync::Mutex<Arc<known::KnownKeys>>,
 }
 

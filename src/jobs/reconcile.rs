@@ -16,18 +16,19 @@ use super::{Context, Report};
 use crate::calendar::Calendar;
 use crate::domain::case::{Case, SectionCode};
 use crate::domain::deadline;
-use crate::domain::escalation::{self, Item};
+use crate::domain::escalation::{self, Item, LineKey, Sink};
 use crate::store::StoreError;
 
-/// The digest lines one case calls for at `today`, counted into `report`; `None` when the case
-/// cannot be read or evaluated (logged and counted: the other cases carry on).
+/// Offers the digest lines one case calls for at `today` to `sink`, counted into `report`; none
+/// when the case cannot be read or evaluated (logged and counted: the other cases carry on).
 fn case_items(
     ctx: &Context,
     calendar: &Calendar,
     case: Result<Case, StoreError>,
     today: chrono::NaiveDate,
     report: &mut Report,
-) -> Option<Vec<Item>> {
+    sink: &mut dyn Sink,
+) {
     report.cases += 1;
     let case = match case {
         Ok(c) => c,
@@ -37,7 +38,7 @@ fn case_items(
             if let StoreError::BadRow { reference, problem } = e {
                 report.bad_rows.push((reference, problem));
             }
-            return None;
+            return;
         }
     };
     // One span per case (at debug level: free when not logged), inside the run's span.
@@ -50,7 +51,7 @@ fn case_items(
             report
                 .unevaluable
                 .push((case.reference.to_string(), e.to_string()));
-            return None;
+            return;
         }
     };
     if let Some(stage) = status
@@ -77,19 +78,33 @@ fn case_items(
              [[sections]] entry with this code back to the config"
         );
     }
-    let (items, unaddressed) = escalation::items_for(
+    let mut counted = Counted { sink, lines: 0 };
+    let unaddressed = escalation::offer_items(
         &case,
         &status,
         &ctx.config.escalation,
         &ctx.config.parties(),
+        &mut counted,
     );
     for problem in unaddressed {
         report
             .unaddressed
             .push((case.reference.to_string(), problem));
     }
-    report.items += items.len();
-    Some(items)
+    report.items += counted.lines;
+}
+
+/// A sink that counts the lines offered to it, kept or not.
+struct Counted<'a> {
+    sink: &'a mut dyn Sink,
+    lines: usize,
+}
+
+impl Sink for Counted<'_> {
+    fn offer(&mut self, key: &LineKey<'_>, make: &mut dyn FnMut() -> Item) {
+        self.lines += 1;
+        self.sink.offer(key, make);
+    }
 }
 
 /// Every digest line of every open case at local time `now`, by recipient, whether notified
@@ -106,12 +121,11 @@ pub async fn due_items(
     let calendar = ctx.calendar();
     let mut by_recipient: BTreeMap<Arc<str>, Vec<Item>> = BTreeMap::new();
     let mut cursor = ctx.source.cursor(true).await?;
+    let mut items: Vec<Item> = Vec::new();
     while let Some(batch) = cursor.next_batch().await? {
         for case in batch {
-            for item in case_items(ctx, &calendar, case, today, report)
-                .into_iter()
-                .flatten()
-            {
+            case_items(ctx, &calendar, case, today, report, &mut items);
+            for item in items.drain(..) {
                 by_recipient
                     .entry(Arc::clone(&item.recipient))
                     .or_default()
@@ -154,16 +168,19 @@ fn list_link(
     base.list(party)
 }
 
-/// Whether `item` is one of the overdue lines repeated today, and today's repeat for its
-/// recipient is not made yet (by an earlier pass or another instance).
-fn wants_repeat(repeated: &HashSet<String>, item: &Item) -> bool {
-    item.repeat && !repeated.contains(&*item.recipient)
+/// Whether a line (repeated while overdue: `repeat`) is one of the overdue lines repeated
+/// today for `recipient`, and today's repeat for them is not made yet (by an earlier pass or
+/// another instance).
+fn wants_repeat(repeated: &HashSet<String>, repeat: bool, recipient: &str) -> bool {
+    repeat && !repeated.contains(recipient)
 }
 
 /// A reconcile's state across the batches of open cases.
 struct Digests<'a> {
     /// The keys found mailed by this process's last pass.
     known: &'a KnownKeys,
+    /// Where in `known` the next line's key is looked for first ([`KnownKeys::contains_at`]).
+    cursor: usize,
     /// Whose overdue lines are repeated today already.
     repeated: &'a HashSet<String>,
     /// `mail.digest_max_lines`.
@@ -212,6 +229,7 @@ pub async fn reconcile(
         pending: BTreeMap::new(),
         mailed: Vec::with_capacity(known.len()),
         skip_asking: 0,
+        cursor: 0,
     };
     let mut cursor = ctx.source.cursor(true).await?;
     while let Some(batch) = cursor.next_batch().await? {
@@ -258,8 +276,8 @@ pub async fn reconcile(
 }
 
 /// One batch of open cases, worked out: the lines this process knows to be mailed go to their
-/// digest only if today's repeat lists them; the others are returned, by recipient, to be
-/// recorded.
+/// digest only if today's repeat lists them (and are not even made otherwise: [`Sink`]); the
+/// others are returned, by recipient, to be recorded.
 fn sort_batch(
     ctx: &Context,
     calendar: &Calendar,
@@ -268,33 +286,50 @@ fn sort_batch(
     digests: &mut Digests<'_>,
     report: &mut Report,
 ) -> BTreeMap<Arc<str>, Vec<(Item, u128)>> {
-    let mut by_recipient: BTreeMap<Arc<str>, Vec<(Item, u128)>> = BTreeMap::new();
+    let mut sorted = Sorted {
+        digests,
+        new: BTreeMap::new(),
+    };
     for case in batch {
-        for item in case_items(ctx, calendar, case, today, report)
-            .into_iter()
-            .flatten()
-        {
-            let key = item.key_hash();
-            // Recorded and mailed in an earlier pass of this process: only today's repeat
-            // may still list it.
-            if digests.known.contains(key) {
-                digests.mailed.push(key);
-                if wants_repeat(digests.repeated, &item) {
-                    digests
-                        .pending
-                        .entry(Arc::clone(&item.recipient))
-                        .or_default()
-                        .add(None, item, key, digests.max_lines);
-                }
-                continue;
+        case_items(ctx, calendar, case, today, report, &mut sorted);
+    }
+    sorted.new
+}
+
+/// [`sort_batch`]'s sink: a line is known by its key before it is made.
+struct Sorted<'a, 'd> {
+    digests: &'a mut Digests<'d>,
+    /// The lines not known to be mailed, by recipient, with their keys' digests.
+    new: BTreeMap<Arc<str>, Vec<(Item, u128)>>,
+}
+
+impl Sink for Sorted<'_, '_> {
+    fn offer(&mut self, line: &LineKey<'_>, make: &mut dyn FnMut() -> Item) {
+        let key = line.hash();
+        let digests = &mut *self.digests;
+        // Recorded and mailed in an earlier pass of this process: only today's repeat may
+        // still list it.
+        if digests.known.contains_at(key, &mut digests.cursor) {
+            digests.mailed.push(key);
+            if wants_repeat(digests.repeated, line.repeat, line.recipient) {
+                let item = make();
+                digests
+                    .pending
+                    .entry(Arc::clone(&item.recipient))
+                    .or_default()
+                    .add(None, item, key, digests.max_lines);
             }
-            by_recipient
-                .entry(Arc::clone(&item.recipient))
-                .or_default()
-                .push((item, key));
+            return;
+        }
+        let item = make();
+        match self.new.get_mut(line.recipient) {
+            Some(items) => items.push((item, key)),
+            None => {
+                self.new
+                    .insert(Arc::clone(&item.recipient), vec![(item, key)]);
+            }
         }
     }
-    by_recipient
 }
 
 /// Records the keys of a batch's lines (one transaction), and adds those still in no mail, and
@@ -308,6 +343,10 @@ async fn record(
     digests: &mut Digests<'_>,
 ) -> anyhow::Result<()> {
     set_aside_mailed(ctx, &mut by_recipient, digests).await?;
+    if by_recipient.is_empty() {
+        // Nothing to record (a usual poll: every line known): no write transaction either.
+        return Ok(());
+    }
     let lines: Vec<(&str, Vec<&Item>)> = by_recipient
         .iter()
         .map(|(recipient, items)| (&**recipient, items.iter().map(|(i, _)| i).collect()))
@@ -324,7 +363,7 @@ async fn record(
             if id.is_none() {
                 digests.mailed.push(key);
             }
-            if id.is_some() || wants_repeat(digests.repeated, &item) {
+            if id.is_some() || wants_repeat(digests.repeated, item.repeat, &item.recipient) {
                 entry.add(id, item, key, digests.max_lines);
             }
         }
@@ -336,8 +375,12 @@ async fn record(
 /// the batch's cases, [`crate::store::Store::mailed_keys`]): they are remembered as mailed and
 /// go to their digest only if today's repeat lists them, as when `record` finds them mailed, but
 /// without a write. Most lines are mailed on any poll but the first after they fall due; a fresh
-/// process (`run --once`, the daemon's first poll) does not know which. Only where it pays
-/// ([`crate::store::Store::asks_before_recording`]: PostgreSQL).
+/// process (`run --once`, the daemon's first poll) does not know which. Recording a key that is
+/// there already is a write (PostgreSQL: `ON CONFLICT … DO UPDATE … WHERE` that updates nothing
+/// still locks its row; SQLite: the insert that does nothing, then the look-up of which keys
+/// are unmailed), while asking is one read a batch: it halved a usual `run --once` on both
+/// (docs/performance.md). After an answer that finds nothing (a first poll: everything falls
+/// due at once) the next [`ASK_AGAIN_AFTER`] batches are not asked about.
 ///
 /// # Errors
 /// A database failure.
@@ -346,9 +389,6 @@ async fn set_aside_mailed(
     by_recipient: &mut BTreeMap<Arc<str>, Vec<(Item, u128)>>,
     digests: &mut Digests<'_>,
 ) -> anyhow::Result<()> {
-    if !ctx.store.asks_before_recording() {
-        return Ok(());
-    }
     if digests.skip_asking > 0 {
         digests.skip_asking -= 1;
         return Ok(());
@@ -373,7 +413,7 @@ async fn set_aside_mailed(
                 continue;
             }
             digests.mailed.push(key);
-            if wants_repeat(digests.repeated, &item) {
+            if wants_repeat(digests.repeated, item.repeat, &item.recipient) {
                 digests
                     .pending
                     .entry(Arc::clone(recipient))

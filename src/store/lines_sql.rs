@@ -1,9 +1,10 @@
 //! The statements of `Store::record_lines` and `Store::mail_lines` that differ by backend:
-//! SQLite takes lists of at most 500 lines or ids a statement (placeholders each); PostgreSQL
-//! takes each list as arrays in one statement (`unnest`, `= ANY`), one round trip instead of
-//! one per 500 (the first poll after 100,000 cases escalate at once records 200,000 keys).
+//! SQLite takes each list of lines or ids as one JSON text (`json_each`) and gives what comes
+//! back as one JSON value; PostgreSQL takes each list as arrays in one statement (`unnest`,
+//! `= ANY`). Either way one round trip a list, whatever its length (the first poll after
+//! 100,000 cases escalate at once records 274,000 keys).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
@@ -16,51 +17,43 @@ pub(super) trait LineIds: sqlx::Database {
     async fn unmailed(
         tx: &mut sqlx::Transaction<'static, Self>,
         candidates: &[i64],
-    ) -> sqlx::Result<HashSet<i64>>;
+    ) -> anyhow::Result<HashSet<i64>>;
     async fn assign(
         tx: &mut sqlx::Transaction<'static, Self>,
         outbox_id: i64,
         ids: &[i64],
-    ) -> sqlx::Result<()>;
+    ) -> anyhow::Result<()>;
 }
 
+/// [`LineIds`] on SQLite: the ids as one JSON array (`json_each`), the ids still unmailed back
+/// as one too: one statement each, nothing handed across sqlx's thread row by row.
+const UNMAILED_SQLITE: &str = "SELECT CAST(json_group_array(id) AS BLOB) FROM notifications \
+     WHERE outbox_id IS NULL AND id IN (SELECT value FROM json_each($1))";
+const ASSIGN_SQLITE: &str =
+    "UPDATE notifications SET outbox_id = $1 WHERE id IN (SELECT value FROM json_each($2))";
+
 impl LineIds for sqlx::Sqlite {
-    /// 500 ids a statement.
     async fn unmailed(
         tx: &mut sqlx::Transaction<'static, Self>,
         candidates: &[i64],
-    ) -> sqlx::Result<HashSet<i64>> {
-        let mut still = HashSet::new();
-        for chunk in candidates.chunks(500) {
-            let mut select = sqlx::QueryBuilder::new(
-                "SELECT id FROM notifications WHERE outbox_id IS NULL AND id IN (",
-            );
-            let mut ids = select.separated(", ");
-            for id in chunk {
-                ids.push_bind(*id);
-            }
-            select.push(")");
-            let ids: Vec<i64> = select.build_query_scalar().fetch_all(&mut **tx).await?;
-            still.extend(ids);
-        }
-        Ok(still)
+    ) -> anyhow::Result<HashSet<i64>> {
+        let still: Vec<u8> = sqlx::query_scalar(UNMAILED_SQLITE)
+            .bind(serde_json::to_string(candidates)?)
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(serde_json::from_slice(&still)?)
     }
 
     async fn assign(
         tx: &mut sqlx::Transaction<'static, Self>,
         outbox_id: i64,
         ids: &[i64],
-    ) -> sqlx::Result<()> {
-        for chunk in ids.chunks(500) {
-            let mut update = sqlx::QueryBuilder::new("UPDATE notifications SET outbox_id = ");
-            update.push_bind(outbox_id).push(" WHERE id IN (");
-            let mut list = update.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
-            update.push(")");
-            update.build().execute(&mut **tx).await?;
-        }
+    ) -> anyhow::Result<()> {
+        sqlx::query(ASSIGN_SQLITE)
+            .bind(outbox_id)
+            .bind(serde_json::to_string(ids)?)
+            .execute(&mut **tx)
+            .await?;
         Ok(())
     }
 }
@@ -74,7 +67,7 @@ impl LineIds for sqlx::Postgres {
     async fn unmailed(
         tx: &mut sqlx::Transaction<'static, Self>,
         candidates: &[i64],
-    ) -> sqlx::Result<HashSet<i64>> {
+    ) -> anyhow::Result<HashSet<i64>> {
         let ids: Vec<i64> = sqlx::query_scalar(UNMAILED_POSTGRES)
             .bind(candidates)
             .fetch_all(&mut **tx)
@@ -86,7 +79,7 @@ impl LineIds for sqlx::Postgres {
         tx: &mut sqlx::Transaction<'static, Self>,
         outbox_id: i64,
         ids: &[i64],
-    ) -> sqlx::Result<()> {
+    ) -> anyhow::Result<()> {
         sqlx::query(ASSIGN_POSTGRES)
             .bind(outbox_id)
             .bind(ids)
@@ -97,49 +90,78 @@ impl LineIds for sqlx::Postgres {
 }
 
 /// Recording one recipient's lines (`Store::record_lines`): the new keys, and the recorded
-/// keys in no mail yet, come back (`RETURNING`); keys already mailed are left alone.
+/// keys in no mail yet, come back as (id, index into `items`); keys already mailed are left
+/// alone.
 pub(super) trait InsertLines: sqlx::Database {
     async fn insert_lines(
         tx: &mut sqlx::Transaction<'static, Self>,
         recipient: &str,
         items: &[&Item],
-    ) -> sqlx::Result<Vec<LineRow>>;
+    ) -> anyhow::Result<Vec<(i64, usize)>>;
 }
 
+/// [`InsertLines`] on SQLite: the recipient's keys go in as one JSON array (`$1`, each key
+/// `[reference, stage, level, deadline]`), `$2` the recipient. Recording a key that is there
+/// already does nothing.
+const INSERT_LINES_SQLITE: &str = "INSERT INTO notifications (case_reference, stage, level, \
+     deadline, recipient, occurrence) SELECT value ->> 0, value ->> 1, value ->> 2, \
+     value ->> 3, $2, 'once' FROM json_each($1) WHERE true \
+     ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) DO NOTHING";
+
+/// Then, in the same transaction, which of the same keys are in no mail: new, or recorded by a
+/// pass that died before mailing them. One JSON array back, `[id, index into $1]` each. The
+/// keys are looked up one by one in the unique key's index: `CROSS JOIN` keeps the list
+/// outside, and `+` keeps the planner off the index of `outbox_id` (every unmailed line of a
+/// first poll, searched through for each key: minutes).
+const UNMAILED_LINES_SQLITE: &str = "SELECT CAST(json_group_array(json_array(n.id, k.key)) \
+     AS BLOB) FROM json_each($1) AS k CROSS JOIN notifications AS n \
+     ON n.case_reference = k.value ->> 0 AND n.stage = k.value ->> 1 \
+     AND n.level = k.value ->> 2 AND n.deadline = k.value ->> 3 AND n.recipient = $2 \
+     AND n.occurrence = 'once' WHERE +n.outbox_id IS NULL";
+
 impl InsertLines for sqlx::Sqlite {
-    /// 500 lines a statement (five placeholders each).
+    /// Two statements whatever the number of lines, the keys as one JSON text: sqlx's SQLite
+    /// driver hands every bound value and every returned row across a thread (500 lines a
+    /// statement, `RETURNING` row by row, was most of a first poll's time;
+    /// docs/performance.md). The keys' texts are written as sqlx binds them (a date `%F`), so
+    /// that they meet the unique key as before.
     async fn insert_lines(
         tx: &mut sqlx::Transaction<'static, Self>,
         recipient: &str,
         items: &[&Item],
-    ) -> sqlx::Result<Vec<LineRow>> {
-        let mut rows = Vec::new();
-        for chunk in items.chunks(500) {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO notifications (case_reference, stage, level, deadline, recipient, \
-                 occurrence) ",
-            );
-            insert.push_values(chunk, |mut row, item| {
-                row.push_bind(item.reference.as_str())
-                    .push_bind(item.stage.as_str())
-                    .push_bind(&*item.level_key)
-                    .push_bind(item.deadline)
-                    .push_bind(recipient)
-                    .push("'once'");
-            });
-            insert.push(
-                " ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) \
-                 DO UPDATE SET outbox_id = NULL WHERE notifications.outbox_id IS NULL \
-                 RETURNING id, case_reference, stage, level, deadline",
-            );
-            rows.extend(insert.build_query_as().fetch_all(&mut **tx).await?);
-        }
-        Ok(rows)
+    ) -> anyhow::Result<Vec<(i64, usize)>> {
+        let keys: Vec<(&str, &str, &str, String)> = items
+            .iter()
+            .map(|i| {
+                (
+                    i.reference.as_str(),
+                    i.stage.as_str(),
+                    &*i.level_key,
+                    i.deadline.format("%F").to_string(),
+                )
+            })
+            .collect();
+        let keys = serde_json::to_string(&keys)?;
+        sqlx::query(INSERT_LINES_SQLITE)
+            .bind(&keys)
+            .bind(recipient)
+            .execute(&mut **tx)
+            .await?;
+        let unmailed: Vec<u8> = sqlx::query_scalar(UNMAILED_LINES_SQLITE)
+            .bind(&keys)
+            .bind(recipient)
+            .fetch_one(&mut **tx)
+            .await?;
+        let mut unmailed: Vec<(i64, usize)> = serde_json::from_slice(&unmailed)?;
+        // A key listed twice is one row: it goes with the last of its listings.
+        unmailed.sort_unstable_by_key(|&(id, index)| (id, std::cmp::Reverse(index)));
+        unmailed.dedup_by_key(|(id, _)| *id);
+        Ok(unmailed)
     }
 }
 
-/// [`InsertLines`] on PostgreSQL: `$1`–`$4` the keys' arrays, `$5` the recipient; the conflict
-/// clause is the SQLite statement's: a key recorded already comes back if it is in no mail yet.
+/// [`InsertLines`] on PostgreSQL: `$1`–`$4` the keys' arrays, `$5` the recipient; a key
+/// recorded already comes back if it is in no mail yet (the update changes nothing).
 const INSERT_LINES_POSTGRES: &str = "INSERT INTO notifications (case_reference, stage, level, \
      deadline, recipient, occurrence) SELECT r, s, l, d, $5, 'once' \
      FROM unnest($1::text[], $2::text[], $3::text[], $4::date[]) AS t (r, s, l, d) \
@@ -155,7 +177,23 @@ impl InsertLines for sqlx::Postgres {
         tx: &mut sqlx::Transaction<'static, Self>,
         recipient: &str,
         items: &[&Item],
-    ) -> sqlx::Result<Vec<LineRow>> {
+    ) -> anyhow::Result<Vec<(i64, usize)>> {
+        // Each key's last listing, as a key's row goes with it.
+        let index: HashMap<(&str, &str, &str, NaiveDate), usize> = items
+            .iter()
+            .enumerate()
+            .map(|(n, i)| {
+                (
+                    (
+                        i.reference.as_str(),
+                        i.stage.as_str(),
+                        &*i.level_key,
+                        i.deadline,
+                    ),
+                    n,
+                )
+            })
+            .collect();
         let mut seen = HashSet::with_capacity(items.len());
         let keys: Vec<(&str, &str, &str, NaiveDate)> = items
             .iter()
@@ -173,14 +211,26 @@ impl InsertLines for sqlx::Postgres {
         let stages: Vec<&str> = keys.iter().map(|k| k.1).collect();
         let levels: Vec<&str> = keys.iter().map(|k| k.2).collect();
         let deadlines: Vec<NaiveDate> = keys.iter().map(|k| k.3).collect();
-        sqlx::query_as(INSERT_LINES_POSTGRES)
+        let rows: Vec<LineRow> = sqlx::query_as(INSERT_LINES_POSTGRES)
             .bind(references)
             .bind(stages)
             .bind(levels)
             .bind(deadlines)
             .bind(recipient)
             .fetch_all(&mut **tx)
-            .await
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let key = (
+                    r.case_reference.as_str(),
+                    r.stage.as_str(),
+                    r.level.as_str(),
+                    r.deadline,
+                );
+                index.get(&key).map(|n| (r.id, *n))
+            })
+            .collect())
     }
 }
 
@@ -188,7 +238,8 @@ impl InsertLines for sqlx::Postgres {
 /// ([`key_hash`]) of their `once` lines that are in a mail. The rows are read as they come and
 /// hashed in place: no text is kept.
 pub(super) trait MailedKeys: sqlx::Database {
-    async fn mailed_keys(pool: &sqlx::Pool<Self>, references: &[&str]) -> sqlx::Result<Vec<u128>>;
+    async fn mailed_keys(pool: &sqlx::Pool<Self>, references: &[&str])
+    -> anyhow::Result<Vec<u128>>;
 }
 
 /// A mailed key's row, hashed as [`Item::key_hash`] hashes the item.
@@ -214,31 +265,43 @@ const MAILED_KEYS_POSTGRES: &str = "SELECT case_reference, stage, level, deadlin
      FROM notifications WHERE occurrence = 'once' AND outbox_id IS NOT NULL \
      AND case_reference = ANY($1::text[])";
 
+/// [`MailedKeys`] on SQLite: the references as one JSON text, the keys back as one JSON value
+/// (`[reference, stage, level, deadline, recipient]` each).
+const MAILED_KEYS_SQLITE: &str = "SELECT CAST(json_group_array(json_array(case_reference, \
+     stage, level, deadline, recipient)) AS BLOB) FROM notifications \
+     WHERE case_reference IN (SELECT value FROM json_each($1)) \
+     AND occurrence = 'once' AND outbox_id IS NOT NULL";
+
 impl MailedKeys for sqlx::Sqlite {
-    async fn mailed_keys(pool: &sqlx::Pool<Self>, references: &[&str]) -> sqlx::Result<Vec<u128>> {
-        use futures_util::TryStreamExt as _;
-        let mut keys = Vec::new();
-        for chunk in references.chunks(500) {
-            let mut select = sqlx::QueryBuilder::new(
-                "SELECT case_reference, stage, level, deadline, recipient FROM notifications \
-                 WHERE occurrence = 'once' AND outbox_id IS NOT NULL AND case_reference IN (",
-            );
-            let mut list = select.separated(", ");
-            for reference in chunk {
-                list.push_bind(*reference);
-            }
-            select.push(")");
-            let mut rows = select.build().fetch(pool);
-            while let Some(row) = rows.try_next().await? {
-                keys.push(hashed(&row)?);
-            }
-        }
-        Ok(keys)
+    async fn mailed_keys(
+        pool: &sqlx::Pool<Self>,
+        references: &[&str],
+    ) -> anyhow::Result<Vec<u128>> {
+        use std::borrow::Cow;
+        let keys: Vec<u8> = sqlx::query_scalar(MAILED_KEYS_SQLITE)
+            .bind(serde_json::to_string(references)?)
+            .fetch_one(pool)
+            .await?;
+        let keys: Vec<[Cow<'_, str>; 5]> = serde_json::from_slice(&keys)?;
+        keys.iter()
+            .map(|[reference, stage, level, deadline, recipient]| {
+                let deadline = super::packed::date(deadline).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "case {reference}: a recorded notification's deadline {deadline:?} is \
+                         not a date YYYY-MM-DD; correct the row in the table notifications"
+                    )
+                })?;
+                Ok(key_hash(reference, stage, level, deadline, recipient))
+            })
+            .collect()
     }
 }
 
 impl MailedKeys for sqlx::Postgres {
-    async fn mailed_keys(pool: &sqlx::Pool<Self>, references: &[&str]) -> sqlx::Result<Vec<u128>> {
+    async fn mailed_keys(
+        pool: &sqlx::Pool<Self>,
+        references: &[&str],
+    ) -> anyhow::Result<Vec<u128>> {
         use futures_util::TryStreamExt as _;
         let mut keys = Vec::new();
         let mut rows = sqlx::query(MAILED_KEYS_POSTGRES)

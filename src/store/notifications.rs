@@ -8,7 +8,7 @@
 //! the cases) are keyed here too (`case_reference = '*'` or the case, `level = 'admin'`), so
 //! that each goes out once however many passes or instances find it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::NaiveDate;
 
@@ -57,7 +57,7 @@ impl Store {
         }
     }
 
-    /// Records the keys of one batch's lines, by recipient, 500 a statement, in one
+    /// Records the keys of one batch's lines, by recipient (one statement or two each), in one
     /// transaction (one commit per batch, not per statement). Returns, for each recipient in
     /// order and by index into its items, the ids of the lines that are in no mail yet: new
     /// keys, and keys recorded by a pass that died before mailing them. Keys already mailed are
@@ -81,48 +81,11 @@ impl Store {
                 }
             }
             for (recipient, items) in batch {
-                let index: HashMap<(&str, &str, &str, NaiveDate), usize> = items
-                    .iter()
-                    .enumerate()
-                    .map(|(n, i)| {
-                        (
-                            (
-                                i.reference.as_str(),
-                                i.stage.as_str(),
-                                &*i.level_key,
-                                i.deadline,
-                            ),
-                            n,
-                        )
-                    })
-                    .collect();
-                let mut unmailed = Vec::new();
-                for r in &InsertLines::insert_lines(&mut tx, recipient, items).await? {
-                    let key = (
-                        r.case_reference.as_str(),
-                        r.stage.as_str(),
-                        r.level.as_str(),
-                        r.deadline,
-                    );
-                    if let Some(n) = index.get(&key) {
-                        unmailed.push((r.id, *n));
-                    }
-                }
-                all.push(unmailed);
+                all.push(InsertLines::insert_lines(&mut tx, recipient, items).await?);
             }
             tx.commit().await?;
             Ok(all)
         })
-    }
-
-    /// Whether a reconcile should ask which of a batch's lines are mailed before recording them
-    /// ([`Self::mailed_keys`]). On PostgreSQL, yes: recording a key that is there already
-    /// (`ON CONFLICT … DO UPDATE … WHERE` that updates nothing) still locks its row, a write to
-    /// its page; asking first halved a usual `run --once` (3.3 s to 1.7–2.1 s over 100,000
-    /// open cases). On SQLite, no: the upsert of a key that is there costs what reading it
-    /// does, and the reads made a first poll slower and 27 MB bigger (docs/performance.md).
-    pub fn asks_before_recording(&self) -> bool {
-        matches!(self, Store::Postgres(_))
     }
 
     /// The digests ([`Item::key_hash`]) of the lines of the cases `references` that are in a

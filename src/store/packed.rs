@@ -83,7 +83,7 @@ impl<'de> Deserialize<'de> for Day {
 
 /// A date as sqlx reads it from SQLite (`%F`): the usual `YYYY-MM-DD` without chrono's format
 /// parser, anything else by it.
-fn date(text: &str) -> Option<NaiveDate> {
+pub(super) fn date(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();
     let digits = |r: std::ops::Range<usize>| {
         b[r].iter().try_fold(0u32, |n, &d| {

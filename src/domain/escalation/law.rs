@@ -7,25 +7,23 @@
 //! `law:KIND:DATE` with the level `notice_missing`, so it is told once, like a written notice
 //! owed. Pure; `escalation.notices = false` turns these off with the notices.
 
-use std::sync::Arc;
-
 use chrono::NaiveDate;
 
-use super::{EscalationConfig, Item, ItemLevel, Line, Role, addresses, responsible_name};
+use super::{EscalationConfig, ItemLevel, Line, Role, Sink, addresses, responsible_name};
 use crate::domain::case::Case;
-use crate::domain::deadline::{CaseStatus, Responsible, Stage};
+use crate::domain::deadline::{CaseStatus, Fault, LawReminder, Responsible, Stage};
 use crate::domain::parties::Parties;
 
 /// Who is told: the party that must act, and the office.
 const ROLES: [Role; 2] = [Role::Responsible, Role::Office];
 
-/// Appends the law's lines of `case` to `out` (and to `unaddressed` the roles with no address).
+/// Offers the law's lines of `case` to `sink`.
 pub(super) fn items(
     case: &Case,
     status: &CaseStatus,
     policy: &EscalationConfig,
     parties: &Parties,
-    out: &mut Vec<Item>,
+    sink: &mut dyn Sink,
 ) {
     let Some(law) = &status.statutory else {
         return;
@@ -37,7 +35,8 @@ pub(super) fn items(
         (Some(Stage::Reply), Some(section)) => Responsible::Section(section.clone()),
         _ => Responsible::Office,
     };
-    let mut lines: Vec<(String, NaiveDate, String, String)> = Vec::new();
+    // Each line's explanation is made only if the line is kept (`Sink`).
+    let mut lines: Vec<(String, NaiveDate, &str, Why<'_>)> = Vec::new();
     for fault in &law.faults {
         // Regulations arts. 30, 33.
         lines.push((
@@ -47,8 +46,8 @@ pub(super) fn items(
                 fault.key_date().unwrap_or(case.received_on)
             ),
             law.due.unwrap_or(case.received_on),
-            "法定期限（条例）".to_owned(),
-            fault.zh(),
+            "法定期限（条例）",
+            Why::Fault(fault),
         ));
     }
     for reminder in law.reminders.iter().filter(|r| r.missing) {
@@ -63,41 +62,47 @@ pub(super) fn items(
                 crate::domain::deadline::LawReminderKind::ThirdPartyAnswer => {
                     "第三方意见（条例第三十二条）"
                 }
-            }
-            .to_owned(),
-            reminder.zh(),
+            },
+            Why::Reminder(reminder),
         ));
     }
     for (stage, deadline, stage_name, explanation) in lines {
-        let line = Arc::new(Line {
+        let (to, _) = addresses(&ROLES, &responsible, parties);
+        let kind = super::item::Kind {
+            reference: case.reference.as_str(),
+            stage: &stage,
+            level: ItemLevel::NoticeMissing,
+            level_key: "notice_missing",
+            deadline,
+            repeat: false,
+        };
+        super::item::offer(sink, &kind, to, || Line {
             subject: case.subject.as_deref().map(str::to_owned),
-            stage_name,
+            stage_name: stage_name.to_owned(),
             responsible_name: responsible_name(&responsible, parties),
             remaining: law.remaining,
             overdue_by: law.overdue_by,
             provisional: law.provisional,
-            explanation,
+            explanation: explanation.zh(),
             flags: Vec::new(),
             grade: None,
             suspended_days: None,
         });
-        let level_key: Arc<str> = Arc::from("notice_missing");
-        // A role with no address is left out silently: the stage's own lines already report
-        // a responsible party with none, and the office's copy is a copy.
-        let (to, _) = addresses(&ROLES, &responsible, parties);
-        for (recipient, recipient_name, role) in to {
-            out.push(Item {
-                reference: case.reference.to_string(),
-                stage: stage.clone(),
-                level: ItemLevel::NoticeMissing,
-                level_key: Arc::clone(&level_key),
-                deadline,
-                repeat: false,
-                recipient,
-                recipient_name,
-                role,
-                line: Arc::clone(&line),
-            });
+    }
+}
+
+/// What a law line is about: its explanation, made when the line is kept.
+#[derive(Clone, Copy)]
+enum Why<'a> {
+    Fault(&'a Fault),
+    Reminder(&'a LawReminder),
+}
+
+impl Why<'_> {
+    fn zh(self) -> String {
+        match self {
+            Why::Fault(f) => f.zh(),
+            Why::Reminder(r) => r.zh(),
         }
     }
 }

@@ -8,14 +8,12 @@
 //! day, recipient), and it is not part of the daily repeat; the office hears of it again only
 //! if it is resumed and a new suspension runs as long. Pure, like the rest of `escalation`.
 
-use std::sync::Arc;
-
-use super::{EscalationConfig, Item, ItemLevel, Line, addresses, not_received, stage_name};
+use super::{EscalationConfig, ItemLevel, Line, Sink, addresses, not_received, stage_name};
 use crate::domain::case::Case;
 use crate::domain::deadline::{CaseStatus, State};
 use crate::domain::parties::Parties;
 
-/// The line of `case`'s current stage if an open suspension has stood too long, pushed to `out`
+/// The line of `case`'s current stage if an open suspension has stood too long, offered to `sink`
 /// for each address of `escalation.recipients.long_suspension`; the roles without one to
 /// `unaddressed`.
 pub(super) fn items(
@@ -23,7 +21,7 @@ pub(super) fn items(
     status: &CaseStatus,
     policy: &EscalationConfig,
     parties: &Parties,
-    out: &mut Vec<Item>,
+    sink: &mut dyn Sink,
     unaddressed: &mut Vec<String>,
 ) {
     let Some(stage) = status
@@ -47,7 +45,24 @@ pub(super) fn items(
         .iter()
         .find(|s| s.from == since && s.until.is_none())
         .map(|s| crate::domain::deadline::zh_reason(s.reason));
-    let line = Arc::new(Line {
+    let roles = &policy.recipients.long_suspension;
+    let (to, none) = addresses(roles, &stage.responsible, parties);
+    unaddressed.extend(none.into_iter().map(|role| {
+        format!(
+            "{} long_suspension：{}（escalation.recipients.long_suspension）",
+            stage_name(stage.stage),
+            not_received(role, &to)
+        )
+    }));
+    let kind = super::item::Kind {
+        reference: case.reference.as_str(),
+        stage: stage.stage.as_str(),
+        level: ItemLevel::LongSuspension,
+        level_key: "long_suspension",
+        deadline: since,
+        repeat: false,
+    };
+    super::item::offer(sink, &kind, to, || Line {
         subject: case.subject.as_deref().map(str::to_owned),
         stage_name: format!("{}（中止）", stage_name(stage.stage)),
         responsible_name: super::responsible_name(&stage.responsible, parties),
@@ -62,28 +77,4 @@ pub(super) fn items(
         grade: None,
         suspended_days: Some(working_days),
     });
-    let roles = &policy.recipients.long_suspension;
-    let (to, none) = addresses(roles, &stage.responsible, parties);
-    unaddressed.extend(none.into_iter().map(|role| {
-        format!(
-            "{} long_suspension：{}（escalation.recipients.long_suspension）",
-            stage_name(stage.stage),
-            not_received(role, &to)
-        )
-    }));
-    let level_key: Arc<str> = Arc::from("long_suspension");
-    for (recipient, recipient_name, role) in to {
-        out.push(Item {
-            reference: case.reference.to_string(),
-            stage: stage.stage.as_str().to_owned(),
-            level: ItemLevel::LongSuspension,
-            level_key: Arc::clone(&level_key),
-            deadline: since,
-            repeat: false,
-            recipient,
-            recipient_name,
-            role,
-            line: Arc::clone(&line),
-        });
-    }
 }

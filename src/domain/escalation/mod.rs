@@ -23,9 +23,9 @@
 //! ([`Window`]) is checked by the caller: outside it nothing is worked out, so what falls due
 //! then is found by the first run inside it.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::case::{Case, NoticeKind};
@@ -33,11 +33,13 @@ use crate::domain::deadline::{CaseStatus, Level, Responsible, Stage, StageStatus
 use crate::domain::parties::Parties;
 
 pub use grades::{Grade, GradeCode, GradeRank, grade_for, problem as grades_problem};
+pub use item::{Item, ItemLevel, Line, LineKey, Sink, key_hash};
 pub use names::level_key_name;
 pub use sample::sample_items;
 pub use window::Window;
 
 mod grades;
+mod item;
 mod long_suspension;
 mod names;
 mod sample;
@@ -101,143 +103,6 @@ pub enum Role {
     Supervision,
 }
 
-/// What a digest line is about, most urgent first (the digest's order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemLevel {
-    /// The deadline has passed, by enough working days for an overdue grade (`[[escalation.grades]]`),
-    /// the higher grade first.
-    Graded(GradeRank),
-    /// The deadline has passed (below the first grade, or with no grades).
-    Overdue,
-    /// Today is the deadline.
-    DueToday,
-    /// A few working days remain.
-    Reminder,
-    /// A written notice to the applicant is overdue (arts. 20, 21).
-    NoticeMissing,
-    /// A suspension has stood past `rules.suspension_alert_after` working days (art. 21).
-    LongSuspension,
-}
-
-impl ItemLevel {
-    /// The level's name as templates see it (`l.level`): a graded line is `overdue`, its grade
-    /// beside it (`l.grade`). The stored key's level is [`Item::level_key`].
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemLevel::Graded(_) | ItemLevel::Overdue => "overdue",
-            ItemLevel::DueToday => "due_today",
-            ItemLevel::Reminder => "reminder",
-            ItemLevel::NoticeMissing => "notice_missing",
-            ItemLevel::LongSuspension => "long_suspension",
-        }
-    }
-
-    /// Whether the deadline has passed (graded or not).
-    pub fn is_overdue(self) -> bool {
-        matches!(self, ItemLevel::Graded(_) | ItemLevel::Overdue)
-    }
-}
-
-/// One line of one recipient's digest, and the key that makes it unique.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Item {
-    /// The case.
-    pub reference: String,
-    /// `forward`, `reply`, or `notice:KIND:EVENT-DATE` for a missing notice.
-    pub stage: String,
-    /// The level.
-    pub level: ItemLevel,
-    /// The level as the key stores it: `reminder`, `reminder:POINT` (a reminder point before
-    /// the last), `due_today`, `overdue`, `overdue:GRADE-CODE`, `notice_missing`,
-    /// `long_suspension`.
-    pub level_key: Arc<str>,
-    /// The deadline (of the stage, or of the notice; of a long suspension, its first day).
-    pub deadline: NaiveDate,
-    /// Whether the line is listed again every working day while it stays overdue
-    /// (`overdue_repeat = "daily"`): not part of the key.
-    pub repeat: bool,
-    /// The address.
-    pub recipient: Arc<str>,
-    /// Who the address belongs to (the section's, office's or leadership's name).
-    pub recipient_name: Arc<str>,
-    /// Why this recipient hears of it.
-    pub role: Role,
-    /// What the mail shows about the case, shared by its recipients.
-    pub line: Arc<Line>,
-}
-
-impl Item {
-    /// The digest's order, most urgent first: by level (overdue, due today, reminder, notice
-    /// owed), then the most working days overdue, then the fewest left, then the earliest
-    /// deadline; reference and stage last, so that the order is total.
-    pub fn urgency(&self) -> impl Ord + '_ {
-        (
-            self.level,
-            std::cmp::Reverse(self.line.overdue_by.unwrap_or(0)),
-            self.line.remaining.unwrap_or(0),
-            self.deadline,
-            self.reference.as_str(),
-            self.stage.as_str(),
-        )
-    }
-
-    /// A 128-bit digest of the item's unique key (case, stage, level, deadline, recipient),
-    /// for remembering which keys are recorded without keeping the strings ([`key_hash`]).
-    pub fn key_hash(&self) -> u128 {
-        key_hash(
-            &self.reference,
-            &self.stage,
-            &self.level_key,
-            self.deadline,
-            &self.recipient,
-        )
-    }
-}
-
-/// A 128-bit digest of a line's unique key (case, stage, level, deadline, recipient): two
-/// 64-bit foldhash digests with fixed seeds. Only ever compared within one process (it is never
-/// stored), so it needs to be fast and evenly spread, not stable across versions nor resistant
-/// to chosen input: the once-only guarantee rests on the database's unique key, not on it.
-pub fn key_hash(
-    reference: &str,
-    stage: &str,
-    level_key: &str,
-    deadline: NaiveDate,
-    recipient: &str,
-) -> u128 {
-    use std::hash::BuildHasher as _;
-    let key = (reference, stage, level_key, deadline, recipient);
-    let half = |seed: u64| foldhash::fast::FixedState::with_seed(seed).hash_one(key);
-    (u128::from(half(0x5eed_0001)) << 64) | u128::from(half(0x5eed_0002))
-}
-
-/// What a digest shows about a case: no applicant personal data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Line {
-    /// The case's subject, if recorded.
-    pub subject: Option<String>,
-    /// The stage in words (转办, 答复) or the notice owed.
-    pub stage_name: String,
-    /// Who must act, in words.
-    pub responsible_name: String,
-    /// Working days left (0 on the deadline).
-    pub remaining: Option<u32>,
-    /// Working days past the deadline.
-    pub overdue_by: Option<u32>,
-    /// Whether the deadline rests on a year with no calendar loaded.
-    pub provisional: bool,
-    /// How the deadline was reached, in one line.
-    pub explanation: String,
-    /// What a reader must notice beyond the deadline, one sentence each (a late extension,
-    /// art. 20): [`flags`] makes them.
-    pub flags: Vec<String>,
-    /// The overdue grade's name (`黄牌`, `红牌`), when one is reached.
-    pub grade: Option<String>,
-    /// Of a long suspension: the working days it has stood.
-    pub suspended_days: Option<u32>,
-}
-
 /// The items `case` calls for, given its `status` evaluated as of the day in question.
 pub fn items(
     case: &Case,
@@ -258,6 +123,19 @@ pub fn items_for(
     parties: &Parties,
 ) -> (Vec<Item>, Vec<String>) {
     let mut out = Vec::new();
+    let unaddressed = offer_items(case, status, policy, parties, &mut out);
+    (out, unaddressed)
+}
+
+/// As [`items_for`], each line offered to `sink` by its key and made only if kept
+/// ([`Sink`]); returns the lines a role with no address did not get.
+pub fn offer_items(
+    case: &Case,
+    status: &CaseStatus,
+    policy: &EscalationConfig,
+    parties: &Parties,
+    sink: &mut dyn Sink,
+) -> Vec<String> {
     let mut unaddressed = Vec::new();
     let current = status
         .current
@@ -269,8 +147,8 @@ pub fn items_for(
             Level::Reminder => {
                 // Issue 17: each point its own key; the last keeps `reminder`.
                 let key = match stage.reminder_point {
-                    Some(p) if !p.last => format!("reminder:{}", p.at),
-                    _ => "reminder".to_owned(),
+                    Some(p) if !p.last => Cow::Owned(format!("reminder:{}", p.at)),
+                    _ => Cow::Borrowed("reminder"),
                 };
                 let roles = &policy.recipients.reminder;
                 (
@@ -278,47 +156,34 @@ pub fn items_for(
                     roles,
                     key,
                     None,
-                    "escalation.recipients.reminder".to_owned(),
+                    Cow::Borrowed("escalation.recipients.reminder"),
                 )
             }
             Level::DueToday => (
                 ItemLevel::DueToday,
                 &policy.recipients.due_today,
-                "due_today".to_owned(),
+                Cow::Borrowed("due_today"),
                 None,
-                "escalation.recipients.due_today".to_owned(),
+                Cow::Borrowed("escalation.recipients.due_today"),
             ),
             Level::Overdue => match grade_for(&policy.grades, stage.overdue_by.unwrap_or(0)) {
                 // Issue 17 (art. 18): the grade reached, told to its own recipients.
                 Some((rank, g)) => (
                     ItemLevel::Graded(rank),
                     &g.recipients,
-                    format!("overdue:{}", g.code),
-                    Some(g.name.clone()),
-                    format!("escalation.grades[{}].recipients", rank.index()),
+                    Cow::Owned(format!("overdue:{}", g.code)),
+                    Some(g),
+                    Cow::Owned(format!("escalation.grades[{}].recipients", rank.index())),
                 ),
                 None => (
                     ItemLevel::Overdue,
                     &policy.recipients.overdue,
-                    "overdue".to_owned(),
+                    Cow::Borrowed("overdue"),
                     None,
-                    "escalation.recipients.overdue".to_owned(),
+                    Cow::Borrowed("escalation.recipients.overdue"),
                 ),
             },
         };
-        let repeat = level == Level::Overdue && policy.overdue_repeat == Repeat::Daily;
-        let line = Arc::new(Line {
-            subject: case.subject.as_deref().map(str::to_owned),
-            stage_name: stage_name(stage.stage).to_owned(),
-            responsible_name: responsible_name(&stage.responsible, parties),
-            remaining: stage.remaining,
-            overdue_by: stage.overdue_by,
-            provisional: stage.provisional,
-            explanation: explain(case, stage),
-            flags: flags(stage),
-            grade,
-            suspended_days: None,
-        });
         let (to, none) = channels::with_channels(
             roles,
             &stage.responsible,
@@ -333,30 +198,59 @@ pub fn items_for(
                 not_received(role, &to),
             )
         }));
-        let level_key: Arc<str> = Arc::from(level_key);
-        for (recipient, recipient_name, role) in to {
-            out.push(Item {
-                reference: case.reference.to_string(),
-                stage: stage.stage.as_str().to_owned(),
-                level: item_level,
-                level_key: Arc::clone(&level_key),
-                deadline: due,
-                repeat,
-                recipient,
-                recipient_name,
-                role,
-                line: Arc::clone(&line),
-            });
-        }
+        let kind = item::Kind {
+            reference: case.reference.as_str(),
+            stage: stage.stage.as_str(),
+            level: item_level,
+            level_key: &level_key,
+            deadline: due,
+            repeat: level == Level::Overdue && policy.overdue_repeat == Repeat::Daily,
+        };
+        item::offer(sink, &kind, to, || Line {
+            subject: case.subject.as_deref().map(str::to_owned),
+            stage_name: stage_name(stage.stage).to_owned(),
+            responsible_name: responsible_name(&stage.responsible, parties),
+            remaining: stage.remaining,
+            overdue_by: stage.overdue_by,
+            provisional: stage.provisional,
+            explanation: explain(case, stage),
+            flags: flags(stage),
+            grade: grade.map(|g| g.name.clone()),
+            suspended_days: None,
+        });
     }
-    long_suspension::items(case, status, policy, parties, &mut out, &mut unaddressed);
+    long_suspension::items(case, status, policy, parties, sink, &mut unaddressed);
     if policy.notices
         && let Some(section) = &case.section
     {
         let responsible = Responsible::Section(section.clone());
         for notice in status.notices.iter().filter(|n| n.missing) {
+            let roles = &policy.recipients.notice_missing;
+            let (to, none) = channels::with_channels(
+                roles,
+                &responsible,
+                parties,
+                addresses(roles, &responsible, parties),
+            );
+            unaddressed.extend(none.into_iter().map(|role| {
+                format!(
+                    "{}书面告知 notice_missing：{}（escalation.recipients.notice_missing）",
+                    notice_name(notice.kind),
+                    not_received(role, &to)
+                )
+            }));
+            let stage = format!("notice:{}:{}", notice.kind, notice.event_on);
+            let kind = item::Kind {
+                reference: case.reference.as_str(),
+                stage: &stage,
+                level: ItemLevel::NoticeMissing,
+                level_key: "notice_missing",
+                deadline: notice.due,
+                // Owed and late, like an overdue stage: repeated as overdue lines are.
+                repeat: policy.overdue_repeat == Repeat::Daily,
+            };
             // arts. 20, 21: the section tells the applicant in writing.
-            let line = Arc::new(Line {
+            item::offer(sink, &kind, to, || Line {
                 subject: case.subject.as_deref().map(str::to_owned),
                 stage_name: format!("{}书面告知", notice_name(notice.kind)),
                 responsible_name: responsible_name(&responsible, parties),
@@ -380,41 +274,12 @@ pub fn items_for(
                     }
                 ),
             });
-            let roles = &policy.recipients.notice_missing;
-            let (to, none) = channels::with_channels(
-                roles,
-                &responsible,
-                parties,
-                addresses(roles, &responsible, parties),
-            );
-            unaddressed.extend(none.into_iter().map(|role| {
-                format!(
-                    "{}书面告知 notice_missing：{}（escalation.recipients.notice_missing）",
-                    notice_name(notice.kind),
-                    not_received(role, &to)
-                )
-            }));
-            for (recipient, recipient_name, role) in to {
-                out.push(Item {
-                    reference: case.reference.to_string(),
-                    stage: format!("notice:{}:{}", notice.kind, notice.event_on),
-                    level: ItemLevel::NoticeMissing,
-                    level_key: Arc::from("notice_missing"),
-                    deadline: notice.due,
-                    // Owed and late, like an overdue stage: repeated as overdue lines are.
-                    repeat: policy.overdue_repeat == Repeat::Daily,
-                    recipient,
-                    recipient_name,
-                    role,
-                    line: Arc::clone(&line),
-                });
-            }
         }
     }
     // Regulations arts. 30, 32, 33: the law's own clock, its faults and reminders.
-    law::items(case, status, policy, parties, &mut out);
+    law::items(case, status, policy, parties, sink);
     unaddressed.dedup();
-    (out, unaddressed)
+    unaddressed
 }
 
 /// That `role` has no address and did not get a line, and whether the line went to the other
