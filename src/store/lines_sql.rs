@@ -178,35 +178,21 @@ impl InsertLines for sqlx::Postgres {
         recipient: &str,
         items: &[&Item],
     ) -> anyhow::Result<Vec<(i64, usize)>> {
-        // Each key's last listing, as a key's row goes with it.
-        let index: HashMap<(&str, &str, &str, NaiveDate), usize> = items
-            .iter()
-            .enumerate()
-            .map(|(n, i)| {
-                (
-                    (
-                        i.reference.as_str(),
-                        i.stage.as_str(),
-                        &*i.level_key,
-                        i.deadline,
-                    ),
-                    n,
-                )
-            })
-            .collect();
-        let mut seen = HashSet::with_capacity(items.len());
-        let keys: Vec<(&str, &str, &str, NaiveDate)> = items
-            .iter()
-            .map(|i| {
-                (
-                    i.reference.as_str(),
-                    i.stage.as_str(),
-                    &*i.level_key,
-                    i.deadline,
-                )
-            })
-            .filter(|key| seen.insert(*key))
-            .collect();
+        // Each key once, in the order first listed; its row goes with its last listing.
+        let mut index: HashMap<(&str, &str, &str, NaiveDate), usize> =
+            HashMap::with_capacity(items.len());
+        let mut keys = Vec::with_capacity(items.len());
+        for (n, i) in items.iter().enumerate() {
+            let key = (
+                i.reference.as_str(),
+                i.stage.as_str(),
+                &*i.level_key,
+                i.deadline,
+            );
+            if index.insert(key, n).is_none() {
+                keys.push(key);
+            }
+        }
         let references: Vec<&str> = keys.iter().map(|k| k.0).collect();
         let stages: Vec<&str> = keys.iter().map(|k| k.1).collect();
         let levels: Vec<&str> = keys.iter().map(|k| k.2).collect();

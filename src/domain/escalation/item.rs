@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{GradeRank, Role};
+use super::{Addressee, GradeRank, Role};
 
 /// What a digest line is about, most urgent first (the digest's order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -212,7 +212,7 @@ pub(super) struct Kind<'a> {
 pub(super) fn offer(
     sink: &mut dyn Sink,
     kind: &Kind<'_>,
-    to: Vec<(Arc<str>, Arc<str>, Role)>,
+    to: Vec<Addressee>,
     line: impl Fn() -> Line,
 ) {
     let mut made: Option<(Arc<Line>, Arc<str>)> = None;
