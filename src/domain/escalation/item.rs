@@ -143,7 +143,7 @@ pub struct Line {
     /// How the deadline was reached, in one line.
     pub explanation: String,
     /// What a reader must notice beyond the deadline, one sentence each (a late extension,
-    /// art. 20): [`flags`] makes them.
+    /// art. 20): [`super::flags`] makes them.
     pub flags: Vec<String>,
     /// The overdue grade's name (`黄牌`, `红牌`), when one is reached.
     pub grade: Option<String>,
