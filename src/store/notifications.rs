@@ -88,7 +88,7 @@ impl Store {
         })
     }
 
-    /// The digests ([`Item::key_hash`]) of the lines of the cases `references` that are in a
+    /// The digests ([`crate::domain::escalation::LineKey::hash`]) of the lines of the cases `references` that are in a
     /// mail already. A reconcile asks before recording a batch's lines it does not know to be
     /// mailed (a fresh process knows none): a mailed key needs no write, and most are mailed.
     /// A line mailed meanwhile by another instance is found by the recording's `ON CONFLICT`,

@@ -4,8 +4,8 @@
 //! A line is offered to its sink by its key first, and made (its texts: the explanation, the
 //! names, the subject) only if the sink keeps it. A reconcile keeps only the lines it does not
 //! know to be mailed, and the few today's repeat lists: on a usual poll almost every line of
-//! every open case is mailed already, and making each one's texts to drop them was the largest
-//! part of the escalation's cost (docs/performance.md).
+//! every open case is mailed already, and making each one's texts only to drop them cost about
+//! a tenth of the poll's CPU time (docs/performance.md).
 
 use std::sync::Arc;
 
@@ -94,18 +94,6 @@ impl Item {
             self.stage.as_str(),
         )
     }
-
-    /// A 128-bit digest of the item's unique key (case, stage, level, deadline, recipient),
-    /// for remembering which keys are recorded without keeping the strings ([`key_hash`]).
-    pub fn key_hash(&self) -> u128 {
-        key_hash(
-            &self.reference,
-            &self.stage,
-            &self.level_key,
-            self.deadline,
-            &self.recipient,
-        )
-    }
 }
 
 /// A 128-bit digest of a line's unique key (case, stage, level, deadline, recipient): two
@@ -170,7 +158,8 @@ pub struct LineKey<'a> {
 }
 
 impl LineKey<'_> {
-    /// The key's digest, as [`Item::key_hash`] of the line made from it.
+    /// A 128-bit digest of the key ([`key_hash`]), for remembering which keys are recorded
+    /// without keeping the strings.
     pub fn hash(&self) -> u128 {
         key_hash(
             self.reference,
