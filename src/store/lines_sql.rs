@@ -8,7 +8,6 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use super::rows::LineRow;
 use crate::domain::escalation::{Item, key_hash};
 
 /// A recipient's recorded lines in `Store::mail_lines`: which of them are in no mail yet, and
@@ -89,67 +88,63 @@ impl LineIds for sqlx::Postgres {
     }
 }
 
-/// Recording one recipient's lines (`Store::record_lines`): the new keys, and the recorded
-/// keys in no mail yet, come back as (id, index into `items`); keys already mailed are left
-/// alone.
+/// Recording one batch's lines (`Store::record_lines`), each with its recipient: the new keys,
+/// and the recorded keys in no mail yet, come back as (id, index into `lines`); keys already
+/// mailed are left alone.
 pub(super) trait InsertLines: sqlx::Database {
     async fn insert_lines(
         tx: &mut sqlx::Transaction<'static, Self>,
-        recipient: &str,
-        items: &[&Item],
+        lines: &[(&str, &Item)],
     ) -> anyhow::Result<Vec<(i64, usize)>>;
 }
 
-/// [`InsertLines`] on SQLite: the recipient's keys go in as one JSON array (`$1`, each key
-/// `[reference, stage, level, deadline]`), `$2` the recipient. Recording a key that is there
-/// already does nothing.
+/// [`InsertLines`] on SQLite: the batch's keys go in as one JSON array, each key `[reference,
+/// stage, level, deadline, recipient]`. Recording a key that is there already does nothing.
 const INSERT_LINES_SQLITE: &str = "INSERT INTO notifications (case_reference, stage, level, \
      deadline, recipient, occurrence) SELECT value ->> 0, value ->> 1, value ->> 2, \
-     value ->> 3, $2, 'once' FROM json_each($1) WHERE true \
+     value ->> 3, value ->> 4, 'once' FROM json_each($1) WHERE true \
      ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) DO NOTHING";
 
 /// Then, in the same transaction, which of the same keys are in no mail: new, or recorded by a
 /// pass that died before mailing them. One JSON array back, `[id, index into $1]` each. The
 /// keys are looked up one by one in the unique key's index: `CROSS JOIN` keeps the list
-/// outside, and `+` keeps the planner off the index of `outbox_id` (every unmailed line of a
-/// first poll, searched through for each key: minutes).
+/// outside, and `+` keeps the planner off any index of `outbox_id` (there was one until
+/// migration 0015: every unmailed line of a first poll, searched through for each key: minutes).
 const UNMAILED_LINES_SQLITE: &str = "SELECT CAST(json_group_array(json_array(n.id, k.key)) \
      AS BLOB) FROM json_each($1) AS k CROSS JOIN notifications AS n \
      ON n.case_reference = k.value ->> 0 AND n.stage = k.value ->> 1 \
-     AND n.level = k.value ->> 2 AND n.deadline = k.value ->> 3 AND n.recipient = $2 \
-     AND n.occurrence = 'once' WHERE +n.outbox_id IS NULL";
+     AND n.level = k.value ->> 2 AND n.deadline = k.value ->> 3 \
+     AND n.recipient = k.value ->> 4 AND n.occurrence = 'once' WHERE +n.outbox_id IS NULL";
 
 impl InsertLines for sqlx::Sqlite {
-    /// Two statements whatever the number of lines, the keys as one JSON text: sqlx's SQLite
-    /// driver hands every bound value and every returned row across a thread (500 lines a
-    /// statement and `RETURNING` row by row made a first poll 3.6–4.2 s instead of 2.8–3.2 s;
-    /// docs/performance.md). The keys' texts are written as sqlx binds them (a date `%F`), so
-    /// that they meet the unique key as before.
+    /// Two statements a batch whatever the number of lines and recipients, the keys as one JSON
+    /// text: sqlx's SQLite driver hands every bound value and every returned row across a
+    /// thread (500 lines a statement and `RETURNING` row by row made a first poll 3.6–4.2 s
+    /// instead of 2.8–3.2 s; docs/performance.md). The keys' texts are written as sqlx binds
+    /// them (a date `%F`), so that they meet the unique key as before.
     async fn insert_lines(
         tx: &mut sqlx::Transaction<'static, Self>,
-        recipient: &str,
-        items: &[&Item],
+        lines: &[(&str, &Item)],
     ) -> anyhow::Result<Vec<(i64, usize)>> {
-        let keys: Vec<(&str, &str, &str, String)> = items
+        let keys: Vec<(&str, &str, &str, String, &str)> = lines
             .iter()
-            .map(|i| {
+            .map(|(recipient, i)| {
                 (
                     i.reference.as_str(),
                     i.stage.as_str(),
                     &*i.level_key,
                     i.deadline.format("%F").to_string(),
+                    *recipient,
                 )
             })
             .collect();
         let keys = serde_json::to_string(&keys)?;
         sqlx::query(INSERT_LINES_SQLITE)
             .bind(&keys)
-            .bind(recipient)
             .execute(&mut **tx)
             .await?;
         let unmailed: Vec<u8> = sqlx::query_scalar(UNMAILED_LINES_SQLITE)
             .bind(&keys)
-            .bind(recipient)
             .fetch_one(&mut **tx)
             .await?;
         let mut unmailed: Vec<(i64, usize)> = serde_json::from_slice(&unmailed)?;
@@ -160,63 +155,94 @@ impl InsertLines for sqlx::Sqlite {
     }
 }
 
-/// [`InsertLines`] on PostgreSQL: `$1`–`$4` the keys' arrays, `$5` the recipient; a key
-/// recorded already comes back if it is in no mail yet (the update changes nothing).
-const INSERT_LINES_POSTGRES: &str = "INSERT INTO notifications (case_reference, stage, level, \
-     deadline, recipient, occurrence) SELECT r, s, l, d, $5, 'once' \
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::date[]) AS t (r, s, l, d) \
+/// [`InsertLines`] on PostgreSQL: first the recipients' locks, each once and in the order
+/// listed (sorted: instances that lock the same recipients wait for each other instead of
+/// deadlocking), the same transaction-scoped advisory lock as `Store::mail_lines` takes.
+const LOCK_RECIPIENTS_POSTGRES: &str =
+    "SELECT pg_advisory_xact_lock(hashtext(r)) FROM unnest($1::text[]) AS t (r)";
+
+/// Then the keys, `$1`–`$5` their arrays; a key recorded already comes back if it is in no
+/// mail yet (the update changes nothing). Each row comes back as its id and the key's place in
+/// the arrays (from 1), joined back in the statement: two numbers a row instead of its key's
+/// texts (which cost more than the insert itself: docs/performance.md).
+const INSERT_LINES_POSTGRES: &str = "WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], \
+     $3::text[], $4::date[], $5::text[]) WITH ORDINALITY AS k (r, s, l, d, t, n)), \
+     i AS (INSERT INTO notifications (case_reference, stage, level, deadline, recipient, \
+     occurrence) SELECT r, s, l, d, t, 'once' FROM k \
      ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) \
      DO UPDATE SET outbox_id = NULL WHERE notifications.outbox_id IS NULL \
-     RETURNING id, case_reference, stage, level, deadline";
+     RETURNING id, case_reference, stage, level, deadline, recipient) \
+     SELECT i.id, k.n FROM i JOIN k ON i.case_reference = k.r AND i.stage = k.s \
+     AND i.level = k.l AND i.deadline = k.d AND i.recipient = k.t";
 
 impl InsertLines for sqlx::Postgres {
-    /// All of the recipient's lines in one statement, as four arrays (`unnest`): one round trip
-    /// instead of one per 500 lines. A key listed twice is listed once (PostgreSQL refuses to
-    /// update a row twice in one statement).
+    /// The whole batch in one statement, as five arrays (`unnest`): one round trip instead of
+    /// one per recipient (22 a batch in the benchmark's setup). A key listed twice is listed
+    /// once (PostgreSQL refuses to update a row twice in one statement).
     async fn insert_lines(
         tx: &mut sqlx::Transaction<'static, Self>,
-        recipient: &str,
-        items: &[&Item],
+        lines: &[(&str, &Item)],
     ) -> anyhow::Result<Vec<(i64, usize)>> {
+        let mut recipients: Vec<&str> = lines.iter().map(|(r, _)| *r).collect();
+        recipients.sort_unstable();
+        recipients.dedup();
+        sqlx::query(LOCK_RECIPIENTS_POSTGRES)
+            .bind(recipients)
+            .execute(&mut **tx)
+            .await?;
         // Each key once, in the order first listed; its row goes with its last listing.
-        let mut index: HashMap<(&str, &str, &str, NaiveDate), usize> =
-            HashMap::with_capacity(items.len());
-        let mut keys = Vec::with_capacity(items.len());
-        for (n, i) in items.iter().enumerate() {
+        let mut place: HashMap<(&str, &str, &str, NaiveDate, &str), usize> =
+            HashMap::with_capacity(lines.len());
+        let mut last_listed: Vec<usize> = Vec::with_capacity(lines.len());
+        let mut references = Vec::with_capacity(lines.len());
+        let mut stages = Vec::with_capacity(lines.len());
+        let mut levels = Vec::with_capacity(lines.len());
+        let mut deadlines = Vec::with_capacity(lines.len());
+        let mut recipients = Vec::with_capacity(lines.len());
+        for (n, (recipient, i)) in lines.iter().enumerate() {
             let key = (
                 i.reference.as_str(),
                 i.stage.as_str(),
                 &*i.level_key,
                 i.deadline,
+                *recipient,
             );
-            if index.insert(key, n).is_none() {
-                keys.push(key);
+            match place.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => last_listed[*e.get()] = n,
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(last_listed.len());
+                    last_listed.push(n);
+                    references.push(key.0);
+                    stages.push(key.1);
+                    levels.push(key.2);
+                    deadlines.push(key.3);
+                    recipients.push(key.4);
+                }
             }
         }
-        let references: Vec<&str> = keys.iter().map(|k| k.0).collect();
-        let stages: Vec<&str> = keys.iter().map(|k| k.1).collect();
-        let levels: Vec<&str> = keys.iter().map(|k| k.2).collect();
-        let deadlines: Vec<NaiveDate> = keys.iter().map(|k| k.3).collect();
-        let rows: Vec<LineRow> = sqlx::query_as(INSERT_LINES_POSTGRES)
+        drop(place);
+        let rows: Vec<(i64, i64)> = sqlx::query_as(INSERT_LINES_POSTGRES)
             .bind(references)
             .bind(stages)
             .bind(levels)
             .bind(deadlines)
-            .bind(recipient)
+            .bind(recipients)
             .fetch_all(&mut **tx)
             .await?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                let key = (
-                    r.case_reference.as_str(),
-                    r.stage.as_str(),
-                    r.level.as_str(),
-                    r.deadline,
-                );
-                index.get(&key).map(|n| (r.id, *n))
+        rows.into_iter()
+            .map(|(id, n)| {
+                usize::try_from(n - 1)
+                    .ok()
+                    .and_then(|n| last_listed.get(n))
+                    .map(|&index| (id, index))
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "recording lines: key number {n} came back, {} were sent",
+                            last_listed.len()
+                        )
+                    })
             })
-            .collect())
+            .collect()
     }
 }
 

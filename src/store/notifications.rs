@@ -25,9 +25,8 @@ use crate::mail::render::Rendered;
 /// pool.
 const LOCK_RECIPIENT_POSTGRES: &str = "SELECT pg_advisory_xact_lock(hashtext($1))";
 
-// The statements over a list of lines or ids (500 at most, one placeholder each) are put
-// together by sqlx's `QueryBuilder` from literal pieces, written where they are used; every
-// value is bound. The others are whole statements, here.
+// The statements over a list of lines or ids differ by backend: they are in `lines_sql`. The
+// others are whole statements, here.
 
 const REPEAT_MADE: &str = "SELECT outbox_id FROM repeats WHERE recipient = $1 AND day = $2";
 const INSERT_REPEAT: &str =
@@ -57,11 +56,11 @@ impl Store {
         }
     }
 
-    /// Records the keys of one batch's lines, by recipient (one statement or two each), in one
-    /// transaction (one commit per batch, not per statement). Returns, for each recipient in
-    /// order and by index into its items, the ids of the lines that are in no mail yet: new
-    /// keys, and keys recorded by a pass that died before mailing them. Keys already mailed are
-    /// left alone.
+    /// Records the keys of one batch's lines, by recipient, in one transaction: one statement
+    /// for the whole batch on PostgreSQL, two on SQLite ([`InsertLines`]). Returns, for each
+    /// recipient in order and by index into its items, the ids of the lines that are in no mail
+    /// yet: new keys, and keys recorded by a pass that died before mailing them. Keys already
+    /// mailed are left alone.
     ///
     /// # Errors
     /// A database failure.
@@ -69,23 +68,25 @@ impl Store {
         &self,
         batch: &[(&str, Vec<&Item>)],
     ) -> anyhow::Result<Vec<Vec<(i64, usize)>>> {
-        let lock = self.lock_recipient();
-        with_pool!(self, |pool| {
+        // The batch as one list; each recipient's lines start at its offset in it.
+        let mut offsets = Vec::with_capacity(batch.len());
+        let mut lines = Vec::with_capacity(batch.iter().map(|(_, items)| items.len()).sum());
+        for (recipient, items) in batch {
+            offsets.push(lines.len());
+            lines.extend(items.iter().map(|item| (*recipient, *item)));
+        }
+        let unmailed = with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let mut all = Vec::with_capacity(batch.len());
-            // The same per-recipient lock as `mail_lines`, taken in the batch's (sorted) order,
-            // so that concurrent instances wait for each other instead of deadlocking.
-            if let Some(lock) = lock {
-                for (recipient, _) in batch {
-                    sqlx::query(lock).bind(*recipient).execute(&mut *tx).await?;
-                }
-            }
-            for (recipient, items) in batch {
-                all.push(InsertLines::insert_lines(&mut tx, recipient, items).await?);
-            }
+            let unmailed = InsertLines::insert_lines(&mut tx, &lines).await?;
             tx.commit().await?;
-            Ok(all)
-        })
+            unmailed
+        });
+        let mut by_recipient = vec![Vec::new(); batch.len()];
+        for (id, index) in unmailed {
+            let r = offsets.partition_point(|&start| start <= index) - 1;
+            by_recipient[r].push((id, index - offsets[r]));
+        }
+        Ok(by_recipient)
     }
 
     /// The digests ([`crate::domain::escalation::LineKey::hash`]) of the lines of the cases `references` that are in a
