@@ -100,9 +100,13 @@ pub(super) trait InsertLines: sqlx::Database {
 
 /// [`InsertLines`] on SQLite: the batch's keys go in as one JSON array, each key `[reference,
 /// stage, level, deadline, recipient]`. Recording a key that is there already does nothing.
+/// `jsonb_each`, not `json_each`: its `value` is each key in SQLite's binary JSON, which the
+/// five `->>` read as it is; `json_each` gives each key back as text, parsed again by every
+/// `->>` (the insert and the look-up below took 0.53 s and 0.45 s of a first poll with it,
+/// 0.36 s and 0.28 s without).
 const INSERT_LINES_SQLITE: &str = "INSERT INTO notifications (case_reference, stage, level, \
      deadline, recipient, occurrence) SELECT value ->> 0, value ->> 1, value ->> 2, \
-     value ->> 3, value ->> 4, 'once' FROM json_each($1) WHERE true \
+     value ->> 3, value ->> 4, 'once' FROM jsonb_each($1) WHERE true \
      ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) DO NOTHING";
 
 /// Then, in the same transaction, which of the same keys are in no mail: new, or recorded by a
@@ -111,7 +115,7 @@ const INSERT_LINES_SQLITE: &str = "INSERT INTO notifications (case_reference, st
 /// outside, and `+` keeps the planner off any index of `outbox_id` (there was one until
 /// migration 0015: every unmailed line of a first poll, searched through for each key: minutes).
 const UNMAILED_LINES_SQLITE: &str = "SELECT CAST(json_group_array(json_array(n.id, k.key)) \
-     AS BLOB) FROM json_each($1) AS k CROSS JOIN notifications AS n \
+     AS BLOB) FROM jsonb_each($1) AS k CROSS JOIN notifications AS n \
      ON n.case_reference = k.value ->> 0 AND n.stage = k.value ->> 1 \
      AND n.level = k.value ->> 2 AND n.deadline = k.value ->> 3 \
      AND n.recipient = k.value ->> 4 AND n.occurrence = 'once' WHERE +n.outbox_id IS NULL";
