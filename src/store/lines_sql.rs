@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
+use super::rows::LineRow;
 use crate::domain::escalation::{Item, key_hash};
 
 /// A recipient's recorded lines in `Store::mail_lines`: which of them are in no mail yet, and
@@ -166,23 +167,24 @@ const LOCK_RECIPIENTS_POSTGRES: &str =
     "SELECT pg_advisory_xact_lock(hashtext(r)) FROM unnest($1::text[]) AS t (r)";
 
 /// Then the keys, `$1`–`$5` their arrays; a key recorded already comes back if it is in no
-/// mail yet (the update changes nothing). Each row comes back as its id and the key's place in
-/// the arrays (from 1), joined back in the statement: two numbers a row instead of its key's
-/// texts (which cost more than the insert itself: docs/performance.md).
-const INSERT_LINES_POSTGRES: &str = "WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], \
-     $3::text[], $4::date[], $5::text[]) WITH ORDINALITY AS k (r, s, l, d, t, n)), \
-     i AS (INSERT INTO notifications (case_reference, stage, level, deadline, recipient, \
-     occurrence) SELECT r, s, l, d, t, 'once' FROM k \
+/// mail yet (the update changes nothing).
+const INSERT_LINES_POSTGRES: &str = "INSERT INTO notifications (case_reference, stage, level, \
+     deadline, recipient, occurrence) SELECT r, s, l, d, t, 'once' \
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[]) AS k (r, s, l, d, t) \
      ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) \
      DO UPDATE SET outbox_id = NULL WHERE notifications.outbox_id IS NULL \
-     RETURNING id, case_reference, stage, level, deadline, recipient) \
-     SELECT i.id, k.n FROM i JOIN k ON i.case_reference = k.r AND i.stage = k.s \
-     AND i.level = k.l AND i.deadline = k.d AND i.recipient = k.t";
+     RETURNING id, case_reference, stage, level, deadline, recipient";
+
+/// A line's key as PostgreSQL's recording lists it: reference, stage, level, deadline,
+/// recipient.
+type PgKey<'a> = (&'a str, &'a str, &'a str, NaiveDate, &'a str);
 
 impl InsertLines for sqlx::Postgres {
     /// The whole batch in one statement, as five arrays (`unnest`): one round trip instead of
     /// one per recipient (22 a batch in the benchmark's setup). A key listed twice is listed
-    /// once (PostgreSQL refuses to update a row twice in one statement).
+    /// once (PostgreSQL refuses to update a row twice in one statement). Each row comes back
+    /// with its key's texts; returning its place in the arrays instead (`WITH ORDINALITY`,
+    /// joined back in the statement) was slower (docs/performance.md).
     async fn insert_lines(
         tx: &mut sqlx::Transaction<'static, Self>,
         lines: &[(&str, &Item)],
@@ -195,14 +197,8 @@ impl InsertLines for sqlx::Postgres {
             .execute(&mut **tx)
             .await?;
         // Each key once, in the order first listed; its row goes with its last listing.
-        let mut place: HashMap<(&str, &str, &str, NaiveDate, &str), usize> =
-            HashMap::with_capacity(lines.len());
-        let mut last_listed: Vec<usize> = Vec::with_capacity(lines.len());
-        let mut references = Vec::with_capacity(lines.len());
-        let mut stages = Vec::with_capacity(lines.len());
-        let mut levels = Vec::with_capacity(lines.len());
-        let mut deadlines = Vec::with_capacity(lines.len());
-        let mut recipients = Vec::with_capacity(lines.len());
+        let mut index: HashMap<PgKey<'_>, usize> = HashMap::with_capacity(lines.len());
+        let mut keys = Vec::with_capacity(lines.len());
         for (n, (recipient, i)) in lines.iter().enumerate() {
             let key = (
                 i.reference.as_str(),
@@ -211,21 +207,16 @@ impl InsertLines for sqlx::Postgres {
                 i.deadline,
                 *recipient,
             );
-            match place.entry(key) {
-                std::collections::hash_map::Entry::Occupied(e) => last_listed[*e.get()] = n,
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(last_listed.len());
-                    last_listed.push(n);
-                    references.push(key.0);
-                    stages.push(key.1);
-                    levels.push(key.2);
-                    deadlines.push(key.3);
-                    recipients.push(key.4);
-                }
+            if index.insert(key, n).is_none() {
+                keys.push(key);
             }
         }
-        drop(place);
-        let rows: Vec<(i64, i64)> = sqlx::query_as(INSERT_LINES_POSTGRES)
+        let references: Vec<&str> = keys.iter().map(|k| k.0).collect();
+        let stages: Vec<&str> = keys.iter().map(|k| k.1).collect();
+        let levels: Vec<&str> = keys.iter().map(|k| k.2).collect();
+        let deadlines: Vec<NaiveDate> = keys.iter().map(|k| k.3).collect();
+        let recipients: Vec<&str> = keys.iter().map(|k| k.4).collect();
+        let rows: Vec<LineRow> = sqlx::query_as(INSERT_LINES_POSTGRES)
             .bind(references)
             .bind(stages)
             .bind(levels)
@@ -233,20 +224,19 @@ impl InsertLines for sqlx::Postgres {
             .bind(recipients)
             .fetch_all(&mut **tx)
             .await?;
-        rows.into_iter()
-            .map(|(id, n)| {
-                usize::try_from(n - 1)
-                    .ok()
-                    .and_then(|n| last_listed.get(n))
-                    .map(|&index| (id, index))
-                    .ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "recording lines: key number {n} came back, {} were sent",
-                            last_listed.len()
-                        )
-                    })
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let key = (
+                    r.case_reference.as_str(),
+                    r.stage.as_str(),
+                    r.level.as_str(),
+                    r.deadline,
+                    r.recipient.as_str(),
+                );
+                index.get(&key).map(|n| (r.id, *n))
             })
-            .collect()
+            .collect())
     }
 }
 

@@ -144,6 +144,23 @@ pub struct ProblemRow {
     pub created: String,
 }
 
+/// A digest line's key as `notifications` returns it when it is recorded.
+#[derive(Debug, sqlx::FromRow)]
+pub struct LineRow {
+    /// `notifications.id`.
+    pub id: i64,
+    /// The case's reference.
+    pub case_reference: String,
+    /// The stage.
+    pub stage: String,
+    /// The level.
+    pub level: String,
+    /// The deadline.
+    pub deadline: NaiveDate,
+    /// The address told.
+    pub recipient: String,
+}
+
 /// A `history` row.
 #[derive(Debug, sqlx::FromRow)]
 pub struct HistoryRow {
