@@ -23,6 +23,14 @@ pub(super) trait LineIds: sqlx::Database {
         outbox_id: i64,
         ids: &[i64],
     ) -> anyhow::Result<()>;
+    /// Claims those of `candidates` in no mail yet for a mail about to be made: returns them,
+    /// and the id the mail must then be inserted with if they were put in it already (`None`:
+    /// [`LineIds::assign`] them once the mail is made). Undone with the transaction when no
+    /// mail is made.
+    async fn claim(
+        tx: &mut sqlx::Transaction<'static, Self>,
+        candidates: &[i64],
+    ) -> anyhow::Result<(HashSet<i64>, Option<i64>)>;
 }
 
 /// [`LineIds`] on SQLite: the ids as one JSON array (`json_each`), the ids still unmailed back
@@ -33,6 +41,16 @@ const ASSIGN_SQLITE: &str =
     "UPDATE notifications SET outbox_id = $1 WHERE id IN (SELECT value FROM json_each($2))";
 
 impl LineIds for sqlx::Sqlite {
+    /// The lines still in no mail, looked up: assigned once the mail is made. Checking and
+    /// assigning cost SQLite less than an update that returns its rows, handed one by one
+    /// across sqlx's thread.
+    async fn claim(
+        tx: &mut sqlx::Transaction<'static, Self>,
+        candidates: &[i64],
+    ) -> anyhow::Result<(HashSet<i64>, Option<i64>)> {
+        Ok((Self::unmailed(tx, candidates).await?, None))
+    }
+
     async fn unmailed(
         tx: &mut sqlx::Transaction<'static, Self>,
         candidates: &[i64],
@@ -63,7 +81,31 @@ const UNMAILED_POSTGRES: &str =
     "SELECT id FROM notifications WHERE outbox_id IS NULL AND id = ANY($1::int8[])";
 const ASSIGN_POSTGRES: &str = "UPDATE notifications SET outbox_id = $1 WHERE id = ANY($2::int8[])";
 
+/// [`LineIds::claim`] on PostgreSQL: the mail's id taken from its sequence, then the lines in
+/// no mail put in it by one update that returns them: the lines are looked up once, not once to
+/// check and again to assign (0.7–1.0 s of a first poll's 274,000 lines). The mail is inserted
+/// with that id in the same transaction; `notifications.outbox_id` has no foreign key on
+/// PostgreSQL (migration 0015), so the mail may come after its lines.
+const RESERVE_OUTBOX_ID_POSTGRES: &str = "SELECT nextval(pg_get_serial_sequence('outbox', 'id'))";
+const CLAIM_POSTGRES: &str = "UPDATE notifications SET outbox_id = $1 \
+     WHERE id = ANY($2::int8[]) AND outbox_id IS NULL RETURNING id";
+
 impl LineIds for sqlx::Postgres {
+    async fn claim(
+        tx: &mut sqlx::Transaction<'static, Self>,
+        candidates: &[i64],
+    ) -> anyhow::Result<(HashSet<i64>, Option<i64>)> {
+        let outbox_id: i64 = sqlx::query_scalar(RESERVE_OUTBOX_ID_POSTGRES)
+            .fetch_one(&mut **tx)
+            .await?;
+        let claimed: Vec<i64> = sqlx::query_scalar(CLAIM_POSTGRES)
+            .bind(outbox_id)
+            .bind(candidates)
+            .fetch_all(&mut **tx)
+            .await?;
+        Ok((claimed.into_iter().collect(), Some(outbox_id)))
+    }
+
     async fn unmailed(
         tx: &mut sqlx::Transaction<'static, Self>,
         candidates: &[i64],

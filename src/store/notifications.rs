@@ -56,8 +56,8 @@ impl Store {
         }
     }
 
-    /// Records the keys of one batch's lines, by recipient, in one transaction: one statement
-    /// for the whole batch on PostgreSQL, two on SQLite ([`InsertLines`]). Returns, for each
+    /// Records the keys of one batch's lines, by recipient, in one transaction: two statements
+    /// for the whole batch, whatever its recipients ([`InsertLines`]). Returns, for each
     /// recipient in order and by index into its items, the ids of the lines that are in no mail
     /// yet: new keys, and keys recorded by a pass that died before mailing them. Keys already
     /// mailed are left alone.
@@ -134,7 +134,8 @@ impl Store {
             if let Some(lock) = lock {
                 sqlx::query(lock).bind(recipient).execute(&mut *tx).await?;
             }
-            let still: HashSet<i64> = LineIds::unmailed(&mut tx, candidates).await?;
+            // The lines still in no mail (PostgreSQL puts them in the mail's reserved id now).
+            let (still, reserved) = LineIds::claim(&mut tx, candidates).await?;
             let repeating = match repeat {
                 Some((day, _)) => sqlx::query(REPEAT_MADE)
                     .bind(recipient)
@@ -148,8 +149,10 @@ impl Store {
                 return Ok(None);
             }
             let rendered = render(&still, repeating)?;
-            let outbox_id =
-                OutboxSql::insert_outbox(&mut tx, "digest", recipient, &rendered, from).await?;
+            let outbox_id = OutboxSql::insert_outbox_as(
+                &mut tx, reserved, "digest", recipient, &rendered, from,
+            )
+            .await?;
             if let (true, Some((day, lines))) = (repeating, repeat) {
                 sqlx::query(INSERT_REPEAT)
                     .bind(recipient)
@@ -159,9 +162,11 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            let mut assigned: Vec<i64> = still.into_iter().collect();
-            assigned.sort_unstable();
-            LineIds::assign(&mut tx, outbox_id, &assigned).await?;
+            if reserved.is_none() {
+                let mut assigned: Vec<i64> = still.into_iter().collect();
+                assigned.sort_unstable();
+                LineIds::assign(&mut tx, outbox_id, &assigned).await?;
+            }
             tx.commit().await?;
             Ok(Some(outbox_id))
         })

@@ -42,6 +42,9 @@ use crate::mail::transport::Outgoing;
 
 const INSERT_OUTBOX: &str = "INSERT INTO outbox (kind, recipient, subject, body_text, body_html, \
      message_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+/// The same with the id given (`$7`: taken from the sequence before, [`OutboxSql::insert_outbox_as`]).
+const INSERT_OUTBOX_AS: &str = "INSERT INTO outbox (kind, recipient, subject, body_text, \
+     body_html, message_id, id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
 const INSERT_ATTACHMENT: &str = "INSERT INTO outbox_attachments (outbox_id, filename, \
      content_type, content) VALUES ($1, $2, $3, $4)";
 
@@ -151,15 +154,36 @@ where
         rendered: &Rendered,
         from: &str,
     ) -> sqlx::Result<i64> {
-        let row = sqlx::query(INSERT_OUTBOX)
-            .bind(kind)
-            .bind(recipient)
-            .bind(rendered.subject.as_str())
-            .bind(rendered.text.as_str())
-            .bind(rendered.html.as_deref())
-            .bind(crate::mail::new_message_id(from))
-            .fetch_one(&mut **tx)
-            .await?;
+        Self::insert_outbox_as(tx, None, kind, recipient, rendered, from).await
+    }
+
+    /// [`OutboxSql::insert_outbox`], with the id `id` when it is given (taken from the table's
+    /// sequence before, so that rows made earlier in the transaction could name it).
+    async fn insert_outbox_as(
+        tx: &mut Transaction<'static, Self>,
+        id: Option<i64>,
+        kind: &str,
+        recipient: &str,
+        rendered: &Rendered,
+        from: &str,
+    ) -> sqlx::Result<i64> {
+        let query = sqlx::query(if id.is_some() {
+            INSERT_OUTBOX_AS
+        } else {
+            INSERT_OUTBOX
+        })
+        .bind(kind)
+        .bind(recipient)
+        .bind(rendered.subject.as_str())
+        .bind(rendered.text.as_str())
+        .bind(rendered.html.as_deref())
+        .bind(crate::mail::new_message_id(from));
+        let row = match id {
+            Some(id) => query.bind(id),
+            None => query,
+        }
+        .fetch_one(&mut **tx)
+        .await?;
         let id = IdRow::from_row(&row)?.id;
         for a in &rendered.attachments {
             sqlx::query(INSERT_ATTACHMENT)
