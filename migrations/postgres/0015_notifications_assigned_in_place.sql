@@ -11,8 +11,10 @@
 --   and non-HOT updates, whose new index entries bloated both unique indexes.
 -- * The foreign key to `outbox` is checked by a trigger row by row on every update: 1.7 s of
 --   the 274,000. It is dropped. What it guarded is kept by how the column is written: only
---   `Store::mail_lines` and its siblings set it, in the transaction that inserts the mail and
---   with the id that insert returned, and no outbox row is ever deleted.
+--   `Store::mail_lines` and its siblings set it, in the transaction that inserts the mail, with
+--   the id that insert returned or, for a digest, the id taken for its mail from the outbox's
+--   sequence just before (the lines are put in the mail as they are claimed, the mail inserted
+--   with that id after); and no outbox row is ever deleted.
 DROP INDEX notifications_outbox;
 ALTER TABLE notifications SET (fillfactor = 50);
 ALTER TABLE notifications DROP CONSTRAINT notifications_outbox_id_fkey;
