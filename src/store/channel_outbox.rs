@@ -25,6 +25,7 @@ use chrono::NaiveDate;
 use sqlx::FromRow as _;
 
 use super::lines_sql::LineIds;
+use super::notifications::LOCK_RECIPIENT_POSTGRES;
 use super::rows::IdRow;
 use super::{Store, WritePool, with_pool};
 use crate::mail::transport::Outgoing;
@@ -32,8 +33,6 @@ use crate::store::Claimed;
 
 /// The per-channel lock of a claim (PostgreSQL), transaction-scoped.
 const LOCK_CHANNEL_POSTGRES: &str = "SELECT pg_advisory_xact_lock(hashtext('channel:' || $1))";
-/// The per-recipient lock of [`super::notifications`], the same key.
-const LOCK_RECIPIENT_POSTGRES: &str = "SELECT pg_advisory_xact_lock(hashtext($1))";
 
 const REPEAT_MADE: &str = "SELECT outbox_id FROM repeats WHERE recipient = $1 AND day = $2";
 const INSERT_REPEAT: &str =

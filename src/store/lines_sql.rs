@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
+use super::notifications::LOCK_RECIPIENTS_POSTGRES;
 use super::rows::LineRow;
 use crate::domain::escalation::{Item, key_hash};
 
@@ -202,13 +203,8 @@ impl InsertLines for sqlx::Sqlite {
     }
 }
 
-/// [`InsertLines`] on PostgreSQL: first the recipients' locks, each once and in the order
-/// listed (sorted: instances that lock the same recipients wait for each other instead of
-/// deadlocking), the same transaction-scoped advisory lock as `Store::mail_lines` takes.
-const LOCK_RECIPIENTS_POSTGRES: &str =
-    "SELECT pg_advisory_xact_lock(hashtext(r)) FROM unnest($1::text[]) AS t (r)";
-
-/// Then the keys, `$1`–`$5` their arrays; a key recorded already comes back if it is in no
+/// [`InsertLines`] on PostgreSQL, after the recipients' locks ([`LOCK_RECIPIENTS_POSTGRES`],
+/// each once, sorted): the keys, `$1`–`$5` their arrays; a key recorded already comes back if it is in no
 /// mail yet (the update changes nothing).
 const INSERT_LINES_POSTGRES: &str = "INSERT INTO notifications (case_reference, stage, level, \
      deadline, recipient, occurrence) SELECT r, s, l, d, t, 'once' \

@@ -22,8 +22,14 @@ use crate::mail::render::Rendered;
 /// Serialises the recording of one recipient's digest across instances (PostgreSQL; SQLite
 /// serialises every writer already): then two instances never split a recipient's new lines
 /// into two mails. Transaction-scoped: released at commit or rollback, safe with a connection
-/// pool.
-const LOCK_RECIPIENT_POSTGRES: &str = "SELECT pg_advisory_xact_lock(hashtext($1))";
+/// pool. Every statement that writes a recipient's lines takes it (`mail_lines`,
+/// `channel_outbox`), or its batch form below.
+pub(super) const LOCK_RECIPIENT_POSTGRES: &str = "SELECT pg_advisory_xact_lock(hashtext($1))";
+/// The same lock, the same key, for each recipient of `$1` in the array's order (recording a
+/// batch: the recipients sorted, so that instances that lock the same ones wait for each other
+/// instead of deadlocking).
+pub(super) const LOCK_RECIPIENTS_POSTGRES: &str =
+    "SELECT pg_advisory_xact_lock(hashtext(r)) FROM unnest($1::text[]) AS t (r)";
 
 // The statements over a list of lines or ids differ by backend: they are in `lines_sql`. The
 // others are whole statements, here.

@@ -167,7 +167,7 @@ where
         rendered: &Rendered,
         from: &str,
     ) -> sqlx::Result<i64> {
-        let query = sqlx::query(if id.is_some() {
+        let mut query = sqlx::query(if id.is_some() {
             INSERT_OUTBOX_AS
         } else {
             INSERT_OUTBOX
@@ -178,12 +178,10 @@ where
         .bind(rendered.text.as_str())
         .bind(rendered.html.as_deref())
         .bind(crate::mail::new_message_id(from));
-        let row = match id {
-            Some(id) => query.bind(id),
-            None => query,
+        if let Some(id) = id {
+            query = query.bind(id);
         }
-        .fetch_one(&mut **tx)
-        .await?;
+        let row = query.fetch_one(&mut **tx).await?;
         let id = IdRow::from_row(&row)?.id;
         for a in &rendered.attachments {
             sqlx::query(INSERT_ATTACHMENT)
