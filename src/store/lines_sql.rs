@@ -4,6 +4,7 @@
 //! `= ANY`). Either way one round trip a list, whatever its length (the first poll after
 //! 100,000 cases escalate at once records 274,000 keys).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
@@ -135,6 +136,13 @@ impl LineIds for sqlx::Postgres {
 /// Recording one batch's lines (`Store::record_lines`), each with its recipient: the new keys,
 /// and the recorded keys in no mail yet, come back as (id, index into `lines`); keys already
 /// mailed are left alone.
+///
+/// Both backends first try the batch as new keys, a plain insert: on the first poll after many
+/// cases escalate at once every key is new, and an insert that need not look for a recorded
+/// key (`ON CONFLICT`), nor look the keys up again afterwards, writes the same rows for less.
+/// A key recorded already (by a pass that died before mailing it, by another instance, or
+/// listed twice) makes that insert fail as a whole and change nothing; the batch is then
+/// recorded as before, key by key against what is there.
 pub(super) trait InsertLines: sqlx::Database {
     async fn insert_lines(
         tx: &mut sqlx::Transaction<'static, Self>,
@@ -164,17 +172,91 @@ const UNMAILED_LINES_SQLITE: &str = "SELECT CAST(json_group_array(json_array(n.i
      AND n.level = k.value ->> 2 AND n.deadline = k.value ->> 3 \
      AND n.recipient = k.value ->> 4 AND n.occurrence = 'once' WHERE +n.outbox_id IS NULL";
 
+/// The batch as new keys ([`InsertLines`]), in the order listed (`ORDER BY key`, the place in
+/// the list): SQLite gives the rows of one insert consecutive ids (each new row one more than
+/// the table's largest, `AUTOINCREMENT`), so the last id and the count name every row.
+const INSERT_NEW_LINES_SQLITE: &str = "INSERT INTO notifications (case_reference, stage, \
+     level, deadline, recipient, occurrence) SELECT value ->> 0, value ->> 1, value ->> 2, \
+     value ->> 3, value ->> 4, 'once' FROM jsonb_each($1) ORDER BY key";
+
+/// What the ids `$1`..=`$2` hold, to check that the new keys' rows are where the ids say:
+/// their count, and the first and the last key.
+const NEW_LINES_CHECK_SQLITE: &str = "SELECT count(*), \
+     (SELECT CAST(json_array(case_reference, stage, level, deadline, recipient) AS BLOB) \
+      FROM notifications WHERE id = $1), \
+     (SELECT CAST(json_array(case_reference, stage, level, deadline, recipient) AS BLOB) \
+      FROM notifications WHERE id = $2) \
+     FROM notifications WHERE id BETWEEN $1 AND $2";
+
+/// A line's key as SQLite's recording lists it: reference, stage, level, deadline (`%F`),
+/// recipient.
+type SqliteKey<'a> = (&'a str, &'a str, &'a str, String, &'a str);
+
+/// Records `keys` as new ones, each its own row: their ids in the order listed, or `None` if
+/// one of them is recorded already or listed twice (nothing is written then). The ids are
+/// read off the insert (its last id and count) and checked against the rows at both ends;
+/// rows found otherwise are left to the look-up that follows ([`UNMAILED_LINES_SQLITE`]).
+async fn insert_new_sqlite(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    keys: &[SqliteKey<'_>],
+    listed: &str,
+) -> anyhow::Result<Option<Vec<(i64, usize)>>> {
+    let (Some(first_key), Some(last_key)) = (keys.first(), keys.last()) else {
+        return Ok(Some(Vec::new()));
+    };
+    let inserted = match sqlx::query(INSERT_NEW_LINES_SQLITE)
+        .bind(listed)
+        .execute(&mut **tx)
+        .await
+    {
+        Ok(inserted) => inserted,
+        // The statement is undone; the transaction and what it wrote before stand.
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let count = i64::try_from(keys.len())?;
+    let last = inserted.last_insert_rowid();
+    let first = last - count + 1;
+    let (found, at_first, at_last): (i64, Option<Vec<u8>>, Option<Vec<u8>>) =
+        sqlx::query_as(NEW_LINES_CHECK_SQLITE)
+            .bind(first)
+            .bind(last)
+            .fetch_one(&mut **tx)
+            .await?;
+    let is = |row: Option<Vec<u8>>, (r, s, l, d, t): &SqliteKey<'_>| {
+        let Some(row) = row else { return false };
+        serde_json::from_slice::<[Cow<'_, str>; 5]>(&row)
+            .is_ok_and(|found| found == [*r, *s, *l, d.as_str(), *t])
+    };
+    let in_place = u64::try_from(count) == Ok(inserted.rows_affected())
+        && found == count
+        && is(at_first, first_key)
+        && is(at_last, last_key);
+    if !in_place {
+        tracing::debug!(
+            first,
+            last,
+            found,
+            "new lines' ids not as counted; looking them up"
+        );
+        return Ok(None);
+    }
+    Ok(Some((first..=last).zip(0..keys.len()).collect()))
+}
+
 impl InsertLines for sqlx::Sqlite {
-    /// Two statements a batch whatever the number of lines and recipients, the keys as one JSON
-    /// text: sqlx's SQLite driver hands every bound value and every returned row across a
+    /// A few statements a batch whatever the number of lines and recipients, the keys as one
+    /// JSON text: sqlx's SQLite driver hands every bound value and every returned row across a
     /// thread (500 lines a statement and `RETURNING` row by row made a first poll 3.6–4.2 s
-    /// instead of 2.8–3.2 s; docs/performance.md). The keys' texts are written as sqlx binds
-    /// them (a date `%F`), so that they meet the unique key as before.
+    /// instead of 2.8–3.2 s; docs/performance.md). New keys: the insert and its check. A key
+    /// recorded already: that insert fails and is undone, then the batch is recorded against
+    /// what is there and its keys looked up. The keys' texts are written as sqlx binds them (a
+    /// date `%F`), so that they meet the unique key as before.
     async fn insert_lines(
         tx: &mut sqlx::Transaction<'static, Self>,
         lines: &[(&str, &Item)],
     ) -> anyhow::Result<Vec<(i64, usize)>> {
-        let keys: Vec<(&str, &str, &str, String, &str)> = lines
+        let keys: Vec<SqliteKey<'_>> = lines
             .iter()
             .map(|(recipient, i)| {
                 (
@@ -186,7 +268,11 @@ impl InsertLines for sqlx::Sqlite {
                 )
             })
             .collect();
-        let keys = serde_json::to_string(&keys)?;
+        let listed = serde_json::to_string(&keys)?;
+        if let Some(new) = insert_new_sqlite(tx, &keys, &listed).await? {
+            return Ok(new);
+        }
+        let keys = listed;
         sqlx::query(INSERT_LINES_SQLITE)
             .bind(&keys)
             .execute(&mut **tx)
@@ -211,6 +297,14 @@ const INSERT_LINES_POSTGRES: &str = "INSERT INTO notifications (case_reference, 
      FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[]) AS k (r, s, l, d, t) \
      ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) \
      DO UPDATE SET outbox_id = NULL WHERE notifications.outbox_id IS NULL \
+     RETURNING id, case_reference, stage, level, deadline, recipient";
+
+/// The batch as new keys ([`InsertLines`]): [`INSERT_LINES_POSTGRES`] without its `ON
+/// CONFLICT`, which PostgreSQL pays for key by key (a speculative insertion each). Tried in a
+/// savepoint: a key recorded already fails it, and the savepoint undoes it.
+const INSERT_NEW_LINES_POSTGRES: &str = "INSERT INTO notifications (case_reference, stage, \
+     level, deadline, recipient, occurrence) SELECT r, s, l, d, t, 'once' \
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[]) AS k (r, s, l, d, t) \
      RETURNING id, case_reference, stage, level, deadline, recipient";
 
 /// A line's key as PostgreSQL's recording lists it: reference, stage, level, deadline,
@@ -254,14 +348,29 @@ impl InsertLines for sqlx::Postgres {
         let levels: Vec<&str> = keys.iter().map(|k| k.2).collect();
         let deadlines: Vec<NaiveDate> = keys.iter().map(|k| k.3).collect();
         let recipients: Vec<&str> = keys.iter().map(|k| k.4).collect();
-        let rows: Vec<LineRow> = sqlx::query_as(INSERT_LINES_POSTGRES)
-            .bind(references)
-            .bind(stages)
-            .bind(levels)
-            .bind(deadlines)
-            .bind(recipients)
-            .fetch_all(&mut **tx)
-            .await?;
+        let insert = |statement| {
+            sqlx::query_as::<_, LineRow>(statement)
+                .bind(&references)
+                .bind(&stages)
+                .bind(&levels)
+                .bind(&deadlines)
+                .bind(&recipients)
+        };
+        let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
+        let rows = match insert(INSERT_NEW_LINES_POSTGRES)
+            .fetch_all(&mut *savepoint)
+            .await
+        {
+            Ok(rows) => {
+                savepoint.commit().await?;
+                rows
+            }
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                savepoint.rollback().await?;
+                insert(INSERT_LINES_POSTGRES).fetch_all(&mut **tx).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
         Ok(rows
             .iter()
             .filter_map(|r| {
@@ -304,7 +413,6 @@ impl MailedKeys for sqlx::Sqlite {
         pool: &sqlx::Pool<Self>,
         references: &[&str],
     ) -> anyhow::Result<Vec<u128>> {
-        use std::borrow::Cow;
         let keys: Vec<u8> = sqlx::query_scalar(MAILED_KEYS_SQLITE)
             .bind(serde_json::to_string(references)?)
             .fetch_one(pool)

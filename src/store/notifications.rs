@@ -62,8 +62,8 @@ impl Store {
         }
     }
 
-    /// Records the keys of one batch's lines, by recipient, in one transaction: two statements
-    /// for the whole batch, whatever its recipients ([`InsertLines`]). Returns, for each
+    /// Records the keys of one batch's lines, by recipient, in one transaction: a few statements
+    /// for the whole batch, whatever its recipients, first as new keys ([`InsertLines`]). Returns, for each
     /// recipient in order and by index into its items, the ids of the lines that are in no mail
     /// yet: new keys, and keys recorded by a pass that died before mailing them. Keys already
     /// mailed are left alone.

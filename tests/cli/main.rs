@@ -21,6 +21,7 @@ mod faults;
 mod feeds;
 mod jobs;
 mod ladder;
+mod lines_store;
 mod mail;
 mod recording;
 mod report;
