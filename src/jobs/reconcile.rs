@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::known::KnownKeys;
-use super::pending::Pending;
+use super::pending::{Pending, PendingLine};
 use super::{Context, Report};
 use crate::calendar::Calendar;
 use crate::domain::case::{Case, SectionCode};
@@ -244,6 +244,8 @@ pub async fn reconcile(
         mut mailed,
         ..
     } = digests;
+    // Every pending line's key may join these: room for them at once, not by doubling.
+    mailed.reserve(pending.values().map(|p| p.lines.len()).sum());
     let feeds = attached_feeds(ctx, &calendar, pending.keys(), now).await?;
     let mut failed: Option<anyhow::Error> = None;
     for (recipient, mut p) in pending {
@@ -264,7 +266,7 @@ pub async fn reconcile(
             }
         };
         // Mailed now, by this pass or by another instance meanwhile.
-        mailed.extend(p.lines.iter().map(|l| l.key));
+        mailed.extend(p.lines.iter().map(PendingLine::key));
         if let Some(id) = made {
             report.digests += 1;
             tracing::info!(outbox = id, recipient = %recipient, lines = p.lines.len(), "digest queued");
@@ -479,7 +481,8 @@ impl Digest<'_> {
         repeated: &HashSet<String>,
     ) -> anyhow::Result<Option<i64>> {
         let p = self.pending;
-        let candidates: Vec<i64> = p.lines.iter().map(|l| l.id).collect();
+        let mut candidates = Vec::with_capacity(p.lines.len());
+        candidates.extend(p.lines.iter().map(|l| l.id));
         let repeats = p.lines.iter().filter(|l| l.repeat).count() + p.repeat_only.len();
         let repeat =
             (repeats > 0 && !repeated.contains(&**self.recipient)).then_some((self.day, repeats));
