@@ -33,6 +33,7 @@ use crate::store::Store;
 pub mod calendar_check;
 mod channels;
 mod deliver;
+mod digest;
 pub mod health;
 pub mod housekeeping;
 mod known;

@@ -1,5 +1,6 @@
 //! Reconcile: work out, as of a time, what every open case calls for, record each line's key in
-//! the outbox as it goes, and make each recipient's digest of the lines still in no mail.
+//! the outbox as it goes, and make each recipient's digest of the lines still in no mail
+//! ([`super::digest`]).
 //!
 //! A crash between recording and mailing loses nothing: a recorded line that is in no mail is
 //! found again by the next pass (its case still calls for it) and mailed then. A line's key is
@@ -10,11 +11,12 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use super::digest::{Digest, attached_feeds};
 use super::known::KnownKeys;
 use super::pending::{Pending, PendingLine};
 use super::{Context, Report};
 use crate::calendar::Calendar;
-use crate::domain::case::{Case, SectionCode};
+use crate::domain::case::Case;
 use crate::domain::deadline;
 use crate::domain::escalation::{self, Item, LineKey, Sink};
 use crate::store::StoreError;
@@ -135,37 +137,6 @@ pub async fn due_items(
     }
     cursor.finish().await?;
     Ok(by_recipient)
-}
-
-/// The sections whose addresses include `recipient`.
-fn sections_of(config: &crate::config::Config, recipient: &str) -> Vec<SectionCode> {
-    config
-        .sections
-        .iter()
-        .filter(|s| s.emails.iter().any(|e| e == recipient))
-        .map(|s| s.code.clone())
-        .collect()
-}
-
-/// The console's list for `recipient`'s digest: a section's address (of one section only) its
-/// section's cases, the office's its forwards (`party=office`), the leadership's and any other
-/// every open case.
-fn list_link(
-    config: &crate::config::Config,
-    base: &crate::config::BaseUrl,
-    recipient: &str,
-) -> String {
-    let sections = sections_of(config, recipient);
-    let of =
-        |emails: &[crate::domain::address::EmailAddress]| emails.iter().any(|e| e == recipient);
-    let office = of(&config.office.emails);
-    let leadership = of(&config.leadership.emails);
-    let party = match (sections.as_slice(), office, leadership) {
-        ([one], false, false) => Some(one.as_str()),
-        ([], true, false) => Some("office"),
-        _ => None,
-    };
-    base.list(party)
 }
 
 /// Whether a line (repeated while overdue: `repeat`) is one of the overdue lines repeated
@@ -426,141 +397,4 @@ async fn set_aside_mailed(
     }
     by_recipient.retain(|_, items| !items.is_empty());
     Ok(())
-}
-
-/// `mail.attach_ics`: each section's open deadlines go with the digests to its addresses; all
-/// the sections that get a digest now, in one more read of the open cases. Empty when off.
-///
-/// # Errors
-/// A database failure.
-async fn attached_feeds(
-    ctx: &Context,
-    calendar: &Calendar,
-    recipients: impl Iterator<Item = &Arc<str>>,
-    now: NaiveDateTime,
-) -> anyhow::Result<BTreeMap<SectionCode, (String, usize)>> {
-    if !ctx.config.mail.attach_ics {
-        return Ok(BTreeMap::new());
-    }
-    let mut wanted: Vec<_> = recipients
-        .flat_map(|r| sections_of(&ctx.config, r))
-        .collect();
-    wanted.sort();
-    wanted.dedup();
-    let stamp = crate::output::feeds::utc(&ctx.config, now);
-    crate::output::feeds::sections_ics(
-        &ctx.source,
-        &ctx.config,
-        calendar,
-        &wanted,
-        now.date(),
-        stamp,
-    )
-    .await
-}
-
-/// One recipient's digest of this pass.
-struct Digest<'a> {
-    recipient: &'a Arc<str>,
-    pending: &'a Pending,
-    day: NaiveDate,
-    /// The sections' calendars to attach ([`attached_feeds`]).
-    feeds: &'a BTreeMap<SectionCode, (String, usize)>,
-}
-
-impl Digest<'_> {
-    /// Queues the digest of the lines still in no mail (and today's repeat, when `repeated`
-    /// does not hold it yet), in one transaction with their assignment; `None` when another
-    /// instance mailed them all meanwhile.
-    ///
-    /// # Errors
-    /// A database failure, or a template that fails.
-    async fn queue(
-        &self,
-        ctx: &Context,
-        repeated: &HashSet<String>,
-    ) -> anyhow::Result<Option<i64>> {
-        let p = self.pending;
-        let mut candidates = Vec::with_capacity(p.lines.len());
-        candidates.extend(p.lines.iter().map(|l| l.id));
-        let repeats = p.lines.iter().filter(|l| l.repeat).count() + p.repeat_only.len();
-        let repeat =
-            (repeats > 0 && !repeated.contains(&**self.recipient)).then_some((self.day, repeats));
-        // A party's chat channel (issue 17): the same lines, posted instead of mailed.
-        if let Some(to) = crate::domain::channel::ChannelRecipient::parse(self.recipient) {
-            return super::channels::queue(
-                ctx,
-                &to,
-                self.recipient,
-                p,
-                self.day,
-                &candidates,
-                repeat,
-            )
-            .await;
-        }
-        ctx.store
-            .mail_lines(
-                self.recipient,
-                &candidates,
-                repeat,
-                &ctx.config.mail.from,
-                |still, repeating| self.render(ctx, still, repeating),
-            )
-            .await
-    }
-
-    /// The digest's mail: the lines `still` in no mail, and the repeated ones when
-    /// `repeating`, most urgent first, counted by case and level; with the sections'
-    /// calendars attached.
-    ///
-    /// # Errors
-    /// A template that fails.
-    fn render(
-        &self,
-        ctx: &Context,
-        still: &HashSet<i64>,
-        repeating: bool,
-    ) -> anyhow::Result<crate::mail::render::Rendered> {
-        let p = self.pending;
-        let max_lines = ctx.config.mail.digest_max_lines;
-        let name = p.name.clone().unwrap_or_else(|| Arc::clone(self.recipient));
-        let (counts, shown) = p.shown_now(still, repeating, max_lines);
-        let base = ctx.config.web.base_url.as_ref();
-        let list = base.map(|b| list_link(&ctx.config, b, self.recipient));
-        let grades: Vec<String> = ctx
-            .config
-            .escalation
-            .grades
-            .iter()
-            .map(|g| g.name.clone())
-            .collect();
-        let mut rendered = ctx.templates().digest(
-            self.recipient,
-            &name,
-            &ctx.config.office.name,
-            &self.day.to_string(),
-            &shown,
-            &counts,
-            &grades,
-            base.zip(list.as_deref()),
-        )?;
-        // One file per section the address serves: deadlines.ics, or, for an address of
-        // several sections, deadlines-CODE.ics each.
-        let mine = sections_of(&ctx.config, self.recipient);
-        for code in &mine {
-            if let Some((ics, _)) = self.feeds.get(code) {
-                rendered.attachments.push(crate::mail::Attachment {
-                    filename: if mine.len() == 1 {
-                        "deadlines.ics".to_owned()
-                    } else {
-                        format!("deadlines-{code}.ics")
-                    },
-                    content_type: crate::mail::ICS.to_owned(),
-                    content: ics.clone().into_bytes(),
-                });
-            }
-        }
-        Ok(rendered)
-    }
 }
