@@ -15,7 +15,7 @@ use duewatch::store::Store;
 use crate::accounts_store::on_store;
 use crate::helpers::{Backend, Setup};
 
-/// A line of case `reference` for `recipient`, due `deadline` (a reminder of its reply).
+/// A line of case `reference` for `recipient`: a reminder of its reply, due 2026-12-`day`.
 fn line(reference: &str, recipient: &str, day: u32) -> Item {
     let mut item = sample_items().swap_remove(2);
     item.reference = reference.to_owned();
