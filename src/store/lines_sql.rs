@@ -150,16 +150,26 @@ pub(super) trait InsertLines: sqlx::Database {
     ) -> anyhow::Result<Vec<(i64, usize)>>;
 }
 
+/// The insert both recordings of SQLite share: each key of the JSON list `$1` a row.
+macro_rules! record_keys_sqlite {
+    () => {
+        "INSERT INTO notifications (case_reference, stage, level, deadline, recipient, \
+         occurrence) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, \
+         'once' FROM jsonb_each($1)"
+    };
+}
+
 /// [`InsertLines`] on SQLite: the batch's keys go in as one JSON array, each key `[reference,
 /// stage, level, deadline, recipient]`. Recording a key that is there already does nothing.
 /// `jsonb_each`, not `json_each`: its `value` is each key in SQLite's binary JSON, which the
 /// five `->>` read as it is; `json_each` gives each key back as text, parsed again by every
 /// `->>` (the insert and the look-up below took 0.53 s and 0.45 s of a first poll with it,
 /// 0.36 s and 0.28 s without).
-const INSERT_LINES_SQLITE: &str = "INSERT INTO notifications (case_reference, stage, level, \
-     deadline, recipient, occurrence) SELECT value ->> 0, value ->> 1, value ->> 2, \
-     value ->> 3, value ->> 4, 'once' FROM jsonb_each($1) WHERE true \
-     ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) DO NOTHING";
+const INSERT_LINES_SQLITE: &str = concat!(
+    record_keys_sqlite!(),
+    " WHERE true ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) \
+     DO NOTHING"
+);
 
 /// Then, in the same transaction, which of the same keys are in no mail: new, or recorded by a
 /// pass that died before mailing them. One JSON array back, `[id, index into $1]` each. The
@@ -175,9 +185,7 @@ const UNMAILED_LINES_SQLITE: &str = "SELECT CAST(json_group_array(json_array(n.i
 /// The batch as new keys ([`InsertLines`]), in the order listed (`ORDER BY key`, the place in
 /// the list): SQLite gives the rows of one insert consecutive ids (each new row one more than
 /// the table's largest, `AUTOINCREMENT`), so the last id and the count name every row.
-const INSERT_NEW_LINES_SQLITE: &str = "INSERT INTO notifications (case_reference, stage, \
-     level, deadline, recipient, occurrence) SELECT value ->> 0, value ->> 1, value ->> 2, \
-     value ->> 3, value ->> 4, 'once' FROM jsonb_each($1) ORDER BY key";
+const INSERT_NEW_LINES_SQLITE: &str = concat!(record_keys_sqlite!(), " ORDER BY key");
 
 /// What the ids `$1`..=`$2` hold, to check that the new keys' rows are where the ids say:
 /// their count, and the first and the last key.
@@ -289,33 +297,47 @@ impl InsertLines for sqlx::Sqlite {
     }
 }
 
+/// The insert both recordings of PostgreSQL share: each key of the arrays `$1`–`$5` a row.
+macro_rules! record_keys_postgres {
+    () => {
+        "INSERT INTO notifications (case_reference, stage, level, deadline, recipient, \
+         occurrence) SELECT r, s, l, d, t, 'once' FROM unnest($1::text[], $2::text[], \
+         $3::text[], $4::date[], $5::text[]) AS k (r, s, l, d, t)"
+    };
+}
+
+/// What both give back of each row: its id and its key ([`LineRow`]).
+macro_rules! returning_keys_postgres {
+    () => {
+        " RETURNING id, case_reference, stage, level, deadline, recipient"
+    };
+}
+
 /// [`InsertLines`] on PostgreSQL, after the recipients' locks ([`LOCK_RECIPIENTS_POSTGRES`],
-/// each once, sorted): the keys, `$1`–`$5` their arrays; a key recorded already comes back if it is in no
-/// mail yet (the update changes nothing).
-const INSERT_LINES_POSTGRES: &str = "INSERT INTO notifications (case_reference, stage, level, \
-     deadline, recipient, occurrence) SELECT r, s, l, d, t, 'once' \
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[]) AS k (r, s, l, d, t) \
-     ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) \
-     DO UPDATE SET outbox_id = NULL WHERE notifications.outbox_id IS NULL \
-     RETURNING id, case_reference, stage, level, deadline, recipient";
+/// each once, sorted): the keys, `$1`–`$5` their arrays; a key recorded already comes back if
+/// it is in no mail yet (the update changes nothing).
+const INSERT_LINES_POSTGRES: &str = concat!(
+    record_keys_postgres!(),
+    " ON CONFLICT (case_reference, stage, level, deadline, recipient, occurrence) \
+     DO UPDATE SET outbox_id = NULL WHERE notifications.outbox_id IS NULL",
+    returning_keys_postgres!()
+);
 
 /// The batch as new keys ([`InsertLines`]): [`INSERT_LINES_POSTGRES`] without its `ON
 /// CONFLICT`, which PostgreSQL pays for key by key (a speculative insertion each). Tried in a
 /// savepoint: a key recorded already fails it, and the savepoint undoes it.
-const INSERT_NEW_LINES_POSTGRES: &str = "INSERT INTO notifications (case_reference, stage, \
-     level, deadline, recipient, occurrence) SELECT r, s, l, d, t, 'once' \
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[]) AS k (r, s, l, d, t) \
-     RETURNING id, case_reference, stage, level, deadline, recipient";
+const INSERT_NEW_LINES_POSTGRES: &str =
+    concat!(record_keys_postgres!(), returning_keys_postgres!());
 
 /// A line's key as PostgreSQL's recording lists it: reference, stage, level, deadline,
 /// recipient.
 type PgKey<'a> = (&'a str, &'a str, &'a str, NaiveDate, &'a str);
 
 impl InsertLines for sqlx::Postgres {
-    /// The whole batch in one statement, as five arrays (`unnest`): one round trip instead of
-    /// one per recipient (22 a batch in the benchmark's setup). A key listed twice is listed
-    /// once (PostgreSQL refuses to update a row twice in one statement). Each row comes back
-    /// with its key's texts; returning its place in the arrays instead (`WITH ORDINALITY`,
+    /// The whole batch in one insert, as five arrays (`unnest`), tried as new keys first: one
+    /// round trip instead of one per recipient (22 a batch in the benchmark's setup). A key
+    /// listed twice is listed once (PostgreSQL refuses to update a row twice in one statement).
+    /// Each row comes back with its key's texts; returning its place in the arrays instead (`WITH ORDINALITY`,
     /// joined back in the statement) was slower (docs/performance.md).
     async fn insert_lines(
         tx: &mut sqlx::Transaction<'static, Self>,

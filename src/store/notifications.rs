@@ -63,10 +63,10 @@ impl Store {
     }
 
     /// Records the keys of one batch's lines, by recipient, in one transaction: a few statements
-    /// for the whole batch, whatever its recipients, first as new keys ([`InsertLines`]). Returns, for each
-    /// recipient in order and by index into its items, the ids of the lines that are in no mail
-    /// yet: new keys, and keys recorded by a pass that died before mailing them. Keys already
-    /// mailed are left alone.
+    /// for the whole batch, whatever its recipients, first as new keys ([`InsertLines`]).
+    /// Returns, for each recipient in order and by index into its items, the ids of the lines
+    /// that are in no mail yet: new keys, and keys recorded by a pass that died before mailing
+    /// them. Keys already mailed are left alone.
     ///
     /// # Errors
     /// A database failure.
@@ -95,8 +95,8 @@ impl Store {
         Ok(by_recipient)
     }
 
-    /// The digests ([`crate::domain::escalation::LineKey::hash`]) of the lines of the cases `references` that are in a
-    /// mail already. A reconcile asks before recording a batch's lines it does not know to be
+    /// The digests ([`crate::domain::escalation::LineKey::hash`]) of the lines of the cases
+    /// `references` that are in a mail already. A reconcile asks before recording a batch's lines it does not know to be
     /// mailed (a fresh process knows none): a mailed key needs no write, and most are mailed.
     /// A line mailed meanwhile by another instance is found by the recording's `ON CONFLICT`,
     /// as before; a line never goes back to being unmailed.
